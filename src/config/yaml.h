@@ -1,0 +1,57 @@
+/*
+ * yaml.h: a YAML document loaded into a small immutable tree that keeps
+ * line numbers, so that every config error can name file:line.
+ *
+ * Ownership: ydoc_load_* returns a tree the caller frees with ydoc_free;
+ * every node and string belongs to it. Anchors and aliases are resolved
+ * by libyaml; merge keys (<<) are not supported.
+ */
+#ifndef PAUDITD_YAML_H
+#define PAUDITD_YAML_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum ynode_kind { YNODE_NULL, YNODE_SCALAR, YNODE_MAP, YNODE_SEQ };
+
+struct ynode;
+
+struct ypair {
+	const char		*key;
+	int			 line;
+	const struct ynode	*val;
+};
+
+struct ynode {
+	enum ynode_kind		 kind;
+	int			 line;		/* 1-based */
+	bool			 quoted;	/* scalar was quoted in the text */
+	const char		*str;		/* scalar text (never NULL for scalars) */
+	size_t			 n;		/* map pairs or seq items */
+	struct ypair		*pairs;		/* YNODE_MAP */
+	const struct ynode	**items;	/* YNODE_SEQ */
+};
+
+struct ydoc {
+	const char		*file;		/* name used in messages */
+	const struct ynode	*root;		/* NULL for an empty document */
+};
+
+/*
+ * Load a file (or, with ydoc_load_string, text named `name`). On a
+ * syntax error returns NULL and writes "file:line: reason" to errbuf.
+ */
+struct ydoc *ydoc_load_file(const char *path, char *errbuf, size_t errlen);
+struct ydoc *ydoc_load_string(const char *name, const char *text, size_t len,
+    char *errbuf, size_t errlen);
+struct ydoc *ydoc_free(struct ydoc *d);
+
+/* Value of `key` in a map node, or NULL (also when `map` is not a map). */
+const struct ynode *ynode_get(const struct ynode *map, const char *key);
+/* Same, and the pair (for the key's line); NULL if absent. */
+const struct ypair *ynode_pair(const struct ynode *map, const char *key);
+/* Follow a dotted path ("output.file.path") through maps. */
+const struct ynode *ynode_path(const struct ynode *root, const char *path);
+const char *ynode_kind_name(enum ynode_kind k);
+
+#endif

@@ -1,0 +1,96 @@
+/*
+ * output.h: the output core and the plugin interface.
+ *
+ * DESIGN: policy lives in the core (output.c), mechanism in the plugins.
+ * The core owns, for every enabled output: the instance, its bounded
+ * queue, its worker thread(s), batching, retries with capped exponential
+ * backoff and full jitter up to `attempts`, the circuit breaker, the drop
+ * policy and the per-output metrics. A plugin only connects, writes,
+ * classifies the result of each message, and closes.
+ *
+ * Threads: init/fini run on the main thread; worker_init, write, reopen
+ * and worker_fini run on the output's worker thread(s). A plugin that asks
+ * for several workers gets one wctx per worker and must keep shared state
+ * in ctx thread-safe.
+ */
+#ifndef PAUDITD_OUTPUT_H
+#define PAUDITD_OUTPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../config/cfgmap.h"
+#include "../encode.h"
+
+struct msg;
+struct output;
+struct outputs;
+
+enum out_result {
+	OUT_OK,		/* delivered */
+	OUT_RETRY,	/* transient failure: the core retries later */
+	OUT_DROP,	/* permanent failure (rejected): counted, not retried */
+	OUT_RESULT_MAX
+};
+
+struct out_item {
+	struct msg	*m;		/* borrowed; the core unrefs */
+	enum out_result	 res;		/* set by write */
+	unsigned	 attempts;	/* tries so far, before this one */
+};
+
+struct output_ops {
+	const char		*name;		/* output.<name> in the config */
+	const struct cfg_field	*fields;	/* plugin keys, bound into conf */
+	size_t			 conf_size;
+	size_t			 default_queue;	/* buffer_size when not set */
+	/* Cross-key validation (users, groups, files...). 0 or -EINVAL. */
+	int		(*check)(const void *conf, const struct ynode *node,
+			    struct cfg_ctx *c);
+	/* Set up; may call output_set_workers. 0 or -errno, logged by it. */
+	int		(*init)(struct output *o, const void *conf, void **ret_ctx);
+	int		(*worker_init)(void *ctx, void **ret_wctx);
+	/* Write n messages; set items[i].res for each. */
+	void		(*write)(void *wctx, struct out_item *items, size_t n);
+	/* SIGHUP/SIGUSR1: reopen files, reload certificates. */
+	void		(*reopen)(void *wctx);
+	void		(*worker_fini)(void *wctx);
+	void		(*fini)(void *ctx);	/* must accept half-built ctx */
+};
+
+/* The registry (registry.c), NULL-terminated. */
+extern const struct output_ops *const output_registry[];
+const struct output_ops *output_lookup(const char *name);
+
+/*
+ * Build the set of enabled outputs from conf->output: bind the common
+ * keys (enabled, attempts, format, buffer_size) and each plugin's table,
+ * run every check. Returns 0 or -EINVAL (errors reported through c).
+ */
+int outputs_configure(const struct config *conf, struct cfg_ctx *c,
+    struct outputs **ret);
+/* Init plugins and start the workers. 0 or -errno. */
+int outputs_start(struct outputs *os);
+/* Which encodings the enabled outputs want (bitmask of 1u << fmt). */
+unsigned outputs_formats(const struct outputs *os);
+size_t outputs_count(const struct outputs *os);
+/*
+ * Hand an encoded event to every output that wants format `fmt`. Takes
+ * one reference of `m` per output; the caller keeps (and drops) its own.
+ * Never blocks: a full queue drops the newest event and counts it.
+ */
+void outputs_publish(struct outputs *os, enum event_format fmt, struct msg *m);
+/* Ask every worker to reopen (SIGHUP/SIGUSR1). Async-safe w.r.t. workers. */
+void outputs_reopen(struct outputs *os);
+/* Close the queues, let workers drain within timeout_ms, join, free. */
+struct outputs *outputs_stop(struct outputs *os, int timeout_ms);
+
+/* For plugins, during init. */
+void output_set_workers(struct output *o, unsigned n);
+/* Enable the core circuit breaker (pauditd semantics) for this output. */
+void output_set_breaker(struct output *o, double failure_ratio);
+const char *output_name(const struct output *o);
+struct metric *output_metric(struct output *o, const char *suffix);
+
+#endif

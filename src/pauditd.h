@@ -1,0 +1,36 @@
+/*
+ * pauditd.h: macros and forward declarations shared by every module.
+ * No logic lives here; each module has its own header with its contract.
+ */
+#ifndef PAUDITD_H
+#define PAUDITD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PAUDITD_VERSION "1.0.0"
+
+#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+#define PA_UNUSED	__attribute__((unused))
+#define PA_PRINTF(a, b)	__attribute__((format(printf, a, b)))
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+
+struct buf;
+struct msg;
+struct record;
+struct event;
+struct reasm;
+struct filter;
+struct output;
+struct source;
+struct config;
+struct ynode;
+struct cfg_ctx;
+struct metric;
+
+/* Monotonic and wall clocks in milliseconds / nanoseconds. */
+uint64_t now_mono_ms(void);
+uint64_t now_mono_ns(void);
+
+#endif

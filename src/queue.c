@@ -1,0 +1,202 @@
+/*
+ * queue.c: bounded ring of message pointers, one mutex and two condition
+ * variables. The producer signals only when the queue goes from empty to
+ * non-empty, and consumers pop in batches, so the lock is taken about
+ * once per batch rather than once per event on a busy path.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "log.h"
+#include "msg.h"
+#include "queue.h"
+
+struct queue {
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 nonempty;
+	pthread_cond_t	 drained;
+	struct msg	**ring;
+	size_t		 cap;
+	size_t		 head;		/* next to pop */
+	size_t		 len;
+	unsigned	 busy;		/* consumers holding a popped batch */
+	bool		 closed;
+	unsigned	 waiters;
+};
+
+struct queue *
+queue_new(size_t capacity)
+{
+	struct queue *q;
+	pthread_condattr_t ca;
+
+	if (capacity == 0)
+		capacity = 1;
+	q = calloc(1, sizeof(*q));
+	if (q == NULL)
+		return NULL;
+	q->ring = calloc(capacity, sizeof(*q->ring));
+	if (q->ring == NULL) {
+		free(q);
+		return NULL;
+	}
+	q->cap = capacity;
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&q->nonempty, &ca);
+	pthread_cond_init(&q->drained, &ca);
+	pthread_condattr_destroy(&ca);
+	return q;
+}
+
+struct queue *
+queue_free(struct queue *q)
+{
+	if (q == NULL)
+		return NULL;
+	while (q->len > 0) {
+		msg_unref(q->ring[q->head]);
+		q->head = (q->head + 1) % q->cap;
+		q->len--;
+	}
+	pthread_mutex_destroy(&q->lock);
+	pthread_cond_destroy(&q->nonempty);
+	pthread_cond_destroy(&q->drained);
+	free(q->ring);
+	free(q);
+	return NULL;
+}
+
+int
+queue_push(struct queue *q, struct msg *m)
+{
+	bool wake;
+
+	pthread_mutex_lock(&q->lock);
+	if (q->closed || q->len == q->cap) {
+		pthread_mutex_unlock(&q->lock);
+		return -ENOSPC;
+	}
+	q->ring[(q->head + q->len) % q->cap] = m;
+	q->len++;
+	wake = q->waiters > 0;
+	pthread_mutex_unlock(&q->lock);
+	if (wake)
+		pthread_cond_signal(&q->nonempty);
+	return 0;
+}
+
+static void
+deadline_after(struct timespec *ts, int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+size_t
+queue_pop_batch(struct queue *q, struct msg **v, size_t max, int timeout_ms)
+{
+	struct timespec dl;
+	size_t n = 0;
+
+	if (timeout_ms >= 0)
+		deadline_after(&dl, timeout_ms);
+	pthread_mutex_lock(&q->lock);
+	while (q->len == 0 && !q->closed) {
+		int r;
+
+		q->waiters++;
+		if (timeout_ms < 0)
+			r = pthread_cond_wait(&q->nonempty, &q->lock);
+		else
+			r = pthread_cond_timedwait(&q->nonempty, &q->lock, &dl);
+		q->waiters--;
+		if (r == ETIMEDOUT)
+			break;
+	}
+	while (n < max && q->len > 0) {
+		v[n++] = q->ring[q->head];
+		q->head = (q->head + 1) % q->cap;
+		q->len--;
+	}
+	if (n > 0)
+		q->busy++;
+	/* Pass a wake-up on when more is left for another worker. */
+	if (q->len > 0 && q->waiters > 0)
+		pthread_cond_signal(&q->nonempty);
+	pthread_mutex_unlock(&q->lock);
+	return n;
+}
+
+void
+queue_batch_done(struct queue *q)
+{
+	pthread_mutex_lock(&q->lock);
+	if (q->busy > 0)
+		q->busy--;
+	if (q->len == 0 && q->busy == 0)
+		pthread_cond_broadcast(&q->drained);
+	pthread_mutex_unlock(&q->lock);
+}
+
+bool
+queue_wait_empty(struct queue *q, int timeout_ms)
+{
+	struct timespec dl;
+	bool empty;
+
+	deadline_after(&dl, timeout_ms);
+	pthread_mutex_lock(&q->lock);
+	while (q->len > 0 || q->busy > 0) {
+		if (pthread_cond_timedwait(&q->drained, &q->lock, &dl) == ETIMEDOUT)
+			break;
+	}
+	empty = q->len == 0 && q->busy == 0;
+	pthread_mutex_unlock(&q->lock);
+	return empty;
+}
+
+void
+queue_close(struct queue *q)
+{
+	pthread_mutex_lock(&q->lock);
+	q->closed = true;
+	pthread_cond_broadcast(&q->nonempty);
+	pthread_mutex_unlock(&q->lock);
+}
+
+bool
+queue_closed_and_empty(struct queue *q)
+{
+	bool r;
+
+	pthread_mutex_lock(&q->lock);
+	r = q->closed && q->len == 0;
+	pthread_mutex_unlock(&q->lock);
+	return r;
+}
+
+size_t
+queue_depth(struct queue *q)
+{
+	size_t n;
+
+	pthread_mutex_lock(&q->lock);
+	n = q->len;
+	pthread_mutex_unlock(&q->lock);
+	return n;
+}
+
+size_t
+queue_capacity(const struct queue *q)
+{
+	return q->cap;
+}

@@ -1,0 +1,41 @@
+/*
+ * queue.h: a bounded queue of message references between the pipeline
+ * (producer) and an output's worker threads (consumers).
+ *
+ * Bounded: queue_push never blocks and never grows the queue; when it is
+ * full it returns -ENOSPC and the caller keeps its reference (and counts
+ * the drop). queue_pop_batch blocks until messages are available, the
+ * queue is closed, or the timeout passes. After queue_close, pops drain
+ * what is left, then return 0.
+ */
+#ifndef PAUDITD_QUEUE_H
+#define PAUDITD_QUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct msg;
+struct queue;
+
+struct queue *queue_new(size_t capacity);
+/* Frees the queue and unrefs any message still in it. Accepts NULL. */
+struct queue *queue_free(struct queue *q);
+/* Takes ownership of the caller's reference on success; -ENOSPC if full. */
+int queue_push(struct queue *q, struct msg *m);
+/*
+ * Pop up to `max` messages into `v` (references move to the caller).
+ * Waits at most `timeout_ms` (-1: forever). Returns the count, 0 on
+ * timeout or when closed and empty.
+ */
+size_t queue_pop_batch(struct queue *q, struct msg **v, size_t max,
+    int timeout_ms);
+void queue_close(struct queue *q);
+bool queue_closed_and_empty(struct queue *q);
+size_t queue_depth(struct queue *q);
+size_t queue_capacity(const struct queue *q);
+/* A consumer is done with the batch it popped (written or dropped). */
+void queue_batch_done(struct queue *q);
+/* Wait until the queue is empty and no popped batch is in progress. */
+bool queue_wait_empty(struct queue *q, int timeout_ms);
+
+#endif
