@@ -1,0 +1,346 @@
+/*
+ * http_transform.c: the HTTP output's body transformers and their registry.
+ *
+ * DESIGN: a transformer is a const ops table (http_transform.h). The HTTP
+ * worker calls transform() once per event with the request's trace id;
+ * the result is either the event line itself (noop, no copy) or a body
+ * built in the worker's scratch buffer. State is built once from the
+ * config and only read afterwards, so workers share it without locks.
+ *
+ * notification-service reproduces pauditd's DTO byte for byte:
+ *   {"topic":K,"attributes":{sorted keys},"data":EVENT,"version":"1.0.0"}
+ * with K the event's rule key. attributes holds hostname, trace_id and the
+ * configured extra attributes (which may override both), sorted by key as
+ * Go's encoding/json sorts map keys. Events without a usable key are
+ * counted under notif-service-transformer.topic.no-topic and not sent.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../buf.h"
+#include "../log.h"
+#include "../metrics.h"
+#include "../msg.h"
+#include "http_transform.h"
+
+#define NOTIF_VERSION	"1.0.0"
+
+/* One attribute; val == NULL stands for the request's trace id. */
+struct notif_attr {
+	char		*key;
+	char		*val;
+};
+
+struct notif_state {
+	size_t			 n;
+	struct notif_attr	*attrs;		/* sorted by key */
+	struct metric		*no_topic;
+};
+
+static const char hexdig[] = "0123456789abcdef";
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
+static size_t
+utf8_len(const unsigned char *s, size_t n, unsigned *ret_cp)
+{
+	unsigned cp, min;
+	size_t len, i;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2; cp = s[0] & 0x1f; min = 0x80;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3; cp = s[0] & 0x0f; min = 0x800;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4; cp = s[0] & 0x07; min = 0x10000;
+	} else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	*ret_cp = cp;
+	return len;
+}
+
+static void
+put_u(struct buf *b, unsigned cp)
+{
+	char e[6] = { '\\', 'u', hexdig[(cp >> 12) & 15], hexdig[(cp >> 8) & 15],
+	    hexdig[(cp >> 4) & 15], hexdig[cp & 15] };
+
+	buf_append(b, e, sizeof(e));
+}
+
+void
+http_transform_json_str(struct buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run, l;
+	unsigned cp;
+
+	buf_putc(b, '"');
+	while (i < n) {
+		/* Copy the longest run that needs no escaping at once. */
+		for (run = i; run < n && p[run] >= 0x20 && p[run] < 0x80 &&
+		    p[run] != '"' && p[run] != '\\' && p[run] != '<' &&
+		    p[run] != '>' && p[run] != '&'; run++)
+			;
+		buf_append(b, p + i, run - i);
+		if ((i = run) == n)
+			break;
+		if (p[i] < 0x80) {
+			if (p[i] == '"' || p[i] == '\\') {
+				buf_putc(b, '\\');
+				buf_putc(b, (char)p[i]);
+			} else if (p[i] == '\n')
+				buf_puts_lit(b, "\\n");
+			else if (p[i] == '\r')
+				buf_puts_lit(b, "\\r");
+			else if (p[i] == '\t')
+				buf_puts_lit(b, "\\t");
+			else
+				put_u(b, p[i]);
+			i++;
+			continue;
+		}
+		if ((l = utf8_len(p + i, n - i, &cp)) == 0) {
+			buf_puts_lit(b, "\\ufffd");
+			i++;
+		} else if (cp == 0x2028 || cp == 0x2029) {
+			put_u(b, cp);
+			i += l;
+		} else {
+			buf_append(b, p + i, l);
+			i += l;
+		}
+	}
+	buf_putc(b, '"');
+}
+
+void
+http_transform_hostname(char *out, size_t len)
+{
+	const char *env = getenv("HOSTNAME");
+	char host[256];
+	char *dot;
+
+	if (env != NULL && *env != '\0')
+		snprintf(host, sizeof(host), "%s", env);
+	else if (gethostname(host, sizeof(host)) < 0)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	if ((dot = strchr(host, '.')) != NULL)
+		*dot = '\0';
+	snprintf(out, len, "%s", host);
+}
+
+/* noop: the event line as pauditd sends it, trailing newline included. */
+
+static int
+noop_setup(const struct http_transform_args *args, void **ret_state)
+{
+	*ret_state = NULL;
+	return 0;
+}
+
+static int
+noop_transform(const void *state, const char *trace_id, const struct msg *m,
+    struct buf *scratch, const char **ret_body, size_t *ret_len)
+{
+	*ret_body = m->line;
+	*ret_len = m->len;
+	return 0;
+}
+
+static void
+noop_free(void *state)
+{
+}
+
+static const struct http_transform_ops noop_ops = {
+	.name = "noop",
+	.setup = noop_setup,
+	.transform = noop_transform,
+	.free = noop_free,
+};
+
+/* notification-service */
+
+static void
+notif_free(void *state)
+{
+	struct notif_state *st = state;
+	size_t i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < st->n; i++) {
+		free(st->attrs[i].key);
+		free(st->attrs[i].val);
+	}
+	free(st->attrs);
+	free(st);
+}
+
+/* Set key to val (NULL: the trace id), replacing an earlier value. */
+static int
+notif_set(struct notif_state *st, const char *key, const char *val)
+{
+	struct notif_attr *a = NULL;
+	char *v = NULL;
+	size_t i;
+
+	if (val != NULL && (v = strdup(val)) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < st->n; i++)
+		if (strcmp(st->attrs[i].key, key) == 0)
+			a = &st->attrs[i];
+	if (a == NULL) {
+		a = realloc(st->attrs, (st->n + 1) * sizeof(*a));
+		if (a == NULL)
+			goto fail;
+		st->attrs = a;
+		a = &st->attrs[st->n];
+		if ((a->key = strdup(key)) == NULL)
+			goto fail;
+		a->val = NULL;
+		st->n++;
+	}
+	free(a->val);
+	a->val = v;
+	return 0;
+fail:
+	free(v);
+	return -ENOMEM;
+}
+
+static int
+attr_cmp(const void *a, const void *b)
+{
+	const struct notif_attr *x = a, *y = b;
+
+	return strcmp(x->key, y->key);
+}
+
+static int
+notif_setup(const struct http_transform_args *args, void **ret_state)
+{
+	struct notif_state *st;
+	char host[256];
+	size_t i, j;
+	int r;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return -ENOMEM;
+	if (args->hostname != NULL)
+		snprintf(host, sizeof(host), "%s", args->hostname);
+	else
+		http_transform_hostname(host, sizeof(host));
+	if ((r = notif_set(st, "hostname", host)) < 0 ||
+	    (r = notif_set(st, "trace_id", NULL)) < 0)
+		goto fail;
+	for (i = 0; i < HTTP_TRANSFORM_EXTRA_MAX; i++) {
+		const struct cfg_strmap *m = args->extra[i];
+
+		for (j = 0; m != NULL && j < m->n; j++)
+			if ((r = notif_set(st, m->keys[j], m->vals[j])) < 0)
+				goto fail;
+	}
+	qsort(st->attrs, st->n, sizeof(*st->attrs), attr_cmp);
+	st->no_topic = metrics_counter("pauditd_http_notification_no_topic_total",
+	    "Events not sent by the notification-service transformer: no rule key",
+	    "notif-service-transformer.topic.no-topic", NULL, NULL);
+	*ret_state = st;
+	return 0;
+fail:
+	notif_free(st);
+	return r;
+}
+
+static bool
+notif_topic_usable(const char *key)
+{
+	return *key != '\0' && strcmp(key, "(null)") != 0;
+}
+
+static void
+notif_count_topic(const char *topic)
+{
+	char statsd[300];
+
+	snprintf(statsd, sizeof(statsd), "notif-service-transformer.topic.%s",
+	    topic);
+	metric_inc(metrics_counter("pauditd_http_notification_topic_total",
+	    "Events sent by the notification-service transformer, by topic",
+	    statsd, "topic", topic));
+}
+
+static int
+notif_transform(const void *state, const char *trace_id, const struct msg *m,
+    struct buf *scratch, const char **ret_body, size_t *ret_len)
+{
+	const struct notif_state *st = state;
+	size_t i, dlen = m->len;
+
+	if (!notif_topic_usable(m->key)) {
+		metric_inc(st->no_topic);
+		return -ENOMSG;
+	}
+	if (dlen > 0 && m->line[dlen - 1] == '\n')
+		dlen--;
+	if (dlen < 2 || m->line[0] != '{' || m->line[dlen - 1] != '}')
+		return -EINVAL;
+	notif_count_topic(m->key);
+	buf_puts_lit(scratch, "{\"topic\":");
+	http_transform_json_str(scratch, m->key, strlen(m->key));
+	buf_puts_lit(scratch, ",\"attributes\":{");
+	for (i = 0; i < st->n; i++) {
+		const char *v = st->attrs[i].val ? st->attrs[i].val : trace_id;
+
+		if (i > 0)
+			buf_putc(scratch, ',');
+		http_transform_json_str(scratch, st->attrs[i].key,
+		    strlen(st->attrs[i].key));
+		buf_putc(scratch, ':');
+		http_transform_json_str(scratch, v, strlen(v));
+	}
+	buf_puts_lit(scratch, "},\"data\":");
+	buf_append(scratch, m->line, dlen);
+	buf_puts_lit(scratch, ",\"version\":\"" NOTIF_VERSION "\"}");
+	*ret_body = scratch->p;
+	*ret_len = scratch->len;
+	return 0;
+}
+
+static const struct http_transform_ops notif_ops = {
+	.name = "notification-service",
+	.setup = notif_setup,
+	.transform = notif_transform,
+	.free = notif_free,
+};
+
+const struct http_transform_ops *const http_transform_registry[] = {
+	&noop_ops,
+	&notif_ops,
+	NULL,
+};
+
+const struct http_transform_ops *
+http_transform_lookup(const char *name)
+{
+	size_t i;
+
+	for (i = 0; http_transform_registry[i] != NULL; i++)
+		if (strcmp(http_transform_registry[i]->name, name) == 0)
+			return http_transform_registry[i];
+	return NULL;
+}
