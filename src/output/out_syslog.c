@@ -1,0 +1,325 @@
+/*
+ * out_syslog.c: the syslog output (output.syslog), writing what Go's
+ * log/syslog writes for go-audit and pauditd.
+ *
+ * DESIGN: one worker, one socket. The line format follows Go exactly:
+ *   local (network ""):  <PRI>Mmm dd hh:mm:ss TAG[PID]: MSG
+ *   any named network:   <PRI>YYYY-MM-DDThh:mm:ss+hh:mm HOST TAG[PID]: MSG
+ * MSG is the event's JSON line, which already ends in '\n': that is the
+ * framing on stream sockets and the datagram's last byte otherwise.
+ * Network "" looks for the local syslog socket as Go does (/dev/log,
+ * /var/run/syslog, /var/run/log; unixgram, then unix); an explicit
+ * address with network "" names that local socket instead.
+ *
+ * Errors: like Go's writeAndRetry, a failed write reconnects and tries
+ * once more before reporting RETRY to the core. A stream peer that went
+ * away is noticed before writing, so no event vanishes into a closed
+ * connection. An event too large for a datagram is dropped, logged and
+ * counted (pauditd_output_oversize_total), never silently cut.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../buf.h"
+#include "../log.h"
+#include "../metrics.h"
+#include "../msg.h"
+#include "out_net.h"
+#include "output.h"
+
+#define SYSLOG_TIMEOUT_MS	5000
+#define SYSLOG_PRI_MAX		191	/* LOG_LOCAL7 | LOG_DEBUG */
+#define UDP_PAYLOAD_MAX		65507
+
+struct syslog_conf {
+	char		*network;
+	char		*address;
+	long long	 priority;
+	char		*tag;
+};
+
+struct syslog_ctx {
+	const struct syslog_conf *conf;
+	const char		*name;
+	bool			 local;		/* network "": Go's local format */
+	char			 host[256];
+	long			 pid;
+	struct metric		*oversize;
+};
+
+struct syslog_wctx {
+	struct syslog_ctx	*ctx;
+	int			 fd;
+	const char		*network;	/* of the open socket */
+	bool			 stream;
+	struct buf		 line;
+};
+
+static struct log_ratelimit syslog_rl_send, syslog_rl_size;
+
+static const char *const local_paths[] = {
+	"/dev/log", "/var/run/syslog", "/var/run/log",
+};
+static const char *const local_networks[] = { "unixgram", "unix" };
+
+static const struct cfg_field syslog_fields[] = {
+	{ .key = "network", .type = CFG_STR,
+	    .offset = offsetof(struct syslog_conf, network), .def = "",
+	    .set_offset = CFG_NOSET,
+	    .desc = "unixgram, unix, udp or tcp; empty: the local syslog socket" },
+	{ .key = "address", .type = CFG_STR,
+	    .offset = offsetof(struct syslog_conf, address), .def = "",
+	    .set_offset = CFG_NOSET, .desc = "socket path or host:port" },
+	{ .key = "priority", .type = CFG_INT,
+	    .offset = offsetof(struct syslog_conf, priority), .def = "132",
+	    .min = 0, .max = SYSLOG_PRI_MAX, .set_offset = CFG_NOSET,
+	    .desc = "facility | severity (132: local0.warning)" },
+	{ .key = "tag", .type = CFG_STR,
+	    .offset = offsetof(struct syslog_conf, tag), .def = "pauditd",
+	    .set_offset = CFG_NOSET, .desc = "syslog tag, followed by [pid]" },
+	{ .key = NULL }
+};
+
+static int
+syslog_check(const void *vconf, const struct ynode *node, struct cfg_ctx *c)
+{
+	const struct syslog_conf *conf = vconf;
+	const struct ypair *np = ynode_pair(node, "network");
+	const struct ypair *ap = ynode_pair(node, "address");
+	char host[256], port[32];
+
+	if (*conf->network == '\0')
+		return 0;
+	if (!out_net_known(conf->network)) {
+		cfg_error(c, np ? np->line : 0, "output.syslog.network",
+		    "unknown network \"%s\" (unixgram, unix, udp or tcp)",
+		    conf->network);
+		return -EINVAL;
+	}
+	if (*conf->address == '\0') {
+		cfg_error(c, np ? np->line : 0, "output.syslog.address",
+		    "is required when network is \"%s\"", conf->network);
+		return -EINVAL;
+	}
+	if (strncmp(conf->network, "unix", 4) != 0 && out_net_split(conf->address,
+	    host, sizeof(host), port, sizeof(port)) < 0) {
+		cfg_error(c, ap ? ap->line : 0, "output.syslog.address",
+		    "must be host:port for %s, not \"%s\"", conf->network,
+		    conf->address);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+syslog_init(struct output *o, const void *vconf, void **ret_ctx)
+{
+	struct syslog_ctx *ctx;
+
+	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
+		return -ENOMEM;
+	ctx->conf = vconf;
+	ctx->name = output_name(o);
+	ctx->local = *ctx->conf->network == '\0';
+	ctx->pid = (long)getpid();
+	if (gethostname(ctx->host, sizeof(ctx->host)) < 0)
+		snprintf(ctx->host, sizeof(ctx->host), "localhost");
+	ctx->host[sizeof(ctx->host) - 1] = '\0';
+	ctx->oversize = metrics_counter("pauditd_output_oversize_total",
+	    "Events too large for the output's transport, dropped", NULL,
+	    "output", ctx->name);
+	tzset();
+	*ret_ctx = ctx;
+	return 0;
+}
+
+static int
+syslog_worker_init(void *vctx, void **ret_wctx)
+{
+	struct syslog_wctx *w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return -ENOMEM;
+	w->ctx = vctx;
+	w->fd = -1;
+	buf_init(&w->line);
+	*ret_wctx = w;
+	return 0;
+}
+
+static void
+syslog_close(struct syslog_wctx *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+}
+
+/* Go's unixSyslog(): the first local socket that accepts a connection. */
+static int
+syslog_dial_local(struct syslog_wctx *w)
+{
+	const char *addr = w->ctx->conf->address;
+	size_t i, j, npaths = *addr ? 1 : nitems(local_paths);
+	int fd = -ENOENT;
+
+	for (i = 0; i < npaths; i++) {
+		for (j = 0; j < nitems(local_networks); j++) {
+			fd = out_net_dial(local_networks[j], *addr ? addr :
+			    local_paths[i], SYSLOG_TIMEOUT_MS);
+			if (fd >= 0) {
+				w->network = local_networks[j];
+				return fd;
+			}
+		}
+	}
+	return fd;
+}
+
+static int
+syslog_connect(struct syslog_wctx *w)
+{
+	const struct syslog_conf *conf = w->ctx->conf;
+	int fd;
+
+	if (w->fd >= 0 && w->stream && out_net_peer_gone(w->fd))
+		syslog_close(w);
+	if (w->fd >= 0)
+		return 0;
+	if (w->ctx->local)
+		fd = syslog_dial_local(w);
+	else {
+		fd = out_net_dial(conf->network, conf->address, SYSLOG_TIMEOUT_MS);
+		w->network = conf->network;
+	}
+	if (fd < 0) {
+		log_warn_ratelimited(&syslog_rl_send, "[output %s] connect to %s %s: %s",
+		    w->ctx->name, w->ctx->local ? "local syslog" : conf->network,
+		    *conf->address ? conf->address : "/dev/log", strerror(-fd));
+		return fd;
+	}
+	w->fd = fd;
+	w->stream = out_net_is_stream(w->network);
+	return 0;
+}
+
+/* Format one line as Go's log/syslog Writer does. */
+static void
+syslog_format(struct syslog_wctx *w, const struct msg *m)
+{
+	const struct syslog_ctx *ctx = w->ctx;
+	char ts[64], head[512];
+	struct tm tm;
+	time_t now = time(NULL);
+
+	localtime_r(&now, &tm);
+	if (ctx->local) {
+		strftime(ts, sizeof(ts), "%b %e %H:%M:%S", &tm);
+		snprintf(head, sizeof(head), "<%lld>%s %s[%ld]: ",
+		    ctx->conf->priority, ts, ctx->conf->tag, ctx->pid);
+	} else {
+		size_t l = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+		long off = tm.tm_gmtoff / 60;
+
+		if (off == 0)
+			snprintf(ts + l, sizeof(ts) - l, "Z");
+		else
+			snprintf(ts + l, sizeof(ts) - l, "%c%02ld:%02ld",
+			    off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
+		snprintf(head, sizeof(head), "<%lld>%s %s %s[%ld]: ",
+		    ctx->conf->priority, ts, ctx->host, ctx->conf->tag, ctx->pid);
+	}
+	buf_reset(&w->line);
+	buf_append(&w->line, head, strlen(head));
+	buf_append(&w->line, m->line, m->len);
+	if (m->len == 0 || m->line[m->len - 1] != '\n')
+		buf_putc(&w->line, '\n');
+}
+
+static enum out_result
+syslog_oversize(struct syslog_wctx *w)
+{
+	metric_inc(w->ctx->oversize);
+	log_warn_ratelimited(&syslog_rl_size, "[output %s] event of %zu bytes is "
+	    "too large for a %s datagram to %s, dropping (use a stream network "
+	    "such as tcp or unix for large events)", w->ctx->name, w->line.len,
+	    w->network, *w->ctx->conf->address ? w->ctx->conf->address : "/dev/log");
+	return OUT_DROP;
+}
+
+static enum out_result
+syslog_write_one(struct syslog_wctx *w, const struct msg *m)
+{
+	int tries, r = 0;
+
+	syslog_format(w, m);
+	for (tries = 0; tries < 2; tries++) {
+		if ((r = syslog_connect(w)) < 0)
+			continue;
+		if (!w->stream && strncmp(w->network, "udp", 3) == 0 &&
+		    w->line.len > UDP_PAYLOAD_MAX)
+			return syslog_oversize(w);
+		if ((r = out_net_send(w->fd, w->line.p, w->line.len)) == 0)
+			return OUT_OK;
+		if (r == -EMSGSIZE)
+			return syslog_oversize(w);
+		syslog_close(w);
+	}
+	log_warn_ratelimited(&syslog_rl_send, "[output %s] write: %s, retrying",
+	    w->ctx->name, strerror(-r));
+	return OUT_RETRY;
+}
+
+static void
+syslog_write(void *vw, struct out_item *items, size_t n)
+{
+	struct syslog_wctx *w = vw;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		items[i].res = syslog_write_one(w, items[i].m);
+}
+
+static void
+syslog_reopen(void *vw)
+{
+	syslog_close(vw);
+}
+
+static void
+syslog_worker_fini(void *vw)
+{
+	struct syslog_wctx *w = vw;
+
+	if (w == NULL)
+		return;
+	syslog_close(w);
+	buf_fini(&w->line);
+	free(w);
+}
+
+static void
+syslog_fini(void *ctx)
+{
+	free(ctx);
+}
+
+const struct output_ops out_syslog_ops = {
+	.name = "syslog",
+	.fields = syslog_fields,
+	.conf_size = sizeof(struct syslog_conf),
+	.default_queue = 1000,
+	.check = syslog_check,
+	.init = syslog_init,
+	.worker_init = syslog_worker_init,
+	.write = syslog_write,
+	.reopen = syslog_reopen,
+	.worker_fini = syslog_worker_fini,
+	.fini = syslog_fini,
+};
