@@ -2,8 +2,11 @@
  * metrics.c: the metric registry. Registration takes a mutex and is rare;
  * updates are lock-free relaxed atomics. The registry is a growable array
  * of pointers so that metric addresses stay stable for their users.
+ * Timings also keep a small ring of their last observations, which is
+ * what statsd (a per-observation protocol) is sent.
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +28,13 @@ streq_null(const char *a, const char *b)
 	if (a == NULL || b == NULL)
 		return a == b;
 	return strcmp(a, b) == 0;
+}
+
+/* The registry owns its strings but exposes them const. */
+static void
+free_const(const char *s)
+{
+	free((void *)(uintptr_t)s);
 }
 
 static char *
@@ -72,6 +82,9 @@ metrics_get(enum metric_kind kind, const char *name, const char *help,
 	m->statsd = xstrdup_null(statsd);
 	m->label_key = xstrdup_null(lk);
 	m->label_value = xstrdup_null(lv);
+	if (kind == METRIC_TIMING &&
+	    (m->recent = calloc(METRIC_RECENT, sizeof(*m->recent))) == NULL)
+		fatal("metric");
 	reg[reg_len++] = m;
 	pthread_mutex_unlock(&reg_lock);
 	return m;
@@ -112,8 +125,20 @@ metrics_gauge_fn(const char *name, const char *help, const char *lk,
 }
 
 void
+metric_set_statsd(struct metric *m, const char *statsd)
+{
+	char *d = xstrdup_null(statsd);
+
+	pthread_mutex_lock(&reg_lock);
+	free_const(m->statsd);
+	m->statsd = d;
+	pthread_mutex_unlock(&reg_lock);
+}
+
+void
 metric_observe_ns(struct metric *m, uint64_t ns)
 {
+	uint64_t pos;
 	size_t i;
 
 	for (i = 0; i < METRIC_TIMING_BUCKETS - 1; i++)
@@ -122,6 +147,12 @@ metric_observe_ns(struct metric *m, uint64_t ns)
 	atomic_fetch_add_explicit(&m->bucket[i], 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&m->sum_ns, ns, memory_order_relaxed);
 	atomic_fetch_add_explicit(&m->value, 1, memory_order_relaxed);
+	if (m->recent != NULL) {
+		pos = atomic_fetch_add_explicit(&m->recent_pos, 1,
+		    memory_order_relaxed);
+		atomic_store_explicit(&m->recent[pos % METRIC_RECENT], ns,
+		    memory_order_relaxed);
+	}
 }
 
 uint64_t
@@ -176,11 +207,12 @@ metrics_reset(void)
 	for (i = 0; i < reg_len; i++) {
 		struct metric *m = reg[i];
 
-		free((char *)m->name);
-		free((char *)m->help);
-		free((char *)m->statsd);
-		free((char *)m->label_key);
-		free((char *)m->label_value);
+		free_const(m->name);
+		free_const(m->help);
+		free_const(m->statsd);
+		free_const(m->label_key);
+		free_const(m->label_value);
+		free(m->recent);
 		free(m);
 	}
 	free(reg);

@@ -12,6 +12,9 @@
  * (messages.total), or NULL when the metric is not sent to statsd.
  * A metric has at most one label (label_key/label_value), e.g.
  * output="http" or reason="enobufs".
+ *
+ * Exporters read the registry from their own threads: a computed gauge's
+ * read() must be thread-safe and must not register metrics.
  */
 #ifndef PAUDITD_METRICS_H
 #define PAUDITD_METRICS_H
@@ -23,6 +26,7 @@
 enum metric_kind { METRIC_COUNTER, METRIC_GAUGE, METRIC_TIMING };
 
 #define METRIC_TIMING_BUCKETS	12	/* upper bounds in metrics.c */
+#define METRIC_RECENT		32	/* timing: last observations kept for statsd */
 
 struct metric {
 	enum metric_kind	 kind;
@@ -37,6 +41,11 @@ struct metric {
 	_Atomic uint64_t	 bucket[METRIC_TIMING_BUCKETS];
 	int64_t			(*read)(void *arg);	/* computed gauge */
 	void			*read_arg;
+	_Atomic uint64_t	*recent;	/* timing: ring of METRIC_RECENT ns */
+	_Atomic uint64_t	 recent_pos;
+	/* statsd flusher state (its thread only): counts already accounted. */
+	uint64_t		 sd_seen;
+	uint64_t		 sd_sent;
 };
 
 /* Returns the metric, creating it once; never NULL (OOM is fatal). */
@@ -69,6 +78,9 @@ metric_set(struct metric *m, int64_t v)
 	atomic_store_explicit(&m->gauge, v, memory_order_relaxed);
 }
 
+/* Give a metric (e.g. a computed gauge) a statsd name; NULL: none. */
+void metric_set_statsd(struct metric *m, const char *statsd);
+
 void metric_observe_ns(struct metric *m, uint64_t ns);
 /* Bucket upper bounds in nanoseconds, METRIC_TIMING_BUCKETS entries. */
 extern const uint64_t metric_timing_bounds_ns[METRIC_TIMING_BUCKETS];
@@ -82,5 +94,33 @@ void metrics_foreach(void (*fn)(struct metric *m, void *arg), void *arg);
 struct metric *metrics_find(const char *name, const char *label_value);
 /* Forget every metric (tests). */
 void metrics_reset(void);
+
+/*
+ * Exporter back ends, driven by metrics_export.c (see metrics_export.h).
+ *
+ * statsd (metrics_statsd.c): pauditd's wire format to a UDP address,
+ * "pauditd.<host>.NAME:V|c|@RATE" and the like, several lines per
+ * datagram. open returns 0 or -errno; flush never blocks; a `final`
+ * flush also sends what sampling held back so totals end exact.
+ */
+struct buf;
+struct metrics_statsd;
+int metrics_statsd_open(const char *host, const char *port,
+    const char *prefix, double rate, struct metrics_statsd **ret);
+void metrics_statsd_flush(struct metrics_statsd *sd, bool final);
+struct metrics_statsd *metrics_statsd_close(struct metrics_statsd *sd);
+
+/*
+ * Prometheus (metrics_prom.c): render appends the text format 0.0.4 of
+ * the whole registry to `b`. start serves it at /metrics from its own
+ * thread (libmicrohttpd) on host:port (host "": every address; port "0":
+ * any, see metrics_prom_port). 0 or -errno.
+ */
+void metrics_prom_render(struct buf *b);
+struct metrics_prom;
+int metrics_prom_start(const char *host, const char *port,
+    struct metrics_prom **ret);
+int metrics_prom_port(const struct metrics_prom *p);
+struct metrics_prom *metrics_prom_stop(struct metrics_prom *p);
 
 #endif

@@ -1,0 +1,360 @@
+/*
+ * metrics_prom.c: the registry in Prometheus text format 0.0.4, served
+ * at /metrics by libmicrohttpd from its own thread.
+ *
+ * DESIGN
+ *
+ * Rendering snapshots the registry's pointers under its lock, then
+ * writes each metric family once (HELP and TYPE lines, then every label
+ * variant), in registration order of the families. Counters and gauges
+ * are single samples (computed gauges call their read function, from the
+ * HTTP thread); timings become histograms in seconds whose buckets are
+ * cumulative and whose _count is the sum of the buckets read, so that a
+ * scrape racing an observation is still self-consistent.
+ *
+ * The listener socket is bound here, before libmicrohttpd takes it, so
+ * that "address in use" is reported at start-up with the real errno.
+ * Only GET and HEAD of /metrics answer 200; other paths are 404, other
+ * methods on /metrics 405.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "buf.h"
+#include "log.h"
+#include "metrics.h"
+
+#define PROM_CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
+#define PROM_MAX_CONN		16
+#define PROM_CONN_TIMEOUT_S	10
+
+struct metrics_prom {
+	struct MHD_Daemon	*mhd;
+	int			 port;
+};
+
+struct snapshot {
+	struct metric		**m;
+	size_t			 n, cap;
+};
+
+static void
+buf_printf(struct buf *b, const char *fmt, ...) PA_PRINTF(2, 3);
+
+static void
+buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	buf_reserve(b, (size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+/* HELP text escapes \ and newline; label values also escape ". */
+static void
+put_escaped(struct buf *b, const char *s, bool label)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\\')
+			buf_puts_lit(b, "\\\\");
+		else if (*s == '\n')
+			buf_puts_lit(b, "\\n");
+		else if (*s == '"' && label)
+			buf_puts_lit(b, "\\\"");
+		else
+			buf_putc(b, *s);
+	}
+}
+
+/* `{key="value"` + extra (e.g. `le="0.5"`) + `}`, or nothing at all. */
+static void
+put_labels(struct buf *b, const struct metric *m, const char *le)
+{
+	bool lbl = m->label_key != NULL && m->label_value != NULL;
+
+	if (!lbl && le == NULL)
+		return;
+	buf_putc(b, '{');
+	if (lbl) {
+		buf_append(b, m->label_key, strlen(m->label_key));
+		buf_puts_lit(b, "=\"");
+		put_escaped(b, m->label_value, true);
+		buf_putc(b, '"');
+	}
+	if (le != NULL) {
+		if (lbl)
+			buf_putc(b, ',');
+		buf_printf(b, "le=\"%s\"", le);
+	}
+	buf_putc(b, '}');
+}
+
+static void
+put_histogram(struct buf *b, const struct metric *m)
+{
+	uint64_t cum = 0, sum_ns;
+	char le[32];
+	size_t i;
+
+	for (i = 0; i < METRIC_TIMING_BUCKETS; i++) {
+		cum += atomic_load_explicit(&m->bucket[i], memory_order_relaxed);
+		if (metric_timing_bounds_ns[i] == UINT64_MAX)
+			snprintf(le, sizeof(le), "+Inf");
+		else
+			snprintf(le, sizeof(le), "%g",
+			    (double)metric_timing_bounds_ns[i] / 1e9);
+		buf_printf(b, "%s_bucket", m->name);
+		put_labels(b, m, le);
+		buf_printf(b, " %" PRIu64 "\n", cum);
+	}
+	if (metric_timing_bounds_ns[METRIC_TIMING_BUCKETS - 1] != UINT64_MAX) {
+		buf_printf(b, "%s_bucket", m->name);
+		put_labels(b, m, "+Inf");
+		buf_printf(b, " %" PRIu64 "\n", cum);
+	}
+	sum_ns = atomic_load_explicit(&m->sum_ns, memory_order_relaxed);
+	buf_printf(b, "%s_sum", m->name);
+	put_labels(b, m, NULL);
+	buf_printf(b, " %.9f\n", (double)sum_ns / 1e9);
+	buf_printf(b, "%s_count", m->name);
+	put_labels(b, m, NULL);
+	buf_printf(b, " %" PRIu64 "\n", cum);
+}
+
+static void
+put_sample(struct buf *b, const struct metric *m)
+{
+	switch (m->kind) {
+	case METRIC_COUNTER:
+		buf_append(b, m->name, strlen(m->name));
+		put_labels(b, m, NULL);
+		buf_printf(b, " %" PRIu64 "\n", metric_count(m));
+		break;
+	case METRIC_GAUGE:
+		buf_append(b, m->name, strlen(m->name));
+		put_labels(b, m, NULL);
+		buf_printf(b, " %" PRId64 "\n", metric_gauge_value(m));
+		break;
+	case METRIC_TIMING:
+		put_histogram(b, m);
+		break;
+	}
+}
+
+static const char *
+type_name(enum metric_kind k)
+{
+	switch (k) {
+	case METRIC_COUNTER:
+		return "counter";
+	case METRIC_GAUGE:
+		return "gauge";
+	case METRIC_TIMING:
+		return "histogram";
+	}
+	return "untyped";
+}
+
+static void
+snap_one(struct metric *m, void *arg)
+{
+	struct snapshot *s = arg;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		struct metric **n = realloc(s->m, cap * sizeof(*n));
+
+		if (n == NULL)
+			fatal("metrics snapshot");
+		s->m = n;
+		s->cap = cap;
+	}
+	s->m[s->n++] = m;
+}
+
+void
+metrics_prom_render(struct buf *b)
+{
+	struct snapshot s = { 0 };
+	size_t i, j;
+
+	/* Metrics are never freed while the daemon runs: pointers stay valid. */
+	metrics_foreach(snap_one, &s);
+	for (i = 0; i < s.n; i++) {
+		for (j = 0; j < i; j++)
+			if (strcmp(s.m[j]->name, s.m[i]->name) == 0)
+				break;
+		if (j < i)
+			continue;	/* family already written */
+		if (s.m[i]->help != NULL) {
+			buf_printf(b, "# HELP %s ", s.m[i]->name);
+			put_escaped(b, s.m[i]->help, false);
+			buf_putc(b, '\n');
+		}
+		buf_printf(b, "# TYPE %s %s\n", s.m[i]->name,
+		    type_name(s.m[i]->kind));
+		for (j = i; j < s.n; j++)
+			if (strcmp(s.m[j]->name, s.m[i]->name) == 0)
+				put_sample(b, s.m[j]);
+	}
+	free(s.m);
+}
+
+static enum MHD_Result
+respond(struct MHD_Connection *conn, unsigned status, char *body, size_t len,
+    const char *ctype)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result r;
+
+	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	r = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return r;
+}
+
+static enum MHD_Result
+respond_text(struct MHD_Connection *conn, unsigned status, const char *text)
+{
+	char *body = strdup(text);
+
+	if (body == NULL)
+		return MHD_NO;
+	return respond(conn, status, body, strlen(body), "text/plain; charset=utf-8");
+}
+
+static enum MHD_Result
+prom_handler(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **con_cls)
+{
+	static int first;
+	struct buf b;
+	size_t len;
+	char *body;
+
+	(void)cls;
+	(void)version;
+	(void)upload;
+	/* The first call only announces the request (headers read). */
+	if (*con_cls == NULL) {
+		*con_cls = &first;
+		return MHD_YES;
+	}
+	*upload_size = 0;
+	if (strcmp(url, "/metrics") != 0)
+		return respond_text(conn, MHD_HTTP_NOT_FOUND, "404 page not found\n");
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return respond_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "405 method not allowed\n");
+	buf_init(&b);
+	metrics_prom_render(&b);
+	body = buf_steal(&b, &len);
+	return respond(conn, MHD_HTTP_OK, body, len, PROM_CONTENT_TYPE);
+}
+
+/* Bind and listen on host:port; returns the fd or -errno. */
+static int
+prom_listen(const char *host, const char *port, int *ret_port)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+	    .ai_flags = AI_PASSIVE }, *res = NULL, *ai;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	int fd = -1, one = 1, r;
+
+	r = getaddrinfo(host[0] != '\0' ? host : NULL, port, &hints, &res);
+	if (r != 0)
+		return r == EAI_SYSTEM ? -errno : -EADDRNOTAVAIL;
+	r = -EADDRNOTAVAIL;
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			r = -errno;
+			continue;
+		}
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+		    listen(fd, 64) == 0)
+			break;
+		r = -errno;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		return r;
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+		*ret_port = ntohs(ss.ss_family == AF_INET6 ?
+		    ((struct sockaddr_in6 *)&ss)->sin6_port :
+		    ((struct sockaddr_in *)&ss)->sin_port);
+	return fd;
+}
+
+int
+metrics_prom_start(const char *host, const char *port,
+    struct metrics_prom **ret)
+{
+	struct metrics_prom *p;
+	int fd, bound = 0;
+
+	if ((fd = prom_listen(host, port, &bound)) < 0)
+		return fd;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		fatal("prometheus");
+	p->port = bound;
+	p->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+	    MHD_USE_POLL, 0, NULL, NULL, prom_handler, NULL,
+	    MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)PROM_MAX_CONN,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)PROM_CONN_TIMEOUT_S,
+	    MHD_OPTION_END);
+	if (p->mhd == NULL) {
+		close(fd);
+		free(p);
+		return -EIO;
+	}
+	*ret = p;
+	return 0;
+}
+
+int
+metrics_prom_port(const struct metrics_prom *p)
+{
+	return p->port;
+}
+
+struct metrics_prom *
+metrics_prom_stop(struct metrics_prom *p)
+{
+	if (p == NULL)
+		return NULL;
+	if (p->mhd != NULL)
+		MHD_stop_daemon(p->mhd);	/* joins its thread, closes the socket */
+	free(p);
+	return NULL;
+}

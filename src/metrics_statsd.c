@@ -1,0 +1,272 @@
+/*
+ * metrics_statsd.c: send the registry to statsd with pauditd's names.
+ *
+ * DESIGN
+ *
+ * pauditd (alexcesaro/statsd) sent one line per increment, each kept
+ * with probability `sample_rate` and tagged "|@rate", so that the
+ * receiver, which adds value/rate, estimates the true count. We
+ * aggregate instead: once a second, per metric with a statsd name,
+ *
+ *  - counters: with T the total so far and S the sum of the values sent
+ *    so far, send V = floor(T * rate) - S as "NAME:V|c|@rate" (nothing
+ *    when V is 0). The receiver's total S/rate then trails T by less
+ *    than 1/rate events at every moment and never drifts, and no random
+ *    numbers are involved. The final flush (at stop) sends the remainder
+ *    T - S/rate unsampled ("NAME:R|c"), so the receiver ends on T exactly
+ *    whenever 1/rate is an integer (0.5, 0.25, 0.1), and within 0.5
+ *    otherwise. A rate of 1 sends exact deltas without a suffix;
+ *  - timings: of the C observations since the last flush, the last
+ *    k = min(C, METRIC_RECENT, max(1, round(C * rate))) are sent in ms as
+ *    "NAME:0.042|ms|@(k/C)", so that the receiver's count stays C;
+ *  - gauges: "NAME:V|g" every flush (a negative value is sent as "0|g"
+ *    then "-N|g", since a signed value means a relative change).
+ *
+ * Lines are packed into datagrams of at most STATSD_MTU bytes and sent
+ * on a connected non-blocking UDP socket: a full socket buffer or an
+ * absent receiver loses the datagram (counted), never blocks. Runs on
+ * the main thread only.
+ */
+#include <errno.h>
+#include <math.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+#include "metrics.h"
+
+#define STATSD_MTU	1432
+
+struct metrics_statsd {
+	int		 fd;
+	char		*prefix;	/* "pauditd.host." */
+	double		 rate;		/* 0 < rate <= 1 */
+	char		 rate_txt[32];	/* "|@0.5", or "" at rate 1 */
+	struct buf	 dgram;
+	bool		 final;
+	struct metric	*sent;
+	struct metric	*lost;
+};
+
+static void
+statsd_send(struct metrics_statsd *sd)
+{
+	ssize_t n;
+	int tries;
+
+	if (sd->dgram.len == 0)
+		return;
+	/* A pending ICMP error fails one send; the retry goes out. */
+	for (tries = 0; tries < 2; tries++) {
+		n = send(sd->fd, sd->dgram.p, sd->dgram.len,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n >= 0 || errno != ECONNREFUSED)
+			break;
+	}
+	if (n < 0)
+		metric_inc(sd->lost);
+	else
+		metric_inc(sd->sent);
+	buf_reset(&sd->dgram);
+}
+
+/* Append one "PREFIX NAME:rest" line, sending the datagram first if full. */
+static void
+statsd_line(struct metrics_statsd *sd, const char *name, const char *fmt, ...)
+    PA_PRINTF(3, 4);
+
+static void
+statsd_line(struct metrics_statsd *sd, const char *name, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n, m;
+
+	n = snprintf(line, sizeof(line), "%s%s:", sd->prefix, name);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return;
+	va_start(ap, fmt);
+	m = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	va_end(ap);
+	if (m < 0 || (size_t)(n + m) >= sizeof(line))
+		return;
+	n += m;
+	if (sd->dgram.len > 0 && sd->dgram.len + 1 + n > STATSD_MTU)
+		statsd_send(sd);
+	if (sd->dgram.len > 0)
+		buf_putc(&sd->dgram, '\n');
+	buf_append(&sd->dgram, line, n);
+}
+
+/*
+ * sd_sent is the sum of the sampled values sent, sd_seen the events told
+ * unsampled by final flushes: the receiver knows sd_sent / rate + sd_seen.
+ */
+static void
+flush_counter(struct metrics_statsd *sd, struct metric *m)
+{
+	uint64_t total = metric_count(m), owed, target;
+	long long rest;
+
+	if (total < m->sd_seen)
+		return;
+	owed = total - m->sd_seen;
+	if (sd->rate >= 1.0) {
+		if (owed > m->sd_sent)
+			statsd_line(sd, m->statsd, "%llu|c",
+			    (unsigned long long)(owed - m->sd_sent));
+		m->sd_sent = owed;
+		return;
+	}
+	target = (uint64_t)floor((double)owed * sd->rate + 1e-9);
+	if (target > m->sd_sent) {
+		statsd_line(sd, m->statsd, "%llu|c%s",
+		    (unsigned long long)(target - m->sd_sent), sd->rate_txt);
+		m->sd_sent = target;
+	}
+	if (!sd->final)
+		return;
+	rest = llround((double)owed - (double)m->sd_sent / sd->rate);
+	if (rest > 0) {
+		statsd_line(sd, m->statsd, "%lld|c", rest);
+		m->sd_seen += (uint64_t)rest;
+	}
+}
+
+static void
+flush_timing(struct metrics_statsd *sd, struct metric *m)
+{
+	uint64_t count = metric_count(m), c, k, want, pos, ns, j;
+	char rate[32] = "";
+
+	if (count <= m->sd_seen)
+		return;
+	c = count - m->sd_seen;
+	m->sd_seen = count;
+	want = (uint64_t)llround((double)c * sd->rate);
+	k = want < 1 ? 1 : want;
+	if (k > METRIC_RECENT)
+		k = METRIC_RECENT;
+	if (k > c)
+		k = c;
+	if (k < c)
+		snprintf(rate, sizeof(rate), "|@%.6g", (double)k / (double)c);
+	pos = atomic_load_explicit(&m->recent_pos, memory_order_relaxed);
+	for (j = 0; j < k && j < pos; j++) {
+		ns = atomic_load_explicit(&m->recent[(pos - 1 - j) % METRIC_RECENT],
+		    memory_order_relaxed);
+		statsd_line(sd, m->statsd, "%.3f|ms%s", (double)ns / 1e6, rate);
+	}
+}
+
+static void
+flush_gauge(struct metrics_statsd *sd, struct metric *m)
+{
+	int64_t v = metric_gauge_value(m);
+
+	if (v < 0) {
+		statsd_line(sd, m->statsd, "0|g");
+		statsd_line(sd, m->statsd, "%lld|g", (long long)v);
+	} else {
+		statsd_line(sd, m->statsd, "%lld|g", (long long)v);
+	}
+}
+
+static void
+flush_one(struct metric *m, void *arg)
+{
+	struct metrics_statsd *sd = arg;
+
+	if (m->statsd == NULL)
+		return;
+	switch (m->kind) {
+	case METRIC_COUNTER:
+		flush_counter(sd, m);
+		break;
+	case METRIC_TIMING:
+		flush_timing(sd, m);
+		break;
+	case METRIC_GAUGE:
+		flush_gauge(sd, m);
+		break;
+	}
+}
+
+void
+metrics_statsd_flush(struct metrics_statsd *sd, bool final)
+{
+	if (sd == NULL)
+		return;
+	sd->final = final;
+	metrics_foreach(flush_one, sd);
+	statsd_send(sd);
+}
+
+/* A new exporter owes the receiver everything counted so far. */
+static void
+reset_one(struct metric *m, void *arg)
+{
+	(void)arg;
+	m->sd_seen = 0;
+	m->sd_sent = 0;
+}
+
+int
+metrics_statsd_open(const char *host, const char *port, const char *prefix,
+    double rate, struct metrics_statsd **ret)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *res = NULL, *ai;
+	struct metrics_statsd *sd;
+	int r, fd = -1;
+
+	r = getaddrinfo(host[0] != '\0' ? host : NULL, port, &hints, &res);
+	if (r != 0)
+		return r == EAI_SYSTEM ? -errno : -EHOSTUNREACH;
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			continue;
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	r = -errno;
+	freeaddrinfo(res);
+	if (fd < 0)
+		return r < 0 ? r : -EHOSTUNREACH;
+	if ((sd = calloc(1, sizeof(*sd))) == NULL || (sd->prefix = strdup(prefix)) == NULL)
+		fatal("statsd");
+	sd->fd = fd;
+	sd->rate = rate;
+	if (rate < 1.0)
+		snprintf(sd->rate_txt, sizeof(sd->rate_txt), "|@%g", rate);
+	buf_init(&sd->dgram);
+	metrics_foreach(reset_one, NULL);
+	sd->sent = metrics_counter("pauditd_statsd_datagrams_total",
+	    "Datagrams sent to statsd.", NULL, NULL, NULL);
+	sd->lost = metrics_counter("pauditd_statsd_send_errors_total",
+	    "Datagrams to statsd that could not be sent (lost).", NULL, NULL, NULL);
+	*ret = sd;
+	return 0;
+}
+
+struct metrics_statsd *
+metrics_statsd_close(struct metrics_statsd *sd)
+{
+	if (sd == NULL)
+		return NULL;
+	if (sd->fd >= 0)
+		close(sd->fd);
+	buf_fini(&sd->dgram);
+	free(sd->prefix);
+	free(sd);
+	return NULL;
+}
