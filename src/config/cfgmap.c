@@ -414,7 +414,8 @@ bind_map(struct cfg_ctx *c, const struct cfg_field *tbl,
 			    prefix && *prefix ? "." : "", p->key);
 			f = find_field(tbl, p->key);
 			if (f == NULL) {
-				cfg_warn(c, p->line, path, "unknown key, ignoring");
+				if (!c->ignore_unknown)
+					cfg_warn(c, p->line, path, "unknown key, ignoring");
 				continue;
 			}
 			bind_one(c, f, p, path, dst);

@@ -61,6 +61,7 @@ struct cfg_ctx {
 	unsigned	 errors;
 	unsigned	 warnings;
 	bool		 quiet;		/* tests: count, do not print */
+	bool		 ignore_unknown; /* no unknown-key warnings */
 	char		 last[512];	/* the last error, for tests */
 };
 

@@ -44,6 +44,7 @@ struct config {
 	const struct ynode	*extras;
 	const struct ynode	*notif_top;	/* notification-service-transformer */
 	bool			 rules_set;	/* the rules: key is present */
+	const struct ynode	*extras_canary_unused;
 };
 
 /*

@@ -45,6 +45,7 @@ struct output_ops {
 	const struct cfg_field	*fields;	/* plugin keys, bound into conf */
 	size_t			 conf_size;
 	size_t			 default_queue;	/* buffer_size when not set */
+	size_t			 max_batch;	/* messages per write (0: 256) */
 	/* Cross-key validation (users, groups, files...). 0 or -EINVAL. */
 	int		(*check)(const void *conf, const struct ynode *node,
 			    struct cfg_ctx *c);
@@ -91,6 +92,13 @@ void output_set_workers(struct output *o, unsigned n);
 /* Enable the core circuit breaker (pauditd semantics) for this output. */
 void output_set_breaker(struct output *o, double failure_ratio);
 const char *output_name(const struct output *o);
+/*
+ * A per-output counter for the plugin's own figures:
+ * pauditd_output_<suffix>_total{output="<name>"}, statsd
+ * "<name>_writer.<suffix>".
+ */
 struct metric *output_metric(struct output *o, const char *suffix);
+/* Look an output up by name (tests and the metrics dump). */
+struct output *outputs_find(struct outputs *os, const char *name);
 
 #endif

@@ -1,0 +1,154 @@
+/*
+ * event.c: event storage and the facts derived from its records.
+ *
+ * Records are copied into one arena per event (ev->data) so that an event
+ * never points into a receive buffer. Events are recycled by the
+ * reassembler, so steady state allocates nothing.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+#include "log.h"
+#include "record.h"
+
+struct event *
+event_new(void)
+{
+	struct event *ev = calloc(1, sizeof(*ev));
+
+	if (ev == NULL)
+		fatal("event");
+	buf_init(&ev->data);
+	return ev;
+}
+
+struct event *
+event_free(struct event *ev)
+{
+	if (ev == NULL)
+		return NULL;
+	buf_fini(&ev->data);
+	free(ev->recs);
+	free(ev);
+	return NULL;
+}
+
+void
+event_reset(struct event *ev)
+{
+	ev->nrec = 0;
+	buf_reset(&ev->data);
+	ev->older = ev->newer = ev->hnext = NULL;
+	ev->info.syscall = NULL;
+	ev->info.key = "";
+	ev->info.key_len = 0;
+}
+
+void
+event_begin(struct event *ev, const struct record *rec)
+{
+	size_t n = rec->ts_len < sizeof(ev->ts) ? rec->ts_len : sizeof(ev->ts) - 1;
+
+	event_reset(ev);
+	ev->serial = rec->serial;
+	ev->time_ms = rec->time_ms;
+	memcpy(ev->ts, rec->ts, n);
+	ev->ts[n] = '\0';
+	ev->ts_len = (uint8_t)n;
+}
+
+void
+event_add(struct event *ev, uint32_t type, const char *data, size_t len)
+{
+	struct event_rec *r;
+
+	if (ev->nrec == ev->cap) {
+		uint32_t cap = ev->cap ? ev->cap * 2 : 8;
+
+		r = realloc(ev->recs, cap * sizeof(*r));
+		if (r == NULL)
+			fatal("event records");
+		ev->recs = r;
+		ev->cap = cap;
+	}
+	r = &ev->recs[ev->nrec++];
+	r->type = type;
+	r->off = (uint32_t)ev->data.len;
+	r->len = (uint32_t)len;
+	buf_append(&ev->data, data, len);
+}
+
+const char *
+event_field(const char *data, size_t len, const char *name, size_t *ret_len)
+{
+	size_t nl = strlen(name);
+	const char *p = data, *end = data + len, *v, *e;
+
+	while (p + nl < end) {
+		p = memmem(p, (size_t)(end - p), name, nl);
+		if (p == NULL)
+			return NULL;
+		if ((p == data || p[-1] == ' ') && p + nl < end && p[nl] == '=') {
+			v = p + nl + 1;
+			e = memchr(v, ' ', (size_t)(end - v));
+			if (e == NULL)
+				e = end;
+			*ret_len = (size_t)(e - v);
+			return v;
+		}
+		p += nl;
+	}
+	return NULL;
+}
+
+/*
+ * The rule key, as pauditd reports it: the SYSCALL record's key= value
+ * with every '"' removed ("(null)" stays as it is); a TTY record sets
+ * "tty". The last record that sets it wins, in arrival order.
+ */
+static void
+set_key_from_syscall(struct event_info *in, const char *v, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len && n < sizeof(in->key_buf) - 1; i++)
+		if (v[i] != '"')
+			in->key_buf[n++] = v[i];
+	in->key_buf[n] = '\0';
+	in->key = in->key_buf;
+	in->key_len = n;
+	in->key_is_tty = false;
+}
+
+void
+event_finish(struct event *ev)
+{
+	struct event_info *in = &ev->info;
+	const char *d, *v;
+	size_t vlen;
+	uint32_t i;
+
+	in->syscall = NULL;
+	in->syscall_len = 0;
+	in->key = "";
+	in->key_len = 0;
+	in->key_is_tty = false;
+	for (i = 0; i < ev->nrec; i++) {
+		d = event_rec_data(ev, i);
+		if (ev->recs[i].type == AUDIT_TYPE_SYSCALL) {
+			v = event_field(d, ev->recs[i].len, "syscall", &vlen);
+			if (v != NULL) {
+				in->syscall = v;
+				in->syscall_len = vlen;
+			}
+			v = event_field(d, ev->recs[i].len, "key", &vlen);
+			if (v != NULL)
+				set_key_from_syscall(in, v, vlen);
+		} else if (ev->recs[i].type == AUDIT_TYPE_TTY) {
+			in->key = "tty";
+			in->key_len = 3;
+			in->key_is_tty = true;
+		}
+	}
+}

@@ -1,0 +1,370 @@
+/*
+ * main.c: command line, configuration, wiring, the event loop, shutdown.
+ *
+ * DESIGN
+ * The main thread runs one epoll loop over the source's fd, a signalfd
+ * (TERM/INT stop, HUP/USR1 reopen outputs) and a 100 ms timerfd that
+ * drives event timeouts, caches and metrics. A replay of a regular file
+ * has no pollable fd: it is read in a loop, with the signals and the
+ * timer polled between chunks. Shutdown order: stop reading, complete
+ * every event in flight, close the output queues and let the workers
+ * drain, send the last metrics.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "filter.h"
+#include "log.h"
+#include "metrics.h"
+#include "metrics_export.h"
+#include "output/output.h"
+#include "pipeline.h"
+#include "source/source.h"
+
+#define TICK_MS			100
+#define DRAIN_TIMEOUT_MS	30000
+
+struct opts {
+	const char	*config;
+	const char	*input;
+	const char	*metrics_out;
+	bool		 check;
+	bool		 verbose;
+};
+
+struct daemon {
+	struct opts		 opt;
+	struct config		*conf;
+	struct outputs		*outs;
+	struct filter		*filter;
+	struct metrics_export	*mexp;
+	struct pipeline		*pipe;
+	struct source		 src;
+	struct source_sink	 sink;
+	int			 ep, sigfd, timerfd;
+	bool			 stop;
+	unsigned		 ticks;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: pauditd [-config FILE] [--check-config] [--input FILE|-] [-v]\n"
+	    "\n"
+	    "  -config, --config FILE   YAML configuration (pauditd and go-audit keys);\n"
+	    "                           without it: JSON events on stdout, no rule changes\n"
+	    "  --check-config           validate the configuration, print \"configuration OK\"\n"
+	    "  --input FILE             replay an auditd log (\"-\" for stdin) instead of the\n"
+	    "                           kernel; exit once every event has been delivered\n"
+	    "  --metrics-out FILE       write every metric to FILE at exit\n"
+	    "  -v, --verbose            debug logging (to stderr)\n"
+	    "  -version, --version      print the version\n"
+	    "  -h, --help               this text\n");
+}
+
+/* Go's flag package accepts -name, --name, -name=value and --name value. */
+static const char *
+flag_name(const char *arg, const char **ret_value)
+{
+	static char name[64];
+	const char *eq;
+	size_t n;
+
+	*ret_value = NULL;
+	if (arg[0] != '-')
+		return NULL;
+	arg += arg[1] == '-' ? 2 : 1;
+	eq = strchr(arg, '=');
+	n = eq ? (size_t)(eq - arg) : strlen(arg);
+	if (n >= sizeof(name))
+		n = sizeof(name) - 1;
+	memcpy(name, arg, n);
+	name[n] = '\0';
+	if (eq)
+		*ret_value = eq + 1;
+	return name;
+}
+
+static void
+parse_args(int argc, char **argv, struct opts *o)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *v, *n = flag_name(argv[i], &v);
+		const char **dst = NULL;
+
+		if (n == NULL) {
+			fprintf(stderr, "pauditd: unexpected argument \"%s\"\n", argv[i]);
+			usage(stderr);
+			exit(2);
+		}
+		if (strcmp(n, "config") == 0 || strcmp(n, "c") == 0) {
+			dst = &o->config;
+		} else if (strcmp(n, "input") == 0) {
+			dst = &o->input;
+		} else if (strcmp(n, "metrics-out") == 0) {
+			dst = &o->metrics_out;
+		} else if (strcmp(n, "check-config") == 0) {
+			o->check = true;
+		} else if (strcmp(n, "v") == 0 || strcmp(n, "verbose") == 0) {
+			o->verbose = true;
+		} else if (strcmp(n, "version") == 0) {
+			printf("pauditd version: %s\n", PAUDITD_VERSION_STR);
+			exit(0);
+		} else if (strcmp(n, "h") == 0 || strcmp(n, "help") == 0) {
+			usage(stdout);
+			exit(0);
+		} else {
+			fprintf(stderr, "pauditd: unknown option \"%s\"\n", argv[i]);
+			usage(stderr);
+			exit(2);
+		}
+		if (dst != NULL) {
+			if (v == NULL && i + 1 >= argc) {
+				fprintf(stderr, "pauditd: option \"%s\" needs a value\n", argv[i]);
+				exit(2);
+			}
+			*dst = v ? v : argv[++i];
+		}
+	}
+}
+
+/* Load and validate everything; every error is printed. 0 or -EINVAL. */
+static int
+configure(struct daemon *d)
+{
+	struct cfg_ctx c;
+
+	cfg_ctx_init(&c, d->opt.config ? d->opt.config : "<defaults>");
+	d->conf = config_load(d->opt.config, &c);
+	if (d->conf == NULL)
+		return -EINVAL;
+	outputs_configure(d->conf, &c, &d->outs);
+	filter_compile(d->conf->filters, &c, &d->filter);
+	metrics_export_configure(d->conf, &c, &d->mexp);
+	if (d->opt.input == NULL && src_netlink_ops.check != NULL)
+		src_netlink_ops.check(d->conf, &c);
+	if (c.errors > 0) {
+		fprintf(stderr, "%s: %u error%s in the configuration\n", c.file,
+		    c.errors, c.errors == 1 ? "" : "s");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void
+loop_add(int ep, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+		fatal("epoll_ctl");
+}
+
+static void
+setup_loop(struct daemon *d)
+{
+	struct itimerspec its = {
+		.it_interval = { 0, TICK_MS * 1000000L },
+		.it_value = { 0, TICK_MS * 1000000L },
+	};
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	if ((d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+		fatal("signalfd");
+	if ((d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) < 0)
+		fatal("timerfd");
+	timerfd_settime(d->timerfd, 0, &its, NULL);
+	if ((d->ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		fatal("epoll");
+	loop_add(d->ep, d->sigfd);
+	loop_add(d->ep, d->timerfd);
+}
+
+static void
+on_signal(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+		case SIGUSR1:
+			log_info("%s: reopening outputs",
+			    si.ssi_signo == SIGHUP ? "SIGHUP" : "SIGUSR1");
+			outputs_reopen(d->outs);
+			break;
+		default:
+			log_info("%s: shutting down", strsignal((int)si.ssi_signo));
+			d->stop = true;
+			break;
+		}
+	}
+}
+
+static void
+on_timer(struct daemon *d)
+{
+	uint64_t n;
+
+	if (read(d->timerfd, &n, sizeof(n)) != (ssize_t)sizeof(n))
+		return;
+	pipeline_tick(d->pipe);
+	if (++d->ticks % (1000 / TICK_MS) == 0) {
+		if (d->src.ops->tick != NULL)
+			d->src.ops->tick(&d->src);
+		metrics_export_tick(d->mexp);
+	}
+}
+
+/* Read the source once; false at end of input or on a fatal error. */
+static bool
+read_source(struct daemon *d)
+{
+	int r = d->src.ops->read(&d->src, &d->sink);
+
+	if (r == 0) {
+		log_debug("end of input");
+		return false;
+	}
+	if (r < 0 && r != -EAGAIN && r != -EINTR) {
+		log_warnx("source %s: %s", d->src.ops->name, strerror(-r));
+		return false;
+	}
+	return true;
+}
+
+static void
+run(struct daemon *d)
+{
+	struct epoll_event evs[8];
+	int srcfd = d->src.ops->fd(&d->src), i, n;
+	bool more = true;
+
+	if (srcfd >= 0)
+		loop_add(d->ep, srcfd);
+	while (!d->stop && more) {
+		/* A regular file never blocks: read it between polls. */
+		n = epoll_wait(d->ep, evs, (int)nitems(evs), srcfd >= 0 ? -1 : 0);
+		if (n < 0 && errno != EINTR)
+			fatal("epoll_wait");
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.fd == d->sigfd)
+				on_signal(d);
+			else if (evs[i].data.fd == d->timerfd)
+				on_timer(d);
+			else if (evs[i].data.fd == srcfd)
+				more = read_source(d);
+		}
+		if (srcfd < 0 && !d->stop)
+			more = read_source(d);
+	}
+}
+
+static void
+dump_metric(struct metric *m, void *arg)
+{
+	FILE *f = arg;
+
+	fprintf(f, "%s", m->name);
+	if (m->label_key != NULL)
+		fprintf(f, "{%s=\"%s\"}", m->label_key, m->label_value);
+	if (m->kind == METRIC_GAUGE)
+		fprintf(f, " %lld\n", (long long)metric_gauge_value(m));
+	else
+		fprintf(f, " %llu\n", (unsigned long long)metric_count(m));
+}
+
+static void
+dump_metrics(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL) {
+		log_warn("--metrics-out %s", path);
+		return;
+	}
+	metrics_foreach(dump_metric, f);
+	fclose(f);
+}
+
+static int
+start(struct daemon *d)
+{
+	sigset_t set;
+	int r;
+
+	/* Block the signals before any thread exists: the signalfd gets them. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	setup_loop(d);
+	if ((r = outputs_start(d->outs)) < 0)
+		return r;
+	if ((r = metrics_export_start(d->mexp)) < 0)
+		return r;
+	d->pipe = pipeline_new(d->conf, d->outs, d->filter, d->opt.input != NULL);
+	if (d->pipe == NULL)
+		fatal("pipeline");
+	pipeline_sink(d->pipe, &d->sink);
+	d->src.ops = d->opt.input ? &src_replay_ops : &src_netlink_ops;
+	d->src.input = d->opt.input;
+	d->src.replay_time = d->opt.input != NULL;
+	return d->src.ops->open(&d->src, d->conf);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct daemon d = { .ep = -1, .sigfd = -1, .timerfd = -1 };
+	int r, rc = 0;
+
+	parse_args(argc, argv, &d.opt);
+	log_init(false, d.opt.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	if (configure(&d) < 0)
+		return 1;
+	if (d.opt.check) {
+		printf("configuration OK\n");
+		return 0;
+	}
+	if (d.conf->embedded)
+		log_info("no -config given: JSON events on stdout, kernel rules left as they are");
+	if ((r = start(&d)) < 0) {
+		log_warnx("start-up failed: %s", strerror(-r));
+		rc = 1;
+	} else {
+		run(&d);
+	}
+	if (d.src.ops != NULL && d.src.ops->close != NULL)
+		d.src.ops->close(&d.src);
+	if (d.pipe != NULL)
+		pipeline_flush(d.pipe);
+	d.outs = outputs_stop(d.outs, DRAIN_TIMEOUT_MS);
+	d.mexp = metrics_export_stop(d.mexp);
+	if (d.opt.metrics_out != NULL)
+		dump_metrics(d.opt.metrics_out);
+	pipeline_free(d.pipe);
+	filter_free(d.filter);
+	config_free(d.conf);
+	metrics_reset();
+	return rc;
+}

@@ -1,0 +1,82 @@
+/*
+ * fdwrite.c: batched writev of encoded events, resumable after a short
+ * write.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "../msg.h"
+#include "fdwrite.h"
+#include "output.h"
+
+#define FDW_IOV	256
+
+void
+fdwrite_batch(struct fdwriter *w, struct out_item *it, size_t n)
+{
+	struct iovec iov[FDW_IOV];
+	size_t i = 0, k, first;
+	ssize_t r;
+
+	/*
+	 * A message written in part is retried first. If it was dropped
+	 * instead (attempts exhausted), end its torn line so that the next
+	 * line stays whole.
+	 */
+	if (w->partial != NULL && (n == 0 || it[0].m != w->partial ||
+	    it[0].attempts == 0)) {
+		w->partial = NULL;
+		do {
+			r = write(w->fd, "\n", 1);
+		} while (r < 0 && errno == EINTR);
+	}
+	while (i < n) {
+		first = i;
+		for (k = 0; k < FDW_IOV && i < n; k++, i++) {
+			size_t off = it[i].m == w->partial ? w->partial_off : 0;
+
+			iov[k].iov_base = it[i].m->line + off;
+			iov[k].iov_len = it[i].m->len - off;
+		}
+		do {
+			r = writev(w->fd, iov, (int)k);
+		} while (r < 0 && errno == EINTR);
+		if (r < 0) {
+			w->last_errno = errno;
+			for (i = first; i < n; i++)
+				it[i].res = OUT_RETRY;
+			return;
+		}
+		/* Mark what was written; remember a message written in part. */
+		for (i = first; i < first + k; i++) {
+			size_t left = iov[i - first].iov_len;
+
+			if ((size_t)r >= left) {
+				r -= (ssize_t)left;
+				it[i].res = OUT_OK;
+				if (it[i].m == w->partial)
+					w->partial = NULL;
+				continue;
+			}
+			if (r > 0) {
+				w->partial_off = (it[i].m == w->partial ?
+				    w->partial_off : 0) + (size_t)r;
+				w->partial = it[i].m;
+				r = 0;
+			}
+			/* Short write: try the rest of the batch again now. */
+			w->last_errno = EAGAIN;
+			break;
+		}
+		if (i < first + k) {
+			size_t j;
+
+			for (j = i; j < n; j++)
+				it[j].res = OUT_RETRY;
+			/* Let the core retry (and back off) for the rest. */
+			return;
+		}
+	}
+}

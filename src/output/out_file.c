@@ -1,0 +1,227 @@
+/*
+ * out_file.c: JSON lines appended to a file (output.file.*).
+ *
+ * The file is opened with O_APPEND, then given `mode` (fchmod, so the
+ * umask does not narrow it) and `user`/`group` (fchown). SIGHUP and
+ * SIGUSR1 reopen it for logrotate: the new file is opened before the old
+ * one is closed, so a failed reopen keeps writing to the old file rather
+ * than losing events.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../log.h"
+#include "fdwrite.h"
+#include "output.h"
+
+struct out_file_conf {
+	char	*path;
+	int	 mode;
+	char	*user;
+	char	*group;
+};
+
+struct out_file {
+	struct fdwriter	 w;
+	char		*path;
+	int		 mode;
+	uid_t		 uid;
+	gid_t		 gid;
+	struct log_ratelimit rl;
+};
+
+static const struct cfg_field out_file_fields[] = {
+	{ .key = "path", .type = CFG_STR, .offset = offsetof(struct out_file_conf, path),
+	  .flags = CFG_F_REQUIRED, .set_offset = CFG_NOSET, .desc = "file to append to" },
+	{ .key = "mode", .type = CFG_MODE, .def = "0600",
+	  .offset = offsetof(struct out_file_conf, mode),
+	  .set_offset = CFG_NOSET, .desc = "file mode (octal, 0600)" },
+	{ .key = "user", .type = CFG_STR, .offset = offsetof(struct out_file_conf, user),
+	  .set_offset = CFG_NOSET, .desc = "owner (name or number); empty: unchanged" },
+	{ .key = "group", .type = CFG_STR, .offset = offsetof(struct out_file_conf, group),
+	  .set_offset = CFG_NOSET, .desc = "group (name or number); empty: unchanged" },
+	{ 0 }
+};
+
+/* Resolve a user or group by name or number; -ENOENT if unknown. */
+static int
+resolve_user(const char *s, uid_t *ret)
+{
+	struct passwd *pw;
+	char *end;
+	unsigned long v;
+
+	if (s == NULL || *s == '\0') {
+		*ret = (uid_t)-1;
+		return 0;
+	}
+	if ((pw = getpwnam(s)) != NULL) {
+		*ret = pw->pw_uid;
+		return 0;
+	}
+	v = strtoul(s, &end, 10);
+	if (*end != '\0')
+		return -ENOENT;
+	*ret = (uid_t)v;
+	return 0;
+}
+
+static int
+resolve_group(const char *s, gid_t *ret)
+{
+	struct group *gr;
+	char *end;
+	unsigned long v;
+
+	if (s == NULL || *s == '\0') {
+		*ret = (gid_t)-1;
+		return 0;
+	}
+	if ((gr = getgrnam(s)) != NULL) {
+		*ret = gr->gr_gid;
+		return 0;
+	}
+	v = strtoul(s, &end, 10);
+	if (*end != '\0')
+		return -ENOENT;
+	*ret = (gid_t)v;
+	return 0;
+}
+
+static int
+line_of(const struct ynode *node, const char *key)
+{
+	const struct ypair *p = ynode_pair(node, key);
+
+	return p ? p->line : (node ? node->line : 0);
+}
+
+static int
+out_file_check(const void *conf, const struct ynode *node, struct cfg_ctx *c)
+{
+	const struct out_file_conf *fc = conf;
+	uid_t uid;
+	gid_t gid;
+	int r = 0;
+
+	if (fc->path != NULL && fc->path[0] == '\0') {
+		cfg_error(c, line_of(node, "path"), "output.file.path", "must not be empty");
+		r = -EINVAL;
+	}
+	if (resolve_user(fc->user, &uid) < 0) {
+		cfg_error(c, line_of(node, "user"), "output.file.user",
+		    "no such user \"%s\"", fc->user);
+		r = -EINVAL;
+	}
+	if (resolve_group(fc->group, &gid) < 0) {
+		cfg_error(c, line_of(node, "group"), "output.file.group",
+		    "no such group \"%s\"", fc->group);
+		r = -EINVAL;
+	}
+	return r;
+}
+
+/* Open the file with its mode and owner; the fd or -errno. */
+static int
+open_file(const struct out_file *f)
+{
+	int fd, r;
+
+	fd = open(f->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, f->mode);
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, (mode_t)f->mode) < 0 ||
+	    ((f->uid != (uid_t)-1 || f->gid != (gid_t)-1) &&
+	    fchown(fd, f->uid, f->gid) < 0)) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+static void
+out_file_fini(void *ctx)
+{
+	struct out_file *f = ctx;
+
+	if (f == NULL)
+		return;
+	if (f->w.fd >= 0)
+		close(f->w.fd);
+	free(f->path);
+	free(f);
+}
+
+static int
+out_file_init(struct output *o, const void *conf, void **ret_ctx)
+{
+	const struct out_file_conf *fc = conf;
+	struct out_file *f = calloc(1, sizeof(*f));
+	int fd;
+
+	if (f == NULL)
+		return -ENOMEM;
+	f->w.fd = -1;
+	f->mode = fc->mode;
+	if ((f->path = strdup(fc->path)) == NULL ||
+	    resolve_user(fc->user, &f->uid) < 0 ||
+	    resolve_group(fc->group, &f->gid) < 0) {
+		out_file_fini(f);
+		return -EINVAL;
+	}
+	if ((fd = open_file(f)) < 0) {
+		log_warnx("[output file] cannot open %s: %s", f->path, strerror(-fd));
+		out_file_fini(f);
+		return fd;
+	}
+	f->w.fd = fd;
+	*ret_ctx = f;
+	return 0;
+}
+
+static void
+out_file_write(void *wctx, struct out_item *items, size_t n)
+{
+	struct out_file *f = wctx;
+
+	fdwrite_batch(&f->w, items, n);
+	if (items[n - 1].res != OUT_OK)
+		log_warn_ratelimited(&f->rl, "[output file] write to %s failed: %s",
+		    f->path, strerror(f->w.last_errno));
+}
+
+static void
+out_file_reopen(void *wctx)
+{
+	struct out_file *f = wctx;
+	int fd = open_file(f);
+
+	if (fd < 0) {
+		log_warnx("[output file] cannot reopen %s: %s; writing on to the old file",
+		    f->path, strerror(-fd));
+		return;
+	}
+	close(f->w.fd);
+	f->w.fd = fd;
+	f->w.partial = NULL;
+	log_info("[output file] reopened %s", f->path);
+}
+
+const struct output_ops out_file_ops = {
+	.name = "file",
+	.fields = out_file_fields,
+	.conf_size = sizeof(struct out_file_conf),
+	.default_queue = 65536,
+	.check = out_file_check,
+	.init = out_file_init,
+	.write = out_file_write,
+	.reopen = out_file_reopen,
+	.fini = out_file_fini,
+};

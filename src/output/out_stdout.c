@@ -1,0 +1,52 @@
+/*
+ * out_stdout.c: JSON lines on standard output. Our own logs never go
+ * there (they go to stderr), so stdout carries events only.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../log.h"
+#include "fdwrite.h"
+#include "output.h"
+
+static int
+out_stdout_init(struct output *o, const void *conf, void **ret_ctx)
+{
+	struct fdwriter *w = calloc(1, sizeof(*w));
+
+	if (w == NULL)
+		return -ENOMEM;
+	w->fd = 1;
+	*ret_ctx = w;
+	return 0;
+}
+
+static void
+out_stdout_write(void *wctx, struct out_item *items, size_t n)
+{
+	struct fdwriter *w = wctx;
+
+	fdwrite_batch(w, items, n);
+	if (items[n - 1].res != OUT_OK) {
+		static struct log_ratelimit rl;
+
+		errno = w->last_errno;
+		log_warn_ratelimited(&rl, "[output stdout] write failed: %s",
+		    strerror(errno));
+	}
+}
+
+static void
+out_stdout_fini(void *ctx)
+{
+	free(ctx);
+}
+
+const struct output_ops out_stdout_ops = {
+	.name = "stdout",
+	.default_queue = 65536,
+	.init = out_stdout_init,
+	.write = out_stdout_write,
+	.fini = out_stdout_fini,
+};

@@ -1,0 +1,725 @@
+/*
+ * output.c: the output core.
+ *
+ * DESIGN
+ * Every enabled output is an instance with its own bounded queue and
+ * worker thread(s). The pipeline (main thread) publishes a refcounted
+ * message into each queue and never waits: a full queue drops the newest
+ * message and counts it. A worker pops a batch and hands it to the
+ * plugin's write(), which classifies every message:
+ *   OK     delivered: counted, released;
+ *   DROP   rejected for good: counted, released;
+ *   RETRY  kept, and tried again after a capped exponential backoff with
+ *          full jitter, until `attempts` tries; then counted as failed.
+ * With the circuit breaker on (HTTP), RETRY results feed a window of
+ * recent outcomes; when the failure ratio trips it, the worker stops
+ * sending (messages wait in the queue) until a cool-down has passed, then
+ * sends one probe. Shutdown closes the queues and lets the workers drain
+ * until a deadline, after which what is left is counted as dropped.
+ * Nothing is ever lost without a counter.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "../config/config.h"
+#include "../log.h"
+#include "../metrics.h"
+#include "../msg.h"
+#include "../queue.h"
+#include "output.h"
+
+#define OUT_BATCH_DEFAULT	256
+#define OUT_BACKOFF_BASE_MS	100
+#define OUT_BACKOFF_CAP_MS	30000
+#define BREAKER_WINDOW_S	5
+#define BREAKER_MIN_OBS		10
+#define BREAKER_COOLDOWN_MS	1000
+
+struct output_common {
+	bool		 enabled;
+	long long	 attempts;
+	char		*format;
+	long long	 buffer_size;
+	bool		 buffer_size_set;
+};
+
+static const struct cfg_field common_fields[] = {
+	{ .key = "enabled", .type = CFG_BOOL, .def = "false",
+	  .offset = offsetof(struct output_common, enabled),
+	  .set_offset = CFG_NOSET, .desc = "send events to this output" },
+	{ .key = "attempts", .type = CFG_INT, .def = "3", .min = 1, .max = 1000000,
+	  .offset = offsetof(struct output_common, attempts),
+	  .set_offset = CFG_NOSET, .desc = "tries per event before it is dropped and counted" },
+	{ .key = "format", .type = CFG_STR, .def = "pauditd",
+	  .offset = offsetof(struct output_common, format),
+	  .set_offset = CFG_NOSET, .desc = "pauditd or go-audit (no rule_key)" },
+	{ .key = "buffer_size", .type = CFG_INT, .min = 1, .max = 100000000,
+	  .offset = offsetof(struct output_common, buffer_size),
+	  .set_offset = offsetof(struct output_common, buffer_size_set),
+	  .desc = "events queued for this output; beyond it the newest is dropped and counted" },
+	{ 0 }
+};
+
+struct breaker {
+	pthread_mutex_t	 lock;
+	double		 ratio;
+	uint64_t	 ok[BREAKER_WINDOW_S];
+	uint64_t	 fail[BREAKER_WINDOW_S];
+	uint64_t	 sec[BREAKER_WINDOW_S];
+	bool		 open;
+	bool		 probing;
+	uint64_t	 open_until_ms;
+};
+
+struct worker {
+	struct output	*o;
+	pthread_t	 thread;
+	bool		 started;
+	void		*wctx;
+	unsigned	 reopen_seen;
+};
+
+struct output {
+	const struct output_ops	*ops;
+	char			 name[32];
+	struct output_common	 com;
+	enum event_format	 fmt;
+	void			*conf;
+	const struct ynode	*node;
+	void			*ctx;
+	struct queue		*q;
+	unsigned		 nworkers;
+	struct worker		*workers;
+	atomic_uint		 reopen_gen;
+	atomic_bool		 closing;
+	_Atomic uint64_t	 deadline_ms;	/* 0: none */
+	struct breaker		*breaker;
+	struct metric		*m_received, *m_written, *m_bytes, *m_retries;
+	struct metric		*m_queue_full, *m_failed, *m_rejected, *m_shutdown;
+	struct metric		*m_breaker_open, *m_depth;
+	struct log_ratelimit	 rl_full, rl_failed;
+};
+
+struct outputs {
+	struct output	**v;
+	size_t		  n;
+	unsigned	  formats;
+};
+
+const struct output_ops *
+output_lookup(const char *name)
+{
+	size_t i;
+
+	for (i = 0; output_registry[i] != NULL; i++)
+		if (strcmp(output_registry[i]->name, name) == 0)
+			return output_registry[i];
+	return NULL;
+}
+
+const char *
+output_name(const struct output *o)
+{
+	return o->name;
+}
+
+void
+output_set_workers(struct output *o, unsigned n)
+{
+	o->nworkers = n ? n : 1;
+}
+
+static struct metric *
+out_counter(struct output *o, const char *prom, const char *statsd_suffix,
+    const char *help)
+{
+	char name[96], sd[96];
+
+	snprintf(name, sizeof(name), "pauditd_output_%s_total", prom);
+	snprintf(sd, sizeof(sd), "%s_writer.%s", o->name, statsd_suffix);
+	return metrics_counter(name, help, sd, "output", o->name);
+}
+
+struct metric *
+output_metric(struct output *o, const char *suffix)
+{
+	return out_counter(o, suffix, suffix, "output-specific counter");
+}
+
+static int64_t
+read_depth(void *arg)
+{
+	struct output *o = arg;
+
+	return o->q ? (int64_t)queue_depth(o->q) : 0;
+}
+
+static void
+register_metrics(struct output *o)
+{
+	o->m_received = out_counter(o, "received", "total_messages",
+	    "events handed to the output");
+	o->m_written = out_counter(o, "events", "written",
+	    "events the output delivered");
+	o->m_bytes = out_counter(o, "bytes", "bytes", "bytes the output delivered");
+	o->m_retries = out_counter(o, "retries", "retries",
+	    "deliveries tried again after a transient failure");
+	o->m_queue_full = out_counter(o, "dropped_queue_full", "dropped_messages",
+	    "events dropped because the output's queue was full");
+	o->m_failed = out_counter(o, "dropped_failed", "failed",
+	    "events dropped after every attempt failed");
+	o->m_rejected = out_counter(o, "dropped_rejected", "rejected",
+	    "events the destination rejected for good");
+	o->m_shutdown = out_counter(o, "dropped_shutdown", "dropped_at_shutdown",
+	    "events still queued when the shutdown deadline passed");
+	o->m_breaker_open = metrics_gauge("pauditd_output_breaker_open",
+	    "1 while the output's circuit breaker is open", NULL, "output", o->name);
+	o->m_depth = metrics_gauge_fn("pauditd_output_queue_depth",
+	    "events waiting in the output's queue", "output", o->name,
+	    read_depth, o);
+}
+
+/* ---- circuit breaker ---- */
+
+void
+output_set_breaker(struct output *o, double failure_ratio)
+{
+	struct breaker *b = calloc(1, sizeof(*b));
+
+	if (b == NULL)
+		fatal("breaker");
+	pthread_mutex_init(&b->lock, NULL);
+	b->ratio = failure_ratio;
+	o->breaker = b;
+}
+
+static void
+breaker_observe(struct output *o, uint64_t nok, uint64_t nfail)
+{
+	struct breaker *b = o->breaker;
+	uint64_t now = now_mono_ms(), sec = now / 1000, tok = 0, tfail = 0;
+	size_t i, k = sec % BREAKER_WINDOW_S;
+
+	pthread_mutex_lock(&b->lock);
+	if (b->sec[k] != sec) {
+		b->sec[k] = sec;
+		b->ok[k] = b->fail[k] = 0;
+	}
+	b->ok[k] += nok;
+	b->fail[k] += nfail;
+	if (b->probing) {
+		b->probing = false;
+		if (nfail == 0) {
+			b->open = false;
+			memset(b->ok, 0, sizeof(b->ok));
+			memset(b->fail, 0, sizeof(b->fail));
+			log_info("[output %s] circuit breaker closed: the probe succeeded", o->name);
+		} else {
+			b->open_until_ms = now + BREAKER_COOLDOWN_MS;
+		}
+	} else if (!b->open) {
+		for (i = 0; i < BREAKER_WINDOW_S; i++) {
+			if (sec - b->sec[i] < BREAKER_WINDOW_S) {
+				tok += b->ok[i];
+				tfail += b->fail[i];
+			}
+		}
+		if (tok + tfail > BREAKER_MIN_OBS &&
+		    (double)tfail / (double)(tok + tfail) > b->ratio) {
+			b->open = true;
+			b->open_until_ms = now + BREAKER_COOLDOWN_MS;
+			log_warnx("[output %s] circuit breaker open: %llu of the last %llu deliveries failed; events wait in the queue",
+			    o->name, (unsigned long long)tfail,
+			    (unsigned long long)(tok + tfail));
+		}
+	}
+	metric_set(o->m_breaker_open, b->open ? 1 : 0);
+	pthread_mutex_unlock(&b->lock);
+}
+
+/*
+ * May this worker send now? When the breaker is open, returns how long
+ * to wait; after the cool-down exactly one worker gets to send a probe.
+ */
+static uint64_t
+breaker_wait_ms(struct output *o, bool *ret_probe)
+{
+	struct breaker *b = o->breaker;
+	uint64_t now, wait = 0;
+
+	*ret_probe = false;
+	if (b == NULL)
+		return 0;
+	now = now_mono_ms();
+	pthread_mutex_lock(&b->lock);
+	if (b->open) {
+		if (b->probing)
+			wait = 100;
+		else if (now < b->open_until_ms)
+			wait = b->open_until_ms - now;
+		else
+			b->probing = *ret_probe = true;
+	}
+	pthread_mutex_unlock(&b->lock);
+	return wait;
+}
+
+/* ---- worker ---- */
+
+static bool
+past_deadline(struct output *o)
+{
+	uint64_t dl = atomic_load(&o->deadline_ms);
+
+	return dl != 0 && now_mono_ms() >= dl;
+}
+
+/* Sleep up to ms, waking early when the shutdown deadline passes. */
+static void
+nap(struct output *o, uint64_t ms)
+{
+	while (ms > 0 && !past_deadline(o)) {
+		uint64_t step = ms < 50 ? ms : 50;
+		struct timespec ts = { 0, (long)step * 1000000L };
+
+		nanosleep(&ts, NULL);
+		ms -= step;
+	}
+}
+
+static uint64_t
+backoff_ms(unsigned attempt)
+{
+	uint64_t cap = OUT_BACKOFF_BASE_MS;
+	uint32_t rnd = 0;
+
+	while (attempt-- > 1 && cap < OUT_BACKOFF_CAP_MS)
+		cap *= 2;
+	if (cap > OUT_BACKOFF_CAP_MS)
+		cap = OUT_BACKOFF_CAP_MS;
+	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd))
+		rnd = (uint32_t)now_mono_ns();
+	return rnd % (cap + 1);
+}
+
+static void
+drop_rest(struct output *o, struct out_item *it, size_t n)
+{
+	size_t i;
+
+	metric_add(o->m_shutdown, n);
+	for (i = 0; i < n; i++)
+		msg_unref(it[i].m);
+	log_warnx("[output %s] shutdown deadline passed: %zu events dropped", o->name, n);
+}
+
+/* Settle the results of one write; returns how many must be retried. */
+static size_t
+settle(struct output *o, struct out_item *it, size_t n)
+{
+	size_t i, keep = 0;
+	uint64_t nok = 0, nfail = 0;
+
+	for (i = 0; i < n; i++) {
+		switch (it[i].res) {
+		case OUT_OK:
+			nok++;
+			metric_inc(o->m_written);
+			metric_add(o->m_bytes, it[i].m->len);
+			msg_unref(it[i].m);
+			break;
+		case OUT_DROP:
+			nok++;
+			metric_inc(o->m_rejected);
+			msg_unref(it[i].m);
+			break;
+		default:
+			nfail++;
+			if (++it[i].attempts >= (unsigned)o->com.attempts) {
+				metric_inc(o->m_failed);
+				log_warn_ratelimited(&o->rl_failed,
+				    "[output %s] event %llu failed %u times, dropping",
+				    o->name, (unsigned long long)it[i].m->serial,
+				    it[i].attempts);
+				msg_unref(it[i].m);
+			} else {
+				it[i].res = OUT_RETRY;
+				it[keep++] = it[i];
+			}
+			break;
+		}
+	}
+	if (o->breaker != NULL)
+		breaker_observe(o, nok, nfail);
+	if (keep > 0)
+		metric_add(o->m_retries, keep);
+	return keep;
+}
+
+static void
+deliver(struct output *o, struct worker *w, struct out_item *it, size_t n)
+{
+	unsigned attempt = 0;
+	bool probe;
+	uint64_t wait;
+	size_t send;
+
+	while (n > 0) {
+		if (past_deadline(o)) {
+			drop_rest(o, it, n);
+			return;
+		}
+		wait = breaker_wait_ms(o, &probe);
+		if (wait > 0) {
+			nap(o, wait);
+			continue;
+		}
+		send = probe ? 1 : n;
+		o->ops->write(w->wctx, it, send);
+		send = settle(o, it, send);
+		if (send < n && probe) {
+			/* Keep the unsent tail behind the retried probe. */
+			memmove(&it[send], &it[1], (n - 1) * sizeof(*it));
+			n = send + n - 1;
+		} else {
+			n = send;
+		}
+		if (n > 0 && !probe)
+			nap(o, backoff_ms(++attempt));
+	}
+}
+
+static void
+maybe_reopen(struct output *o, struct worker *w)
+{
+	unsigned gen = atomic_load(&o->reopen_gen);
+
+	if (gen == w->reopen_seen)
+		return;
+	w->reopen_seen = gen;
+	if (o->ops->reopen != NULL)
+		o->ops->reopen(w->wctx);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct output *o = w->o;
+	size_t max = o->ops->max_batch ? o->ops->max_batch : OUT_BATCH_DEFAULT;
+	struct msg **mv = calloc(max, sizeof(*mv));
+	struct out_item *it = calloc(max, sizeof(*it));
+	size_t i, n;
+	int r;
+
+	if (mv == NULL || it == NULL)
+		fatal("output worker");
+	w->wctx = o->ctx;
+	while (o->ops->worker_init != NULL &&
+	    (r = o->ops->worker_init(o->ctx, &w->wctx)) < 0) {
+		log_warnx("[output %s] worker start failed: %s, retrying",
+		    o->name, strerror(-r));
+		nap(o, 1000);
+		if (past_deadline(o))
+			break;
+	}
+	w->reopen_seen = atomic_load(&o->reopen_gen);
+	for (;;) {
+		maybe_reopen(o, w);
+		n = queue_pop_batch(o->q, mv, max, 500);
+		if (n == 0) {
+			if (queue_closed_and_empty(o->q))
+				break;
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			it[i].m = mv[i];
+			it[i].res = OUT_RETRY;
+			it[i].attempts = 0;
+		}
+		deliver(o, w, it, n);
+		queue_batch_done(o->q);
+	}
+	if (o->ops->worker_fini != NULL && w->wctx != o->ctx)
+		o->ops->worker_fini(w->wctx);
+	free(mv);
+	free(it);
+	return NULL;
+}
+
+/* ---- configuration ---- */
+
+static struct output *
+output_free(struct output *o)
+{
+	if (o == NULL)
+		return NULL;
+	if (o->ctx != NULL && o->ops->fini != NULL)
+		o->ops->fini(o->ctx);
+	queue_free(o->q);
+	if (o->conf != NULL) {
+		if (o->ops->fields != NULL)
+			cfg_free(o->ops->fields, o->conf);
+		free(o->conf);
+	}
+	cfg_free(common_fields, &o->com);
+	if (o->breaker != NULL) {
+		pthread_mutex_destroy(&o->breaker->lock);
+		free(o->breaker);
+	}
+	free(o->workers);
+	free(o);
+	return NULL;
+}
+
+static void
+warn_unknown(const struct output *o, const struct ypair *p, struct cfg_ctx *c)
+{
+	const struct cfg_field *f;
+	size_t i;
+
+	if (p->val == NULL || p->val->kind != YNODE_MAP)
+		return;
+	for (i = 0; i < p->val->n; i++) {
+		const char *k = p->val->pairs[i].key;
+		bool known = false;
+
+		for (f = common_fields; f->key != NULL && !known; f++)
+			known = strcmp(f->key, k) == 0;
+		for (f = o->ops->fields; f != NULL && f->key != NULL && !known; f++)
+			known = strcmp(f->key, k) == 0;
+		if (!known)
+			cfg_warn(c, p->val->pairs[i].line, NULL,
+			    "output.%s.%s: unknown key, ignoring", o->name, k);
+	}
+}
+
+/*
+ * Common and plugin keys share output.<name>: each table is bound without
+ * unknown-key warnings, which warn_unknown issues once for the union.
+ */
+static int
+bind_part(struct cfg_ctx *c, const struct cfg_field *tbl,
+    const struct ynode *node, const char *prefix, void *dst)
+{
+	bool saved = c->ignore_unknown;
+	int r;
+
+	c->ignore_unknown = true;
+	r = cfg_bind(c, tbl, node, prefix, dst);
+	c->ignore_unknown = saved;
+	return r;
+}
+
+static int
+configure_one(const struct output_ops *ops, const struct ypair *p,
+    struct cfg_ctx *c, struct outputs *os)
+{
+	char prefix[64];
+	struct output *o;
+	int fmt;
+
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		fatal("output");
+	o->ops = ops;
+	o->node = p->val;
+	snprintf(o->name, sizeof(o->name), "%s", ops->name);
+	snprintf(prefix, sizeof(prefix), "output.%s", ops->name);
+	if (ops->conf_size > 0 && (o->conf = calloc(1, ops->conf_size)) == NULL)
+		fatal("output config");
+	bind_part(c, common_fields, p->val, prefix, &o->com);
+	if (!o->com.enabled) {
+		output_free(o);
+		return 0;
+	}
+	warn_unknown(o, p, c);
+	if (ops->fields != NULL)
+		bind_part(c, ops->fields, p->val, prefix, o->conf);
+	fmt = encode_format_from_name(o->com.format);
+	if (fmt < 0) {
+		const struct ypair *fp = ynode_pair(p->val, "format");
+
+		cfg_error(c, fp ? fp->line : p->line, NULL,
+		    "output.%s.format: must be pauditd or go-audit, not \"%s\"",
+		    o->name, o->com.format);
+		fmt = FMT_PAUDITD;
+	}
+	o->fmt = (enum event_format)fmt;
+	if (ops->check != NULL)
+		ops->check(o->conf, p->val, c);
+	os->v[os->n++] = o;
+	os->formats |= 1u << o->fmt;
+	return 0;
+}
+
+int
+outputs_configure(const struct config *conf, struct cfg_ctx *c,
+    struct outputs **ret)
+{
+	const struct ynode *out = conf->output;
+	unsigned before = c->errors;
+	struct outputs *os;
+	size_t i;
+
+	if ((os = calloc(1, sizeof(*os))) == NULL)
+		fatal("outputs");
+	if (out != NULL && out->kind != YNODE_MAP && out->kind != YNODE_NULL)
+		cfg_error(c, out->line, "output", "must be a mapping of outputs");
+	if ((os->v = calloc((out && out->kind == YNODE_MAP ? out->n : 0) + 1,
+	    sizeof(*os->v))) == NULL)
+		fatal("outputs");
+	for (i = 0; out != NULL && out->kind == YNODE_MAP && i < out->n; i++) {
+		const struct ypair *p = &out->pairs[i];
+		const struct output_ops *ops = output_lookup(p->key);
+
+		if (ops == NULL) {
+			/* pauditd's README puts the transformer's attributes here. */
+			if (strcmp(p->key, "notification_service_transformer") != 0)
+				cfg_warn(c, p->line, NULL,
+				    "output.%s: unknown output, ignoring", p->key);
+			continue;
+		}
+		if (p->val != NULL && p->val->kind != YNODE_MAP &&
+		    p->val->kind != YNODE_NULL) {
+			cfg_error(c, p->line, NULL, "output.%s: must be a mapping",
+			    p->key);
+			continue;
+		}
+		configure_one(ops, p, c, os);
+	}
+	if (os->n == 0 && c->errors == before)
+		cfg_error(c, out ? out->line : 0, "output",
+		    "no output is enabled (set output.<name>.enabled: true)");
+	*ret = os;
+	return c->errors > before ? -EINVAL : 0;
+}
+
+/* ---- running ---- */
+
+int
+outputs_start(struct outputs *os)
+{
+	size_t i, j;
+	int r;
+
+	for (i = 0; i < os->n; i++) {
+		struct output *o = os->v[i];
+		size_t qsize;
+
+		o->nworkers = 1;
+		register_metrics(o);
+		if ((r = o->ops->init(o, o->conf, &o->ctx)) < 0) {
+			log_warnx("[output %s] cannot start: %s", o->name, strerror(-r));
+			return r;
+		}
+		qsize = o->com.buffer_size_set ? (size_t)o->com.buffer_size :
+		    (o->ops->default_queue ? o->ops->default_queue : 16384);
+		if ((o->q = queue_new(qsize)) == NULL)
+			fatal("output queue");
+		if ((o->workers = calloc(o->nworkers, sizeof(*o->workers))) == NULL)
+			fatal("output workers");
+		for (j = 0; j < o->nworkers; j++) {
+			o->workers[j].o = o;
+			if ((r = pthread_create(&o->workers[j].thread, NULL,
+			    worker_main, &o->workers[j])) != 0)
+				fatal("[output %s] thread: %s", o->name, strerror(r));
+			o->workers[j].started = true;
+		}
+		log_debug("[output %s] started: %u worker(s), queue of %zu, %lld attempts, format %s",
+		    o->name, o->nworkers, qsize, o->com.attempts,
+		    encode_format_name(o->fmt));
+	}
+	return 0;
+}
+
+unsigned
+outputs_formats(const struct outputs *os)
+{
+	return os->formats;
+}
+
+size_t
+outputs_count(const struct outputs *os)
+{
+	return os->n;
+}
+
+struct output *
+outputs_find(struct outputs *os, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < os->n; i++)
+		if (strcmp(os->v[i]->name, name) == 0)
+			return os->v[i];
+	return NULL;
+}
+
+void
+outputs_publish(struct outputs *os, enum event_format fmt, struct msg *m)
+{
+	size_t i;
+
+	for (i = 0; i < os->n; i++) {
+		struct output *o = os->v[i];
+
+		if (o->fmt != fmt)
+			continue;
+		metric_inc(o->m_received);
+		if (queue_push(o->q, msg_ref(m)) < 0) {
+			msg_unref(m);
+			metric_inc(o->m_queue_full);
+			log_warn_ratelimited(&o->rl_full,
+			    "[output %s] queue full (%zu events), dropping event %llu",
+			    o->name, queue_capacity(o->q),
+			    (unsigned long long)m->serial);
+		}
+	}
+}
+
+void
+outputs_reopen(struct outputs *os)
+{
+	size_t i;
+
+	for (i = 0; i < os->n; i++)
+		atomic_fetch_add(&os->v[i]->reopen_gen, 1);
+}
+
+struct outputs *
+outputs_stop(struct outputs *os, int timeout_ms)
+{
+	uint64_t dl = now_mono_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+	size_t i, j;
+
+	if (os == NULL)
+		return NULL;
+	for (i = 0; i < os->n; i++) {
+		if (os->v[i]->q != NULL)
+			queue_close(os->v[i]->q);
+	}
+	for (i = 0; i < os->n; i++) {
+		struct output *o = os->v[i];
+
+		/* Workers drain until the deadline, then drop and count. */
+		atomic_store(&o->deadline_ms, dl);
+		for (j = 0; o->workers != NULL && j < o->nworkers; j++)
+			if (o->workers[j].started)
+				pthread_join(o->workers[j].thread, NULL);
+		if (o->q != NULL && queue_depth(o->q) > 0) {
+			metric_add(o->m_shutdown, queue_depth(o->q));
+			log_warnx("[output %s] %zu events left in the queue at exit",
+			    o->name, queue_depth(o->q));
+		}
+		output_free(o);
+	}
+	free(os->v);
+	free(os);
+	return NULL;
+}

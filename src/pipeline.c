@@ -1,0 +1,358 @@
+/*
+ * pipeline.c: the stages between a source and the outputs, in order.
+ *
+ * DESIGN
+ *   record_parse*  → tracker (serial gaps, before any type filtering, as
+ *   pauditd does) → reasm (events) → filter → encode once per format the
+ *   outputs want → outputs_publish (one refcounted message per format).
+ * Everything runs on the main thread; the only hand-off is the outputs'
+ * queues. Loss at every stage is counted in the metric registry:
+ * malformed records, late records, records over a bound, events filtered,
+ * serials missed. Costs are kept off the hot path: the clock is read once
+ * per batch, timings are sampled.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "encode.h"
+#include "event.h"
+#include "filter.h"
+#include "log.h"
+#include "metrics.h"
+#include "msg.h"
+#include "output/output.h"
+#include "pipeline.h"
+#include "reasm.h"
+#include "record.h"
+#include "source/source.h"
+#include "tracker.h"
+#include "uidmap.h"
+
+#define SAMPLE_EVERY	64	/* one timing per this many records/events */
+
+struct pipeline {
+	struct reasm		*reasm;
+	struct tracker		 tracker;
+	bool			 tracking;
+	bool			 log_out_of_order;
+	struct uidmap		*ids;
+	struct outputs		*outs;
+	unsigned		 formats;
+	const struct filter	*filter;
+	bool			 replay_time;
+	uint64_t		 now_ms;
+	bool			 need_time;
+	uint64_t		 lines;
+	uint64_t		 sample;
+	uint64_t		 reported_drops;
+	struct buf		 enc;
+	struct metric		*m_records, *m_malformed[RECORD_ERR_MAX];
+	struct metric		*m_events, *m_filtered, *m_missed, *m_late_serials;
+	struct metric		*m_late_records, *m_overflow, *m_evicted;
+	struct metric		*m_timed_out, *m_empty, *m_latency, *m_filter_latency;
+	struct log_ratelimit	 rl_malformed, rl_missed, rl_late, rl_reasm;
+};
+
+static void
+on_missed(void *arg, uint64_t first, uint64_t n, uint64_t current)
+{
+	struct pipeline *p = arg;
+
+	metric_add(p->m_missed, n);
+	if (n == 1)
+		log_warn_ratelimited(&p->rl_missed,
+		    "Likely missed sequence %llu, current %llu, worst message delay %llu",
+		    (unsigned long long)first, (unsigned long long)current,
+		    (unsigned long long)p->tracker.worst_lag);
+	else
+		log_warn_ratelimited(&p->rl_missed,
+		    "Likely missed sequences %llu-%llu (%llu), current %llu, worst message delay %llu",
+		    (unsigned long long)first, (unsigned long long)(first + n - 1),
+		    (unsigned long long)n, (unsigned long long)current,
+		    (unsigned long long)p->tracker.worst_lag);
+}
+
+static void
+on_late(void *arg, uint64_t serial, uint64_t lag, uint64_t worst)
+{
+	struct pipeline *p = arg;
+
+	metric_inc(p->m_late_serials);
+	if (p->log_out_of_order)
+		log_warn_ratelimited(&p->rl_late,
+		    "Got sequence %llu after %llu messages. Worst lag so far %llu messages",
+		    (unsigned long long)serial, (unsigned long long)lag,
+		    (unsigned long long)worst);
+}
+
+static void
+on_reset(void *arg, uint64_t last, uint64_t serial)
+{
+	log_info("serials restarted at %llu after %llu (a reboot, or another log); tracking again",
+	    (unsigned long long)serial, (unsigned long long)last);
+}
+
+static void
+publish(struct pipeline *p, struct event *ev, enum event_format fmt)
+{
+	size_t est = ev->data.len + ev->data.len / 4 + 48u * ev->nrec + 256;
+	struct buf b;
+	struct msg *m;
+	char *line;
+	size_t len;
+
+	buf_init(&b);
+	buf_reserve(&b, est);
+	encode_event(ev, fmt, p->ids, &b);
+	line = buf_steal(&b, &len);
+	m = msg_new_take(line, len, ev->info.key, ev->info.key_len, ev->serial);
+	m->t_in_ns = now_mono_ns();
+	outputs_publish(p->outs, fmt, m);
+	msg_unref(m);
+}
+
+static void
+on_event(struct event *ev, void *arg)
+{
+	struct pipeline *p = arg;
+	unsigned f;
+
+	if (p->filter != NULL) {
+		bool timed = (++p->sample % SAMPLE_EVERY) == 0;
+		uint64_t t0 = timed ? now_mono_ns() : 0;
+		bool drop = filter_drop(p->filter, ev);
+
+		if (timed)
+			metric_observe_ns(p->m_filter_latency, now_mono_ns() - t0);
+		if (drop) {
+			metric_inc(p->m_filtered);
+			return;
+		}
+	}
+	metric_inc(p->m_events);
+	for (f = 0; f < FMT_MAX; f++)
+		if (p->formats & (1u << f))
+			publish(p, ev, (enum event_format)f);
+}
+
+static void
+register_metrics(struct pipeline *p)
+{
+	int i;
+
+	p->m_records = metrics_counter("pauditd_records_total",
+	    "audit records received from the source", "messages.total", NULL, NULL);
+	for (i = 0; i < RECORD_ERR_MAX; i++)
+		p->m_malformed[i] = metrics_counter("pauditd_records_malformed_total",
+		    "records skipped because they could not be parsed",
+		    NULL, "reason", record_error_names[i]);
+	p->m_events = metrics_counter("pauditd_events_total",
+	    "events handed to the outputs", "events.total", NULL, NULL);
+	p->m_filtered = metrics_counter("pauditd_events_filtered_total",
+	    "events dropped by a filter", "messages.filtered", NULL, NULL);
+	p->m_missed = metrics_counter("pauditd_serials_missed_total",
+	    "serials that never arrived (message tracking)", "messages.missed", NULL, NULL);
+	p->m_late_serials = metrics_counter("pauditd_serials_late_total",
+	    "serials that arrived out of order, within max_out_of_order", NULL, NULL, NULL);
+	p->m_late_records = metrics_counter("pauditd_records_dropped_total",
+	    "records dropped by reassembly", "messages.reassembly_dropped",
+	    "reason", "late");
+	p->m_overflow = metrics_counter("pauditd_records_dropped_total",
+	    "records dropped by reassembly", NULL, "reason", "max_records");
+	p->m_evicted = metrics_counter("pauditd_events_evicted_total",
+	    "events completed early because of the in-flight bounds", NULL, NULL, NULL);
+	p->m_timed_out = metrics_counter("pauditd_events_timed_out_total",
+	    "events completed by events.timeout (no EOE)", NULL, NULL, NULL);
+	p->m_empty = metrics_counter("pauditd_events_empty_total",
+	    "events whose records were all outside events.min..events.max", NULL, NULL, NULL);
+	p->m_latency = metrics_timing("pauditd_record_latency_seconds",
+	    "time to process one record (sampled)", "latency", NULL, NULL);
+	p->m_filter_latency = metrics_timing("pauditd_filter_latency_seconds",
+	    "time to run the filters on one event (sampled)",
+	    "marshaller.filter_latency", NULL, NULL);
+}
+
+struct pipeline *
+pipeline_new(const struct config *conf, struct outputs *outs,
+    const struct filter *filter, bool replay_time)
+{
+	struct tracker_cb cb = { on_missed, on_late, on_reset, NULL };
+	struct reasm_conf rc = {
+		.timeout_ms = conf->events_timeout_ms,
+		.max_in_flight = (size_t)conf->events_max_in_flight,
+		.max_in_flight_bytes = (size_t)conf->events_max_in_flight_bytes,
+		.max_records = (uint32_t)conf->events_max_records,
+		.type_min = (uint32_t)conf->events_min,
+		.type_max = (uint32_t)conf->events_max,
+		.proctitle_ends = replay_time,
+	};
+	struct pipeline *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return NULL;
+	cb.arg = p;
+	p->outs = outs;
+	p->formats = outs ? outputs_formats(outs) : 0;
+	p->filter = filter;
+	p->replay_time = replay_time;
+	p->need_time = true;
+	p->tracking = conf->mt_enabled;
+	p->log_out_of_order = conf->mt_log_out_of_order;
+	buf_init(&p->enc);
+	register_metrics(p);
+	p->reasm = reasm_new(&rc, on_event, p);
+	p->ids = uidmap_new(conf->uid_caching, conf->password_file_path);
+	if (p->reasm == NULL || p->ids == NULL ||
+	    tracker_init(&p->tracker, (uint64_t)conf->mt_max_out_of_order, &cb) < 0)
+		return pipeline_free(p);
+	return p;
+}
+
+struct pipeline *
+pipeline_free(struct pipeline *p)
+{
+	if (p == NULL)
+		return NULL;
+	reasm_free(p->reasm);
+	tracker_fini(&p->tracker);
+	uidmap_free(p->ids);
+	buf_fini(&p->enc);
+	free(p);
+	return NULL;
+}
+
+static void
+add_record(struct pipeline *p, const struct record *rec)
+{
+	if (p->tracking)
+		tracker_see(&p->tracker, rec->serial);
+	if (p->replay_time) {
+		if (rec->time_ms > p->now_ms)
+			p->now_ms = rec->time_ms;
+	} else if (p->need_time) {
+		p->now_ms = now_mono_ms();
+		p->need_time = false;
+	}
+	reasm_add(p->reasm, rec, p->now_ms);
+}
+
+static void
+malformed(struct pipeline *p, int e, const char *s, size_t len)
+{
+	int i = -e - 1;
+
+	if (i < 0 || i >= RECORD_ERR_MAX)
+		i = RECORD_ERR_HEADER;
+	metric_inc(p->m_malformed[i]);
+	if (p->replay_time)
+		log_warn_ratelimited(&p->rl_malformed,
+		    "input line %llu: not an audit record (bad %s), skipping: %.80s",
+		    (unsigned long long)p->lines, record_error_names[i], s);
+	else
+		log_warn_ratelimited(&p->rl_malformed,
+		    "record with a bad %s, skipping: %.*s", record_error_names[i],
+		    (int)(len < 80 ? len : 80), s);
+}
+
+static void
+sink_payload(void *arg, uint32_t type, const char *s, size_t len)
+{
+	struct pipeline *p = arg;
+	bool timed = (++p->sample % SAMPLE_EVERY) == 0;
+	uint64_t t0 = timed ? now_mono_ns() : 0;
+	struct record rec;
+	int e;
+
+	metric_inc(p->m_records);
+	if ((e = record_parse(type, s, len, &rec)) < 0) {
+		malformed(p, e, s, len);
+		return;
+	}
+	add_record(p, &rec);
+	if (timed)
+		metric_observe_ns(p->m_latency, now_mono_ns() - t0);
+}
+
+static void
+sink_line(void *arg, const char *s, size_t len)
+{
+	struct pipeline *p = arg;
+	bool timed = (++p->sample % SAMPLE_EVERY) == 0;
+	uint64_t t0 = timed ? now_mono_ns() : 0;
+	struct record rec;
+	int e;
+
+	p->lines++;
+	if (len == 0)
+		return;
+	metric_inc(p->m_records);
+	if ((e = record_parse_line(s, len, &rec)) < 0) {
+		char tmp[81];
+		size_t n = len < 80 ? len : 80;
+
+		memcpy(tmp, s, n);
+		tmp[n] = '\0';
+		malformed(p, e, tmp, n);
+		return;
+	}
+	add_record(p, &rec);
+	if (timed)
+		metric_observe_ns(p->m_latency, now_mono_ns() - t0);
+}
+
+static void
+sync_stats(struct pipeline *p)
+{
+	const struct reasm_stats *st = reasm_stats(p->reasm);
+
+	atomic_store_explicit(&p->m_late_records->value, st->late_records, memory_order_relaxed);
+	atomic_store_explicit(&p->m_overflow->value, st->overflow_records, memory_order_relaxed);
+	atomic_store_explicit(&p->m_evicted->value, st->evicted, memory_order_relaxed);
+	atomic_store_explicit(&p->m_timed_out->value, st->timed_out, memory_order_relaxed);
+	atomic_store_explicit(&p->m_empty->value, st->empty_events, memory_order_relaxed);
+	if (st->late_records + st->overflow_records > p->reported_drops) {
+		p->reported_drops = st->late_records + st->overflow_records;
+		log_warn_ratelimited(&p->rl_reasm,
+		    "reassembly dropped %llu late records and %llu records over events.max_records so far",
+		    (unsigned long long)st->late_records,
+		    (unsigned long long)st->overflow_records);
+	}
+}
+
+static void
+sink_batch_end(void *arg)
+{
+	struct pipeline *p = arg;
+
+	p->need_time = true;
+}
+
+void
+pipeline_sink(struct pipeline *p, struct source_sink *ret)
+{
+	ret->payload = sink_payload;
+	ret->line = sink_line;
+	ret->batch_end = sink_batch_end;
+	ret->arg = p;
+}
+
+void
+pipeline_tick(struct pipeline *p)
+{
+	uint64_t now = now_mono_ms();
+
+	if (!p->replay_time) {
+		p->now_ms = now;
+		reasm_expire(p->reasm, now);
+	}
+	uidmap_tick(p->ids, now);
+	sync_stats(p);
+}
+
+void
+pipeline_flush(struct pipeline *p)
+{
+	reasm_flush(p->reasm);
+	sync_stats(p);
+}

@@ -1,0 +1,35 @@
+/*
+ * pipeline.h: source → record → reassembly → filter → encode → outputs.
+ *
+ * The pipeline owns the stage order, the reassembler, the serial tracker
+ * and the user name cache; it borrows the outputs and the filter. It runs
+ * on the main thread only. Sources deliver into it through the sink that
+ * pipeline_sink() fills.
+ */
+#ifndef PAUDITD_PIPELINE_H
+#define PAUDITD_PIPELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct config;
+struct filter;
+struct outputs;
+struct pipeline;
+struct source_sink;
+
+/*
+ * `replay_time`: time events out by their records' own timestamps (a
+ * replay) instead of the monotonic clock (live). Returns NULL on OOM.
+ */
+struct pipeline *pipeline_new(const struct config *conf,
+    struct outputs *outs, const struct filter *filter, bool replay_time);
+/* Complete every event in flight (without emitting it: flush first). */
+struct pipeline *pipeline_free(struct pipeline *p);
+void pipeline_sink(struct pipeline *p, struct source_sink *ret_sink);
+/* Periodic work: timeouts (live), user cache, metrics. Main loop, ~10/s. */
+void pipeline_tick(struct pipeline *p);
+/* End of input or shutdown: complete and emit every event in flight. */
+void pipeline_flush(struct pipeline *p);
+
+#endif

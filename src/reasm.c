@@ -1,0 +1,295 @@
+/*
+ * reasm.c: the reassembler.
+ *
+ * DESIGN: events in flight sit in a chained hash table keyed by serial
+ * and in a doubly linked list in creation order. Every event gets the
+ * same timeout and the clock never goes backwards, so creation order is
+ * deadline order: expiry pops from the old end in O(1) per event, and
+ * the bounds evict from the same end. Completed serials are remembered
+ * in a bitmap window of the last REASM_DONE_WINDOW serials so that a
+ * late record never opens a second event for the same serial. Finished
+ * events go back to a small free list, so steady state allocates nothing.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+#include "log.h"
+#include "reasm.h"
+#include "record.h"
+
+#define REASM_DONE_WINDOW	65536u		/* serials remembered */
+#define REASM_FREE_MAX		64
+
+struct reasm {
+	struct reasm_conf	 conf;
+	reasm_emit_fn		*emit;
+	void			*arg;
+	struct event		**table;
+	size_t			 mask;
+	struct event		*oldest, *newest;
+	size_t			 count;
+	size_t			 bytes;
+	struct event		*free_list;
+	size_t			 nfree;
+	uint64_t		 done_max;	/* highest completed serial */
+	uint64_t		 done_bits[REASM_DONE_WINDOW / 64];
+	struct reasm_stats	 stats;
+};
+
+struct reasm *
+reasm_new(const struct reasm_conf *conf, reasm_emit_fn *emit, void *arg)
+{
+	struct reasm *r;
+	size_t n = 1024;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	r->conf = *conf;
+	if (r->conf.max_in_flight == 0)
+		r->conf.max_in_flight = 1;
+	if (r->conf.max_records == 0)
+		r->conf.max_records = 1;
+	while (n < r->conf.max_in_flight && n < (1u << 20))
+		n *= 2;
+	if ((r->table = calloc(n, sizeof(*r->table))) == NULL) {
+		free(r);
+		return NULL;
+	}
+	r->mask = n - 1;
+	r->emit = emit;
+	r->arg = arg;
+	return r;
+}
+
+static void
+release(struct reasm *r, struct event *ev)
+{
+	if (r->nfree < REASM_FREE_MAX && ev->data.cap <= (1u << 20)) {
+		ev->hnext = r->free_list;
+		r->free_list = ev;
+		r->nfree++;
+	} else {
+		event_free(ev);
+	}
+}
+
+struct reasm *
+reasm_free(struct reasm *r)
+{
+	struct event *ev, *next;
+
+	if (r == NULL)
+		return NULL;
+	for (ev = r->oldest; ev != NULL; ev = next) {
+		next = ev->newer;
+		event_free(ev);
+	}
+	for (ev = r->free_list; ev != NULL; ev = next) {
+		next = ev->hnext;
+		event_free(ev);
+	}
+	free(r->table);
+	free(r);
+	return NULL;
+}
+
+bool
+reasm_type_is_standalone(uint32_t type)
+{
+	return (type >= 1100 && type <= 1299) || (type >= 2100 && type <= 2999);
+}
+
+static size_t
+slot(const struct reasm *r, uint64_t serial)
+{
+	return (size_t)((serial * 0x9E3779B97F4A7C15ull) >> 20) & r->mask;
+}
+
+static struct event *
+lookup(struct reasm *r, uint64_t serial)
+{
+	struct event *ev;
+
+	for (ev = r->table[slot(r, serial)]; ev != NULL; ev = ev->hnext)
+		if (ev->serial == serial)
+			return ev;
+	return NULL;
+}
+
+static bool
+done_test(const struct reasm *r, uint64_t s)
+{
+	if (s > r->done_max || r->done_max - s >= REASM_DONE_WINDOW)
+		return false;
+	return r->done_bits[(s % REASM_DONE_WINDOW) / 64] & (1ull << (s % 64));
+}
+
+static void
+done_set(struct reasm *r, uint64_t s)
+{
+	uint64_t x;
+
+	if (s > r->done_max) {
+		if (s - r->done_max >= REASM_DONE_WINDOW) {
+			memset(r->done_bits, 0, sizeof(r->done_bits));
+		} else {
+			for (x = r->done_max + 1; x < s; x++)
+				r->done_bits[(x % REASM_DONE_WINDOW) / 64] &=
+				    ~(1ull << (x % 64));
+		}
+		r->done_max = s;
+	} else if (r->done_max - s >= REASM_DONE_WINDOW) {
+		return;
+	}
+	r->done_bits[(s % REASM_DONE_WINDOW) / 64] |= 1ull << (s % 64);
+}
+
+static void
+unlink_event(struct reasm *r, struct event *ev)
+{
+	struct event **pp = &r->table[slot(r, ev->serial)];
+
+	while (*pp != ev)
+		pp = &(*pp)->hnext;
+	*pp = ev->hnext;
+	if (ev->older)
+		ev->older->newer = ev->newer;
+	else
+		r->oldest = ev->newer;
+	if (ev->newer)
+		ev->newer->older = ev->older;
+	else
+		r->newest = ev->older;
+	r->count--;
+	r->bytes -= ev->data.len;
+}
+
+static void
+complete(struct reasm *r, struct event *ev)
+{
+	unlink_event(r, ev);
+	done_set(r, ev->serial);
+	ev->hnext = ev->older = ev->newer = NULL;
+	if (ev->nrec == 0) {
+		r->stats.empty_events++;
+	} else {
+		r->stats.events++;
+		event_finish(ev);
+		r->emit(ev, r->arg);
+	}
+	release(r, ev);
+}
+
+static struct event *
+open_event(struct reasm *r, const struct record *rec, uint64_t now_ms)
+{
+	struct event *ev;
+	size_t s;
+
+	if (r->free_list != NULL) {
+		ev = r->free_list;
+		r->free_list = ev->hnext;
+		r->nfree--;
+	} else {
+		ev = event_new();
+	}
+	event_begin(ev, rec);
+	ev->deadline_ms = now_ms + r->conf.timeout_ms;
+	s = slot(r, rec->serial);
+	ev->hnext = r->table[s];
+	r->table[s] = ev;
+	ev->older = r->newest;
+	ev->newer = NULL;
+	if (r->newest)
+		r->newest->newer = ev;
+	else
+		r->oldest = ev;
+	r->newest = ev;
+	r->count++;
+	return ev;
+}
+
+static void
+enforce_bounds(struct reasm *r)
+{
+	while (r->oldest != NULL && (r->count > r->conf.max_in_flight ||
+	    r->bytes > r->conf.max_in_flight_bytes)) {
+		r->stats.evicted++;
+		complete(r, r->oldest);
+	}
+}
+
+void
+reasm_add(struct reasm *r, const struct record *rec, uint64_t now_ms)
+{
+	struct event *ev = lookup(r, rec->serial);
+	bool in_range;
+
+	if (ev == NULL) {
+		if (done_test(r, rec->serial)) {
+			if (rec->type != AUDIT_TYPE_EOE)
+				r->stats.late_records++;
+			return;
+		}
+		if (rec->type == AUDIT_TYPE_EOE)
+			return;
+		ev = open_event(r, rec, now_ms);
+	}
+	if (rec->type == AUDIT_TYPE_EOE) {
+		complete(r, ev);
+		return;
+	}
+	in_range = rec->type >= r->conf.type_min && rec->type <= r->conf.type_max;
+	if (!in_range) {
+		r->stats.out_of_range_records++;
+	} else if (ev->nrec >= r->conf.max_records) {
+		r->stats.overflow_records++;
+	} else {
+		size_t before = ev->data.len;
+
+		event_add(ev, rec->type, rec->data, rec->data_len);
+		r->bytes += ev->data.len - before;
+	}
+	if (reasm_type_is_standalone(rec->type) ||
+	    (r->conf.proctitle_ends && rec->type == AUDIT_TYPE_PROCTITLE)) {
+		complete(r, ev);
+		return;
+	}
+	enforce_bounds(r);
+	reasm_expire(r, now_ms);
+}
+
+void
+reasm_expire(struct reasm *r, uint64_t now_ms)
+{
+	while (r->oldest != NULL && r->oldest->deadline_ms <= now_ms) {
+		r->stats.timed_out++;
+		complete(r, r->oldest);
+	}
+}
+
+void
+reasm_flush(struct reasm *r)
+{
+	while (r->oldest != NULL)
+		complete(r, r->oldest);
+}
+
+uint64_t
+reasm_next_deadline(const struct reasm *r)
+{
+	return r->oldest ? r->oldest->deadline_ms : UINT64_MAX;
+}
+
+size_t
+reasm_in_flight(const struct reasm *r)
+{
+	return r->count;
+}
+
+const struct reasm_stats *
+reasm_stats(const struct reasm *r)
+{
+	return &r->stats;
+}

@@ -1,0 +1,153 @@
+/*
+ * tracker.c: serial gap detection over a sliding bitmap window.
+ *
+ * DESIGN: the window covers (last - window, last]. When `last` advances,
+ * the serials that slide out of the window unseen are the missed ones; a
+ * jump larger than the window is counted arithmetically, never by
+ * inserting one entry per missing serial (pauditd's O(gap) map).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tracker.h"
+
+int
+tracker_init(struct tracker *t, uint64_t window, const struct tracker_cb *cb)
+{
+	memset(t, 0, sizeof(*t));
+	if (window < 1)
+		window = 1;
+	if (window > TRACKER_WINDOW_MAX)
+		window = TRACKER_WINDOW_MAX;
+	t->window = window;
+	t->bits = calloc((window + 63) / 64, sizeof(uint64_t));
+	if (t->bits == NULL)
+		return -ENOMEM;
+	if (cb != NULL)
+		t->cb = *cb;
+	return 0;
+}
+
+void
+tracker_fini(struct tracker *t)
+{
+	free(t->bits);
+	t->bits = NULL;
+}
+
+static bool
+bit_get(const struct tracker *t, uint64_t s)
+{
+	uint64_t i = s % t->window;
+
+	return t->bits[i / 64] & (1ull << (i % 64));
+}
+
+static void
+bit_put(struct tracker *t, uint64_t s, bool v)
+{
+	uint64_t i = s % t->window;
+
+	if (v)
+		t->bits[i / 64] |= 1ull << (i % 64);
+	else
+		t->bits[i / 64] &= ~(1ull << (i % 64));
+}
+
+static void
+report_missed(struct tracker *t, uint64_t first, uint64_t n, uint64_t current)
+{
+	if (n == 0)
+		return;
+	t->missed += n;
+	if (t->cb.missed)
+		t->cb.missed(t->cb.arg, first, n, current);
+}
+
+/* Advance `last` to s > last. */
+static void
+advance(struct tracker *t, uint64_t s)
+{
+	uint64_t w = t->window, x, run_start = 0, run = 0;
+	uint64_t lo_old = t->last >= w ? t->last - w + 1 : 1;	/* oldest in window */
+	uint64_t lo_new = s >= w ? s - w + 1 : 1;
+
+	/* Serials in [lo_old, lo_new) leave the window. */
+	for (x = lo_old; x < lo_new && x <= t->last; x++) {
+		if (!bit_get(t, x)) {
+			if (run == 0)
+				run_start = x;
+			run++;
+		} else if (run > 0) {
+			report_missed(t, run_start, run, s);
+			run = 0;
+		}
+	}
+	/* Serials never seen that are already out of the new window. */
+	if (lo_new > t->last + 1) {
+		uint64_t n = lo_new - (t->last + 1);
+
+		if (run > 0 && run_start + run == t->last + 1) {
+			run += n;
+		} else {
+			report_missed(t, run_start, run, s);
+			run_start = t->last + 1;
+			run = n;
+		}
+	}
+	report_missed(t, run_start, run, s);
+	/* New serials (last, s] enter the window unseen. */
+	x = t->last + 1 > lo_new ? t->last + 1 : lo_new;
+	if (s - x >= w) {
+		memset(t->bits, 0, ((w + 63) / 64) * sizeof(uint64_t));
+	} else {
+		for (; x <= s; x++)
+			bit_put(t, x, false);
+	}
+	t->last = s;
+}
+
+void
+tracker_see(struct tracker *t, uint64_t s)
+{
+	uint64_t lag;
+
+	if (s == 0)
+		return;
+	if (t->last == 0) {
+		t->last = s;
+		bit_put(t, s, true);
+		return;
+	}
+	if (s > t->last) {
+		advance(t, s);
+		bit_put(t, s, true);
+		return;
+	}
+	lag = t->last - s;
+	if (lag < t->window) {
+		if (bit_get(t, s))
+			return;		/* another record of a seen serial */
+		bit_put(t, s, true);
+		t->late++;
+		if (lag > t->worst_lag)
+			t->worst_lag = lag;
+		if (t->cb.late)
+			t->cb.late(t->cb.arg, s, lag, t->worst_lag);
+		return;
+	}
+	if (lag < 4ull * TRACKER_WINDOW_MAX) {
+		/* Declared missed already, but it did arrive: not a loss. */
+		if (t->missed > 0)
+			t->missed--;
+		t->late++;
+		return;
+	}
+	/* Far behind the window: a new boot or another log. Start over. */
+	if (t->cb.reset)
+		t->cb.reset(t->cb.arg, t->last, s);
+	memset(t->bits, 0, ((t->window + 63) / 64) * sizeof(uint64_t));
+	t->last = s;
+	bit_put(t, s, true);
+}

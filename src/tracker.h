@@ -1,0 +1,45 @@
+/*
+ * tracker.h: message tracking (pauditd's `message_tracking.*`): detect
+ * gaps in the serials the kernel sends.
+ *
+ * A serial that has not arrived once `max_out_of_order` later serials
+ * have is declared missed; one that arrives late but within that window
+ * is an out-of-order arrival, not a loss. Memory is one bit per serial of
+ * the window, whatever the gaps. A serial far behind the window (a
+ * reboot, or logs of another boot in a replay) restarts tracking.
+ * Main thread only; reports through callbacks, logs nothing itself.
+ */
+#ifndef PAUDITD_TRACKER_H
+#define PAUDITD_TRACKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define TRACKER_WINDOW_MAX	(1u << 20)
+
+struct tracker_cb {
+	/* `first`..`first + n - 1` were declared missed at serial `current`. */
+	void	(*missed)(void *arg, uint64_t first, uint64_t n, uint64_t current);
+	/* `serial` arrived `lag` serials late. */
+	void	(*late)(void *arg, uint64_t serial, uint64_t lag, uint64_t worst);
+	/* Tracking restarted at `serial` after `last`. */
+	void	(*reset)(void *arg, uint64_t last, uint64_t serial);
+	void	*arg;
+};
+
+struct tracker {
+	uint64_t		 window;
+	uint64_t		 last;		/* highest serial seen, 0: none */
+	uint64_t		 worst_lag;
+	uint64_t		 missed;	/* total declared missed */
+	uint64_t		 late;		/* total late arrivals */
+	uint64_t		*bits;		/* seen bits, indexed by serial % window */
+	struct tracker_cb	 cb;
+};
+
+/* 0 or -ENOMEM. `window` is max_out_of_order (clamped to 1..TRACKER_WINDOW_MAX). */
+int tracker_init(struct tracker *t, uint64_t window, const struct tracker_cb *cb);
+void tracker_fini(struct tracker *t);
+void tracker_see(struct tracker *t, uint64_t serial);
+
+#endif

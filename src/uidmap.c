@@ -1,0 +1,181 @@
+/*
+ * uidmap.c: the user name cache. Open addressing on the numeric uid;
+ * names are stored inline so a hit costs one hash probe and no
+ * allocation.
+ */
+#include <errno.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "uidmap.h"
+
+#define SLOTS		(UIDMAP_CACHE_MAX * 2)
+#define NAME_MAX_LEN	63
+
+struct uid_ent {
+	uint32_t	uid;
+	uint8_t		used;
+	uint8_t		len;
+	char		name[NAME_MAX_LEN + 1];
+};
+
+struct uidmap {
+	bool		 cache;
+	char		*passwd_path;
+	struct uid_ent	*slots;
+	size_t		 count;
+	uint64_t	 last_check_ms;
+	struct stat	 passwd_st;
+	bool		 have_st;
+	uint64_t	 nss_lookups;
+	char		*pwbuf;
+	size_t		 pwbuf_len;
+};
+
+static void
+stat_passwd(struct uidmap *m, struct stat *st, bool *ok)
+{
+	*ok = m->passwd_path != NULL && stat(m->passwd_path, st) == 0;
+}
+
+struct uidmap *
+uidmap_new(bool cache, const char *passwd_path)
+{
+	struct uidmap *m = calloc(1, sizeof(*m));
+
+	if (m == NULL)
+		return NULL;
+	m->cache = cache;
+	m->slots = calloc(SLOTS, sizeof(*m->slots));
+	m->passwd_path = strdup(passwd_path ? passwd_path : "/etc/passwd");
+	m->pwbuf_len = 16384;
+	m->pwbuf = malloc(m->pwbuf_len);
+	if (m->slots == NULL || m->passwd_path == NULL || m->pwbuf == NULL)
+		return uidmap_free(m);
+	stat_passwd(m, &m->passwd_st, &m->have_st);
+	return m;
+}
+
+struct uidmap *
+uidmap_free(struct uidmap *m)
+{
+	if (m == NULL)
+		return NULL;
+	free(m->slots);
+	free(m->passwd_path);
+	free(m->pwbuf);
+	free(m);
+	return NULL;
+}
+
+static void
+clear(struct uidmap *m)
+{
+	if (m->count == 0)
+		return;
+	memset(m->slots, 0, SLOTS * sizeof(*m->slots));
+	m->count = 0;
+}
+
+void
+uidmap_begin_event(struct uidmap *m)
+{
+	if (!m->cache)
+		clear(m);
+}
+
+void
+uidmap_tick(struct uidmap *m, uint64_t now_ms)
+{
+	struct stat st;
+	bool ok;
+
+	if (!m->cache || now_ms - m->last_check_ms < 1000)
+		return;
+	m->last_check_ms = now_ms;
+	stat_passwd(m, &st, &ok);
+	if (ok != m->have_st || (ok && (st.st_mtim.tv_sec != m->passwd_st.st_mtim.tv_sec ||
+	    st.st_mtim.tv_nsec != m->passwd_st.st_mtim.tv_nsec ||
+	    st.st_size != m->passwd_st.st_size || st.st_ino != m->passwd_st.st_ino))) {
+		log_debug("%s changed: dropping %zu cached user names",
+		    m->passwd_path, m->count);
+		clear(m);
+		m->passwd_st = st;
+		m->have_st = ok;
+	}
+}
+
+/* Resolve through NSS into `e`. */
+static void
+resolve(struct uidmap *m, uint32_t uid, struct uid_ent *e)
+{
+	struct passwd pw, *res = NULL;
+	int r;
+
+	m->nss_lookups++;
+	for (;;) {
+		r = getpwuid_r((uid_t)uid, &pw, m->pwbuf, m->pwbuf_len, &res);
+		if (r != ERANGE || m->pwbuf_len >= (1u << 20))
+			break;
+		m->pwbuf_len *= 2;
+		free(m->pwbuf);
+		if ((m->pwbuf = malloc(m->pwbuf_len)) == NULL)
+			fatal("passwd buffer");
+	}
+	if (r == 0 && res != NULL && strlen(pw.pw_name) <= NAME_MAX_LEN) {
+		e->len = (uint8_t)strlen(pw.pw_name);
+		memcpy(e->name, pw.pw_name, e->len + 1u);
+	} else {
+		e->len = sizeof(UIDMAP_UNKNOWN) - 1;
+		memcpy(e->name, UIDMAP_UNKNOWN, sizeof(UIDMAP_UNKNOWN));
+	}
+}
+
+const char *
+uidmap_name(struct uidmap *m, const char *uid, size_t len, size_t *ret_len)
+{
+	uint64_t v = 0;
+	struct uid_ent *e;
+	size_t i, h;
+
+	if (len == 0 || len > 10)
+		goto unknown;
+	for (i = 0; i < len; i++) {
+		if (uid[i] < '0' || uid[i] > '9')
+			goto unknown;
+		v = v * 10 + (uint64_t)(uid[i] - '0');
+	}
+	if (v > UINT32_MAX)
+		goto unknown;
+	if (m->count >= UIDMAP_CACHE_MAX)
+		clear(m);
+	h = (size_t)(((uint32_t)v * 2654435761u) % SLOTS);
+	for (;;) {
+		e = &m->slots[h];
+		if (!e->used)
+			break;
+		if (e->uid == (uint32_t)v) {
+			*ret_len = e->len;
+			return e->name;
+		}
+		h = (h + 1) % SLOTS;
+	}
+	e->used = 1;
+	e->uid = (uint32_t)v;
+	m->count++;
+	resolve(m, (uint32_t)v, e);
+	*ret_len = e->len;
+	return e->name;
+unknown:
+	*ret_len = sizeof(UIDMAP_UNKNOWN) - 1;
+	return UIDMAP_UNKNOWN;
+}
+
+uint64_t
+uidmap_nss_lookups(const struct uidmap *m)
+{
+	return m->nss_lookups;
+}
