@@ -1,0 +1,57 @@
+/*
+ * rules.h: kernel audit rules through auditctl.
+ *
+ * A rule is one auditctl command line without the program name
+ * ("-w /etc/passwd -p wa -k 'passwd changes'"). It is split into words as
+ * a POSIX shell would (quotes, backslashes, # comments; no expansion) and
+ * auditctl is executed directly, never through a shell. auditctl's
+ * stdout and stderr are captured so that a failure can be reported with
+ * auditctl's own words, and so that nothing it prints reaches our stdout
+ * (which may be an output). Nothing here logs above debug.
+ */
+#ifndef PAUDITD_RULES_H
+#define PAUDITD_RULES_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define RULES_MAX_WORDS		256	/* words in one rule */
+#define RULES_TIMEOUT_MS	15000	/* one auditctl run */
+
+/*
+ * Split `s` into words. On success *ret_argv is a NULL-terminated array
+ * (free it with rules_argv_free) and *ret_argc its length, which is 0
+ * for a blank or comment-only rule. Returns 0, -EINVAL for an
+ * unterminated quote or a trailing backslash (with a reason in *ret_why
+ * when not NULL), -E2BIG beyond RULES_MAX_WORDS, -ENOMEM.
+ */
+int rules_split(const char *s, char ***ret_argv, size_t *ret_argc,
+    const char **ret_why);
+char **rules_argv_free(char **argv);
+
+/*
+ * Run `auditctl` (a path, or a name searched in $PATH then /sbin and
+ * /usr/sbin) with `args` (NULL-terminated, without argv[0]). Its merged
+ * stdout and stderr go to `out` (NUL-terminated, trailing space
+ * trimmed, truncated to outlen). Returns the exit status (0..255), or
+ * -errno when it could not be run (-ENOENT: not found, -ETIMEDOUT:
+ * killed after RULES_TIMEOUT_MS, -EINTR: killed by a signal).
+ */
+int rules_auditctl(const char *auditctl, char *const args[], char *out,
+    size_t outlen);
+
+/*
+ * Load a rule set: "auditctl -D", then, when exclude_pid > 0,
+ * "-a never,exit -F pid=<exclude_pid>" (so that the daemon's own system
+ * calls never feed back into events), then every non-blank rule in
+ * order. Stops at the first failure: returns -EINVAL (or the -errno of
+ * rules_auditctl), *ret_failed is the 0-based index of the failing rule
+ * (RULES_FAILED_DELETE / RULES_FAILED_EXCLUDE for the two implicit
+ * steps) and `err` says why. Returns the number of rules added.
+ */
+#define RULES_FAILED_DELETE	((size_t)-1)
+#define RULES_FAILED_EXCLUDE	((size_t)-2)
+int rules_apply(const char *auditctl, const char *const *rules, size_t n,
+    pid_t exclude_pid, size_t *ret_failed, char *err, size_t errlen);
+
+#endif

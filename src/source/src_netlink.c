@@ -1,0 +1,741 @@
+/*
+ * src_netlink.c: the kernel source. Reads audit records over
+ * NETLINK_AUDIT as the registered audit daemon (unicast) or as a reader
+ * of the read-only multicast group beside auditd or journald.
+ *
+ * DESIGN
+ * Two sockets. The event socket receives records, in batches of
+ * NL_BATCH datagrams per recvmmsg into NL_AUDIT_SLOT-sized slots, so that
+ * no record can be cut silently (MSG_TRUNC is counted). The control
+ * socket carries AUDIT_GET/AUDIT_SET and never receives a record, so its
+ * requests can wait for their answer without losing anything.
+ *
+ * Unicast registers once. pauditd re-registered every 5 s, and each
+ * AUDIT_SET makes the kernel emit a CONFIG_CHANGE event; instead, tick()
+ * polls AUDIT_GET every status_interval and registers again only when
+ * the pid is no longer ours. That happens when another daemon took it,
+ * or when our socket overflowed: the kernel then drops the registration
+ * itself, so ENOBUFS in unicast mode triggers an early status check.
+ * The kernel refuses (EEXIST) to replace a healthy daemon; we remember
+ * the holder and try again only once it is gone, so that a refused
+ * reclaim does not become a CONFIG_CHANGE every few seconds either.
+ *
+ * Rules are loaded after the event socket is ready (and registered), so
+ * no record produced by a new rule is lost in between.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../config/config.h"
+#include "../log.h"
+#include "../metrics.h"
+#include "nl_audit.h"
+#include "rules.h"
+#include "source.h"
+
+#define NL_BATCH		64	/* datagrams per recvmmsg */
+#define NL_MAX_BATCHES		16	/* recvmmsg calls per read() */
+#define NL_RECHECK_MS		100	/* status re-check after ENOBUFS */
+
+enum nl_mode { NL_MODE_AUTO, NL_MODE_UNICAST, NL_MODE_MULTICAST };
+static const char *const nl_mode_names[] = { "auto", "unicast", "multicast" };
+
+struct nl_conf {
+	char		*mode;
+	bool		 enable;
+	bool		 reclaim;
+	bool		 exclude_self;
+	uint64_t	 status_interval_ms;
+	char		*auditctl;
+};
+
+static const struct cfg_field nl_fields[] = {
+	{ "mode", CFG_STR, offsetof(struct nl_conf, mode), "auto", 0, 0,
+	  NULL, 0, CFG_NOSET, "unicast, multicast or auto" },
+	{ "enable", CFG_BOOL, offsetof(struct nl_conf, enable), "true", 0, 0,
+	  NULL, 0, CFG_NOSET, "unicast: set the kernel's enabled flag to 1" },
+	{ "reclaim", CFG_BOOL, offsetof(struct nl_conf, reclaim), "true", 0, 0,
+	  NULL, 0, CFG_NOSET, "unicast: take the audit pid back when lost" },
+	{ "exclude_self", CFG_BOOL, offsetof(struct nl_conf, exclude_self),
+	  "true", 0, 0, NULL, 0, CFG_NOSET,
+	  "first rule: never audit pauditd's own system calls" },
+	{ "status_interval", CFG_DURATION,
+	  offsetof(struct nl_conf, status_interval_ms), "5s", 1000, 3600000,
+	  NULL, 0, CFG_NOSET, "how often to poll the kernel's audit status" },
+	{ "auditctl", CFG_STR, offsetof(struct nl_conf, auditctl), "auditctl",
+	  0, 0, NULL, 0, CFG_NOSET, "the auditctl program that loads rules" },
+	{ NULL, 0, 0, NULL, 0, 0, NULL, 0, CFG_NOSET, NULL },
+};
+
+struct nl_ctx {
+	struct nl_conf		 conf;
+	enum nl_mode		 mode;
+	int			 fd;		/* events */
+	int			 ctl;		/* requests */
+	uint32_t		 seq, ctl_seq;
+	pid_t			 pid;
+	bool			 registered;	/* the audit pid is ours */
+	uint32_t		 reclaim_seq;	/* last AUDIT_SET on fd */
+	pid_t			 refused_by;	/* healthy holder that said EEXIST */
+	bool			 have_status;
+	uint32_t		 last_lost;
+	uint64_t		 next_status_ms;
+	uint64_t		 last_check_ms;
+	bool			 check_now;
+	char			*slots;
+	struct mmsghdr		 msgs[NL_BATCH];
+	struct iovec		 iov[NL_BATCH];
+	struct sockaddr_nl	 from[NL_BATCH];
+	struct nl_audit_counts	 counts;
+	struct metric		*m_dropped, *m_truncated, *m_invalid;
+	struct metric		*m_lost, *m_backlog, *m_registrations;
+};
+
+static struct log_ratelimit rl_enobufs, rl_trunc, rl_invalid, rl_reject,
+    rl_status, rl_lost;
+
+static int
+parse_mode(const char *s, enum nl_mode *ret)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(nl_mode_names); i++)
+		if (strcmp(s, nl_mode_names[i]) == 0) {
+			*ret = (enum nl_mode)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* Bind and check netlink.*; errors go to c. */
+static int
+conf_bind(const struct config *conf, struct cfg_ctx *c, struct nl_conf *nc,
+    enum nl_mode *ret_mode)
+{
+	const struct ypair *p = ynode_pair(conf->netlink, "mode");
+	int r;
+
+	memset(nc, 0, sizeof(*nc));
+	r = cfg_bind(c, nl_fields, conf->netlink, "netlink", nc);
+	if (parse_mode(nc->mode, ret_mode) < 0) {
+		cfg_error(c, p != NULL ? p->line : 0, "netlink.mode",
+		    "must be unicast, multicast or auto, not \"%s\"", nc->mode);
+		r = -EINVAL;
+	}
+	if (nc->auditctl[0] == '\0') {
+		cfg_error(c, 0, "netlink.auditctl", "must not be empty");
+		r = -EINVAL;
+	}
+	return r;
+}
+
+/* The rules list as strings; NULL items are non-scalars. */
+static int
+conf_rules(const struct config *conf, struct cfg_ctx *c,
+    const char ***ret, size_t *ret_n)
+{
+	const struct ynode *l = conf->rules, *it;
+	const char **v, *why;
+	char **argv;
+	size_t i, argc;
+	int r = 0;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (!conf->rules_set || l == NULL || l->kind == YNODE_NULL)
+		return 0;
+	if (l->kind != YNODE_SEQ) {
+		cfg_error(c, l->line, "rules",
+		    "must be a list of auditctl arguments, not %s",
+		    ynode_kind_name(l->kind));
+		return -EINVAL;
+	}
+	if ((v = calloc(l->n + 1, sizeof(*v))) == NULL)
+		fatal("rules");
+	for (i = 0; i < l->n; i++) {
+		it = l->items[i];
+		if (it == NULL || it->kind != YNODE_SCALAR) {
+			cfg_error(c, it != NULL ? it->line : l->line, "rules",
+			    "rule #%zu must be a string", i + 1);
+			r = -EINVAL;
+			continue;
+		}
+		if (rules_split(it->str, &argv, &argc, &why) < 0) {
+			cfg_error(c, it->line, "rules", "rule #%zu \"%s\": %s",
+			    i + 1, it->str, why);
+			r = -EINVAL;
+			continue;
+		}
+		rules_argv_free(argv);
+		v[i] = it->str;
+	}
+	*ret = v;
+	*ret_n = l->n;
+	return r;
+}
+
+static int
+src_netlink_check(const struct config *conf, struct cfg_ctx *c)
+{
+	struct nl_conf nc;
+	enum nl_mode mode;
+	const char **rules;
+	size_t n;
+	int r, r2;
+
+	r = conf_bind(conf, c, &nc, &mode);
+	cfg_free(nl_fields, &nc);
+	r2 = conf_rules(conf, c, &rules, &n);
+	free(rules);
+	if (conf->socket_buffer_receive < 0 ||
+	    conf->socket_buffer_receive > INT_MAX / 2) {
+		cfg_error(c, 0, "socket_buffer.receive",
+		    "must be between 0 and %d", INT_MAX / 2);
+		r = -EINVAL;
+	}
+	return r < 0 ? r : r2;
+}
+
+static const char *
+proc_comm(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/comm", (long)pid);
+	snprintf(buf, len, "?");
+	if ((f = fopen(path, "re")) == NULL)
+		return buf;
+	if (fgets(buf, (int)len, f) != NULL)
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static bool
+alive(pid_t pid)
+{
+	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+/* Ask for the audit pid on the event socket; the outcome is in st. */
+static int
+nl_register(struct nl_ctx *ctx, struct nl_audit_status *st)
+{
+	struct audit_status s;
+	int r;
+
+	memset(&s, 0, sizeof(s));
+	s.mask = AUDIT_STATUS_PID;
+	s.pid = (uint32_t)ctx->pid;
+	/* No NLM_F_ACK: success adds nothing to the event stream. */
+	if ((r = nl_audit_send(ctx->fd, &ctx->seq, AUDIT_SET, 0, &s,
+	    sizeof(s))) < 0)
+		return r;
+	ctx->reclaim_seq = ctx->seq;
+	if ((r = nl_audit_get_status(ctx->ctl, &ctx->ctl_seq, st)) < 0)
+		return r;
+	if (st->pid != (uint32_t)ctx->pid)
+		return -EEXIST;
+	ctx->registered = true;
+	ctx->refused_by = 0;
+	metric_inc(ctx->m_registrations);
+	return 0;
+}
+
+static void
+status_metrics(struct nl_ctx *ctx, const struct nl_audit_status *st)
+{
+	metric_set(ctx->m_lost, st->lost);
+	metric_set(ctx->m_backlog, st->backlog);
+	if (ctx->have_status && st->lost > ctx->last_lost)
+		log_warn_ratelimited(&rl_lost, "netlink: the kernel lost %u "
+		    "records (%u since boot or reset); raise the backlog "
+		    "limit (-b) or lower the event rate",
+		    st->lost - ctx->last_lost, st->lost);
+	ctx->last_lost = st->lost;
+	ctx->have_status = true;
+}
+
+/* Unicast: is the pid still ours? If not, say so and take it back. */
+static void
+check_pid(struct nl_ctx *ctx, const struct nl_audit_status *st)
+{
+	struct nl_audit_status after = { 0 };
+	pid_t holder = (pid_t)st->pid;
+	char comm[32];
+	int r;
+
+	if (holder == ctx->pid)
+		return;
+	if (ctx->registered) {
+		ctx->registered = false;
+		if (holder == 0)
+			log_warnx("netlink: the kernel dropped our registration "
+			    "as audit daemon (socket overflow?)");
+		else
+			log_warnx("netlink: audit pid taken by %d (%s)", holder,
+			    proc_comm(holder, comm, sizeof(comm)));
+	}
+	if (!ctx->conf.reclaim ||
+	    (holder != 0 && holder == ctx->refused_by && alive(holder)))
+		return;
+	r = nl_register(ctx, &after);
+	if (r == 0) {
+		log_info("netlink: reclaimed the audit pid%s%s", holder ?
+		    " from " : "", holder ? proc_comm(holder, comm,
+		    sizeof(comm)) : "");
+		return;
+	}
+	if (r != -EEXIST || after.pid == 0) {
+		log_warn_ratelimited(&rl_status, "netlink: reclaiming the "
+		    "audit pid: %s", strerror(-r));
+		return;
+	}
+	ctx->refused_by = (pid_t)after.pid;
+	log_warnx("netlink: could not reclaim the audit pid held by %u (%s); "
+	    "trying again when it is gone", after.pid,
+	    proc_comm((pid_t)after.pid, comm, sizeof(comm)));
+}
+
+static void
+status_poll(struct nl_ctx *ctx)
+{
+	struct nl_audit_status st;
+	int r;
+
+	ctx->last_check_ms = now_mono_ms();
+	ctx->check_now = false;
+	if ((r = nl_audit_get_status(ctx->ctl, &ctx->ctl_seq, &st)) < 0) {
+		log_warn_ratelimited(&rl_status, "netlink: audit status: %s",
+		    strerror(-r));
+		return;
+	}
+	status_metrics(ctx, &st);
+	if (ctx->mode == NL_MODE_UNICAST)
+		check_pid(ctx, &st);
+}
+
+static void
+overflow(struct nl_ctx *ctx)
+{
+	metric_inc(ctx->m_dropped);
+	log_warn_ratelimited(&rl_enobufs, "netlink: receive buffer overflow "
+	    "(ENOBUFS): records were lost; raise socket_buffer.receive");
+	if (ctx->mode == NL_MODE_UNICAST)
+		ctx->check_now = true;
+}
+
+static void
+deliver(void *arg, uint32_t type, const char *p, size_t len)
+{
+	const struct source_sink *sink = arg;
+
+	sink->payload(sink->arg, type, p, len);
+}
+
+static size_t
+handle(struct nl_ctx *ctx, unsigned i, const struct source_sink *sink)
+{
+	struct msghdr *h = &ctx->msgs[i].msg_hdr;
+
+	if (h->msg_flags & MSG_TRUNC) {
+		metric_inc(ctx->m_truncated);
+		log_warn_ratelimited(&rl_trunc, "netlink: record longer than "
+		    "%d bytes, dropping", NL_AUDIT_SLOT);
+		return 0;
+	}
+	return nl_audit_parse(&ctx->from[i], h->msg_namelen,
+	    ctx->slots + (size_t)i * NL_AUDIT_SLOT, ctx->msgs[i].msg_len,
+	    deliver, (void *)(uintptr_t)sink, &ctx->counts);
+}
+
+/* Report what nl_audit_parse found besides records. */
+static void
+report(struct nl_ctx *ctx, uint64_t invalid_before)
+{
+	struct nl_audit_counts *c = &ctx->counts;
+	uint64_t invalid = c->bad_sender + c->malformed;
+
+	if (invalid > invalid_before) {
+		metric_add(ctx->m_invalid, invalid - invalid_before);
+		log_warn_ratelimited(&rl_invalid, "netlink: %llu invalid "
+		    "messages (not from the kernel, or bad length), ignoring",
+		    (unsigned long long)(invalid - invalid_before));
+	}
+	if (c->last_error == 0)
+		return;
+	if (c->last_error_seq == ctx->reclaim_seq && c->last_error == -EEXIST)
+		log_debug("netlink: audit pid registration refused: %s",
+		    strerror(-c->last_error));
+	else
+		log_warn_ratelimited(&rl_reject, "netlink: the kernel rejected "
+		    "request %u: %s", c->last_error_seq,
+		    strerror(-c->last_error));
+	c->last_error = 0;
+}
+
+static int
+src_netlink_read(struct source *s, const struct source_sink *sink)
+{
+	struct nl_ctx *ctx = s->ctx;
+	uint64_t invalid = ctx->counts.bad_sender + ctx->counts.malformed;
+	size_t records = 0;
+	int i, n, batches, r = -EAGAIN;
+
+	for (batches = 0; batches < NL_MAX_BATCHES; batches++) {
+		for (i = 0; i < NL_BATCH; i++) {
+			ctx->msgs[i].msg_hdr.msg_namelen = sizeof(ctx->from[i]);
+			ctx->msgs[i].msg_hdr.msg_flags = 0;
+		}
+		n = recvmmsg(ctx->fd, ctx->msgs, NL_BATCH, MSG_DONTWAIT, NULL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOBUFS) {
+				overflow(ctx);
+				continue;
+			}
+			if (errno != EAGAIN)
+				r = -errno;
+			break;
+		}
+		for (i = 0; i < n; i++)
+			records += handle(ctx, (unsigned)i, sink);
+		if (n < NL_BATCH)
+			break;
+	}
+	report(ctx, invalid);
+	if (records > 0)
+		sink->batch_end(sink->arg);
+	if (ctx->check_now && now_mono_ms() - ctx->last_check_ms >= NL_RECHECK_MS)
+		status_poll(ctx);
+	if (r != -EAGAIN) {
+		log_warnx("netlink: receive: %s", strerror(-r));
+		return r;
+	}
+	return records > 0 ? (int)(records > INT_MAX ? INT_MAX : records) : -EAGAIN;
+}
+
+static void
+src_netlink_tick(struct source *s)
+{
+	struct nl_ctx *ctx = s->ctx;
+	uint64_t now = now_mono_ms();
+
+	if (ctx == NULL || ctx->ctl < 0 || now < ctx->next_status_ms)
+		return;
+	ctx->next_status_ms = now + ctx->conf.status_interval_ms;
+	status_poll(ctx);
+}
+
+static int
+src_netlink_fd(struct source *s)
+{
+	struct nl_ctx *ctx = s->ctx;
+
+	return ctx != NULL ? ctx->fd : -1;
+}
+
+static void
+src_netlink_close(struct source *s)
+{
+	struct nl_ctx *ctx = s->ctx;
+	struct nl_audit_status st;
+	int r;
+
+	if (ctx == NULL)
+		return;
+	if (ctx->mode == NL_MODE_UNICAST && ctx->ctl >= 0) {
+		r = nl_audit_get_status(ctx->ctl, &ctx->ctl_seq, &st);
+		if ((r == 0 && st.pid == (uint32_t)ctx->pid) ||
+		    (r < 0 && ctx->registered)) {
+			r = nl_audit_set(ctx->ctl, &ctx->ctl_seq,
+			    AUDIT_STATUS_PID, 0);
+			if (r < 0)
+				log_warnx("netlink: unregistering: %s",
+				    strerror(-r));
+			else
+				log_info("netlink: unregistered as the audit "
+				    "daemon");
+		}
+	}
+	if (ctx->fd >= 0)
+		close(ctx->fd);
+	if (ctx->ctl >= 0)
+		close(ctx->ctl);
+	free(ctx->slots);
+	cfg_free(nl_fields, &ctx->conf);
+	free(ctx);
+	s->ctx = NULL;
+}
+
+static void
+metrics_register(struct nl_ctx *ctx)
+{
+	ctx->m_dropped = metrics_counter("pauditd_netlink_dropped_total",
+	    "Netlink receive buffer overflows (ENOBUFS); records were lost",
+	    "messages.netlink_dropped", NULL, NULL);
+	ctx->m_truncated = metrics_counter("pauditd_netlink_truncated_total",
+	    "Records dropped because they did not fit the receive buffer",
+	    "messages.netlink_truncated", NULL, NULL);
+	ctx->m_invalid = metrics_counter("pauditd_netlink_invalid_total",
+	    "Netlink messages ignored: not from the kernel or bad length",
+	    NULL, NULL, NULL);
+	ctx->m_registrations = metrics_counter(
+	    "pauditd_netlink_registrations_total",
+	    "Times pauditd registered as the audit daemon (unicast)",
+	    NULL, NULL, NULL);
+	ctx->m_lost = metrics_gauge("pauditd_kernel_lost",
+	    "The kernel's count of lost audit records (AUDIT_GET lost)",
+	    "kernel.lost", NULL, NULL);
+	ctx->m_backlog = metrics_gauge("pauditd_kernel_backlog",
+	    "Records waiting in the kernel's audit queue (AUDIT_GET backlog)",
+	    "kernel.backlog", NULL, NULL);
+}
+
+/* (Re)open the event socket and size its receive buffer. */
+static int
+open_events(struct nl_ctx *ctx, bool readlog, const struct config *conf)
+{
+	int size, r;
+	unsigned i;
+
+	if (ctx->fd >= 0)
+		close(ctx->fd);
+	if ((ctx->fd = nl_audit_open(readlog)) < 0) {
+		r = ctx->fd;
+		ctx->fd = -1;
+		return r;
+	}
+	if (conf->socket_buffer_receive > 0) {
+		r = nl_audit_set_rcvbuf(ctx->fd,
+		    (int)conf->socket_buffer_receive, &size);
+		if (r < 0)
+			log_warnx("netlink: socket_buffer.receive %lld: %s, "
+			    "ignoring", conf->socket_buffer_receive,
+			    strerror(-r));
+		else
+			log_info("netlink: socket receive buffer size: %d",
+			    size);
+	}
+	if (ctx->slots == NULL &&
+	    (ctx->slots = malloc((size_t)NL_BATCH * NL_AUDIT_SLOT)) == NULL)
+		fatal("netlink buffers");
+	for (i = 0; i < NL_BATCH; i++) {
+		ctx->iov[i].iov_base = ctx->slots + (size_t)i * NL_AUDIT_SLOT;
+		ctx->iov[i].iov_len = NL_AUDIT_SLOT;
+		ctx->msgs[i].msg_hdr = (struct msghdr){
+			.msg_name = &ctx->from[i],
+			.msg_namelen = sizeof(ctx->from[i]),
+			.msg_iov = &ctx->iov[i],
+			.msg_iovlen = 1,
+		};
+	}
+	return 0;
+}
+
+static int
+start_unicast(struct nl_ctx *ctx, const struct config *conf)
+{
+	struct nl_audit_status st;
+	int r, err;
+
+	if ((r = open_events(ctx, false, conf)) < 0)
+		return r;
+	if ((r = nl_register(ctx, &st)) == 0) {
+		log_info("netlink: mode unicast: registered as the audit "
+		    "daemon (pid %d)", ctx->pid);
+		return 0;
+	}
+	/* Not registered: nothing but the kernel's answer can be queued. */
+	err = nl_audit_wait_reply(ctx->fd, ctx->reclaim_seq, NLMSG_ERROR,
+	    NULL, 0);
+	if (err < 0 && err != -ETIMEDOUT)
+		r = err;
+	close(ctx->fd);
+	ctx->fd = -1;
+	return r;
+}
+
+static int
+start_multicast(struct nl_ctx *ctx, const struct config *conf,
+    pid_t holder)
+{
+	char comm[32];
+	int r;
+
+	ctx->mode = NL_MODE_MULTICAST;
+	if ((r = open_events(ctx, true, conf)) < 0) {
+		log_warnx("netlink: cannot join the audit multicast group: "
+		    "%s%s", strerror(-r), r == -EPERM ?
+		    " (CAP_AUDIT_READ is needed)" : "");
+		return r;
+	}
+	if (holder > 0)
+		log_info("netlink: mode multicast: reading the read-only group "
+		    "beside pid %d (%s), which holds the unicast socket",
+		    holder, proc_comm(holder, comm, sizeof(comm)));
+	else
+		log_info("netlink: mode multicast: reading the read-only group");
+	return 0;
+}
+
+/* Pick the mode (auto: unicast unless a live daemon is registered). */
+static int
+start(struct nl_ctx *ctx, const struct config *conf,
+    const struct nl_audit_status *st)
+{
+	pid_t holder = st != NULL ? (pid_t)st->pid : 0;
+	char comm[32];
+	int r;
+
+	if (ctx->mode == NL_MODE_MULTICAST)
+		return start_multicast(ctx, conf, holder);
+	if (ctx->mode == NL_MODE_AUTO && alive(holder) && holder != ctx->pid)
+		return start_multicast(ctx, conf, holder);
+	if ((r = start_unicast(ctx, conf)) == 0) {
+		ctx->mode = NL_MODE_UNICAST;
+		return 0;
+	}
+	if (ctx->mode == NL_MODE_AUTO) {
+		log_info("netlink: auto: cannot register as the audit daemon "
+		    "(%s), trying multicast", strerror(-r));
+		return start_multicast(ctx, conf, holder);
+	}
+	if (r == -EEXIST && holder > 0)
+		log_warnx("netlink: cannot register as the audit daemon: pid "
+		    "%d (%s) is registered; use netlink.mode multicast or auto",
+		    holder, proc_comm(holder, comm, sizeof(comm)));
+	else
+		log_warnx("netlink: cannot register as the audit daemon: %s",
+		    strerror(-r));
+	return r;
+}
+
+static int
+load_rules(struct nl_ctx *ctx, const struct config *conf,
+    const char **rules, size_t n, const struct nl_audit_status *st)
+{
+	pid_t self = ctx->conf.exclude_self ? ctx->pid : 0;
+	size_t failed;
+	char err[1200];
+	int r;
+
+	if (n == 0) {
+		log_info("netlink: no rules configured: leaving the kernel's "
+		    "audit rules as they are");
+		return 0;
+	}
+	if (st != NULL && st->enabled == 2) {
+		log_warnx("netlink: the kernel's audit configuration is locked "
+		    "(enabled 2): not loading the %zu configured rules", n);
+		return 0;
+	}
+	r = rules_apply(ctx->conf.auditctl, rules, n, self, &failed, err,
+	    sizeof(err));
+	if (r >= 0) {
+		log_info("netlink: loaded %d audit rules%s", r, self ?
+		    " (the first one excludes this process)" : "");
+		return 0;
+	}
+	if (failed == RULES_FAILED_DELETE)
+		log_warnx("netlink: rules: deleting the kernel's rules "
+		    "(auditctl -D): %s", err);
+	else if (failed == RULES_FAILED_EXCLUDE)
+		log_warnx("netlink: rules: excluding this process "
+		    "(-a never,exit -F pid=%d): %s", self, err);
+	else
+		log_warnx("netlink: rules: rule #%zu (%s line %d) \"%s\": %s",
+		    failed + 1, conf->file, conf->rules->items[failed]->line,
+		    rules[failed], err);
+	return r;
+}
+
+/* Unicast with netlink.enable: make sure the kernel sends records. */
+static void
+enable(struct nl_ctx *ctx, const struct nl_audit_status *st)
+{
+	int r;
+
+	if (ctx->mode != NL_MODE_UNICAST || !ctx->conf.enable ||
+	    st->enabled != 0)
+		return;
+	r = nl_audit_set(ctx->ctl, &ctx->ctl_seq, AUDIT_STATUS_ENABLED, 1);
+	if (r < 0)
+		log_warnx("netlink: enabling kernel auditing: %s", strerror(-r));
+	else
+		log_info("netlink: kernel auditing enabled");
+}
+
+static int
+src_netlink_open(struct source *s, const struct config *conf)
+{
+	struct nl_audit_status st;
+	const char **rules = NULL;
+	struct nl_ctx *ctx;
+	struct cfg_ctx c;
+	size_t nrules = 0;
+	bool have;
+	int r;
+
+	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
+		fatal("netlink");
+	ctx->fd = ctx->ctl = -1;
+	ctx->pid = getpid();
+	s->ctx = ctx;
+	cfg_ctx_init(&c, conf->file);
+	c.quiet = true;
+	if (conf_bind(conf, &c, &ctx->conf, &ctx->mode) < 0 ||
+	    conf_rules(conf, &c, &rules, &nrules) < 0) {
+		log_warnx("netlink: %s", c.last);
+		r = -EINVAL;
+		goto fail;
+	}
+	metrics_register(ctx);
+	if ((ctx->ctl = nl_audit_open(false)) < 0) {
+		r = ctx->ctl;
+		log_warnx("netlink: %s%s", strerror(-r), r == -EPROTONOSUPPORT ?
+		    " (the kernel has no audit support)" : "");
+		goto fail;
+	}
+	if (!(have = nl_audit_get_status(ctx->ctl, &ctx->ctl_seq, &st) == 0))
+		log_warnx("netlink: cannot read the kernel's audit status");
+	if ((r = start(ctx, conf, have ? &st : NULL)) < 0)
+		goto fail;
+	if (have && (have = nl_audit_get_status(ctx->ctl, &ctx->ctl_seq,
+	    &st) == 0))
+		enable(ctx, &st);
+	if ((r = load_rules(ctx, conf, rules, nrules, have ? &st : NULL)) < 0)
+		goto fail;
+	if (have && nl_audit_get_status(ctx->ctl, &ctx->ctl_seq, &st) == 0) {
+		status_metrics(ctx, &st);
+		if (st.enabled == 0)
+			log_warnx("netlink: kernel auditing is disabled "
+			    "(enabled 0): no records will arrive; add \"-e 1\" "
+			    "to rules%s", ctx->mode == NL_MODE_UNICAST ?
+			    " or set netlink.enable" : "");
+	}
+	ctx->next_status_ms = now_mono_ms() + ctx->conf.status_interval_ms;
+	free(rules);
+	return 0;
+fail:
+	free(rules);
+	src_netlink_close(s);
+	return r;
+}
+
+const struct source_ops src_netlink_ops = {
+	.name = "netlink",
+	.check = src_netlink_check,
+	.open = src_netlink_open,
+	.fd = src_netlink_fd,
+	.read = src_netlink_read,
+	.tick = src_netlink_tick,
+	.close = src_netlink_close,
+};
