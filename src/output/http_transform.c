@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "../buf.h"
+#include "../json.h"
 #include "../log.h"
 #include "../metrics.h"
 #include "../msg.h"
@@ -40,91 +41,6 @@ struct notif_state {
 	struct notif_attr	*attrs;		/* sorted by key */
 	struct metric		*no_topic;
 };
-
-static const char hexdig[] = "0123456789abcdef";
-
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t
-utf8_len(const unsigned char *s, size_t n, unsigned *ret_cp)
-{
-	unsigned cp, min;
-	size_t len, i;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2; cp = s[0] & 0x1f; min = 0x80;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3; cp = s[0] & 0x0f; min = 0x800;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4; cp = s[0] & 0x07; min = 0x10000;
-	} else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	*ret_cp = cp;
-	return len;
-}
-
-static void
-put_u(struct buf *b, unsigned cp)
-{
-	char e[6] = { '\\', 'u', hexdig[(cp >> 12) & 15], hexdig[(cp >> 8) & 15],
-	    hexdig[(cp >> 4) & 15], hexdig[cp & 15] };
-
-	buf_append(b, e, sizeof(e));
-}
-
-void
-http_transform_json_str(struct buf *b, const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, run, l;
-	unsigned cp;
-
-	buf_putc(b, '"');
-	while (i < n) {
-		/* Copy the longest run that needs no escaping at once. */
-		for (run = i; run < n && p[run] >= 0x20 && p[run] < 0x80 &&
-		    p[run] != '"' && p[run] != '\\' && p[run] != '<' &&
-		    p[run] != '>' && p[run] != '&'; run++)
-			;
-		buf_append(b, p + i, run - i);
-		if ((i = run) == n)
-			break;
-		if (p[i] < 0x80) {
-			if (p[i] == '"' || p[i] == '\\') {
-				buf_putc(b, '\\');
-				buf_putc(b, (char)p[i]);
-			} else if (p[i] == '\n')
-				buf_puts_lit(b, "\\n");
-			else if (p[i] == '\r')
-				buf_puts_lit(b, "\\r");
-			else if (p[i] == '\t')
-				buf_puts_lit(b, "\\t");
-			else
-				put_u(b, p[i]);
-			i++;
-			continue;
-		}
-		if ((l = utf8_len(p + i, n - i, &cp)) == 0) {
-			buf_puts_lit(b, "\\ufffd");
-			i++;
-		} else if (cp == 0x2028 || cp == 0x2029) {
-			put_u(b, cp);
-			i += l;
-		} else {
-			buf_append(b, p + i, l);
-			i += l;
-		}
-	}
-	buf_putc(b, '"');
-}
 
 void
 http_transform_hostname(char *out, size_t len)
@@ -301,17 +217,17 @@ notif_transform(const void *state, const char *trace_id, const struct msg *m,
 		return -EINVAL;
 	notif_count_topic(m->key);
 	buf_puts_lit(scratch, "{\"topic\":");
-	http_transform_json_str(scratch, m->key, strlen(m->key));
+	json_str(scratch, m->key, strlen(m->key));
 	buf_puts_lit(scratch, ",\"attributes\":{");
 	for (i = 0; i < st->n; i++) {
 		const char *v = st->attrs[i].val ? st->attrs[i].val : trace_id;
 
 		if (i > 0)
 			buf_putc(scratch, ',');
-		http_transform_json_str(scratch, st->attrs[i].key,
+		json_str(scratch, st->attrs[i].key,
 		    strlen(st->attrs[i].key));
 		buf_putc(scratch, ':');
-		http_transform_json_str(scratch, v, strlen(v));
+		json_str(scratch, v, strlen(v));
 	}
 	buf_puts_lit(scratch, "},\"data\":");
 	buf_append(scratch, m->line, dlen);

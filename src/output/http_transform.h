@@ -59,12 +59,4 @@ const struct http_transform_ops *http_transform_lookup(const char *name);
  */
 void http_transform_hostname(char *out, size_t len);
 
-/*
- * Append `s` (`n` bytes) to `b` as a JSON string, quotes included, with
- * Go encoding/json's escaping (so bodies match pauditd's): <, > and & as
- * \u003c \u003e \u0026, control characters as \u00XX except \n \r \t,
- * U+2028/U+2029 escaped, invalid UTF-8 as \ufffd. Also used by out_gelf.
- */
-void http_transform_json_str(struct buf *b, const char *s, size_t n);
-
 #endif

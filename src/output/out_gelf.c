@@ -22,10 +22,10 @@
 #include <zlib.h>
 
 #include "../buf.h"
+#include "../json.h"
 #include "../log.h"
 #include "../metrics.h"
 #include "../msg.h"
-#include "http_transform.h"
 #include "out_gelf.h"
 #include "out_net.h"
 #include "output.h"
@@ -103,9 +103,9 @@ out_gelf_message(struct buf *out, const char *host, const char *line,
 
 	trim_space(&line, &len);
 	buf_puts_lit(out, "{\"version\":\"1.1\",\"host\":");
-	http_transform_json_str(out, host, strlen(host));
+	json_str(out, host, strlen(host));
 	buf_puts_lit(out, ",\"short_message\":");
-	http_transform_json_str(out, line, len);
+	json_str(out, line, len);
 	/* Seconds with the sub-second part's trailing zeros cut, as Go prints. */
 	n = snprintf(ts, sizeof(ts), "%" PRIu64 ".%06" PRIu64,
 	    t_ns / 1000000000, t_ns % 1000000000 / 1000);

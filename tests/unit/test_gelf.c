@@ -8,8 +8,8 @@
 #include <zlib.h>
 
 #include "harness.h"
-#include "buf.h"
-#include "output/out_gelf.h"
+#include "../../src/buf.h"
+#include "../../src/output/out_gelf.h"
 
 /* Inflate gzip or zlib (auto-detected) into out; returns 0 on success. */
 static int

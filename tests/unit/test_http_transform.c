@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "harness.h"
-#include "buf.h"
-#include "metrics.h"
-#include "msg.h"
-#include "output/http_transform.h"
+#include "../../src/buf.h"
+#include "../../src/metrics.h"
+#include "../../src/msg.h"
+#include "../../src/output/http_transform.h"
 
 #define EVENT "{\"sequence\":880575,\"timestamp\":\"1524242704.387\"," \
 	"\"messages\":[{\"type\":1300,\"data\":\"key=\\\"binding-file-ops\\\"\"}]," \
@@ -25,44 +25,12 @@ mkmsg(const char *line, const char *key)
 	return msg_new_take(l, strlen(l), key, strlen(key), 1);
 }
 
-static void
-escape(const char *in, size_t n, struct buf *b)
-{
-	buf_reset(b);
-	http_transform_json_str(b, in, n);
-	buf_putc(b, '\0');
-}
-
 TEST(lookup)
 {
 	ASSERT(http_transform_lookup("noop") != NULL);
 	ASSERT(http_transform_lookup("notification-service") != NULL);
 	ASSERT(http_transform_lookup("nope") == NULL);
 	ASSERT_STREQ(http_transform_registry[0]->name, "noop");
-}
-
-TEST(json_escape_go)
-{
-	struct buf b;
-
-	buf_init(&b);
-	escape("a\"b\\c", 5, &b);
-	ASSERT_STREQ(b.p, "\"a\\\"b\\\\c\"");
-	escape("<a&b>", 5, &b);
-	ASSERT_STREQ(b.p, "\"\\u003ca\\u0026b\\u003e\"");
-	escape("\n\r\t\x01\x1f", 5, &b);
-	ASSERT_STREQ(b.p, "\"\\n\\r\\t\\u0001\\u001f\"");
-	escape("\xc3\xa9t\xc3", 4, &b);		/* é, t, truncated sequence */
-	ASSERT_STREQ(b.p, "\"\xc3\xa9t\\ufffd\"");
-	escape("\xe2\x80\xa8\xe2\x80\xa9", 6, &b);
-	ASSERT_STREQ(b.p, "\"\\u2028\\u2029\"");
-	escape("\xed\xa0\x80", 3, &b);		/* a surrogate is invalid */
-	ASSERT_STREQ(b.p, "\"\\ufffd\\ufffd\\ufffd\"");
-	escape("\xc0\xaf\xf0\x9f\x98\x80", 6, &b);	/* overlong, then U+1F600 */
-	ASSERT_STREQ(b.p, "\"\\ufffd\\ufffd\xf0\x9f\x98\x80\"");
-	escape("a\0b", 3, &b);
-	ASSERT_STREQ(b.p, "\"a\\u0000b\"");
-	buf_fini(&b);
 }
 
 TEST(noop_is_the_line)
@@ -201,7 +169,7 @@ TEST(hostname_short)
 	unsetenv("HOSTNAME");
 }
 
-TEST_MAIN(T(lookup), T(json_escape_go), T(noop_is_the_line),
+TEST_MAIN(T(lookup), T(noop_is_the_line),
     T(notification_service_dto), T(notification_service_extra_attributes),
     T(notification_service_no_topic), T(notification_service_rejects_non_object),
     T(hostname_short))

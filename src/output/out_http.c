@@ -1,0 +1,626 @@
+/*
+ * out_http.c: pauditd's HTTP writer (output.http): every event is POSTed
+ * to `url` as application/json, after a body transformer (noop or
+ * notification-service, see http_transform.h).
+ *
+ * DESIGN
+ * worker_count workers, each with its own libcurl easy handle, so that
+ * worker_count requests are in flight and every worker keeps its own
+ * keep-alive connection (closed after idle_conn_timeout). A worker sends
+ * one event per request and classifies the outcome for the core:
+ *   2xx                            OK
+ *   transport error, timeout,
+ *   408, 429, 5xx                  RETRY (the core backs off, retries up
+ *                                  to `attempts`, and feeds its circuit
+ *                                  breaker, set to breaker_failure_ratio)
+ *   other 4xx, 1xx/3xx, events the
+ *   transformer refuses            DROP (counted by the core)
+ * Response bodies are read and discarded, so connections stay reusable.
+ *
+ * Mutual TLS: the client certificate and key are stat()ed at most once a
+ * second before a request; when either file changed (or on SIGHUP), the
+ * worker replaces its easy handle, so the next request opens a fresh
+ * connection with the new pair. The server certificate is always
+ * verified, against ssl.ca_cert when TLS is enabled.
+ *
+ * Metrics (pauditd's statsd names): http_code.<status>,
+ * http_writer.request_error.count, http_writer.latency (publish to
+ * response, queue wait included). The core counts
+ * http_writer.total_messages and http_writer.dropped_messages.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "../buf.h"
+#include "../config/config.h"
+#include "../log.h"
+#include "../metrics.h"
+#include "../msg.h"
+#include "http_transform.h"
+#include "output.h"
+
+#define HTTP_UUID_LEN		36
+#define HTTP_CERT_CHECK_MS	1000
+#define HTTP_STATUS_MAX		600
+
+struct http_conf {
+	char			*url;
+	long long		 worker_count;
+	char			*trace_header_name;
+	char			*transformer;
+	bool			 debug;
+	double			 breaker_failure_ratio;
+	uint64_t		 idle_conn_timeout_ms;
+	uint64_t		 timeout_ms;
+	bool			 ssl_enabled;
+	char			*client_cert;
+	char			*client_key;
+	char			*ca_cert;
+	struct cfg_strmap	 extra;
+	const struct ynode	*stats;		/* pauditd leftovers, ignored */
+	const struct ynode	*mute_stats;
+};
+
+/* The two other places pauditd's docs put extra_attributes. */
+struct http_extra_holder {
+	struct cfg_strmap	 extra;
+};
+
+struct http_ctx {
+	const struct http_conf		*conf;
+	const char			*name;
+	const struct http_transform_ops	*tops;
+	void				*tstate;
+	struct http_extra_holder	 extra_top;	/* notification-service-transformer */
+	struct http_extra_holder	 extra_out;	/* output.notification_service_transformer */
+	struct metric			*request_error;
+	struct metric			*latency;
+	bool				 curl_inited;
+};
+
+struct http_wctx {
+	struct http_ctx		*ctx;
+	CURL			*curl;
+	struct curl_slist	*headers;
+	char			*trace_value;	/* the UUID inside the header */
+	struct buf		 scratch;
+	struct timespec		 cert_mtime, key_mtime;
+	uint64_t		 cert_checked_ms;
+	struct metric		*codes[HTTP_STATUS_MAX];
+	char			 errbuf[CURL_ERROR_SIZE];
+};
+
+static struct log_ratelimit http_rl_err, http_rl_status, http_rl_drop;
+
+static const struct cfg_field http_ssl_fields[] = {
+	{ .key = "enabled", .type = CFG_BOOL, .def = "false",
+	    .offset = offsetof(struct http_conf, ssl_enabled),
+	    .set_offset = CFG_NOSET, .desc = "mutual TLS with the fields below" },
+	{ .key = "client_cert", .type = CFG_STR,
+	    .offset = offsetof(struct http_conf, client_cert),
+	    .set_offset = CFG_NOSET, .desc = "client certificate (PEM), reloaded when it changes" },
+	{ .key = "client_key", .type = CFG_STR,
+	    .offset = offsetof(struct http_conf, client_key),
+	    .set_offset = CFG_NOSET, .desc = "client key (PEM), reloaded when it changes" },
+	{ .key = "ca_cert", .type = CFG_STR,
+	    .offset = offsetof(struct http_conf, ca_cert),
+	    .set_offset = CFG_NOSET, .desc = "CA bundle (PEM) the server is verified against" },
+	{ .key = NULL }
+};
+
+static const struct cfg_field http_notif_fields[] = {
+	{ .key = "extra_attributes", .type = CFG_STRMAP,
+	    .offset = offsetof(struct http_conf, extra),
+	    .set_offset = CFG_NOSET, .desc = "added to the DTO's attributes" },
+	{ .key = NULL }
+};
+
+static const struct cfg_field http_fields[] = {
+	{ .key = "url", .type = CFG_STR, .offset = offsetof(struct http_conf, url),
+	    .flags = CFG_F_REQUIRED, .set_offset = CFG_NOSET,
+	    .desc = "POST target, http:// or https://" },
+	{ .key = "worker_count", .type = CFG_INT, .def = "10", .min = 1, .max = 1024,
+	    .offset = offsetof(struct http_conf, worker_count),
+	    .set_offset = CFG_NOSET, .desc = "requests in flight" },
+	{ .key = "trace_header_name", .type = CFG_STR,
+	    .offset = offsetof(struct http_conf, trace_header_name),
+	    .set_offset = CFG_NOSET, .desc = "header carrying a fresh UUID per request" },
+	{ .key = "response_body_transformer", .type = CFG_STR, .def = "noop",
+	    .offset = offsetof(struct http_conf, transformer),
+	    .set_offset = CFG_NOSET, .desc = "noop or notification-service" },
+	{ .key = "debug", .type = CFG_BOOL, .def = "false",
+	    .offset = offsetof(struct http_conf, debug),
+	    .set_offset = CFG_NOSET, .desc = "log the configuration and every body" },
+	{ .key = "breaker_failure_ratio", .type = CFG_DOUBLE, .def = "0.05",
+	    .min = 0, .max = 1, .offset = offsetof(struct http_conf, breaker_failure_ratio),
+	    .set_offset = CFG_NOSET, .desc = "failure ratio that opens the circuit breaker" },
+	{ .key = "idle_conn_timeout", .type = CFG_DURATION, .def = "10s",
+	    .min = 1000, .max = 86400000,
+	    .offset = offsetof(struct http_conf, idle_conn_timeout_ms),
+	    .set_offset = CFG_NOSET, .desc = "keep-alive connections idle longer are closed" },
+	{ .key = "timeout", .type = CFG_DURATION, .def = "10s", .min = 1, .max = 3600000,
+	    .offset = offsetof(struct http_conf, timeout_ms),
+	    .set_offset = CFG_NOSET, .desc = "limit for a whole request" },
+	{ .key = "ssl", .type = CFG_SECTION, .sub = http_ssl_fields,
+	    .set_offset = CFG_NOSET, .desc = "mutual TLS" },
+	{ .key = "notification_service_transformer", .type = CFG_SECTION,
+	    .sub = http_notif_fields, .set_offset = CFG_NOSET,
+	    .desc = "notification-service transformer settings" },
+	{ .key = "stats", .type = CFG_NODE, .offset = offsetof(struct http_conf, stats),
+	    .flags = CFG_F_IGNORED, .set_offset = CFG_NOSET, .desc = "ignored" },
+	{ .key = "mute_stats", .type = CFG_NODE,
+	    .offset = offsetof(struct http_conf, mute_stats),
+	    .flags = CFG_F_IGNORED, .set_offset = CFG_NOSET, .desc = "ignored" },
+	{ .key = NULL }
+};
+
+static const struct cfg_field http_extra_fields[] = {
+	{ .key = "extra_attributes", .type = CFG_STRMAP,
+	    .offset = offsetof(struct http_extra_holder, extra),
+	    .set_offset = CFG_NOSET, .desc = "added to the DTO's attributes" },
+	{ .key = NULL }
+};
+
+static int
+http_check_file(struct cfg_ctx *c, const struct ynode *ssl, const char *key,
+    const char *path)
+{
+	const struct ypair *p = ynode_pair(ssl, key);
+	char where[64];
+
+	snprintf(where, sizeof(where), "output.http.ssl.%s", key);
+	if (path == NULL || *path == '\0') {
+		cfg_error(c, ssl ? ssl->line : 0, where,
+		    "is required when ssl.enabled is true");
+		return -EINVAL;
+	}
+	if (access(path, R_OK) < 0) {
+		cfg_error(c, p ? p->line : 0, where, "cannot read %s: %s", path,
+		    strerror(errno));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+http_check(const void *vconf, const struct ynode *node, struct cfg_ctx *c)
+{
+	const struct http_conf *conf = vconf;
+	const struct ynode *ssl = ynode_get(node, "ssl");
+	const struct ypair *p;
+	long long bs;
+	int r = 0;
+
+	if (conf->url != NULL && strncmp(conf->url, "http://", 7) != 0 &&
+	    strncmp(conf->url, "https://", 8) != 0) {
+		p = ynode_pair(node, "url");
+		cfg_error(c, p ? p->line : 0, "output.http.url",
+		    "must start with http:// or https://, not \"%s\"", conf->url);
+		r = -EINVAL;
+	}
+	if (http_transform_lookup(conf->transformer) == NULL) {
+		p = ynode_pair(node, "response_body_transformer");
+		cfg_error(c, p ? p->line : 0, "output.http.response_body_transformer",
+		    "unknown transformer \"%s\" (noop or notification-service)",
+		    conf->transformer);
+		r = -EINVAL;
+	}
+	if (conf->ssl_enabled) {
+		if (http_check_file(c, ssl, "client_cert", conf->client_cert) < 0 ||
+		    http_check_file(c, ssl, "client_key", conf->client_key) < 0 ||
+		    http_check_file(c, ssl, "ca_cert", conf->ca_cert) < 0)
+			r = -EINVAL;
+	}
+	/* pauditd: an explicit buffer_size must hold one event per worker. */
+	p = ynode_pair(node, "buffer_size");
+	if (p != NULL && p->val != NULL && p->val->kind == YNODE_SCALAR &&
+	    cfg_parse_int(p->val->str, &bs) == 0 && bs < conf->worker_count) {
+		cfg_error(c, p->line, "output.http.buffer_size",
+		    "must be at least worker_count (%lld)", conf->worker_count);
+		r = -EINVAL;
+	}
+	return r;
+}
+
+/* Bind `extra_attributes` under `node` into `ret`; 0 or -EINVAL (logged). */
+static int
+http_bind_extra(const struct ynode *node, const char *prefix,
+    struct http_extra_holder *ret)
+{
+	struct cfg_ctx c;
+
+	if (node == NULL)
+		return 0;
+	cfg_ctx_init(&c, NULL);
+	c.ignore_unknown = true;
+	return cfg_bind(&c, http_extra_fields, node, prefix, ret);
+}
+
+static void
+http_log_config(const struct http_ctx *ctx)
+{
+	const struct http_conf *conf = ctx->conf;
+
+	log_info("[output %s] url %s, %lld workers, transformer %s, trace header %s, "
+	    "timeout %llums, idle_conn_timeout %llums, breaker_failure_ratio %g, "
+	    "ssl %s (cert %s, key %s, ca %s)", ctx->name, conf->url,
+	    conf->worker_count, conf->transformer,
+	    conf->trace_header_name ? conf->trace_header_name : "(none)",
+	    (unsigned long long)conf->timeout_ms,
+	    (unsigned long long)conf->idle_conn_timeout_ms,
+	    conf->breaker_failure_ratio, conf->ssl_enabled ? "on" : "off",
+	    conf->client_cert ? conf->client_cert : "-",
+	    conf->client_key ? conf->client_key : "-",
+	    conf->ca_cert ? conf->ca_cert : "-");
+}
+
+static void
+http_fini(void *vctx)
+{
+	struct http_ctx *ctx = vctx;
+
+	if (ctx == NULL)
+		return;
+	if (ctx->tops != NULL)
+		ctx->tops->free(ctx->tstate);
+	cfg_free(http_extra_fields, &ctx->extra_top);
+	cfg_free(http_extra_fields, &ctx->extra_out);
+	if (ctx->curl_inited)
+		curl_global_cleanup();
+	free(ctx);
+}
+
+static int
+http_init(struct output *o, const void *vconf, void **ret_ctx)
+{
+	const struct config *root = output_config(o);
+	struct http_transform_args args = { 0 };
+	struct http_ctx *ctx;
+	int r;
+
+	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
+		return -ENOMEM;
+	ctx->conf = vconf;
+	ctx->name = output_name(o);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	ctx->curl_inited = true;
+	if (root != NULL && (http_bind_extra(root->notif_top,
+	    "notification-service-transformer", &ctx->extra_top) < 0 ||
+	    http_bind_extra(ynode_get(root->output, "notification_service_transformer"),
+	    "output.notification_service_transformer", &ctx->extra_out) < 0)) {
+		r = -EINVAL;
+		goto fail;
+	}
+	args.extra[0] = &ctx->extra_top.extra;
+	args.extra[1] = &ctx->extra_out.extra;
+	args.extra[2] = &ctx->conf->extra;
+	if ((ctx->tops = http_transform_lookup(ctx->conf->transformer)) == NULL) {
+		r = -EINVAL;
+		goto fail;
+	}
+	if ((r = ctx->tops->setup(&args, &ctx->tstate)) < 0) {
+		ctx->tops = NULL;
+		goto fail;
+	}
+	ctx->request_error = metrics_counter("pauditd_http_request_errors_total",
+	    "HTTP requests that failed without a response (transport, timeout, TLS)",
+	    "http_writer.request_error.count", "output", ctx->name);
+	ctx->latency = metrics_timing("pauditd_http_latency_seconds",
+	    "Time from an event's publication to its HTTP response",
+	    "http_writer.latency", "output", ctx->name);
+	output_set_workers(o, (unsigned)ctx->conf->worker_count);
+	output_set_breaker(o, ctx->conf->breaker_failure_ratio);
+	if (ctx->conf->debug)
+		http_log_config(ctx);
+	*ret_ctx = ctx;
+	return 0;
+fail:
+	http_fini(ctx);
+	return r;
+}
+
+static size_t
+http_discard(char *p, size_t size, size_t nmemb, void *arg)
+{
+	return size * nmemb;
+}
+
+static void
+http_mtime(const char *path, struct timespec *ret)
+{
+	struct stat st;
+
+	if (path != NULL && stat(path, &st) == 0)
+		*ret = st.st_mtim;
+	else
+		ret->tv_sec = ret->tv_nsec = 0;
+}
+
+/* Set every option of a fresh easy handle; 0 or -ENOMEM. */
+static int
+http_setup_handle(struct http_wctx *w)
+{
+	const struct http_conf *conf = w->ctx->conf;
+	CURL *c;
+	int r = 0;
+
+	if ((c = curl_easy_init()) == NULL)
+		return -ENOMEM;
+	r |= curl_easy_setopt(c, CURLOPT_URL, conf->url);
+	r |= curl_easy_setopt(c, CURLOPT_POST, 1L);
+	r |= curl_easy_setopt(c, CURLOPT_HTTPHEADER, w->headers);
+	r |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	r |= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)conf->timeout_ms);
+	r |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)conf->timeout_ms);
+	r |= curl_easy_setopt(c, CURLOPT_MAXAGE_CONN,
+	    (long)((conf->idle_conn_timeout_ms + 999) / 1000));
+	r |= curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+	r |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_discard);
+	r |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, w->errbuf);
+	r |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	r |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	r |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (conf->ssl_enabled) {
+		r |= curl_easy_setopt(c, CURLOPT_SSLCERT, conf->client_cert);
+		r |= curl_easy_setopt(c, CURLOPT_SSLKEY, conf->client_key);
+		r |= curl_easy_setopt(c, CURLOPT_CAINFO, conf->ca_cert);
+		http_mtime(conf->client_cert, &w->cert_mtime);
+		http_mtime(conf->client_key, &w->key_mtime);
+	}
+	if (r != CURLE_OK) {
+		curl_easy_cleanup(c);
+		return -EINVAL;
+	}
+	if (w->curl != NULL)
+		curl_easy_cleanup(w->curl);
+	w->curl = c;
+	return 0;
+}
+
+static void
+http_worker_fini(void *vw)
+{
+	struct http_wctx *w = vw;
+
+	if (w == NULL)
+		return;
+	if (w->curl != NULL)
+		curl_easy_cleanup(w->curl);
+	curl_slist_free_all(w->headers);
+	buf_fini(&w->scratch);
+	free(w);
+}
+
+/*
+ * Headers: Content-Type, no "Expect: 100-continue" round trip, and the
+ * trace header, whose UUID is rewritten in place for every request.
+ */
+static int
+http_make_headers(struct http_wctx *w)
+{
+	const char *name = w->ctx->conf->trace_header_name;
+	struct curl_slist *l, *last;
+	char th[512];
+
+	if ((l = curl_slist_append(NULL, "Content-Type: application/json")) == NULL)
+		return -ENOMEM;
+	w->headers = l;
+	if ((l = curl_slist_append(l, "Expect:")) == NULL)
+		return -ENOMEM;
+	if (name == NULL || *name == '\0')
+		return 0;
+	snprintf(th, sizeof(th), "%s: %0*d", name, HTTP_UUID_LEN, 0);
+	if ((l = curl_slist_append(l, th)) == NULL)
+		return -ENOMEM;
+	for (last = l; last->next != NULL; last = last->next)
+		;
+	w->trace_value = last->data + strlen(last->data) - HTTP_UUID_LEN;
+	return 0;
+}
+
+static int
+http_worker_init(void *vctx, void **ret_wctx)
+{
+	struct http_wctx *w;
+	int r;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return -ENOMEM;
+	w->ctx = vctx;
+	buf_init(&w->scratch);
+	if ((r = http_make_headers(w)) < 0 || (r = http_setup_handle(w)) < 0) {
+		http_worker_fini(w);
+		return r;
+	}
+	*ret_wctx = w;
+	return 0;
+}
+
+/* A random (version 4) UUID, 36 characters plus NUL. */
+static void
+http_uuid(char out[HTTP_UUID_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t b[16];
+	size_t i, o = 0;
+
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
+		uint64_t t = now_mono_ns() ^ ((uint64_t)getpid() << 32);
+
+		for (i = 0; i < sizeof(b); i++)
+			b[i] = (uint8_t)(t >> (i % 8 * 8)) ^ (uint8_t)(i * 37);
+	}
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	for (i = 0; i < sizeof(b); i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[b[i] >> 4];
+		out[o++] = hex[b[i] & 15];
+	}
+	out[o] = '\0';
+}
+
+static bool
+http_changed(const char *path, const struct timespec *seen)
+{
+	struct timespec now;
+
+	http_mtime(path, &now);
+	return now.tv_sec != seen->tv_sec || now.tv_nsec != seen->tv_nsec;
+}
+
+/* Mutual TLS: a new easy handle (and so connection) after a rotation. */
+static void
+http_maybe_reload(struct http_wctx *w)
+{
+	const struct http_conf *conf = w->ctx->conf;
+	uint64_t now = now_mono_ms();
+	int r;
+
+	if (!conf->ssl_enabled || now - w->cert_checked_ms < HTTP_CERT_CHECK_MS)
+		return;
+	w->cert_checked_ms = now;
+	if (!http_changed(conf->client_cert, &w->cert_mtime) &&
+	    !http_changed(conf->client_key, &w->key_mtime))
+		return;
+	if ((r = http_setup_handle(w)) < 0)
+		log_warnx("[output %s] reloading the client certificate: %s, "
+		    "keeping the old one", w->ctx->name, strerror(-r));
+	else
+		log_info("[output %s] client certificate %s changed, reloaded",
+		    w->ctx->name, conf->client_cert);
+}
+
+static struct metric *
+http_code_metric(struct http_wctx *w, long code)
+{
+	char statsd[32], label[16];
+
+	if (code < 0 || code >= HTTP_STATUS_MAX)
+		code = 0;
+	if (w->codes[code] == NULL) {
+		snprintf(statsd, sizeof(statsd), "http_code.%ld", code);
+		snprintf(label, sizeof(label), "%ld", code);
+		w->codes[code] = metrics_counter("pauditd_http_responses_total",
+		    "HTTP responses by status code", statsd, "code", label);
+	}
+	return w->codes[code];
+}
+
+static enum out_result
+http_classify(struct http_wctx *w, long code)
+{
+	if (code >= 200 && code < 300)
+		return OUT_OK;
+	if (code == 408 || code == 429 || code >= 500) {
+		log_warn_ratelimited(&http_rl_status, "[output %s] %s answered %ld, "
+		    "retrying", w->ctx->name, w->ctx->conf->url, code);
+		return OUT_RETRY;
+	}
+	log_warn_ratelimited(&http_rl_status, "[output %s] %s answered %ld, "
+	    "dropping", w->ctx->name, w->ctx->conf->url, code);
+	return OUT_DROP;
+}
+
+static enum out_result
+http_post(struct http_wctx *w, const struct msg *m, const char *body,
+    size_t len)
+{
+	CURLcode cc;
+	long code = 0;
+
+	w->errbuf[0] = '\0';
+	curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(w->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	cc = curl_easy_perform(w->curl);
+	if (cc != CURLE_OK) {
+		metric_inc(w->ctx->request_error);
+		log_warn_ratelimited(&http_rl_err, "[output %s] POST %s: %s, retrying",
+		    w->ctx->name, w->ctx->conf->url,
+		    w->errbuf[0] ? w->errbuf : curl_easy_strerror(cc));
+		return OUT_RETRY;
+	}
+	curl_easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, &code);
+	metric_inc(http_code_metric(w, code));
+	if (m->t_in_ns != 0)
+		metric_observe_ns(w->ctx->latency, now_mono_ns() - m->t_in_ns);
+	return http_classify(w, code);
+}
+
+static enum out_result
+http_write_one(struct http_wctx *w, const struct msg *m)
+{
+	const struct http_ctx *ctx = w->ctx;
+	char trace[HTTP_UUID_LEN + 1];
+	const char *body;
+	size_t len;
+	int r;
+
+	http_uuid(trace);
+	buf_reset(&w->scratch);
+	r = ctx->tops->transform(ctx->tstate, trace, m, &w->scratch, &body, &len);
+	if (r == -ENOMSG)
+		return OUT_DROP;
+	if (r < 0) {
+		log_warn_ratelimited(&http_rl_drop, "[output %s] event %llu: "
+		    "message transformation failed: %s, dropping", ctx->name,
+		    (unsigned long long)m->serial, strerror(-r));
+		return OUT_DROP;
+	}
+	if (ctx->conf->debug)
+		log_info("[output %s] trace %s: original body %.*s, transformed "
+		    "body %.*s", ctx->name, trace, (int)(m->len ? m->len - 1 : 0),
+		    m->line, (int)len, body);
+	if (w->trace_value != NULL)
+		memcpy(w->trace_value, trace, HTTP_UUID_LEN);
+	http_maybe_reload(w);
+	return http_post(w, m, body, len);
+}
+
+static void
+http_write(void *vw, struct out_item *items, size_t n)
+{
+	struct http_wctx *w = vw;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		items[i].res = http_write_one(w, items[i].m);
+}
+
+static void
+http_reopen(void *vw)
+{
+	struct http_wctx *w = vw;
+	int r;
+
+	if ((r = http_setup_handle(w)) < 0)
+		log_warnx("[output %s] reopen: %s", w->ctx->name, strerror(-r));
+}
+
+const struct output_ops out_http_ops = {
+	.name = "http",
+	.fields = http_fields,
+	.conf_size = sizeof(struct http_conf),
+	.default_queue = 100,
+	.max_batch = 1,
+	.check = http_check,
+	.init = http_init,
+	.worker_init = http_worker_init,
+	.write = http_write,
+	.reopen = http_reopen,
+	.worker_fini = http_worker_fini,
+	.fini = http_fini,
+};
