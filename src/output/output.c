@@ -92,6 +92,7 @@ struct output {
 	enum event_format	 fmt;
 	void			*conf;
 	const struct ynode	*node;
+	const struct config	*root;		/* for output_config() */
 	void			*ctx;
 	struct queue		*q;
 	unsigned		 nworkers;
@@ -127,6 +128,12 @@ const char *
 output_name(const struct output *o)
 {
 	return o->name;
+}
+
+const struct config *
+output_config(const struct output *o)
+{
+	return o->root;
 }
 
 void
@@ -593,6 +600,8 @@ outputs_configure(const struct config *conf, struct cfg_ctx *c,
 		}
 		configure_one(ops, p, c, os);
 	}
+	for (i = 0; i < os->n; i++)
+		os->v[i]->root = conf;
 	if (os->n == 0 && c->errors == before)
 		cfg_error(c, out ? out->line : 0, "output",
 		    "no output is enabled (set output.<name>.enabled: true)");

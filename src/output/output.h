@@ -92,6 +92,8 @@ void output_set_workers(struct output *o, unsigned n);
 /* Enable the core circuit breaker (pauditd semantics) for this output. */
 void output_set_breaker(struct output *o, double failure_ratio);
 const char *output_name(const struct output *o);
+/* The whole configuration, for plugins that read other sections (init). */
+const struct config *output_config(const struct output *o);
 /*
  * A per-output counter for the plugin's own figures:
  * pauditd_output_<suffix>_total{output="<name>"}, statsd
