@@ -156,15 +156,18 @@ entry_scalar(struct cfg_ctx *c, const struct ynode *e, const char *key,
 	return p->val;
 }
 
-/* Strict decimal, or (unquoted) a YAML 1.1 integer. */
+/*
+ * A YAML integer when unquoted (0x2A, 052), else decimal digits: "049" is
+ * 49, where pauditd would keep a string that never matches.
+ */
 static int
 parse_number(const struct ynode *v, long long *ret)
 {
 	const char *s = v->str;
 	char *end;
 
-	if (!v->quoted)
-		return cfg_parse_int(s, ret);
+	if (!v->quoted && cfg_parse_int(s, ret) == 0)
+		return 0;
 	if (*s < '0' || *s > '9')
 		return -EINVAL;
 	errno = 0;
