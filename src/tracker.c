@@ -71,6 +71,10 @@ advance(struct tracker *t, uint64_t s)
 {
 	uint64_t w = t->window, x, run_start = 0, run = 0;
 	uint64_t lo_old = t->last >= w ? t->last - w + 1 : 1;	/* oldest in window */
+
+	/* Serials before the first one seen were never ours to track. */
+	if (lo_old < t->first)
+		lo_old = t->first;
 	uint64_t lo_new = s >= w ? s - w + 1 : 1;
 
 	/* Serials in [lo_old, lo_new) leave the window. */
@@ -116,6 +120,7 @@ tracker_see(struct tracker *t, uint64_t s)
 	if (s == 0)
 		return;
 	if (t->last == 0) {
+		t->first = s;
 		t->last = s;
 		bit_put(t, s, true);
 		return;
@@ -148,6 +153,7 @@ tracker_see(struct tracker *t, uint64_t s)
 	if (t->cb.reset)
 		t->cb.reset(t->cb.arg, t->last, s);
 	memset(t->bits, 0, ((t->window + 63) / 64) * sizeof(uint64_t));
+	t->first = s;
 	t->last = s;
 	bit_put(t, s, true);
 }

@@ -29,6 +29,7 @@ struct tracker_cb {
 
 struct tracker {
 	uint64_t		 window;
+	uint64_t		 first;		/* first serial tracked */
 	uint64_t		 last;		/* highest serial seen, 0: none */
 	uint64_t		 worst_lag;
 	uint64_t		 missed;	/* total declared missed */
