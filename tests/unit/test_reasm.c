@@ -1,0 +1,416 @@
+/*
+ * test_reasm.c: grouping records into events by serial (reasm.h): EOE,
+ * interleaving, user-space records, timeouts on the caller's clock, the
+ * PROCTITLE rule of replays, out-of-range types, the bounds and their
+ * counters, late records, and flush.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "../../src/event.h"
+#include "../../src/reasm.h"
+#include "../../src/record.h"
+
+/* What the emit callback saw, one line per event: "serial:type=data,...". */
+struct sink {
+	char	log[8192];
+	size_t	len;
+	int	n;
+	char	key[64];
+};
+
+static void
+on_event(struct event *ev, void *arg)
+{
+	struct sink *s = arg;
+	uint32_t i;
+	int w;
+
+	s->n++;
+	w = snprintf(s->log + s->len, sizeof(s->log) - s->len, "%s%llu:",
+	    s->len ? " " : "", (unsigned long long)ev->serial);
+	s->len += (size_t)w;
+	for (i = 0; i < ev->nrec; i++) {
+		w = snprintf(s->log + s->len, sizeof(s->log) - s->len,
+		    "%s%u=%.*s", i ? "," : "", ev->recs[i].type,
+		    (int)ev->recs[i].len, event_rec_data(ev, i));
+		s->len += (size_t)w;
+	}
+	snprintf(s->key, sizeof(s->key), "%.*s", (int)ev->info.key_len,
+	    ev->info.key);
+}
+
+static const struct reasm_conf defconf = {
+	.timeout_ms = 2000,
+	.max_in_flight = 1000,
+	.max_in_flight_bytes = 1 << 20,
+	.max_records = 100,
+	.type_min = 1100,
+	.type_max = 1399,
+	.proctitle_ends = false,
+};
+
+static void
+add(struct reasm *r, uint32_t type, uint64_t serial, const char *data,
+    uint64_t now)
+{
+	struct record rec;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.type = type;
+	rec.serial = serial;
+	rec.time_ms = 1000;
+	rec.ts = "1.000";
+	rec.ts_len = 5;
+	rec.data = data;
+	rec.data_len = strlen(data);
+	reasm_add(r, &rec, now);
+}
+
+TEST(eoe_completes_and_is_not_stored)
+{
+	struct sink s = { .len = 0 };
+	struct reasm *r = reasm_new(&defconf, on_event, &s);
+
+	ASSERT(r != NULL);
+	add(r, 1300, 5, "syscall=59 key=\"k\"", 0);
+	add(r, 1302, 5, "item=0", 0);
+	ASSERT_EQ(s.n, 0);
+	ASSERT_EQ(reasm_in_flight(r), 1);
+	add(r, AUDIT_TYPE_EOE, 5, "", 0);
+	ASSERT_EQ(s.n, 1);
+	ASSERT_STREQ(s.log, "5:1300=syscall=59 key=\"k\",1302=item=0");
+	ASSERT_STREQ(s.key, "k");	/* event_finish ran */
+	ASSERT_EQ(reasm_in_flight(r), 0);
+	ASSERT_EQ(reasm_stats(r)->events, 1);
+	ASSERT_EQ(reasm_stats(r)->timed_out, 0);
+	r = reasm_free(r);
+	ASSERT(r == NULL);
+}
+
+TEST(eoe_alone_emits_nothing)
+{
+	struct sink s = { .len = 0 };
+	struct reasm *r = reasm_new(&defconf, on_event, &s);
+
+	add(r, AUDIT_TYPE_EOE, 9, "", 0);
+	reasm_flush(r);
+	ASSERT_EQ(s.n, 0);
+	ASSERT_EQ(reasm_in_flight(r), 0);
+	ASSERT_EQ(reasm_stats(r)->events, 0);
+	reasm_free(r);
+}
+
+TEST(interleaved_serials)
+{
+	struct sink s = { .len = 0 };
+	struct reasm *r = reasm_new(&defconf, on_event, &s);
+
+	add(r, 1300, 10, "a", 0);
+	add(r, 1300, 11, "b", 0);
+	add(r, 1302, 10, "c", 0);
+	add(r, 1302, 11, "d", 0);
+	add(r, 1327, 11, "e", 0);
+	ASSERT_EQ(reasm_in_flight(r), 2);
+	add(r, AUDIT_TYPE_EOE, 11, "", 0);
+	add(r, 1327, 10, "f", 0);
+	add(r, AUDIT_TYPE_EOE, 10, "", 0);
+	ASSERT_STREQ(s.log, "11:1300=b,1302=d,1327=e 10:1300=a,1302=c,1327=f");
+	reasm_free(r);
+}
+
+TEST(user_space_types_complete_at_once)
+{
+	struct sink s = { .len = 0 };
+	struct reasm *r = reasm_new(&defconf, on_event, &s);
+
+	ASSERT(reasm_type_is_standalone(1112));
+	ASSERT(reasm_type_is_standalone(1100));
+	ASSERT(reasm_type_is_standalone(1299));
+	ASSERT(reasm_type_is_standalone(2100));
+	ASSERT(reasm_type_is_standalone(2999));
+	ASSERT(!reasm_type_is_standalone(1300));
+	ASSERT(!reasm_type_is_standalone(1305));
+	ASSERT(!reasm_type_is_standalone(1400));
+	ASSERT(!reasm_type_is_standalone(1099));
+	add(r, 1112, 20, "op=login", 0);
+	ASSERT_EQ(s.n, 1);
+	ASSERT_STREQ(s.log, "20:1112=op=login");
+	ASSERT_EQ(reasm_in_flight(r), 0);
+	/* A kernel record like CONFIG_CHANGE waits for EOE. */
+	add(r, 1305, 21, "op=set", 0);
+	ASSERT_EQ(s.n, 1);
+	ASSERT_EQ(reasm_in_flight(r), 1);
+	add(r, 1300, 21, "syscall=44", 0);
+	add(r, AUDIT_TYPE_EOE, 21, "", 0);
+	ASSERT_STREQ(s.log, "20:1112=op=login 21:1305=op=set,1300=syscall=44");
+	reasm_free(r);
+}
+
+TEST(timeout_on_callers_clock)
+{
+	struct sink s = { .len = 0 };
+	struct reasm *r = reasm_new(&defconf, on_event, &s);
+
+	ASSERT(reasm_next_deadline(r) == UINT64_MAX);
+	add(r, 1300, 30, "a", 1000);
+	add(r, 1300, 31, "b", 1500);
+	ASSERT_EQ(reasm_next_deadline(r), 3000);
+	reasm_expire(r, 2999);
+	ASSERT_EQ(s.n, 0);
+	reasm_expire(r, 3000);
+	ASSERT_EQ(s.n, 1);
+	ASSERT_STREQ(s.log, "30:1300=a");
+	ASSERT_EQ(reasm_next_deadline(r), 3500);
+	/* A later record for 31 does not move its deadline. */
+	add(r, 1302, 31, "c", 3400);
+	ASSERT_EQ(reasm_next_deadline(r), 3500);
+	reasm_expire(r, 100000);
+	ASSERT_STREQ(s.log, "30:1300=a 31:1300=b,1302=c");
+	ASSERT_EQ(reasm_stats(r)->timed_out, 2);
+	ASSERT_EQ(reasm_stats(r)->events, 2);
+	ASSERT(reasm_next_deadline(r) == UINT64_MAX);
+	reasm_free(r);
+}
+
+TEST(timeout_also_driven_by_arrivals)
+{
+	struct sink s = { .len = 0 };
+	struct reasm *r = reasm_new(&defconf, on_event, &s);
+
+	add(r, 1300, 40, "a", 0);
+	add(r, 1300, 41, "b", 2000);	/* 40's deadline has come */
+	ASSERT_STREQ(s.log, "40:1300=a");
+	ASSERT_EQ(reasm_in_flight(r), 1);
+	reasm_free(r);
+}
+
+TEST(proctitle_ends)
+{
+	struct reasm_conf c = defconf;
+	struct sink s = { .len = 0 };
+	struct reasm *r;
+
+	/* Off: PROCTITLE waits like any kernel record. */
+	r = reasm_new(&c, on_event, &s);
+	add(r, 1300, 50, "a", 0);
+	add(r, AUDIT_TYPE_PROCTITLE, 50, "p", 0);
+	ASSERT_EQ(s.n, 0);
+	reasm_free(r);
+
+	c.proctitle_ends = true;
+	r = reasm_new(&c, on_event, &s);
+	add(r, 1300, 50, "a", 0);
+	add(r, AUDIT_TYPE_PROCTITLE, 50, "p", 0);
+	ASSERT_EQ(s.n, 1);
+	ASSERT_STREQ(s.log, "50:1300=a,1327=p");
+	/* An EOE after it is neither late nor a second event. */
+	add(r, AUDIT_TYPE_EOE, 50, "", 0);
+	ASSERT_EQ(s.n, 1);
+	ASSERT_EQ(reasm_stats(r)->late_records, 0);
+	reasm_free(r);
+}
+
+TEST(out_of_range_dropped_empty_not_emitted)
+{
+	struct reasm_conf c = defconf;
+	struct sink s = { .len = 0 };
+	struct reasm *r;
+
+	c.type_min = 1300;
+	c.type_max = 1399;
+	r = reasm_new(&c, on_event, &s);
+	/* A user-space record out of range: completes, empty, not emitted. */
+	add(r, 1112, 60, "op=login", 0);
+	ASSERT_EQ(s.n, 0);
+	ASSERT_EQ(reasm_in_flight(r), 0);
+	ASSERT_EQ(reasm_stats(r)->empty_events, 1);
+	ASSERT_EQ(reasm_stats(r)->out_of_range_records, 1);
+	/* AVC (1400) out of range inside a kernel event: dropped from it. */
+	add(r, 1400, 61, "avc", 0);
+	add(r, 1300, 61, "sys", 0);
+	add(r, AUDIT_TYPE_EOE, 61, "", 0);
+	ASSERT_STREQ(s.log, "61:1300=sys");
+	/* A kernel event with nothing in range. */
+	add(r, 1400, 62, "avc", 0);
+	add(r, AUDIT_TYPE_EOE, 62, "", 0);
+	ASSERT_EQ(s.n, 1);
+	ASSERT_EQ(reasm_stats(r)->empty_events, 2);
+	ASSERT_EQ(reasm_stats(r)->out_of_range_records, 3);
+	ASSERT_EQ(reasm_stats(r)->events, 1);
+	/* Serial 62 is completed: one serial never yields two events. */
+	add(r, 1300, 62, "late", 0);
+	reasm_flush(r);
+	ASSERT_EQ(s.n, 1);
+	ASSERT_EQ(reasm_stats(r)->late_records, 1);
+	reasm_free(r);
+}
+
+TEST(max_records_overflow_counted)
+{
+	struct reasm_conf c = defconf;
+	struct sink s = { .len = 0 };
+	struct reasm *r;
+
+	c.max_records = 3;
+	r = reasm_new(&c, on_event, &s);
+	add(r, 1300, 70, "1", 0);
+	add(r, 1302, 70, "2", 0);
+	add(r, 1302, 70, "3", 0);
+	add(r, 1302, 70, "4", 0);
+	add(r, 1302, 70, "5", 0);
+	add(r, AUDIT_TYPE_EOE, 70, "", 0);
+	ASSERT_STREQ(s.log, "70:1300=1,1302=2,1302=3");
+	ASSERT_EQ(reasm_stats(r)->overflow_records, 2);
+	reasm_free(r);
+}
+
+TEST(max_in_flight_evicts_oldest)
+{
+	struct reasm_conf c = defconf;
+	struct sink s = { .len = 0 };
+	struct reasm *r;
+
+	c.max_in_flight = 2;
+	r = reasm_new(&c, on_event, &s);
+	add(r, 1300, 80, "a", 0);
+	add(r, 1300, 81, "b", 0);
+	ASSERT_EQ(s.n, 0);
+	add(r, 1300, 82, "c", 0);
+	ASSERT_STREQ(s.log, "80:1300=a");
+	ASSERT_EQ(reasm_in_flight(r), 2);
+	ASSERT_EQ(reasm_stats(r)->evicted, 1);
+	/* More records for an in-flight event do not evict anything. */
+	add(r, 1302, 81, "d", 0);
+	ASSERT_EQ(reasm_stats(r)->evicted, 1);
+	/* A record for the evicted serial is late. */
+	add(r, 1302, 80, "x", 0);
+	ASSERT_EQ(reasm_stats(r)->late_records, 1);
+	reasm_flush(r);
+	ASSERT_STREQ(s.log, "80:1300=a 81:1300=b,1302=d 82:1300=c");
+	reasm_free(r);
+}
+
+TEST(max_in_flight_bytes_evicts_oldest)
+{
+	struct reasm_conf c = defconf;
+	struct sink s = { .len = 0 };
+	struct reasm *r;
+
+	c.max_in_flight_bytes = 10;
+	r = reasm_new(&c, on_event, &s);
+	add(r, 1300, 90, "aaaa", 0);
+	add(r, 1300, 91, "bbbb", 0);
+	ASSERT_EQ(s.n, 0);
+	add(r, 1302, 91, "cccc", 0);	/* 12 bytes in flight */
+	ASSERT_STREQ(s.log, "90:1300=aaaa");
+	ASSERT_EQ(reasm_stats(r)->evicted, 1);
+	ASSERT_EQ(reasm_in_flight(r), 1);
+	/* Completing 91 releases its bytes: two more 4-byte events fit. */
+	add(r, AUDIT_TYPE_EOE, 91, "", 0);
+	add(r, 1300, 92, "dddd", 0);
+	add(r, 1300, 93, "eeee", 0);
+	ASSERT_EQ(reasm_stats(r)->evicted, 1);
+	ASSERT_EQ(reasm_in_flight(r), 2);
+	reasm_flush(r);
+	ASSERT_EQ(s.n, 4);
+	reasm_free(r);
+}
+
+TEST(late_record_never_second_event)
+{
+	struct sink s = { .len = 0 };
+	struct reasm *r = reasm_new(&defconf, on_event, &s);
+
+	add(r, 1300, 100, "a", 0);
+	add(r, AUDIT_TYPE_EOE, 100, "", 0);
+	add(r, 1302, 100, "late", 0);
+	add(r, 1327, 100, "late2", 0);
+	add(r, AUDIT_TYPE_EOE, 100, "", 0);	/* a second EOE is not late */
+	ASSERT_EQ(reasm_in_flight(r), 0);
+	reasm_flush(r);
+	ASSERT_EQ(s.n, 1);
+	ASSERT_EQ(reasm_stats(r)->late_records, 2);
+	/* Also after a timeout. */
+	add(r, 1300, 101, "b", 0);
+	reasm_expire(r, 5000);
+	add(r, 1302, 101, "late", 6000);
+	reasm_flush(r);
+	ASSERT_EQ(s.n, 2);
+	ASSERT_EQ(reasm_stats(r)->late_records, 3);
+	/* A serial below the completed one but never seen is not late. */
+	add(r, 1300, 99, "early", 6000);
+	reasm_flush(r);
+	ASSERT_EQ(s.n, 3);
+	ASSERT_EQ(reasm_stats(r)->late_records, 3);
+	reasm_free(r);
+}
+
+TEST(late_after_big_serial_jump)
+{
+	struct sink s = { .len = 0 };
+	struct reasm *r = reasm_new(&defconf, on_event, &s);
+
+	add(r, 1300, 200, "a", 0);
+	add(r, AUDIT_TYPE_EOE, 200, "", 0);
+	/* Far ahead (beyond any remembered window), then back. */
+	add(r, 1300, 10000000, "b", 0);
+	add(r, AUDIT_TYPE_EOE, 10000000, "", 0);
+	add(r, 1300, 10000000, "late", 0);
+	ASSERT_EQ(reasm_stats(r)->late_records, 1);
+	add(r, 1300, 10000001, "c", 0);
+	add(r, AUDIT_TYPE_EOE, 10000001, "", 0);
+	ASSERT_EQ(s.n, 3);
+	ASSERT_EQ(reasm_in_flight(r), 0);
+	reasm_free(r);
+}
+
+TEST(flush_completes_everything)
+{
+	struct sink s = { .len = 0 };
+	struct reasm *r = reasm_new(&defconf, on_event, &s);
+	uint64_t i;
+	char d[16];
+
+	for (i = 1; i <= 50; i++) {
+		snprintf(d, sizeof(d), "n=%llu", (unsigned long long)i);
+		add(r, 1300, i, d, 0);
+	}
+	ASSERT_EQ(reasm_in_flight(r), 50);
+	reasm_flush(r);
+	ASSERT_EQ(s.n, 50);
+	ASSERT_EQ(reasm_in_flight(r), 0);
+	ASSERT(strncmp(s.log, "1:1300=n=1 2:1300=n=2 ", 22) == 0);
+	ASSERT(reasm_next_deadline(r) == UINT64_MAX);
+	/* Freeing with events in flight emits nothing and leaks nothing. */
+	add(r, 1300, 60, "x", 0);
+	reasm_free(r);
+	ASSERT_EQ(s.n, 50);
+}
+
+TEST(event_fields_copied)
+{
+	struct sink s = { .len = 0 };
+	struct reasm *r = reasm_new(&defconf, on_event, &s);
+	char buf[32];
+
+	/* The record buffer is reused before the event completes. */
+	strcpy(buf, "first");
+	add(r, 1300, 300, buf, 0);
+	strcpy(buf, "XXXXX");
+	add(r, AUDIT_TYPE_EOE, 300, "", 0);
+	ASSERT_STREQ(s.log, "300:1300=first");
+	reasm_free(r);
+}
+
+TEST_MAIN(T(eoe_completes_and_is_not_stored), T(eoe_alone_emits_nothing),
+    T(interleaved_serials), T(user_space_types_complete_at_once),
+    T(timeout_on_callers_clock), T(timeout_also_driven_by_arrivals),
+    T(proctitle_ends), T(out_of_range_dropped_empty_not_emitted),
+    T(max_records_overflow_counted), T(max_in_flight_evicts_oldest),
+    T(max_in_flight_bytes_evicts_oldest), T(late_record_never_second_event),
+    T(late_after_big_serial_jump), T(flush_completes_everything),
+    T(event_fields_copied))
