@@ -215,10 +215,9 @@ http_check(const void *vconf, const struct ynode *node, struct cfg_ctx *c)
 		r = -EINVAL;
 	}
 	if (conf->ssl_enabled) {
-		if (http_check_file(c, ssl, "client_cert", conf->client_cert) < 0 ||
-		    http_check_file(c, ssl, "client_key", conf->client_key) < 0 ||
-		    http_check_file(c, ssl, "ca_cert", conf->ca_cert) < 0)
-			r = -EINVAL;
+		r |= http_check_file(c, ssl, "client_cert", conf->client_cert);
+		r |= http_check_file(c, ssl, "client_key", conf->client_key);
+		r |= http_check_file(c, ssl, "ca_cert", conf->ca_cert);
 	}
 	/* pauditd: an explicit buffer_size must hold one event per worker. */
 	p = ynode_pair(node, "buffer_size");
@@ -228,7 +227,7 @@ http_check(const void *vconf, const struct ynode *node, struct cfg_ctx *c)
 		    "must be at least worker_count (%lld)", conf->worker_count);
 		r = -EINVAL;
 	}
-	return r;
+	return r < 0 ? -EINVAL : 0;
 }
 
 /* Bind `extra_attributes` under `node` into `ret`; 0 or -EINVAL (logged). */
