@@ -287,9 +287,12 @@ check_pid(struct nl_ctx *ctx, const struct nl_audit_status *st)
 		return;
 	r = nl_register(ctx, &after);
 	if (r == 0) {
-		log_info("netlink: reclaimed the audit pid%s%s", holder ?
-		    " from " : "", holder ? proc_comm(holder, comm,
-		    sizeof(comm)) : "");
+		if (holder != 0)
+			log_info("netlink: reclaimed the audit pid from %d",
+			    holder);
+		else
+			log_info("netlink: registered again as the audit "
+			    "daemon");
 		return;
 	}
 	if (r != -EEXIST || after.pid == 0) {

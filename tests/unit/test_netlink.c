@@ -1,0 +1,232 @@
+/*
+ * test_netlink.c: validation of received netlink datagrams on
+ * hand-built buffers (sender, lengths, the unicast length quirk,
+ * control types), and the netlink.* / rules configuration check.
+ * No kernel is needed.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "harness.h"
+#include "../../src/config/config.h"
+#include "../../src/source/nl_audit.h"
+#include "../../src/source/source.h"
+
+struct got {
+	unsigned	n;
+	uint32_t	type[8];
+	char		text[8][128];
+};
+
+static void
+collect(void *arg, uint32_t type, const char *p, size_t len)
+{
+	struct got *g = arg;
+
+	if (g->n >= 8)
+		return;
+	g->type[g->n] = type;
+	snprintf(g->text[g->n], sizeof(g->text[0]), "%.*s", (int)len, p);
+	g->n++;
+}
+
+static _Alignas(struct nlmsghdr) char dgram[4096];
+
+/* Append one message at `off`; `len_field` is written as nlmsg_len. */
+static size_t
+put(size_t off, uint16_t type, uint32_t seq, const void *payload,
+    size_t plen, uint32_t len_field)
+{
+	struct nlmsghdr *h = (struct nlmsghdr *)(void *)(dgram + off);
+
+	memset(h, 0, NLMSG_HDRLEN);
+	h->nlmsg_len = len_field;
+	h->nlmsg_type = type;
+	h->nlmsg_seq = seq;
+	memcpy(dgram + off + NLMSG_HDRLEN, payload, plen);
+	return off + NLMSG_HDRLEN + plen;
+}
+
+static const struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+static const char rec[] = "audit(1700000000.123:42): arch=c000003e syscall=59";
+
+TEST(multicast_record)
+{
+	struct nl_audit_counts c = { 0 };
+	struct got g = { 0 };
+	size_t n;
+
+	n = put(0, 1300, 0, rec, strlen(rec), NLMSG_HDRLEN + strlen(rec));
+	ASSERT_EQ(nl_audit_parse(&kernel, sizeof(kernel), dgram, n, collect,
+	    &g, &c), 1);
+	ASSERT_EQ(g.n, 1);
+	ASSERT_EQ(g.type[0], 1300);
+	ASSERT_STREQ(g.text[0], rec);
+	ASSERT_EQ(c.records, 1);
+	ASSERT_EQ(c.malformed, 0);
+}
+
+TEST(unicast_length_quirk)
+{
+	struct nl_audit_counts c = { 0 };
+	struct got g = { 0 };
+	size_t n;
+
+	/* The unicast path writes the payload length only. */
+	n = put(0, 1309, 0, rec, strlen(rec), strlen(rec));
+	ASSERT_EQ(nl_audit_parse(&kernel, sizeof(kernel), dgram, n, collect,
+	    &g, &c), 1);
+	ASSERT_STREQ(g.text[0], rec);
+	ASSERT_EQ(g.type[0], 1309);
+	/* A trailing NUL counted in the length is passed on as data. */
+	n = put(0, 1327, 0, "audit(1.2:3): x\0", 16, 16);
+	g.n = 0;
+	ASSERT_EQ(nl_audit_parse(&kernel, sizeof(kernel), dgram, n, collect,
+	    &g, &c), 1);
+	ASSERT_STREQ(g.text[0], "audit(1.2:3): x");
+}
+
+TEST(sender_must_be_kernel)
+{
+	struct sockaddr_nl other = { .nl_family = AF_NETLINK, .nl_pid = 4242 };
+	struct sockaddr_nl wrong = { .nl_family = AF_UNIX };
+	struct nl_audit_counts c = { 0 };
+	struct got g = { 0 };
+	size_t n;
+
+	n = put(0, 1300, 0, rec, strlen(rec), NLMSG_HDRLEN + strlen(rec));
+	ASSERT_EQ(nl_audit_parse(&other, sizeof(other), dgram, n, collect,
+	    &g, &c), 0);
+	ASSERT_EQ(nl_audit_parse(&wrong, sizeof(wrong), dgram, n, collect,
+	    &g, &c), 0);
+	ASSERT_EQ(nl_audit_parse(&kernel, 4, dgram, n, collect, &g, &c), 0);
+	ASSERT_EQ(g.n, 0);
+	ASSERT_EQ(c.bad_sender, 3);
+}
+
+TEST(control_types_skipped)
+{
+	struct nl_audit_counts c = { 0 };
+	struct nlmsgerr e = { .error = -EEXIST };
+	struct audit_status st = { 0 };
+	struct got g = { 0 };
+	size_t n;
+
+	n = put(0, NLMSG_ERROR, 7, &e, sizeof(e), NLMSG_HDRLEN + sizeof(e));
+	ASSERT_EQ(nl_audit_parse(&kernel, sizeof(kernel), dgram, n, collect,
+	    &g, &c), 0);
+	ASSERT_EQ(c.last_error, -EEXIST);
+	ASSERT_EQ(c.last_error_seq, 7);
+	n = put(0, AUDIT_GET, 8, &st, sizeof(st), NLMSG_HDRLEN + sizeof(st));
+	ASSERT_EQ(nl_audit_parse(&kernel, sizeof(kernel), dgram, n, collect,
+	    &g, &c), 0);
+	/* AUDIT_REPLACE probes (1329) look like records but are not. */
+	n = put(0, AUDIT_REPLACE, 0, "\x01\x02\x03\x04", 4, 4);
+	ASSERT_EQ(nl_audit_parse(&kernel, sizeof(kernel), dgram, n, collect,
+	    &g, &c), 0);
+	n = put(0, NLMSG_DONE, 9, "", 0, NLMSG_HDRLEN);
+	ASSERT_EQ(nl_audit_parse(&kernel, sizeof(kernel), dgram, n, collect,
+	    &g, &c), 0);
+	ASSERT_EQ(g.n, 0);
+	ASSERT_EQ(c.control, 4);
+	ASSERT_EQ(c.malformed, 0);
+	ASSERT(!nl_audit_is_record(AUDIT_REPLACE));
+	ASSERT(!nl_audit_is_record(1099));
+	ASSERT(nl_audit_is_record(1100));
+	ASSERT(nl_audit_is_record(AUDIT_EOE));
+}
+
+TEST(malformed_lengths)
+{
+	struct nl_audit_counts c = { 0 };
+	struct got g = { 0 };
+	size_t n;
+
+	/* Longer than the datagram (a cut record). */
+	n = put(0, 1300, 0, rec, strlen(rec), NLMSG_HDRLEN + strlen(rec) + 50);
+	ASSERT_EQ(nl_audit_parse(&kernel, sizeof(kernel), dgram, n, collect,
+	    &g, &c), 0);
+	/* Shorter than a header. */
+	n = put(0, 1300, 0, rec, strlen(rec), 8);
+	ASSERT_EQ(nl_audit_parse(&kernel, sizeof(kernel), dgram, n, collect,
+	    &g, &c), 0);
+	/* Fewer bytes than a header: nothing to look at. */
+	ASSERT_EQ(nl_audit_parse(&kernel, sizeof(kernel), dgram, 10, collect,
+	    &g, &c), 0);
+	ASSERT_EQ(g.n, 0);
+	ASSERT_EQ(c.malformed, 2);
+}
+
+TEST(several_messages_in_one_datagram)
+{
+	struct nl_audit_counts c = { 0 };
+	struct nlmsgerr e = { .error = 0 };
+	struct got g = { 0 };
+	size_t off, n;
+
+	/* An ack, then two records with true lengths (unaligned first). */
+	off = put(0, NLMSG_ERROR, 1, &e, sizeof(e), NLMSG_HDRLEN + sizeof(e));
+	n = put(off, 1300, 0, "audit(1.1:5): a=1", 17, NLMSG_HDRLEN + 17);
+	off = NLMSG_ALIGN(n);
+	n = put(off, 1320, 0, "audit(1.1:5): ", 14, NLMSG_HDRLEN + 14);
+	ASSERT_EQ(nl_audit_parse(&kernel, sizeof(kernel), dgram, n, collect,
+	    &g, &c), 2);
+	ASSERT_STREQ(g.text[0], "audit(1.1:5): a=1");
+	ASSERT_STREQ(g.text[1], "audit(1.1:5): ");
+	ASSERT_EQ(g.type[1], 1320);
+	ASSERT_EQ(c.control, 1);
+	ASSERT_EQ(c.last_error, 0);
+}
+
+/* Run src_netlink's check on a YAML text; returns the error count. */
+static unsigned
+check(const char *yaml, char *last, size_t len)
+{
+	struct config *conf;
+	struct cfg_ctx c;
+
+	cfg_ctx_init(&c, "test.yaml");
+	c.quiet = true;
+	conf = config_load_string("test.yaml", yaml, &c);
+	if (conf == NULL)
+		return 1000;
+	c.errors = 0;
+	src_netlink_ops.check(conf, &c);
+	snprintf(last, len, "%s", c.last);
+	config_free(conf);
+	return c.errors;
+}
+
+TEST(check_config)
+{
+	char last[512];
+
+	ASSERT_EQ(check("output: {stdout: {enabled: true, attempts: 1}}\n",
+	    last, sizeof(last)), 0);
+	ASSERT_EQ(check("netlink:\n  mode: multicast\n  reclaim: false\n"
+	    "  status_interval: 2s\nrules:\n  - -w '/a b' -k x\n  - -e 1\n",
+	    last, sizeof(last)), 0);
+	ASSERT_EQ(check("netlink:\n  mode: broadcast\n", last, sizeof(last)), 1);
+	ASSERT(strstr(last, "netlink.mode") != NULL);
+	ASSERT(strstr(last, ":2:") != NULL);
+	ASSERT_EQ(check("netlink:\n  exclude_self: maybe\n", last,
+	    sizeof(last)), 1);
+	ASSERT_EQ(check("netlink:\n  status_interval: 10ms\n", last,
+	    sizeof(last)), 1);
+	ASSERT_EQ(check("rules:\n  - -e 1\n  - -k 'open\n", last,
+	    sizeof(last)), 1);
+	ASSERT(strstr(last, "rule #2") != NULL);
+	ASSERT(strstr(last, "unterminated quote") != NULL);
+	ASSERT(strstr(last, ":3:") != NULL);
+	ASSERT_EQ(check("rules:\n  - {a: b}\n", last, sizeof(last)), 1);
+	ASSERT_EQ(check("rules: -e 1\n", last, sizeof(last)), 1);
+	/* An empty list and an empty key are both "leave rules alone". */
+	ASSERT_EQ(check("rules: []\n", last, sizeof(last)), 0);
+	ASSERT_EQ(check("rules:\n", last, sizeof(last)), 0);
+}
+
+TEST_MAIN(T(multicast_record), T(unicast_length_quirk),
+    T(sender_must_be_kernel), T(control_types_skipped),
+    T(malformed_lengths), T(several_messages_in_one_datagram),
+    T(check_config))
