@@ -60,7 +60,7 @@ parse_header(const char *p, size_t len, struct record *r)
 	for (q = colon + 1; q < end && *q >= '0' && *q <= '9'; q++) {
 		if (++digits > RECORD_SERIAL_DIGITS)
 			return fail(RECORD_ERR_SERIAL);
-		if (serial > (UINT64_MAX - 9) / 10)
+		if (serial > (UINT64_MAX - (uint64_t)(*q - '0')) / 10)
 			return fail(RECORD_ERR_SERIAL);
 		serial = serial * 10 + (uint64_t)(*q - '0');
 	}

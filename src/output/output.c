@@ -726,6 +726,12 @@ outputs_stop(struct outputs *os, int timeout_ms)
 			log_warnx("[output %s] %zu events left in the queue at exit",
 			    o->name, queue_depth(o->q));
 		}
+		/* The depth gauge outlives the queue: freeze it at its last value. */
+		if (o->m_depth != NULL) {
+			metric_set(o->m_depth, (int64_t)queue_depth(o->q));
+			metrics_gauge_fn(o->m_depth->name, o->m_depth->help, "output",
+			    o->name, NULL, NULL);
+		}
 		output_free(o);
 	}
 	free(os->v);
