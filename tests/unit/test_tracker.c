@@ -1,0 +1,374 @@
+/*
+ * test_tracker.c: message tracking (tracker.h): gaps declared missed only
+ * once the window has passed them, late arrivals inside the window, huge
+ * jumps counted arithmetically, far-backwards resets, duplicates.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "harness.h"
+#include "../../src/tracker.h"
+
+struct calls {
+	int		missed_calls, late_calls, reset_calls;
+	uint64_t	missed_first, missed_n, missed_cur, missed_total;
+	uint64_t	late_serial, late_lag, late_worst;
+	uint64_t	reset_last, reset_serial;
+};
+
+static void
+cb_missed(void *arg, uint64_t first, uint64_t n, uint64_t current)
+{
+	struct calls *c = arg;
+
+	c->missed_calls++;
+	c->missed_first = first;
+	c->missed_n = n;
+	c->missed_cur = current;
+	c->missed_total += n;
+}
+
+static void
+cb_late(void *arg, uint64_t serial, uint64_t lag, uint64_t worst)
+{
+	struct calls *c = arg;
+
+	c->late_calls++;
+	c->late_serial = serial;
+	c->late_lag = lag;
+	c->late_worst = worst;
+}
+
+static void
+cb_reset(void *arg, uint64_t last, uint64_t serial)
+{
+	struct calls *c = arg;
+
+	c->reset_calls++;
+	c->reset_last = last;
+	c->reset_serial = serial;
+}
+
+static int
+init(struct tracker *t, struct calls *c, uint64_t window)
+{
+	struct tracker_cb cb = { cb_missed, cb_late, cb_reset, c };
+
+	memset(c, 0, sizeof(*c));
+	return tracker_init(t, window, &cb);
+}
+
+TEST(no_loss_in_order)
+{
+	struct tracker t;
+	struct calls c;
+	uint64_t s;
+
+	ASSERT_EQ(init(&t, &c, 500), 0);
+	for (s = 1000; s < 11000; s++)
+		tracker_see(&t, s);
+	ASSERT_EQ(t.missed, 0);
+	ASSERT_EQ(t.late, 0);
+	ASSERT_EQ(t.last, 10999);
+	ASSERT_EQ(c.missed_calls + c.late_calls + c.reset_calls, 0);
+	tracker_fini(&t);
+	ASSERT(t.bits == NULL);
+}
+
+TEST(serial_zero_ignored)
+{
+	struct tracker t;
+	struct calls c;
+
+	ASSERT_EQ(init(&t, &c, 10), 0);
+	tracker_see(&t, 0);
+	ASSERT_EQ(t.last, 0);
+	tracker_see(&t, 5);
+	tracker_see(&t, 0);
+	ASSERT_EQ(t.last, 5);
+	ASSERT_EQ(t.missed + t.late, 0);
+	tracker_fini(&t);
+}
+
+TEST(window_clamped)
+{
+	struct tracker t;
+	struct calls c;
+
+	ASSERT_EQ(init(&t, &c, 0), 0);
+	ASSERT_EQ(t.window, 1);
+	tracker_fini(&t);
+	ASSERT_EQ(init(&t, &c, 1ull << 40), 0);
+	ASSERT_EQ(t.window, TRACKER_WINDOW_MAX);
+	tracker_fini(&t);
+}
+
+TEST(gap_declared_missed_after_window)
+{
+	struct tracker t;
+	struct calls c;
+	uint64_t s;
+
+	ASSERT_EQ(init(&t, &c, 5), 0);
+	tracker_see(&t, 1);
+	tracker_see(&t, 2);
+	/* 3 is missing; 4..7 are four later serials: not yet missed. */
+	for (s = 4; s <= 7; s++)
+		tracker_see(&t, s);
+	ASSERT_EQ(t.missed, 0);
+	ASSERT_EQ(c.missed_calls, 0);
+	/* Well past the window: missed, once, with the current serial. */
+	for (s = 8; s <= 20; s++)
+		tracker_see(&t, s);
+	ASSERT_EQ(t.missed, 1);
+	ASSERT_EQ(c.missed_calls, 1);
+	ASSERT_EQ(c.missed_first, 3);
+	ASSERT_EQ(c.missed_n, 1);
+	ASSERT(c.missed_cur == 8 || c.missed_cur == 9);
+	ASSERT_EQ(t.late, 0);
+	tracker_fini(&t);
+}
+
+TEST(gap_run_reported_as_one_range)
+{
+	struct tracker t;
+	struct calls c;
+	uint64_t s;
+
+	ASSERT_EQ(init(&t, &c, 4), 0);
+	tracker_see(&t, 1);
+	tracker_see(&t, 2);
+	tracker_see(&t, 6);	/* 3, 4, 5 missing */
+	for (s = 7; s <= 30; s++)
+		tracker_see(&t, s);
+	tracker_fini(&t);
+	ASSERT_EQ(t.missed, 3);
+	ASSERT_EQ(c.missed_total, 3);
+	/* Each serial is reported as it leaves the window. */
+	ASSERT(c.missed_calls >= 1 && c.missed_calls <= 3);
+	ASSERT_EQ(c.missed_first + c.missed_n - 1, 5);
+}
+
+TEST(late_arrival_within_window)
+{
+	struct tracker t;
+	struct calls c;
+	uint64_t s;
+
+	ASSERT_EQ(init(&t, &c, 500), 0);
+	tracker_see(&t, 1);
+	tracker_see(&t, 3);
+	tracker_see(&t, 2);
+	ASSERT_EQ(t.late, 1);
+	ASSERT_EQ(c.late_calls, 1);
+	ASSERT_EQ(c.late_serial, 2);
+	ASSERT_EQ(c.late_lag, 1);
+	ASSERT_EQ(c.late_worst, 1);
+	/* A later, longer lag raises the worst lag. */
+	for (s = 5; s <= 100; s++)
+		tracker_see(&t, s);
+	tracker_see(&t, 4);
+	ASSERT_EQ(c.late_calls, 2);
+	ASSERT_EQ(c.late_lag, 96);
+	ASSERT_EQ(c.late_worst, 96);
+	ASSERT_EQ(t.worst_lag, 96);
+	/* A shorter one keeps it. */
+	tracker_see(&t, 102);
+	tracker_see(&t, 101);
+	ASSERT_EQ(c.late_lag, 1);
+	ASSERT_EQ(c.late_worst, 96);
+	/* None of them is a loss, even long after. */
+	for (s = 103; s <= 2000; s++)
+		tracker_see(&t, s);
+	ASSERT_EQ(t.missed, 0);
+	ASSERT_EQ(c.missed_calls, 0);
+	ASSERT_EQ(t.late, 3);
+	tracker_fini(&t);
+}
+
+TEST(huge_jump_counted_arithmetically)
+{
+	struct tracker t;
+	struct calls c;
+	uint64_t big = 1000000000000ull, s;
+
+	ASSERT_EQ(init(&t, &c, 500), 0);
+	tracker_see(&t, 1);
+	tracker_see(&t, big);	/* must not loop over the gap */
+	ASSERT(t.missed <= big - 2);
+	ASSERT(t.missed >= big - 2 - 500);
+	ASSERT_EQ(c.missed_total, t.missed);
+	ASSERT_EQ(c.missed_first, 2);
+	for (s = big + 1; s <= big + 600; s++)
+		tracker_see(&t, s);
+	ASSERT(t.missed == big - 2);
+	ASSERT(c.missed_total == big - 2);
+	ASSERT_EQ(t.late, 0);
+	ASSERT_EQ(c.reset_calls, 0);
+	/* A second jump of the same size. */
+	tracker_see(&t, 3 * big);
+	tracker_see(&t, 3 * big + 1000);
+	tracker_fini(&t);
+	/* (big+600, 3big+1000) minus 3big, minus the 499 still in the window. */
+	ASSERT(t.missed == big - 2 + 2 * big - 101);
+}
+
+TEST(far_backwards_serial_resets)
+{
+	struct tracker t;
+	struct calls c;
+	uint64_t s;
+
+	ASSERT_EQ(init(&t, &c, 500), 0);
+	for (s = 100000000; s < 100000010; s++)
+		tracker_see(&t, s);
+	tracker_see(&t, 1);
+	ASSERT_EQ(c.reset_calls, 1);
+	ASSERT_EQ(c.reset_last, 100000009);
+	ASSERT_EQ(c.reset_serial, 1);
+	ASSERT_EQ(t.last, 1);
+	/* Tracking goes on from the new start: no losses, no late ones. */
+	for (s = 2; s <= 2000; s++)
+		tracker_see(&t, s);
+	ASSERT_EQ(t.missed, 0);
+	ASSERT_EQ(t.late, 0);
+	/* And finds gaps again. */
+	tracker_see(&t, 2002);
+	for (s = 2003; s <= 3000; s++)
+		tracker_see(&t, s);
+	ASSERT_EQ(t.missed, 1);
+	ASSERT_EQ(c.missed_first, 2001);
+	tracker_fini(&t);
+}
+
+TEST(duplicates_are_not_late)
+{
+	struct tracker t;
+	struct calls c;
+	uint64_t s;
+
+	ASSERT_EQ(init(&t, &c, 100), 0);
+	/* Several records per serial, the way an event arrives. */
+	for (s = 1; s <= 300; s++) {
+		tracker_see(&t, s);
+		tracker_see(&t, s);
+		tracker_see(&t, s);
+	}
+	ASSERT_EQ(t.late, 0);
+	ASSERT_EQ(t.missed, 0);
+	/* Interleaved events: a record of a recent serial again. */
+	tracker_see(&t, 290);
+	tracker_see(&t, 301);
+	tracker_see(&t, 299);
+	ASSERT_EQ(t.late, 0);
+	ASSERT_EQ(c.late_calls, 0);
+	/* A late serial's second record is not a second late arrival. */
+	tracker_see(&t, 303);
+	tracker_see(&t, 302);
+	tracker_see(&t, 302);
+	ASSERT_EQ(t.late, 1);
+	ASSERT_EQ(c.late_calls, 1);
+	tracker_fini(&t);
+}
+
+TEST(first_serial_starts_tracking)
+{
+	struct tracker t;
+	struct calls c;
+	uint64_t s;
+
+	/* A replay starting mid-stream: nothing before 5000 is missed. */
+	ASSERT_EQ(init(&t, &c, 10), 0);
+	for (s = 5000; s <= 5100; s++)
+		tracker_see(&t, s);
+	ASSERT_EQ(t.missed, 0);
+	ASSERT_EQ(c.missed_calls, 0);
+	tracker_fini(&t);
+}
+
+/*
+ * DIVERGENCE from pauditd (Go detectMissing): Go declares serial x lost
+ * only when a serial > x + max_out_of_order arrives ("seq - missedSeq >
+ * maxOutOfOrder"), so a serial arriving with lag == max_out_of_order is
+ * still a late arrival. tracker.c declares it missed one serial earlier
+ * (at x + window), then counts the arrival through the "declared missed
+ * already" branch.
+ */
+TEST(bug_go_window_is_inclusive)
+{
+	struct tracker t;
+	struct calls c;
+	uint64_t s;
+
+	ASSERT_EQ(init(&t, &c, 5), 0);
+	tracker_see(&t, 1);
+	tracker_see(&t, 2);
+	for (s = 4; s <= 8; s++)	/* 8 - 3 == max_out_of_order */
+		tracker_see(&t, s);
+	tracker_see(&t, 3);		/* lag 5: late, not lost */
+	tracker_fini(&t);
+	ASSERT_EQ(c.missed_calls, 0);
+	ASSERT_EQ(c.late_calls, 1);
+	ASSERT_EQ(c.late_lag, 5);
+	ASSERT_EQ(t.missed, 0);
+}
+
+/*
+ * BUG (tracker.c tracker_see, the `lag < 4 * TRACKER_WINDOW_MAX` branch):
+ * any serial behind the window is taken for a late arrival of a serial
+ * declared missed, even one that was seen on time (another record of an
+ * old event) or never declared missed: `missed` is decremented (without
+ * the metric that on_missed fed being corrected) and `late` counted,
+ * with no late callback.
+ */
+TEST(bug_old_duplicate_changes_missed_count)
+{
+	struct tracker t;
+	struct calls c;
+	uint64_t s;
+
+	ASSERT_EQ(init(&t, &c, 10), 0);
+	tracker_see(&t, 1);
+	tracker_see(&t, 3);		/* 2 missing */
+	for (s = 4; s <= 50; s++)
+		tracker_see(&t, s);
+	tracker_see(&t, 20);		/* seen on time, 30 serials ago */
+	tracker_fini(&t);
+	ASSERT_EQ(t.missed, 1);
+	ASSERT_EQ(t.late, 0);
+}
+
+/*
+ * BUG (tracker.c tracker_see): "far behind the window" is a fixed
+ * 4 * TRACKER_WINDOW_MAX (4194304) serials whatever the window. After a
+ * reboot (or two boots in one replayed log) with the previous boot
+ * below ~4.2M serials, the new boot's serials are counted as late
+ * arrivals one by one (and decrement `missed`) instead of restarting
+ * tracking, and gaps in the new boot go undetected until its serials
+ * pass the old boot's last one.
+ */
+TEST(bug_reboot_below_4m_serials_not_reset)
+{
+	struct tracker t;
+	struct calls c;
+	uint64_t s;
+
+	ASSERT_EQ(init(&t, &c, 500), 0);
+	for (s = 2000000; s < 2000010; s++)
+		tracker_see(&t, s);
+	tracker_see(&t, 1);		/* the new boot */
+	for (s = 2; s <= 100; s++)
+		tracker_see(&t, s);
+	tracker_fini(&t);
+	ASSERT_EQ(c.reset_calls, 1);
+	ASSERT_EQ(t.late, 0);
+}
+
+TEST_MAIN(T(no_loss_in_order), T(serial_zero_ignored), T(window_clamped),
+    T(gap_declared_missed_after_window), T(gap_run_reported_as_one_range),
+    T(late_arrival_within_window), T(huge_jump_counted_arithmetically),
+    T(far_backwards_serial_resets), T(duplicates_are_not_late),
+    T(first_serial_starts_tracking), T(bug_go_window_is_inclusive),
+    T(bug_old_duplicate_changes_missed_count),
+    T(bug_reboot_below_4m_serials_not_reset))
