@@ -1,0 +1,62 @@
+#!/bin/sh
+# pauditd on the real kernel in each netlink mode: a rule scoped to a
+# probe binary fires, and the event arrives whole in pauditd's format.
+# Also: the mode is logged, pauditd excludes itself, unregisters at exit
+# and leaves the rules in place.
+. "$(dirname "$0")/kernel_lib.sh"
+k_require
+
+for mode in unicast auto multicast; do
+	auditctl -D >/dev/null
+	rm -f "$tmp/out.json"
+	k_config "$tmp/c.yaml" "$mode" "rules:" "  - -e 1" "  - $(k_rule)"
+	if ! k_start "$tmp/c.yaml"; then
+		fail "$mode: pauditd starts"
+		k_stop
+		continue
+	fi
+	want=unicast
+	[ "$mode" = multicast ] && want=multicast
+	check "$mode: logs mode $want" grep -q "netlink: mode $want" "$tmp/err"
+	if [ "$want" = unicast ]; then
+		check "$mode: registered as the audit pid" k_pid_is "$P"
+	else
+		check "$mode: audit pid left alone" k_pid_is 0
+	fi
+	check "$mode: first rule excludes pauditd" sh -c "auditctl -l | head -n 1 | grep -q 'never,exit.*pid=$P'"
+	k_probe
+	if k_event; then
+		k_check_event "$mode"
+	else
+		fail "$mode: the probe's event arrives"
+		sed 's/^/  /' "$tmp/err"
+	fi
+	check "$mode: pauditd exits 0 on SIGTERM" k_stop
+	check "$mode: audit pid is 0 after exit" k_pid_is 0
+	check "$mode: rules are left in place" sh -c "auditctl -l | grep -q 'key=$key'"
+	check "$mode: nothing lost or truncated" sh -c \
+	    "[ \"\$(awk '\$1 ~ /netlink_(dropped|truncated|invalid)_total/ { s += \$2 } END { print s + 0 }' '$tmp/metrics')\" = 0 ]"
+done
+
+# Without a rules: key the kernel's rules are not touched.
+auditctl -D >/dev/null
+auditctl -a always,exit -F arch=b64 -S execve -F exe="$probe" -k "${key}_kept" >/dev/null
+k_config "$tmp/c.yaml" auto
+if k_start "$tmp/c.yaml"; then
+	check "no rules key: says so" grep -q "no rules configured" "$tmp/err"
+	check "no rules key: kernel rules untouched" sh -c \
+	    "[ \"\$(auditctl -l)\" = '-a always,exit -F arch=b64 -S execve -F exe=$probe -F key=${key}_kept' ]"
+	k_stop
+else
+	fail "no rules key: pauditd starts"
+fi
+
+# A failing rule stops start-up with auditctl's message, index and text.
+k_config "$tmp/c.yaml" unicast "rules:" "  - -e 1" "  - -a always,exit -F arch=b64 -S no_such_syscall -k $key"
+"$PAUDITD" -config "$tmp/c.yaml" 2>"$tmp/err2"
+rc=$?
+check "bad rule: exit status 1" [ "$rc" = 1 ]
+check "bad rule: index, line and text" grep -q "rule #2 (.* line 6) \"-a always,exit -F arch=b64 -S no_such_syscall -k $key\"" "$tmp/err2"
+check "bad rule: auditctl's own message" grep -q "Syscall name unknown: no_such_syscall" "$tmp/err2"
+check "bad rule: unregistered after failing" k_pid_is 0
+k_done
