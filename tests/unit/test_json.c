@@ -1,0 +1,239 @@
+/*
+ * test_json.c: Go encoding/json string escaping (json.h), byte for byte:
+ * the HTML-safe escapes, control characters, valid UTF-8 copied, every
+ * invalid byte as \ufffd the way Go's utf8.DecodeRune splits it, and
+ * json_u64.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "harness.h"
+#include "../../src/buf.h"
+#include "../../src/json.h"
+
+/* json_str of `n` bytes of `in`, as a C string (the output has no NUL). */
+static const char *
+jstr(const char *in, size_t n)
+{
+	static char out[1024];
+	struct buf b;
+
+	buf_init(&b);
+	json_str(&b, in, n);
+	if (b.len >= sizeof(out))
+		b.len = sizeof(out) - 1;
+	memcpy(out, b.p, b.len);
+	out[b.len] = '\0';
+	buf_fini(&b);
+	return out;
+}
+
+#define ASSERT_JSON(in, n, want) ASSERT_STREQ(jstr((in), (n)), (want))
+#define ASSERT_JSON_S(in, want) ASSERT_JSON((in), strlen(in), (want))
+
+TEST(plain_ascii)
+{
+	ASSERT_JSON_S("", "\"\"");
+	ASSERT_JSON_S("hi there", "\"hi there\"");
+	ASSERT_JSON_S("arch=c000003e syscall=59 key=(null)",
+	    "\"arch=c000003e syscall=59 key=(null)\"");
+	ASSERT_JSON_S("~!@#$%^*()_+{}|:?/.,;'[]=-`",
+	    "\"~!@#$%^*()_+{}|:?/.,;'[]=-`\"");
+}
+
+TEST(quote_and_backslash)
+{
+	ASSERT_JSON_S("comm=\"ls\"", "\"comm=\\\"ls\\\"\"");
+	ASSERT_JSON_S("a\\b", "\"a\\\\b\"");
+	ASSERT_JSON_S("\"\\\"", "\"\\\"\\\\\\\"\"");
+}
+
+TEST(html_safe)
+{
+	ASSERT_JSON_S("<", "\"\\u003c\"");
+	ASSERT_JSON_S(">", "\"\\u003e\"");
+	ASSERT_JSON_S("&", "\"\\u0026\"");
+	ASSERT_JSON_S("a<b>&c", "\"a\\u003cb\\u003e\\u0026c\"");
+}
+
+TEST(newline_cr_tab)
+{
+	ASSERT_JSON_S("a\nb\rc\td", "\"a\\nb\\rc\\td\"");
+}
+
+TEST(other_control_chars)
+{
+	static const char in[] = { 0x00, 0x01, 0x08, 0x0b, 0x0c, 0x1b, 0x1f };
+
+	ASSERT_JSON(in, sizeof(in),
+	    "\"\\u0000\\u0001\\u0008\\u000b\\u000c\\u001b\\u001f\"");
+	ASSERT_JSON("x\0y", 3, "\"x\\u0000y\"");
+	/* A record's 0x1d separator inside the data, if it ever got there. */
+	ASSERT_JSON_S("a\x1d" "b", "\"a\\u001db\"");
+}
+
+TEST(del_not_escaped)
+{
+	ASSERT_JSON_S("\x7f", "\"\x7f\"");
+	ASSERT_JSON_S("a\x7f" "b", "\"a\x7f" "b\"");
+}
+
+TEST(valid_utf8_copied)
+{
+	ASSERT_JSON_S("caf\xc3\xa9", "\"caf\xc3\xa9\"");		/* é, 2 bytes */
+	ASSERT_JSON_S("\xc2\x80", "\"\xc2\x80\"");			/* U+0080 */
+	ASSERT_JSON_S("\xdf\xbf", "\"\xdf\xbf\"");			/* U+07FF */
+	ASSERT_JSON_S("\xe2\x82\xac", "\"\xe2\x82\xac\"");		/* €, 3 bytes */
+	ASSERT_JSON_S("\xe0\xa0\x80", "\"\xe0\xa0\x80\"");		/* U+0800 */
+	ASSERT_JSON_S("\xed\x9f\xbf", "\"\xed\x9f\xbf\"");		/* U+D7FF */
+	ASSERT_JSON_S("\xee\x80\x80", "\"\xee\x80\x80\"");		/* U+E000 */
+	ASSERT_JSON_S("\xef\xbf\xbf", "\"\xef\xbf\xbf\"");		/* U+FFFF */
+	ASSERT_JSON_S("\xef\xbf\xbd", "\"\xef\xbf\xbd\"");		/* U+FFFD */
+	ASSERT_JSON_S("\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\"");	/* 😀, 4 bytes */
+	ASSERT_JSON_S("\xf0\x90\x80\x80", "\"\xf0\x90\x80\x80\"");	/* U+10000 */
+	ASSERT_JSON_S("\xf4\x8f\xbf\xbf", "\"\xf4\x8f\xbf\xbf\"");	/* U+10FFFF */
+	ASSERT_JSON_S("a\xc3\xa9<\xe2\x82\xac>",
+	    "\"a\xc3\xa9\\u003c\xe2\x82\xac\\u003e\"");
+}
+
+TEST(line_and_paragraph_separators)
+{
+	ASSERT_JSON_S("\xe2\x80\xa8", "\"\\u2028\"");
+	ASSERT_JSON_S("a\xe2\x80\xa9" "b", "\"a\\u2029b\"");
+	/* Their neighbours are copied. */
+	ASSERT_JSON_S("\xe2\x80\xa7\xe2\x80\xaa", "\"\xe2\x80\xa7\xe2\x80\xaa\"");
+}
+
+TEST(invalid_bytes_one_replacement_each)
+{
+	/* Lone continuation bytes and bytes that never start a sequence. */
+	ASSERT_JSON_S("\x80", "\"\\ufffd\"");
+	ASSERT_JSON_S("\xbf", "\"\\ufffd\"");
+	ASSERT_JSON_S("\xc0", "\"\\ufffd\"");
+	ASSERT_JSON_S("\xc1", "\"\\ufffd\"");
+	ASSERT_JSON_S("\xf5", "\"\\ufffd\"");
+	ASSERT_JSON_S("\xff", "\"\\ufffd\"");
+	ASSERT_JSON_S("\xfe\xff", "\"\\ufffd\\ufffd\"");
+	ASSERT_JSON_S("a\x80" "b", "\"a\\ufffdb\"");
+	/* Latin-1 text that is not UTF-8. */
+	ASSERT_JSON_S("caf\xe9", "\"caf\\ufffd\"");
+	ASSERT_JSON_S("caf\xe9 x", "\"caf\\ufffd x\"");
+}
+
+TEST(overlongs)
+{
+	/* Go: each byte of an overlong form is a RuneError of size 1. */
+	ASSERT_JSON_S("\xc0\xaf", "\"\\ufffd\\ufffd\"");
+	ASSERT_JSON_S("\xc1\xbf", "\"\\ufffd\\ufffd\"");
+	ASSERT_JSON_S("\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\"");
+	ASSERT_JSON_S("\xe0\x9f\xbf", "\"\\ufffd\\ufffd\\ufffd\"");
+	ASSERT_JSON_S("\xf0\x80\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
+	ASSERT_JSON_S("\xf0\x8f\xbf\xbf", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
+}
+
+TEST(surrogates_and_above_max)
+{
+	ASSERT_JSON_S("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"");	/* D800 */
+	ASSERT_JSON_S("\xed\xbf\xbf", "\"\\ufffd\\ufffd\\ufffd\"");	/* DFFF */
+	/* A CESU-8 surrogate pair: six replacements. */
+	ASSERT_JSON_S("\xed\xa0\xbd\xed\xb8\x80",
+	    "\"\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\"");
+	/* Above U+10FFFF. */
+	ASSERT_JSON_S("\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
+	ASSERT_JSON_S("\xf7\xbf\xbf\xbf", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
+}
+
+TEST(truncated_sequences)
+{
+	/* At the end of the string. */
+	ASSERT_JSON_S("\xc3", "\"\\ufffd\"");
+	ASSERT_JSON_S("\xe2\x82", "\"\\ufffd\\ufffd\"");
+	ASSERT_JSON_S("\xf0\x9f\x98", "\"\\ufffd\\ufffd\\ufffd\"");
+	/* Interrupted by ASCII: the ASCII byte survives. */
+	ASSERT_JSON_S("\xe2\x82z", "\"\\ufffd\\ufffdz\"");
+	ASSERT_JSON_S("\xc3<", "\"\\ufffd\\u003c\"");
+	ASSERT_JSON_S("\xf0\x9f\"", "\"\\ufffd\\ufffd\\\"\"");
+	/* Interrupted by the start of another, valid, sequence. */
+	ASSERT_JSON_S("\xe2\xc3\xa9", "\"\\ufffd\xc3\xa9\"");
+	/* A 4-byte lead followed by a 3-byte sequence. */
+	ASSERT_JSON_S("\xf0\xe2\x82\xac", "\"\\ufffd\xe2\x82\xac\"");
+}
+
+TEST(length_is_respected)
+{
+	/* Bytes past `len` are not read; a sequence cut by len is invalid. */
+	ASSERT_JSON("abc<def", 3, "\"abc\"");
+	ASSERT_JSON("\xe2\x82\xac", 2, "\"\\ufffd\\ufffd\"");
+}
+
+TEST(appends_to_buffer)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_puts_lit(&b, "{\"k\":");
+	json_str(&b, "v", 1);
+	buf_putc(&b, ',');
+	json_u64(&b, 42);
+	buf_putc(&b, '}');
+	ASSERT_MEMEQ(b.p, b.len, "{\"k\":\"v\",42}");
+	buf_fini(&b);
+}
+
+TEST(long_string_grows)
+{
+	struct buf b;
+	char in[5000];
+	size_t i;
+	int ok = 1;
+
+	/* Every byte escaped: 6 output bytes per input byte. */
+	memset(in, '<', sizeof(in));
+	buf_init(&b);
+	json_str(&b, in, sizeof(in));
+	if (b.len != sizeof(in) * 6 + 2 || b.p[0] != '"' ||
+	    b.p[b.len - 1] != '"')
+		ok = 0;
+	for (i = 0; ok && i < sizeof(in); i++)
+		if (memcmp(b.p + 1 + i * 6, "\\u003c", 6) != 0)
+			ok = 0;
+	buf_fini(&b);
+	ASSERT(ok);
+}
+
+TEST(u64)
+{
+	struct buf b;
+
+	buf_init(&b);
+	json_u64(&b, 0);
+	ASSERT_MEMEQ(b.p, b.len, "0");
+	buf_reset(&b);
+	json_u64(&b, 7);
+	ASSERT_MEMEQ(b.p, b.len, "7");
+	buf_reset(&b);
+	json_u64(&b, 1222763);
+	ASSERT_MEMEQ(b.p, b.len, "1222763");
+	buf_reset(&b);
+	json_u64(&b, 10000000000000000000ull);
+	ASSERT_MEMEQ(b.p, b.len, "10000000000000000000");
+	buf_reset(&b);
+	json_u64(&b, UINT64_MAX);
+	ASSERT_MEMEQ(b.p, b.len, "18446744073709551615");
+	buf_reset(&b);
+	buf_puts_lit(&b, "[");
+	json_u64(&b, 1300);
+	buf_putc(&b, ',');
+	json_u64(&b, 0);
+	buf_putc(&b, ']');
+	ASSERT_MEMEQ(b.p, b.len, "[1300,0]");
+	buf_fini(&b);
+}
+
+TEST_MAIN(T(plain_ascii), T(quote_and_backslash), T(html_safe),
+    T(newline_cr_tab), T(other_control_chars), T(del_not_escaped),
+    T(valid_utf8_copied), T(line_and_paragraph_separators),
+    T(invalid_bytes_one_replacement_each), T(overlongs),
+    T(surrogates_and_above_max), T(truncated_sequences),
+    T(length_is_respected), T(appends_to_buffer), T(long_string_grows),
+    T(u64))
