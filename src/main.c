@@ -27,6 +27,8 @@
 #include "metrics_export.h"
 #include "output/output.h"
 #include "pipeline.h"
+#include "privs.h"
+#include "sdnotify.h"
 #include "source/source.h"
 
 #define TICK_MS			100
@@ -229,6 +231,7 @@ on_timer(struct daemon *d)
 		if (d->src.ops->tick != NULL)
 			d->src.ops->tick(&d->src);
 		metrics_export_tick(d->mexp);
+		sdnotify_tick();
 	}
 }
 
@@ -329,7 +332,13 @@ start(struct daemon *d)
 	d->src.ops = d->opt.input ? &src_replay_ops : &src_netlink_ops;
 	d->src.input = d->opt.input;
 	d->src.replay_time = d->opt.input != NULL;
-	return d->src.ops->open(&d->src, d->conf);
+	if ((r = d->src.ops->open(&d->src, d->conf)) < 0)
+		return r;
+	if ((r = privs_setup_done(d->conf, d->opt.input == NULL)) < 0)
+		return r;
+	sdnotify_ready(d->opt.input ? "replaying a log" :
+	    "reading the kernel's audit records");
+	return 0;
 }
 
 int
@@ -354,6 +363,7 @@ main(int argc, char **argv)
 	} else {
 		run(&d);
 	}
+	sdnotify_stopping();
 	if (d.src.ops != NULL && d.src.ops->close != NULL)
 		d.src.ops->close(&d.src);
 	if (d.pipe != NULL)
