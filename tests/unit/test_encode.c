@@ -1,0 +1,389 @@
+/*
+ * test_encode.c: the JSON line (encode.h) of events built with
+ * event_begin/event_add/event_finish (event.h), byte for byte: go-audit's
+ * reference line, pauditd's minimal line, uid_map scanning and sorting,
+ * and the rule key.
+ */
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "../../src/buf.h"
+#include "../../src/encode.h"
+#include "../../src/event.h"
+#include "../../src/record.h"
+#include "../../src/uidmap.h"
+
+struct rec_in {
+	uint32_t	 type;
+	const char	*data;
+};
+
+/* Build a finished event from records, as the reassembler does. */
+static struct event *
+ev_build(uint64_t serial, const char *ts, const struct rec_in *recs)
+{
+	struct event *ev = event_new();
+	struct record r;
+
+	memset(&r, 0, sizeof(r));
+	r.serial = serial;
+	r.ts = ts;
+	r.ts_len = strlen(ts);
+	event_begin(ev, &r);
+	for (; recs->data != NULL; recs++)
+		event_add(ev, recs->type, recs->data, strlen(recs->data));
+	event_finish(ev);
+	return ev;
+}
+
+/* Encode into a static NUL-terminated string and free the event. */
+static const char *
+enc(struct event *ev, enum event_format fmt, struct uidmap *ids)
+{
+	static char out[8192];
+	struct buf b;
+
+	buf_init(&b);
+	encode_event(ev, fmt, ids, &b);
+	snprintf(out, sizeof(out), "%.*s", (int)b.len, b.p);
+	buf_fini(&b);
+	event_free(ev);
+	return out;
+}
+
+static const struct rec_in ga_recs[] = {
+	{ 1300, "arch=c000003e syscall=59 success=yes exit=0 a0=cc4e68 a1=d10bc8 "
+	    "a2=c69808 a3=7fff2a700900 items=2 ppid=11552 pid=11623 auid=1000 "
+	    "uid=1000 gid=1000 euid=1000 suid=1000 fsuid=1000 egid=1000 "
+	    "sgid=1000 fsgid=1000 tty=pts0 ses=35 comm=\"ls\" exe=\"/bin/ls\" "
+	    "key=(null)" },
+	{ 1309, "argc=3 a0=\"ls\" a1=\"--color=auto\" a2=\"-alF\"" },
+	{ 1307, " cwd=\"/home/ubuntu/src/slack-github.com/rhuber/go-audit-new\"" },
+	{ 1302, "item=0 name=\"/bin/ls\" inode=262316 dev=ca:01 mode=0100755 "
+	    "ouid=0 ogid=0 rdev=00:00 nametype=NORMAL" },
+	{ 1302, "item=1 name=\"/lib64/ld-linux-x86-64.so.2\" inode=396037 "
+	    "dev=ca:01 mode=0100755 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL" },
+	{ 0, NULL }
+};
+
+#define GA_HEAD "{\"sequence\":1222763,\"timestamp\":\"1459376866.885\"," \
+	"\"messages\":[{\"type\":1300,\"data\":\"arch=c000003e syscall=59 " \
+	"success=yes exit=0 a0=cc4e68 a1=d10bc8 a2=c69808 a3=7fff2a700900 " \
+	"items=2 ppid=11552 pid=11623 auid=1000 uid=1000 gid=1000 euid=1000 " \
+	"suid=1000 fsuid=1000 egid=1000 sgid=1000 fsgid=1000 tty=pts0 ses=35 " \
+	"comm=\\\"ls\\\" exe=\\\"/bin/ls\\\" key=(null)\"},{\"type\":1309," \
+	"\"data\":\"argc=3 a0=\\\"ls\\\" a1=\\\"--color=auto\\\" " \
+	"a2=\\\"-alF\\\"\"},{\"type\":1307,\"data\":\" " \
+	"cwd=\\\"/home/ubuntu/src/slack-github.com/rhuber/go-audit-new\\\"\"}," \
+	"{\"type\":1302,\"data\":\"item=0 name=\\\"/bin/ls\\\" inode=262316 " \
+	"dev=ca:01 mode=0100755 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL\"}," \
+	"{\"type\":1302,\"data\":\"item=1 " \
+	"name=\\\"/lib64/ld-linux-x86-64.so.2\\\" inode=396037 dev=ca:01 " \
+	"mode=0100755 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL\"}]"
+
+TEST(go_audit_reference_line_no_uidmap)
+{
+	ASSERT_STREQ(enc(ev_build(1222763, "1459376866.885", ga_recs),
+	    FMT_GOAUDIT, NULL), GA_HEAD
+	    ",\"uid_map\":{\"0\":\"UNKNOWN_USER\",\"1000\":\"UNKNOWN_USER\"}}\n");
+}
+
+TEST(pauditd_reference_line_no_uidmap)
+{
+	ASSERT_STREQ(enc(ev_build(1222763, "1459376866.885", ga_recs),
+	    FMT_PAUDITD, NULL), GA_HEAD
+	    ",\"uid_map\":{\"0\":\"UNKNOWN_USER\",\"1000\":\"UNKNOWN_USER\"},"
+	    "\"rule_key\":\"(null)\"}\n");
+}
+
+TEST(reference_line_with_uidmap)
+{
+	struct uidmap *ids = uidmap_new(true, NULL);
+	struct passwd *pw = getpwuid(1000);
+	char want[8192];
+
+	ASSERT(ids != NULL);
+	/* uid 1000's name depends on the machine; uid 0 is root anywhere. */
+	snprintf(want, sizeof(want), "%s,\"uid_map\":{\"0\":\"root\","
+	    "\"1000\":\"%s\"},\"rule_key\":\"(null)\"}\n", GA_HEAD,
+	    pw != NULL ? pw->pw_name : UIDMAP_UNKNOWN);
+	ASSERT_STREQ(enc(ev_build(1222763, "1459376866.885", ga_recs),
+	    FMT_PAUDITD, ids), want);
+	uidmap_free(ids);
+}
+
+static const struct rec_in hi_recs[] = {
+	{ 1300, "hi there" },
+	{ 1301, "hi there" },
+	{ 0, NULL }
+};
+
+TEST(minimal_lines)
+{
+	ASSERT_STREQ(enc(ev_build(1, "10000001", hi_recs), FMT_PAUDITD, NULL),
+	    "{\"sequence\":1,\"timestamp\":\"10000001\",\"messages\":["
+	    "{\"type\":1300,\"data\":\"hi there\"},{\"type\":1301,\"data\":"
+	    "\"hi there\"}],\"uid_map\":{},\"rule_key\":\"\"}\n");
+	ASSERT_STREQ(enc(ev_build(1, "10000001", hi_recs), FMT_GOAUDIT, NULL),
+	    "{\"sequence\":1,\"timestamp\":\"10000001\",\"messages\":["
+	    "{\"type\":1300,\"data\":\"hi there\"},{\"type\":1301,\"data\":"
+	    "\"hi there\"}],\"uid_map\":{}}\n");
+}
+
+TEST(format_names)
+{
+	ASSERT_EQ(encode_format_from_name("pauditd"), FMT_PAUDITD);
+	ASSERT_EQ(encode_format_from_name("go-audit"), FMT_GOAUDIT);
+	ASSERT_EQ(encode_format_from_name("json"), -1);
+	ASSERT_EQ(encode_format_from_name(""), -1);
+	ASSERT_STREQ(encode_format_name(FMT_PAUDITD), "pauditd");
+	ASSERT_STREQ(encode_format_name(FMT_GOAUDIT), "go-audit");
+}
+
+/* The uid_map object of a single-record event of type `type`. */
+static const char *
+uid_map_of(uint32_t type, const char *data)
+{
+	const struct rec_in recs[] = { { type, data }, { 0, NULL } };
+	const char *line = enc(ev_build(5, "1.000", recs), FMT_GOAUDIT, NULL);
+	const char *p = strstr(line, ",\"uid_map\":");
+	static char out[4096];
+	size_t n;
+
+	if (p == NULL)
+		return "(no uid_map)";
+	p += strlen(",\"uid_map\":");
+	n = strlen(p);
+	if (n < 2 || strcmp(p + n - 2, "}\n") != 0)
+		return "(bad end)";
+	snprintf(out, sizeof(out), "%.*s", (int)(n - 2), p);
+	return out;
+}
+
+#define U "\"UNKNOWN_USER\""
+
+TEST(uid_scan_go_audit_test_forms)
+{
+	/* From go-audit's mapUids test: any "...uid=" matches. */
+	ASSERT_STREQ(uid_map_of(1300, "uid=0 1uid=1 2uid=2 3uid=3 not here "
+	    "4uid=99999 5uid=5"),
+	    "{\"0\":" U ",\"1\":" U ",\"2\":" U ",\"3\":" U ",\"5\":" U
+	    ",\"99999\":" U "}");
+}
+
+TEST(uid_scan_long_value_in_middle)
+{
+	ASSERT_STREQ(uid_map_of(1300, "4uid=123456789012345678901234567890 "
+	    "x=1"), "{\"123456789012345678901234567890\":" U "}");
+}
+
+TEST(uid_scan_trailing_auid_kept)
+{
+	/* pauditd drops a trailing value longer than 5 chars; we keep it. */
+	ASSERT_STREQ(uid_map_of(1300, "pid=1 auid=4294967295"),
+	    "{\"4294967295\":" U "}");
+	ASSERT_STREQ(uid_map_of(1112, "pid=1 uid=0 auid=4294967295 ses=1"),
+	    "{\"0\":" U ",\"4294967295\":" U "}");
+	ASSERT_STREQ(uid_map_of(1300, "x=1 uid=5"), "{\"5\":" U "}");
+}
+
+TEST(uid_scan_skipped_types)
+{
+	ASSERT_STREQ(uid_map_of(AUDIT_TYPE_EXECVE, "argc=2 a0=\"uid=1\""),
+	    "{}");
+	ASSERT_STREQ(uid_map_of(AUDIT_TYPE_CWD, " cwd=\"/uid=7\""), "{}");
+	ASSERT_STREQ(uid_map_of(AUDIT_TYPE_SOCKADDR, "saddr=uid=3"), "{}");
+	/* Every other type is scanned, PROCTITLE and PATH included. */
+	ASSERT_STREQ(uid_map_of(AUDIT_TYPE_PROCTITLE, "proctitle=uid=3"),
+	    "{\"3\":" U "}");
+	ASSERT_STREQ(uid_map_of(1302, "item=0 ouid=42 ogid=42"),
+	    "{\"42\":" U "}");
+}
+
+TEST(uid_keys_sorted_bytewise_and_unique)
+{
+	/* Bytewise as Go sorts map keys: "10" < "100" < "2" < "65534". */
+	ASSERT_STREQ(uid_map_of(1300, "uid=2 auid=100 euid=10 suid=2 "
+	    "fsuid=65534 ouid=10 sauid=100"),
+	    "{\"10\":" U ",\"100\":" U ",\"2\":" U ",\"65534\":" U "}");
+	ASSERT_STREQ(uid_map_of(1300, "uid=0 auid=0 euid=0"),
+	    "{\"0\":" U "}");
+}
+
+TEST(uid_duplicates_across_records_once)
+{
+	const struct rec_in recs[] = {
+		{ 1300, "auid=1000 uid=0" },
+		{ 1309, "argc=1 a0=\"uid=9\"" },
+		{ 1302, "item=0 ouid=1000" },
+		{ 1302, "item=1 ouid=0" },
+		{ 0, NULL }
+	};
+	const char *line = enc(ev_build(9, "2.500", recs), FMT_GOAUDIT, NULL);
+
+	ASSERT(strstr(line, ",\"uid_map\":{\"0\":" U ",\"1000\":" U "}}\n")
+	    != NULL);
+}
+
+TEST(uid_values_escaped)
+{
+	ASSERT_STREQ(uid_map_of(1300, "uid=<a>\"b"),
+	    "{\"\\u003ca\\u003e\\\"b\":" U "}");
+}
+
+/* The rule_key of an event's pauditd line. */
+static const char *
+rule_key_of(const struct rec_in *recs)
+{
+	const char *line = enc(ev_build(5, "1.000", recs), FMT_PAUDITD, NULL);
+	const char *p = strstr(line, ",\"rule_key\":");
+	static char out[1024];
+
+	if (p == NULL)
+		return "(no rule_key)";
+	snprintf(out, sizeof(out), "%s", p + strlen(",\"rule_key\":"));
+	return out;
+}
+
+TEST(rule_key_quoted)
+{
+	const struct rec_in recs[] = {
+		{ 1300, "syscall=2 comm=\"cat\" key=\"passwd-write-log\"" },
+		{ 1302, "item=0" },
+		{ 0, NULL }
+	};
+
+	ASSERT_STREQ(rule_key_of(recs), "\"passwd-write-log\"}\n");
+}
+
+TEST(rule_key_null)
+{
+	const struct rec_in recs[] = {
+		{ 1300, "syscall=2 key=(null) x=1" },
+		{ 0, NULL }
+	};
+
+	ASSERT_STREQ(rule_key_of(recs), "\"(null)\"}\n");
+}
+
+TEST(rule_key_absent)
+{
+	const struct rec_in recs[] = {
+		{ 1300, "syscall=2 comm=\"monkey=1\"" },
+		{ 1302, "item=0 key=\"notfromsyscall\"" },
+		{ 0, NULL }
+	};
+
+	ASSERT_STREQ(rule_key_of(recs), "\"\"}\n");
+}
+
+TEST(rule_key_tty)
+{
+	const struct rec_in recs[] = {
+		{ AUDIT_TYPE_TTY, "tty pid=1 uid=0 auid=0 data=6C730D" },
+		{ 0, NULL }
+	};
+	struct event *ev = ev_build(5, "1.000", recs);
+
+	ASSERT(ev->info.key_is_tty);
+	event_free(ev);
+	ASSERT_STREQ(rule_key_of(recs), "\"tty\"}\n");
+}
+
+TEST(rule_key_hex_not_decoded_and_escaped)
+{
+	const struct rec_in recs[] = {
+		{ 1300, "syscall=2 key=6B31016B32" },
+		{ 0, NULL }
+	};
+	const struct rec_in recs2[] = {
+		{ 1300, "syscall=2 key=\"<k>\"" },
+		{ 0, NULL }
+	};
+
+	ASSERT_STREQ(rule_key_of(recs), "\"6B31016B32\"}\n");
+	ASSERT_STREQ(rule_key_of(recs2), "\"\\u003ck\\u003e\"}\n");
+}
+
+TEST(event_info_syscall)
+{
+	const struct rec_in recs[] = {
+		{ 1302, "item=0 syscall=99" },
+		{ 1300, "arch=c000003e syscall=59 success=yes" },
+		{ 0, NULL }
+	};
+	struct event *ev = ev_build(5, "1.000", recs);
+
+	ASSERT(ev->info.syscall != NULL);
+	ASSERT_MEMEQ(ev->info.syscall, ev->info.syscall_len, "59");
+	event_free(ev);
+}
+
+TEST(event_field_whole_names)
+{
+	static const char d[] = "auid=1 uid=2 key=\"k\" xkey=3 key2=4";
+	size_t n = 0;
+	const char *v;
+
+	v = event_field(d, strlen(d), "uid", &n);
+	ASSERT(v != NULL);
+	ASSERT_MEMEQ(v, n, "2");
+	v = event_field(d, strlen(d), "key", &n);
+	ASSERT(v != NULL);
+	ASSERT_MEMEQ(v, n, "\"k\"");
+	ASSERT(event_field(d, strlen(d), "id", &n) == NULL);
+	ASSERT(event_field(d, strlen(d), "nope", &n) == NULL);
+	v = event_field(d, strlen(d), "key2", &n);
+	ASSERT(v != NULL);
+	ASSERT_MEMEQ(v, n, "4");
+}
+
+TEST(messages_escaped_and_many_records)
+{
+	const struct rec_in recs[] = {
+		{ 1300, "a=\x01\xff<" },
+		{ 1327, "proctitle=6C73" },
+		{ 0, NULL }
+	};
+
+	ASSERT_STREQ(enc(ev_build(18446744073709551615ull, "1.000", recs),
+	    FMT_GOAUDIT, NULL),
+	    "{\"sequence\":18446744073709551615,\"timestamp\":\"1.000\","
+	    "\"messages\":[{\"type\":1300,\"data\":\"a=\\u0001\\ufffd\\u003c\"},"
+	    "{\"type\":1327,\"data\":\"proctitle=6C73\"}],\"uid_map\":{}}\n");
+}
+
+TEST(encode_appends)
+{
+	struct event *ev = ev_build(1, "10000001", hi_recs);
+	struct buf b;
+	size_t first;
+	bool same;
+
+	buf_init(&b);
+	buf_puts_lit(&b, "x");
+	encode_event(ev, FMT_GOAUDIT, NULL, &b);
+	first = b.len;
+	encode_event(ev, FMT_GOAUDIT, NULL, &b);
+	same = b.len == 1 + 2 * (first - 1) && b.p[0] == 'x' &&
+	    memcmp(b.p + 1, b.p + first, first - 1) == 0 &&
+	    b.p[first - 1] == '\n';
+	buf_fini(&b);
+	event_free(ev);
+	ASSERT(same);
+}
+
+TEST_MAIN(T(go_audit_reference_line_no_uidmap),
+    T(pauditd_reference_line_no_uidmap), T(reference_line_with_uidmap),
+    T(minimal_lines), T(format_names), T(uid_scan_go_audit_test_forms),
+    T(uid_scan_long_value_in_middle), T(uid_scan_trailing_auid_kept),
+    T(uid_scan_skipped_types), T(uid_keys_sorted_bytewise_and_unique),
+    T(uid_duplicates_across_records_once), T(uid_values_escaped),
+    T(rule_key_quoted), T(rule_key_null), T(rule_key_absent),
+    T(rule_key_tty), T(rule_key_hex_not_decoded_and_escaped),
+    T(event_info_syscall), T(event_field_whole_names),
+    T(messages_escaped_and_many_records), T(encode_appends))
