@@ -10,7 +10,11 @@
  * uid at the very end of a record whatever its length (pauditd drops
  * values longer than 5 characters there, e.g. a trailing auid=4294967295).
  */
+#include <stddef.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "encode.h"
 #include "event.h"
@@ -83,9 +87,42 @@ uid_insert(struct slice *v, size_t n, const char *p, size_t len)
 	return n + 1;
 }
 
+/*
+ * Next "uid=" in [p, end): the position of its '=', or NULL. Scans 16
+ * bytes at a time for '=' (SSE2), then looks behind each one; records
+ * hold about twenty '=' and only a few are uids.
+ */
+static const char *
+next_uid_eq(const char *d, const char *p, const char *end)
+{
+#ifdef __SSE2__
+	const __m128i eq = _mm_set1_epi8('=');
+
+	while (end - p >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+		unsigned bits = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, eq));
+
+		while (bits != 0) {
+			const char *q = p + __builtin_ctz(bits);
+
+			if (q - d >= 3 && q[-1] == 'd' && q[-2] == 'i' && q[-3] == 'u')
+				return q;
+			bits &= bits - 1;
+		}
+		p += 16;
+	}
+#endif
+	for (; p < end; p++)
+		if (*p == '=' && p - d >= 3 && p[-1] == 'd' && p[-2] == 'i' &&
+		    p[-3] == 'u')
+			return p;
+	return NULL;
+}
+
 static size_t
 collect_uids(const struct event *ev, struct slice *v)
 {
+	struct slice last = { "", 0 };
 	size_t n = 0;
 	uint32_t i;
 
@@ -97,12 +134,17 @@ collect_uids(const struct event *ev, struct slice *v)
 		if (t == AUDIT_TYPE_EXECVE || t == AUDIT_TYPE_CWD ||
 		    t == AUDIT_TYPE_SOCKADDR)
 			continue;
-		while (p < end && (p = memmem(p, (size_t)(end - p), "uid=", 4)) != NULL) {
-			val = p + 4;
-			sp = memchr(val, ' ', (size_t)(end - val));
-			if (sp == NULL)
-				sp = end;
-			n = uid_insert(v, n, val, (size_t)(sp - val));
+		while ((p = next_uid_eq(d, p, end)) != NULL) {
+			val = p + 1;
+			for (sp = val; sp < end && *sp != ' '; sp++)
+				;
+			/* Most uids of an event repeat the one just seen. */
+			if (sp - val != (ptrdiff_t)last.len ||
+			    memcmp(val, last.p, last.len) != 0) {
+				n = uid_insert(v, n, val, (size_t)(sp - val));
+				last.p = val;
+				last.len = (size_t)(sp - val);
+			}
 			p = sp;
 		}
 	}

@@ -121,12 +121,54 @@ set_key_from_syscall(struct event_info *in, const char *v, size_t len)
 	in->key_is_tty = false;
 }
 
+/*
+ * One pass over the SYSCALL record's fields, driven by '=', for the two
+ * that matter downstream: syscall= (filters) and key= (rule key).
+ */
+static void
+scan_syscall(struct event_info *in, const char *d, size_t len)
+{
+	const char *end = d + len, *p = d, *name, *v, *e;
+
+	while (p < end && (p = memchr(p, '=', (size_t)(end - p))) != NULL) {
+		name = p;
+		while (name > d && name[-1] != ' ')
+			name--;
+		v = p + 1;
+		e = memchr(v, ' ', (size_t)(end - v));
+		if (e == NULL)
+			e = end;
+		if (p - name == 7 && memcmp(name, "syscall", 7) == 0) {
+			in->syscall = v;
+			in->syscall_len = (size_t)(e - v);
+		} else if (p - name == 3 && memcmp(name, "key", 3) == 0) {
+			set_key_from_syscall(in, v, (size_t)(e - v));
+		}
+		p = e;
+	}
+}
+
+/*
+ * The kernel writes key= last in a SYSCALL record, and a key never holds
+ * a space (it is hex-encoded then): look at the last field first.
+ */
+static bool
+key_at_end(struct event_info *in, const char *d, size_t len)
+{
+	const char *sp = memrchr(d, ' ', len);
+	const char *f = sp ? sp + 1 : d;
+	size_t flen = (size_t)(d + len - f);
+
+	if (flen < 4 || memcmp(f, "key=", 4) != 0)
+		return false;
+	set_key_from_syscall(in, f + 4, flen - 4);
+	return true;
+}
+
 void
 event_finish(struct event *ev)
 {
 	struct event_info *in = &ev->info;
-	const char *d, *v;
-	size_t vlen;
 	uint32_t i;
 
 	in->syscall = NULL;
@@ -135,16 +177,18 @@ event_finish(struct event *ev)
 	in->key_len = 0;
 	in->key_is_tty = false;
 	for (i = 0; i < ev->nrec; i++) {
-		d = event_rec_data(ev, i);
 		if (ev->recs[i].type == AUDIT_TYPE_SYSCALL) {
-			v = event_field(d, ev->recs[i].len, "syscall", &vlen);
-			if (v != NULL) {
-				in->syscall = v;
-				in->syscall_len = vlen;
+			const char *d = event_rec_data(ev, i), *v;
+			size_t vlen;
+
+			/* syscall= is the second field: a short forward search. */
+			if (!key_at_end(in, d, ev->recs[i].len) ||
+			    (v = event_field(d, ev->recs[i].len, "syscall", &vlen)) == NULL) {
+				scan_syscall(in, d, ev->recs[i].len);
+				continue;
 			}
-			v = event_field(d, ev->recs[i].len, "key", &vlen);
-			if (v != NULL)
-				set_key_from_syscall(in, v, vlen);
+			in->syscall = v;
+			in->syscall_len = vlen;
 		} else if (ev->recs[i].type == AUDIT_TYPE_TTY) {
 			in->key = "tty";
 			in->key_len = 3;

@@ -326,6 +326,8 @@ sink_batch_end(void *arg)
 	struct pipeline *p = arg;
 
 	p->need_time = true;
+	if (p->outs != NULL)
+		outputs_flush(p->outs);
 }
 
 void
@@ -348,6 +350,8 @@ pipeline_tick(struct pipeline *p)
 	}
 	uidmap_tick(p->ids, now);
 	sync_stats(p);
+	if (p->outs != NULL)
+		outputs_flush(p->outs);
 }
 
 void
@@ -355,4 +359,6 @@ pipeline_flush(struct pipeline *p)
 {
 	reasm_flush(p->reasm);
 	sync_stats(p);
+	if (p->outs != NULL)
+		outputs_flush(p->outs);
 }

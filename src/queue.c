@@ -89,6 +89,26 @@ queue_push(struct queue *q, struct msg *m)
 	return 0;
 }
 
+size_t
+queue_push_batch(struct queue *q, struct msg *const *v, size_t n)
+{
+	size_t i = 0;
+	bool wake;
+
+	pthread_mutex_lock(&q->lock);
+	if (!q->closed) {
+		for (; i < n && q->len < q->cap; i++) {
+			q->ring[(q->head + q->len) % q->cap] = v[i];
+			q->len++;
+		}
+	}
+	wake = q->waiters > 0 && i > 0;
+	pthread_mutex_unlock(&q->lock);
+	if (wake)
+		pthread_cond_signal(&q->nonempty);
+	return i;
+}
+
 static void
 deadline_after(struct timespec *ts, int ms)
 {

@@ -23,6 +23,12 @@ struct queue *queue_free(struct queue *q);
 /* Takes ownership of the caller's reference on success; -ENOSPC if full. */
 int queue_push(struct queue *q, struct msg *m);
 /*
+ * Push up to n messages with one lock and one wake-up. Takes the
+ * references of the first `ret` messages pushed; the caller keeps the
+ * rest (the queue was full). Returns the count pushed.
+ */
+size_t queue_push_batch(struct queue *q, struct msg *const *v, size_t n);
+/*
  * Pop up to `max` messages into `v` (references move to the caller).
  * Waits at most `timeout_ms` (-1: forever). Returns the count, 0 on
  * timeout or when closed and empty.

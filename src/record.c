@@ -25,46 +25,93 @@ fail(enum record_error e)
 	return -(int)(e + 1);
 }
 
-/* Parse "audit(SEC.MSEC:SERIAL): DATA" starting at p. */
+/*
+ * The records of one event share their header: remember the last one
+ * parsed (main thread only) so that the next record of the same event
+ * costs one comparison instead of a digit loop.
+ */
+#define HDR_CACHE_MAX	48
+static struct {
+	char		text[HDR_CACHE_MAX];
+	size_t		len;		/* "audit(...)" bytes, 0: empty */
+	size_t		ts_len;
+	uint64_t	serial;
+	uint64_t	time_ms;
+} hdr_cache;
+
+static int parse_header_slow(const char *p, size_t len, struct record *r);
+
 static int
 parse_header(const char *p, size_t len, struct record *r)
 {
-	const char *end = p + len, *ts, *colon, *q;
+	size_t n = hdr_cache.len;
+	const char *q, *end = p + len;
+	int e;
+
+	if (n != 0 && len > n && memcmp(p, hdr_cache.text, n) == 0) {
+		r->ts = p + 6;
+		r->ts_len = hdr_cache.ts_len;
+		r->serial = hdr_cache.serial;
+		r->time_ms = hdr_cache.time_ms;
+		q = p + n;
+		if (q < end && *q == ':')
+			q++;
+		if (q < end && *q == ' ')
+			q++;
+		while (end > q && (end[-1] == '\0' || end[-1] == '\n'))
+			end--;
+		r->data = q;
+		r->data_len = (size_t)(end - q);
+		return 0;
+	}
+	if ((e = parse_header_slow(p, len, r)) < 0)
+		return e;
+	/* "audit(" + ts + ":" + serial + ")" */
+	n = (size_t)(r->data - p);
+	while (n > 0 && p[n - 1] != ')')
+		n--;
+	if (n > 0 && n <= HDR_CACHE_MAX) {
+		memcpy(hdr_cache.text, p, n);
+		hdr_cache.len = n;
+		hdr_cache.ts_len = r->ts_len;
+		hdr_cache.serial = r->serial;
+		hdr_cache.time_ms = r->time_ms;
+	}
+	return 0;
+}
+
+static int
+parse_header_slow(const char *p, size_t len, struct record *r)
+{
+	const char *end = p + len, *ts, *q, *digits;
 	uint64_t serial = 0, sec = 0, ms = 0;
-	size_t digits = 0;
-	bool dot = false;
 	unsigned msd = 0;
 
 	if (len < 6 || memcmp(p, "audit(", 6) != 0)
 		return fail(RECORD_ERR_HEADER);
-	ts = p + 6;
-	colon = memchr(ts, ':', (size_t)(end - ts));
-	if (colon == NULL || colon == ts || colon - ts > RECORD_TS_MAX)
-		return fail(RECORD_ERR_HEADER);
-	for (q = ts; q < colon; q++) {
-		if (*q == '.' && !dot) {
-			dot = true;
-		} else if (*q >= '0' && *q <= '9') {
-			if (!dot)
-				sec = sec * 10 + (uint64_t)(*q - '0');
-			else if (msd++ < 3)
+	q = ts = p + 6;
+	/* Seconds, then an optional '.' and milliseconds, then ':'. */
+	while (q < end && (unsigned)(*q - '0') < 10)
+		sec = sec * 10 + (uint64_t)(*q++ - '0');
+	if (q < end && *q == '.') {
+		for (q++; q < end && (unsigned)(*q - '0') < 10; q++)
+			if (msd++ < 3)
 				ms = ms * 10 + (uint64_t)(*q - '0');
-		} else {
-			return fail(RECORD_ERR_HEADER);
-		}
+		for (; msd < 3; msd++)
+			ms *= 10;
 	}
-	while (msd < 3 && dot) {
-		ms *= 10;
-		msd++;
-	}
-	for (q = colon + 1; q < end && *q >= '0' && *q <= '9'; q++) {
-		if (++digits > RECORD_SERIAL_DIGITS)
-			return fail(RECORD_ERR_SERIAL);
-		if (serial > (UINT64_MAX - (uint64_t)(*q - '0')) / 10)
+	if (q >= end || *q != ':' || q == ts || q - ts > RECORD_TS_MAX)
+		return fail(RECORD_ERR_HEADER);
+	r->ts = ts;
+	r->ts_len = (size_t)(q - ts);
+	digits = ++q;
+	for (; q < end && (unsigned)(*q - '0') < 10; q++) {
+		if (q - digits >= RECORD_SERIAL_DIGITS ||
+		    serial > (UINT64_MAX - (uint64_t)(*q - '0')) / 10)
 			return fail(RECORD_ERR_SERIAL);
 		serial = serial * 10 + (uint64_t)(*q - '0');
 	}
-	if (digits == 0 || serial == 0)
+	if (q == digits || serial == 0)
 		return fail(RECORD_ERR_SERIAL);
 	if (q >= end || *q != ')')
 		return fail(RECORD_ERR_HEADER);
@@ -76,8 +123,6 @@ parse_header(const char *p, size_t len, struct record *r)
 		q++;
 	while (end > q && (end[-1] == '\0' || end[-1] == '\n'))
 		end--;
-	r->ts = ts;
-	r->ts_len = (size_t)(colon - ts);
 	r->serial = serial;
 	r->time_ms = sec * 1000 + ms;
 	r->data = q;

@@ -35,6 +35,7 @@
 #include "output.h"
 
 #define OUT_BATCH_DEFAULT	256
+#define OUT_STAGE		2048	/* messages staged before a push */
 #define OUT_BACKOFF_BASE_MS	100
 #define OUT_BACKOFF_CAP_MS	30000
 #define BREAKER_WINDOW_S	5
@@ -104,6 +105,8 @@ struct output {
 	struct metric		*m_received, *m_written, *m_bytes, *m_retries;
 	struct metric		*m_queue_full, *m_failed, *m_rejected, *m_shutdown;
 	struct metric		*m_breaker_open, *m_depth;
+	struct msg		*stage[OUT_STAGE];	/* main thread only */
+	size_t			 nstage;
 	struct log_ratelimit	 rl_full, rl_failed;
 };
 
@@ -670,6 +673,26 @@ outputs_find(struct outputs *os, const char *name)
 	return NULL;
 }
 
+static void
+flush_one(struct output *o)
+{
+	size_t pushed, i;
+
+	if (o->nstage == 0)
+		return;
+	pushed = queue_push_batch(o->q, o->stage, o->nstage);
+	if (pushed < o->nstage) {
+		metric_add(o->m_queue_full, o->nstage - pushed);
+		log_warn_ratelimited(&o->rl_full,
+		    "[output %s] queue full (%zu events), dropping %zu events from %llu on",
+		    o->name, queue_capacity(o->q), o->nstage - pushed,
+		    (unsigned long long)o->stage[pushed]->serial);
+		for (i = pushed; i < o->nstage; i++)
+			msg_unref(o->stage[i]);
+	}
+	o->nstage = 0;
+}
+
 void
 outputs_publish(struct outputs *os, enum event_format fmt, struct msg *m)
 {
@@ -681,15 +704,19 @@ outputs_publish(struct outputs *os, enum event_format fmt, struct msg *m)
 		if (o->fmt != fmt)
 			continue;
 		metric_inc(o->m_received);
-		if (queue_push(o->q, msg_ref(m)) < 0) {
-			msg_unref(m);
-			metric_inc(o->m_queue_full);
-			log_warn_ratelimited(&o->rl_full,
-			    "[output %s] queue full (%zu events), dropping event %llu",
-			    o->name, queue_capacity(o->q),
-			    (unsigned long long)m->serial);
-		}
+		o->stage[o->nstage++] = msg_ref(m);
+		if (o->nstage == OUT_STAGE)
+			flush_one(o);
 	}
+}
+
+void
+outputs_flush(struct outputs *os)
+{
+	size_t i;
+
+	for (i = 0; i < os->n; i++)
+		flush_one(os->v[i]);
 }
 
 void
@@ -710,8 +737,10 @@ outputs_stop(struct outputs *os, int timeout_ms)
 	if (os == NULL)
 		return NULL;
 	for (i = 0; i < os->n; i++) {
-		if (os->v[i]->q != NULL)
+		if (os->v[i]->q != NULL) {
+			flush_one(os->v[i]);
 			queue_close(os->v[i]->q);
+		}
 	}
 	for (i = 0; i < os->n; i++) {
 		struct output *o = os->v[i];

@@ -79,9 +79,13 @@ size_t outputs_count(const struct outputs *os);
 /*
  * Hand an encoded event to every output that wants format `fmt`. Takes
  * one reference of `m` per output; the caller keeps (and drops) its own.
- * Never blocks: a full queue drops the newest event and counts it.
+ * Messages are staged and pushed in batches (one lock and one wake-up per
+ * batch); outputs_flush pushes what is staged, and must be called at the
+ * end of every source batch and on every tick. Never blocks: a full queue
+ * drops the newest events and counts them.
  */
 void outputs_publish(struct outputs *os, enum event_format fmt, struct msg *m);
+void outputs_flush(struct outputs *os);
 /* Ask every worker to reopen (SIGHUP/SIGUSR1). Async-safe w.r.t. workers. */
 void outputs_reopen(struct outputs *os);
 /* Close the queues, let workers drain within timeout_ms, join, free. */
