@@ -1,0 +1,146 @@
+#!/bin/sh
+# bench/run.sh: make bench. Generates the corpus (once), runs every
+# bench_* binary on it, then times the whole daemon replaying it into
+# JSON (null output, and a file output on /dev/null), and again on a
+# corpus four times larger to show that peak memory stays flat.
+#
+# Environment (make bench sets the first three):
+#   PAUDITD        the release binary          (default ./pauditd)
+#   BENCHBIN       the bench_* binaries        (default build/rel/bench)
+#   TOOLBIN        gencorpus                   (default build/rel/tools)
+#   BENCH_EVENTS   events in the corpus        (default 275000, ~1.2M records)
+#   BENCH_SEED     gencorpus seed              (default 1)
+#   BENCH_RUNS     runs of the daemon per case (default 3, the median is kept)
+#   BENCH_ITERS, BENCH_WARMUP                  (see bench/bench.h)
+#   BENCH_TARGET_NS  CPU ns per record allowed (default 150)
+set -eu
+cd "$(dirname "$0")/.."
+PAUDITD=${PAUDITD:-./pauditd}
+BENCHBIN=${BENCHBIN:-build/rel/bench}
+TOOLBIN=${TOOLBIN:-build/rel/tools}
+EVENTS=${BENCH_EVENTS:-275000}
+SEED=${BENCH_SEED:-1}
+RUNS=${BENCH_RUNS:-3}
+TARGET=${BENCH_TARGET_NS:-150}
+OUT=build/bench
+RESULTS=$OUT/results.txt
+
+mkdir -p "$OUT"
+: > "$RESULTS"
+
+die() { echo "bench: FAIL: $*" >&2; exit 1; }
+meta() { sed -n "s/^$2=//p" "$1.meta"; }
+
+# Generate $1 with $2 events unless it is already there with that size.
+corpus() {
+	if [ -s "$1" ] && [ -s "$1.meta" ] && [ "$(meta "$1" events)" = "$2" ] &&
+	    [ "$(meta "$1" seed)" = "$SEED" ]; then
+		return
+	fi
+	echo "bench: generating $1 ($2 events, seed $SEED)"
+	"$TOOLBIN/gencorpus" -n "$2" -s "$SEED" -o "$1.tmp" -m "$1.meta"
+	mv "$1.tmp" "$1"
+}
+
+CORPUS=$OUT/corpus.log
+BIG=$OUT/corpus-4x.log
+corpus "$CORPUS" "$EVENTS"
+corpus "$BIG" $((EVENTS * 4))
+
+# The daemon's configs: every record type of the corpus kept (1100-1399).
+cat > "$OUT/null.yaml" <<'EOF'
+events:
+  min: 1100
+  max: 1399
+message_tracking:
+  enabled: true
+output:
+  null:
+    enabled: true
+EOF
+# mode 0666: the file output applies its mode to the path, and /dev/null
+# must stay writable by everyone.
+cat > "$OUT/devnull.yaml" <<'EOF'
+events:
+  min: 1100
+  max: 1399
+message_tracking:
+  enabled: true
+output:
+  file:
+    enabled: true
+    path: /dev/null
+    mode: 0666
+EOF
+
+echo "== component benchmarks ($CORPUS: $(meta "$CORPUS" events) events, $(meta "$CORPUS" records) records, $(meta "$CORPUS" bytes) bytes)"
+for b in "$BENCHBIN"/bench_*; do
+	[ -x "$b" ] || continue
+	"$b" "$CORPUS" | tee -a "$RESULTS" || die "$(basename "$b")"
+done
+
+# Seconds from /usr/bin/time's "h:mm:ss" or "m:ss.ss".
+to_sec() { echo "$1" | awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }'; }
+field() { sed -n "s/^[[:space:]]*$1: //p" "$2"; }
+
+# whole NAME CONFIG CORPUS OUTPUT: run the daemon RUNS times, keep the median.
+whole() {
+	name=$1 conf=$2 in=$3 out=$4
+	recs=$(meta "$in" records)
+	evs=$(meta "$in" events)
+	cat "$in" > /dev/null		# page cache: time the daemon, not the disk
+	: > "$OUT/runs.$name"
+	i=0
+	while [ "$i" -lt "$RUNS" ]; do
+		/usr/bin/time -v -o "$OUT/time.$name" "$PAUDITD" --input "$in" \
+		    -config "$conf" --metrics-out "$OUT/metrics.$name" \
+		    2> "$OUT/stderr.$name" || die "$name: pauditd failed (see $OUT/stderr.$name)"
+		got=$(sed -n 's/^pauditd_events_total //p' "$OUT/metrics.$name")
+		wrote=$(sed -n "s/^pauditd_output_events_total{output=\"$out\"} //p" "$OUT/metrics.$name")
+		[ "$got" = "$evs" ] || die "$name: $got events published, the corpus has $evs"
+		[ "$wrote" = "$evs" ] || die "$name: the $out output wrote $wrote of $evs events"
+		u=$(field "User time (seconds)" "$OUT/time.$name")
+		s=$(field "System time (seconds)" "$OUT/time.$name")
+		e=$(to_sec "$(field "Elapsed (wall clock) time (h:mm:ss or m:ss)" "$OUT/time.$name")")
+		rss=$(field "Maximum resident set size (kbytes)" "$OUT/time.$name")
+		echo "$u $s $e $rss" >> "$OUT/runs.$name"
+		i=$((i + 1))
+	done
+	# Median run by CPU time (user + sys).
+	awk '{ print $1 + $2, $0 }' "$OUT/runs.$name" | sort -n |
+	    awk -v n="$RUNS" -v recs="$recs" -v name="$name" '
+		NR == int((n + 1) / 2) {
+			cpu = $1; u = $2; s = $3; e = $4; rss = $5
+			printf "BENCH name=%s items=%d unit=record iters=%d cpu_ns=%.1f" \
+			    " user_s=%.2f sys_s=%.2f wall_s=%.2f wall_ns=%.1f rate=%.2fM/s" \
+			    " maxrss_kb=%d\n", name, recs, n, cpu * 1e9 / recs, u, s, e,
+			    e * 1e9 / recs, (e > 0 ? recs / e / 1e6 : 0), rss
+		}' | tee -a "$RESULTS"
+}
+
+echo "== whole process: $PAUDITD --input CORPUS (median of $RUNS runs, CPU = user + sys of every thread)"
+whole process.null "$OUT/null.yaml" "$CORPUS" null
+whole process.devnull "$OUT/devnull.yaml" "$CORPUS" file
+whole process.devnull.4x "$OUT/devnull.yaml" "$BIG" file
+
+echo "== summary"
+awk -v target="$TARGET" '
+	/^BENCH / {
+		delete f
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		key = f["name"] "/" f["unit"]
+		printf "%-28s %10s %-7s %9s ns/%-7s %12s %10s\n", f["name"], f["items"],
+		    f["unit"] "s", f["cpu_ns"], f["unit"], f["rate"],
+		    ("maxrss_kb" in f) ? f["maxrss_kb"] " kB" : ""
+		if (f["name"] == "process.devnull") { dn = f["cpu_ns"]; rss1 = f["maxrss_kb"] }
+		if (f["name"] == "process.devnull.4x") { rss4 = f["maxrss_kb"]; dn4 = f["cpu_ns"] }
+	}
+	END {
+		printf "\n"
+		if (dn != "")
+			printf "target: replay -> JSON on /dev/null at most %d CPU ns/record: %.1f ns/record: %s\n",
+			    target, dn, (dn + 0 <= target + 0) ? "MET" : "NOT MET"
+		if (rss1 != "" && rss4 != "")
+			printf "peak memory: %d kB for 1x, %d kB for 4x the input (%.2fx): %s\n",
+			    rss1, rss4, rss4 / rss1, (rss4 <= rss1 * 1.25 + 8192) ? "flat" : "NOT flat"
+	}' "$RESULTS" | tee "$OUT/summary.txt"
