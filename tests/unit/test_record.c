@@ -265,18 +265,16 @@ TEST(long_serials)
 	    "123456789012345678901): a", &r), ERR_SERIAL);
 }
 
-/*
- * BUG (record.c parse_header): the overflow guard
- * `serial > (UINT64_MAX - 9) / 10` rejects every 20-digit serial above
- * 18446744073709551609 although it fits a u64 (record.h: "longest serial
- * accepted (fits u64)").
- */
-TEST(bug_serial_u64_max_rejected)
+/* The largest serial that fits a u64 (fixed in f3806f0), and one more. */
+TEST(serial_u64_max_accepted)
 {
 	struct record r;
 
 	ASSERT_EQ(parse(1300, "audit(1.000:18446744073709551615): a", &r), 0);
 	ASSERT(r.serial == UINT64_MAX);
+	ASSERT_EQ(parse(1300, "audit(1.000:18446744073709551616): a", &r),
+	    ERR_SERIAL);
+	ASSERT_EQ(parse(1300, "audit(1.000:18446744073709551610): a", &r), 0);
 }
 
 TEST(overlong_timestamp_rejected)
@@ -351,6 +349,6 @@ TEST_MAIN(T(netlink_payload), T(netlink_trailing_nul_newline_stripped),
     T(log_line_unknown_type), T(log_line_numeric_type),
     T(log_line_unknown_name_rejected), T(type_from_name),
     T(garbage_rejected), T(truncated_header_rejected),
-    T(missing_serial_rejected), T(zero_serial_rejected), T(long_serials), T(bug_serial_u64_max_rejected),
+    T(missing_serial_rejected), T(zero_serial_rejected), T(long_serials), T(serial_u64_max_accepted),
     T(overlong_timestamp_rejected), T(record_9000_bytes_kept_whole),
     T(log_line_9000_bytes_kept_whole), T(error_names))
