@@ -20,7 +20,14 @@ tracker_init(struct tracker *t, uint64_t window, const struct tracker_cb *cb)
 		window = 1;
 	if (window > TRACKER_WINDOW_MAX)
 		window = TRACKER_WINDOW_MAX;
-	t->window = window;
+	/*
+	 * pauditd declares serial x missed once a serial greater than
+	 * x + max_out_of_order arrives: the window holds max_out_of_order + 1
+	 * serials. A serial further back than reset_lag is a new boot.
+	 */
+	t->window = window + 1;
+	t->reset_lag = 4 * t->window > TRACKER_RESET_LAG ? 4 * t->window :
+	    TRACKER_RESET_LAG;
 	t->bits = calloc((window + 63) / 64, sizeof(uint64_t));
 	if (t->bits == NULL)
 		return -ENOMEM;
@@ -142,11 +149,11 @@ tracker_see(struct tracker *t, uint64_t s)
 			t->cb.late(t->cb.arg, s, lag, t->worst_lag);
 		return;
 	}
-	if (lag < 4ull * TRACKER_WINDOW_MAX) {
-		/* Declared missed already, but it did arrive: not a loss. */
-		if (t->missed > 0)
-			t->missed--;
-		t->late++;
+	if (lag < t->reset_lag) {
+		/*
+		 * Behind the window: another record of an old event, or a
+		 * serial already declared missed. Neither changes the count.
+		 */
 		return;
 	}
 	/* Far behind the window: a new boot or another log. Start over. */

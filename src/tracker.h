@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #define TRACKER_WINDOW_MAX	(1u << 20)
+#define TRACKER_RESET_LAG	65536	/* further back than this: a new boot */
 
 struct tracker_cb {
 	/* `first`..`first + n - 1` were declared missed at serial `current`. */
@@ -28,7 +29,8 @@ struct tracker_cb {
 };
 
 struct tracker {
-	uint64_t		 window;
+	uint64_t		 window;	/* serials in the window */
+	uint64_t		 reset_lag;
 	uint64_t		 first;		/* first serial tracked */
 	uint64_t		 last;		/* highest serial seen, 0: none */
 	uint64_t		 worst_lag;

@@ -96,11 +96,12 @@ TEST(window_clamped)
 	struct tracker t;
 	struct calls c;
 
+	/* The window holds max_out_of_order + 1 serials, as pauditd counts. */
 	ASSERT_EQ(init(&t, &c, 0), 0);
-	ASSERT_EQ(t.window, 1);
+	ASSERT_EQ(t.window, 2);
 	tracker_fini(&t);
 	ASSERT_EQ(init(&t, &c, 1ull << 40), 0);
-	ASSERT_EQ(t.window, TRACKER_WINDOW_MAX);
+	ASSERT_EQ(t.window, TRACKER_WINDOW_MAX + 1);
 	tracker_fini(&t);
 }
 
@@ -210,8 +211,8 @@ TEST(huge_jump_counted_arithmetically)
 	tracker_see(&t, 3 * big);
 	tracker_see(&t, 3 * big + 1000);
 	tracker_fini(&t);
-	/* (big+600, 3big+1000) minus 3big, minus the 499 still in the window. */
-	ASSERT(t.missed == big - 2 + 2 * big - 101);
+	/* (big+600, 3big+1000) minus 3big, minus the 500 still in the window. */
+	ASSERT(t.missed == big - 2 + 2 * big - 102);
 }
 
 TEST(far_backwards_serial_resets)
@@ -288,14 +289,14 @@ TEST(first_serial_starts_tracking)
 }
 
 /*
- * DIVERGENCE from pauditd (Go detectMissing): Go declares serial x lost
+ * As pauditd (Go detectMissing): Go declares serial x lost
  * only when a serial > x + max_out_of_order arrives ("seq - missedSeq >
  * maxOutOfOrder"), so a serial arriving with lag == max_out_of_order is
  * still a late arrival. tracker.c declares it missed one serial earlier
  * (at x + window), then counts the arrival through the "declared missed
  * already" branch.
  */
-TEST(bug_go_window_is_inclusive)
+TEST(go_window_is_inclusive)
 {
 	struct tracker t;
 	struct calls c;
@@ -315,14 +316,14 @@ TEST(bug_go_window_is_inclusive)
 }
 
 /*
- * BUG (tracker.c tracker_see, the `lag < 4 * TRACKER_WINDOW_MAX` branch):
+ * Regression (tracker.c once took every serial behind the window):
  * any serial behind the window is taken for a late arrival of a serial
  * declared missed, even one that was seen on time (another record of an
  * old event) or never declared missed: `missed` is decremented (without
  * the metric that on_missed fed being corrected) and `late` counted,
  * with no late callback.
  */
-TEST(bug_old_duplicate_changes_missed_count)
+TEST(old_duplicate_keeps_missed_count)
 {
 	struct tracker t;
 	struct calls c;
@@ -340,7 +341,7 @@ TEST(bug_old_duplicate_changes_missed_count)
 }
 
 /*
- * BUG (tracker.c tracker_see): "far behind the window" is a fixed
+ * Regression: "far behind the window" once is a fixed
  * 4 * TRACKER_WINDOW_MAX (4194304) serials whatever the window. After a
  * reboot (or two boots in one replayed log) with the previous boot
  * below ~4.2M serials, the new boot's serials are counted as late
@@ -348,7 +349,7 @@ TEST(bug_old_duplicate_changes_missed_count)
  * tracking, and gaps in the new boot go undetected until its serials
  * pass the old boot's last one.
  */
-TEST(bug_reboot_below_4m_serials_not_reset)
+TEST(reboot_below_4m_serials_resets)
 {
 	struct tracker t;
 	struct calls c;
@@ -369,6 +370,6 @@ TEST_MAIN(T(no_loss_in_order), T(serial_zero_ignored), T(window_clamped),
     T(gap_declared_missed_after_window), T(gap_run_reported_as_one_range),
     T(late_arrival_within_window), T(huge_jump_counted_arithmetically),
     T(far_backwards_serial_resets), T(duplicates_are_not_late),
-    T(first_serial_starts_tracking), T(bug_go_window_is_inclusive),
-    T(bug_old_duplicate_changes_missed_count),
-    T(bug_reboot_below_4m_serials_not_reset))
+    T(first_serial_starts_tracking), T(go_window_is_inclusive),
+    T(old_duplicate_keeps_missed_count),
+    T(reboot_below_4m_serials_resets))
