@@ -130,7 +130,10 @@ install: pauditd
 	install -m 0755 pauditd $(DESTDIR)$(PREFIX)/sbin/pauditd
 	install -m 0644 docs/pauditd.8 $(DESTDIR)$(PREFIX)/share/man/man8/pauditd.8
 	install -m 0644 examples/pauditd.yaml.example $(DESTDIR)$(PREFIX)/share/doc/pauditd/
-	install -m 0644 examples/pauditd.service $(DESTDIR)/lib/systemd/system/pauditd.service
+	sed 's|/usr/sbin/pauditd|$(PREFIX)/sbin/pauditd|' examples/pauditd.service \
+	  >$(DESTDIR)/lib/systemd/system/pauditd.service
+	chmod 0644 $(DESTDIR)/lib/systemd/system/pauditd.service
+	install -D -m 0644 examples/pauditd.logrotate $(DESTDIR)/etc/logrotate.d/pauditd
 
 clean:
 	rm -rf build pauditd
