@@ -5,6 +5,7 @@
  * json_u64.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "harness.h"
@@ -230,10 +231,232 @@ TEST(u64)
 	buf_fini(&b);
 }
 
+/*
+ * A reference Go escaper, written from Go's encoding/json and
+ * utf8.DecodeRune (first-byte accept ranges), independent of json.c.
+ */
+static size_t
+ref_decode(const unsigned char *s, size_t n, unsigned *ret_cp)
+{
+	unsigned c = s[0], lo = 0x80, hi = 0xbf, cp;
+	size_t sz, k;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		sz = 2;
+	else if (c == 0xe0)
+		sz = 3, lo = 0xa0;
+	else if ((c >= 0xe1 && c <= 0xec) || c == 0xee || c == 0xef)
+		sz = 3;
+	else if (c == 0xed)
+		sz = 3, hi = 0x9f;
+	else if (c == 0xf0)
+		sz = 4, lo = 0x90;
+	else if (c >= 0xf1 && c <= 0xf3)
+		sz = 4;
+	else if (c == 0xf4)
+		sz = 4, hi = 0x8f;
+	else
+		return 0;
+	if (n < sz || s[1] < lo || s[1] > hi)
+		return 0;
+	for (k = 2; k < sz; k++)
+		if (s[k] < 0x80 || s[k] > 0xbf)
+			return 0;
+	cp = c & (sz == 2 ? 0x1f : sz == 3 ? 0x0f : 0x07);
+	for (k = 1; k < sz; k++)
+		cp = (cp << 6) | (s[k] & 0x3f);
+	*ret_cp = cp;
+	return sz;
+}
+
+static void
+ref_escape(struct buf *b, const unsigned char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	char u[8];
+	size_t i = 0, n;
+	unsigned cp;
+
+	buf_putc(b, '"');
+	while (i < len) {
+		unsigned c = s[i];
+
+		if (c < 0x80) {
+			if (c == '"' || c == '\\') {
+				buf_putc(b, '\\');
+				buf_putc(b, (char)c);
+			} else if (c == '\n') {
+				buf_puts_lit(b, "\\n");
+			} else if (c == '\r') {
+				buf_puts_lit(b, "\\r");
+			} else if (c == '\t') {
+				buf_puts_lit(b, "\\t");
+			} else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
+				snprintf(u, sizeof(u), "\\u00%c%c", hex[c >> 4],
+				    hex[c & 15]);
+				buf_append(b, u, 6);
+			} else {
+				buf_putc(b, (char)c);
+			}
+			i++;
+			continue;
+		}
+		n = ref_decode(s + i, len - i, &cp);
+		if (n == 0) {
+			buf_puts_lit(b, "\\ufffd");
+			i++;
+		} else if (cp == 0x2028 || cp == 0x2029) {
+			if (cp == 0x2028)
+				buf_puts_lit(b, "\\u2028");
+			else
+				buf_puts_lit(b, "\\u2029");
+			i += n;
+		} else {
+			buf_append(b, s + i, n);
+			i += n;
+		}
+	}
+	buf_putc(b, '"');
+}
+
+static uint32_t rng_state = 12345;
+
+static uint32_t
+rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 17;
+	rng_state ^= rng_state << 5;
+	return rng_state;
+}
+
+/* Random text biased towards the interesting bytes and sequences. */
+static size_t
+gen(unsigned char *p, size_t max)
+{
+	static const char *const frags[] = {
+		"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xe2\x80\xa8",
+		"\xe2\x80\xa9", "\xed\xa0\x80", "\xc0\xaf", "\xe0\x80\xaf",
+		"\xf4\x90\x80\x80", "\xe2\x82", "\xf0\x9f", "\xc3",
+		"\"", "\\", "<", ">", "&", "\n", "\r", "\t", "\x7f", "\x1d",
+	};
+	size_t n = rng() % (max + 1), i = 0, fl;
+	const char *f;
+
+	while (i < n) {
+		uint32_t r = rng() % 100;
+
+		if (r < 60) {
+			p[i++] = (unsigned char)('a' + rng() % 26);
+		} else if (r < 70) {
+			p[i++] = (unsigned char)(rng() % 256);
+		} else {
+			f = frags[rng() % (sizeof(frags) / sizeof(frags[0]))];
+			fl = strlen(f);
+			if (i + fl > n)
+				break;
+			memcpy(p + i, f, fl);
+			i += fl;
+		}
+	}
+	return i;
+}
+
+TEST(matches_reference_on_random_text)
+{
+	unsigned char in[200];
+	struct buf got, want;
+	size_t n, pre, iter, bad = 0;
+	char badin[700] = "";
+
+	buf_init(&got);
+	buf_init(&want);
+	for (iter = 0; iter < 30000; iter++) {
+		n = gen(in, iter % 3 == 0 ? 40 : sizeof(in));
+		/* Vary what is already in the buffer: alignment, capacity. */
+		pre = rng() % 300;
+		buf_reset(&got);
+		buf_reset(&want);
+		while (got.len < pre) {
+			buf_putc(&got, 'x');
+			buf_putc(&want, 'x');
+		}
+		json_str(&got, (const char *)in, n);
+		ref_escape(&want, in, n);
+		if (got.len != want.len || memcmp(got.p, want.p, got.len) != 0) {
+			size_t k, w = 0;
+
+			if (bad++ == 0)
+				for (k = 0; k < n && w + 5 < sizeof(badin); k++)
+					w += (size_t)snprintf(badin + w,
+					    sizeof(badin) - w, "%02x ", in[k]);
+		}
+	}
+	buf_fini(&got);
+	buf_fini(&want);
+	if (bad != 0)
+		FAIL_("%zu mismatches; first input: %s", bad, badin);
+}
+
+TEST(fresh_buffer_every_length)
+{
+	unsigned char in[80];
+	struct buf got, want;
+	size_t n, iter;
+	int bad = 0;
+
+	/* A new buffer each time: the reservation itself is exercised. */
+	for (iter = 0; iter < 3000; iter++) {
+		n = gen(in, sizeof(in));
+		buf_init(&got);
+		buf_init(&want);
+		json_str(&got, (const char *)in, n);
+		ref_escape(&want, in, n);
+		if (got.len != want.len || memcmp(got.p, want.p, got.len) != 0)
+			bad++;
+		buf_fini(&got);
+		buf_fini(&want);
+	}
+	ASSERT_EQ(bad, 0);
+}
+
+TEST(every_special_at_every_offset)
+{
+	static const char *const sp[] = {
+		"\"", "\\", "<", "\n", "\x01", "\x80", "\xc3\xa9", "\xe2\x80\xa8",
+		"\xe2\x82", "\xf0\x9f\x98\x80",
+	};
+	unsigned char in[64];
+	struct buf got, want;
+	size_t k, off, sl;
+	int bad = 0;
+
+	buf_init(&got);
+	buf_init(&want);
+	for (k = 0; k < sizeof(sp) / sizeof(sp[0]); k++) {
+		sl = strlen(sp[k]);
+		for (off = 0; off + sl <= 40; off++) {
+			memset(in, 'a', 40);
+			memcpy(in + off, sp[k], sl);
+			buf_reset(&got);
+			buf_reset(&want);
+			json_str(&got, (const char *)in, 40);
+			ref_escape(&want, in, 40);
+			if (got.len != want.len ||
+			    memcmp(got.p, want.p, got.len) != 0)
+				bad++;
+		}
+	}
+	buf_fini(&got);
+	buf_fini(&want);
+	ASSERT_EQ(bad, 0);
+}
+
 TEST_MAIN(T(plain_ascii), T(quote_and_backslash), T(html_safe),
     T(newline_cr_tab), T(other_control_chars), T(del_not_escaped),
     T(valid_utf8_copied), T(line_and_paragraph_separators),
     T(invalid_bytes_one_replacement_each), T(overlongs),
     T(surrogates_and_above_max), T(truncated_sequences),
     T(length_is_respected), T(appends_to_buffer), T(long_string_grows),
-    T(u64))
+    T(u64), T(matches_reference_on_random_text),
+    T(fresh_buffer_every_length), T(every_special_at_every_offset))
