@@ -197,7 +197,7 @@ static void
 range_error(struct cfg_ctx *c, int line, const char *path,
     const struct cfg_field *f)
 {
-	cfg_error(c, line, path, "must be between %g and %g", f->min, f->max);
+	cfg_error(c, line, path, "must be between %.15g and %.15g", f->min, f->max);
 }
 
 static void
@@ -304,7 +304,7 @@ bind_scalar(struct cfg_ctx *c, const struct cfg_field *f, const char *text,
 			return -EINVAL;
 		}
 		if (!in_range(f, (double)ms)) {
-			cfg_error(c, line, path, "must be between %gms and %gms", f->min, f->max);
+			cfg_error(c, line, path, "must be between %.15gms and %.15gms", f->min, f->max);
 			return -EINVAL;
 		}
 		*(uint64_t *)(dst + f->offset) = ms;

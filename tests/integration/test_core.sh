@@ -1,0 +1,136 @@
+#!/bin/sh
+# Core behaviour of the daemon, without the kernel: CLI and config errors,
+# stdout/stderr separation, logrotate reopen without loss, SIGTERM drain of
+# events in flight, a full disk counted as dropped, bounded memory.
+bin=${PAUDITD:-./pauditd}
+tmp=$(mktemp -d)
+pids=""
+trap 'for p in $pids; do kill -9 $p 2>/dev/null; done; rm -rf "$tmp"' EXIT
+P=0; F=0
+check() {	# name, condition (a shell command)
+	if sh -c "$2" >/dev/null 2>&1; then P=$((P + 1)); else F=$((F + 1)); echo "FAIL $1"; fi
+}
+# event N [key] -> one execve event of 4 records without EOE (ends on PROCTITLE)
+event() {
+	ts="1700000000.$(printf %03d $(( $1 % 1000 )))"
+	echo "type=SYSCALL msg=audit($ts:$1): arch=c000003e syscall=59 success=yes exit=0 a0=1 a1=2 a2=3 a3=4 items=1 ppid=1 pid=$1 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts0 ses=1 comm=\"x\" exe=\"/bin/x\" key=\"k\""
+	echo "type=EXECVE msg=audit($ts:$1): argc=2 a0=\"x\" a1=\"$1\""
+	echo "type=CWD msg=audit($ts:$1): cwd=\"/\""
+	[ "${2:-}" = open ] || echo "type=PROCTITLE msg=audit($ts:$1): proctitle=78"
+}
+wait_lines() {	# file, count, seconds
+	i=0
+	while [ "$(cat "$1" 2>/dev/null | wc -l)" -lt "$2" ] && [ $i -lt $(($3 * 20)) ]; do
+		sleep 0.05; i=$((i + 1))
+	done
+}
+
+# --- command line and configuration errors
+check "version" "$bin -version | grep -q 'pauditd version: '"
+check "help" "$bin --help | grep -q -- '--check-config'"
+check "unknown option exits 2" "$bin --bogus; [ \$? = 2 ]"
+check "defaults are valid" "$bin --check-config | grep -qx 'configuration OK'"
+cat > "$tmp/bad.yaml" <<'Y'
+events:
+  min: 1300
+  max: abc
+output:
+  file:
+    enabled: true
+    path: /tmp/x
+    mode: rw
+    user: no-such-user-here
+  stdout:
+    enabled: true
+    attempts: 0
+    colour: red
+Y
+"$bin" -config "$tmp/bad.yaml" --check-config >"$tmp/bad.out" 2>"$tmp/bad.err"; rc=$?
+check "bad config exits 1" "[ $rc = 1 ]"
+check "bad config: nothing on stdout" "[ ! -s $tmp/bad.out ]"
+check "error names file:line: key (events.max)" "grep -q 'bad.yaml:3: events.max: must be an integer' $tmp/bad.err"
+check "error names file:line: key (mode)" "grep -q 'bad.yaml:8: output.file.mode: must be an octal mode' $tmp/bad.err"
+check "error names the user" "grep -q 'bad.yaml:9: output.file.user: no such user' $tmp/bad.err"
+check "attempts range" "grep -q 'bad.yaml:12: output.stdout.attempts' $tmp/bad.err"
+check "unknown key warned with its line" "grep -q 'warning: .*bad.yaml:13: output.stdout.colour: unknown key' $tmp/bad.err"
+check "every error counted" "grep -q '4 errors in the configuration' $tmp/bad.err"
+printf 'output: [\n' > "$tmp/syntax.yaml"
+check "YAML syntax error names the file" "$bin -config $tmp/syntax.yaml --check-config 2>&1 | grep -q 'syntax.yaml:'"
+check "missing file" "$bin -config $tmp/none.yaml --check-config 2>&1 | grep -q 'none.yaml: No such file'"
+
+# --- stdout carries events only; logs go to stderr
+event 1 > "$tmp/one.log"; echo "garbage" >> "$tmp/one.log"
+"$bin" --input "$tmp/one.log" >"$tmp/one.out" 2>"$tmp/one.err"
+check "stdout holds exactly the event" "[ \$(wc -l < $tmp/one.out) = 1 ] && grep -q '\"sequence\":1,' $tmp/one.out"
+check "the warning went to stderr" "grep -q 'not an audit record' $tmp/one.err"
+
+# --- logrotate: rename the file, SIGUSR1, nothing lost
+cat > "$tmp/file.yaml" <<Y
+output:
+  file:
+    enabled: true
+    path: $tmp/out.json
+    mode: 0640
+Y
+mkfifo "$tmp/in"
+"$bin" --input "$tmp/in" -config "$tmp/file.yaml" 2>"$tmp/rot.err" &
+pid=$!; pids="$pids $pid"
+exec 3>"$tmp/in"
+n=1; while [ $n -le 100 ]; do event $n >&3; n=$((n + 1)); done
+wait_lines "$tmp/out.json" 100 10
+check "file mode applied" "[ \$(stat -c %a $tmp/out.json) = 640 ]"
+mv "$tmp/out.json" "$tmp/out.json.1"
+kill -USR1 $pid
+sleep 0.7
+while [ $n -le 200 ]; do event $n >&3; n=$((n + 1)); done
+wait_lines "$tmp/out.json" 100 10
+kill -HUP $pid
+sleep 0.7
+while [ $n -le 250 ]; do event $n >&3; n=$((n + 1)); done
+exec 3>&-
+wait $pid; rc=$?
+check "replay exits 0 at EOF" "[ $rc = 0 ]"
+check "rotated file has the first 100" "[ \$(wc -l < $tmp/out.json.1) = 100 ]"
+check "nothing lost across the reopen" "[ \$(cat $tmp/out.json.1 $tmp/out.json | wc -l) = 250 ]"
+check "every serial once" "[ \$(cat $tmp/out.json.1 $tmp/out.json | sed 's/.*\"sequence\":\\([0-9]*\\),.*/\\1/' | sort -un | wc -l) = 250 ]"
+check "reopen logged" "grep -q 'reopened' $tmp/rot.err"
+
+# --- SIGTERM flushes events in flight (no EOE, no PROCTITLE) and drains
+rm -f "$tmp/in" "$tmp/out.json"; mkfifo "$tmp/in"
+"$bin" --input "$tmp/in" -config "$tmp/file.yaml" 2>"$tmp/term.err" &
+pid=$!; pids="$pids $pid"
+exec 3>"$tmp/in"
+n=1; while [ $n -le 50 ]; do event $n open >&3; n=$((n + 1)); done
+sleep 1
+kill -TERM $pid
+wait $pid; rc=$?
+exec 3>&-
+check "SIGTERM exits 0" "[ $rc = 0 ]"
+check "SIGTERM flushed every event in flight" "[ \$(wc -l < $tmp/out.json) = 50 ]"
+
+# --- a full disk: retried, then counted as dropped, never a crash
+printf 'output:\n  file:\n    enabled: true\n    attempts: 2\n    path: /dev/full\n' > "$tmp/full.yaml"
+n=1; : > "$tmp/ten.log"; while [ $n -le 10 ]; do event $n >> "$tmp/ten.log"; n=$((n + 1)); done
+"$bin" --input "$tmp/ten.log" -config "$tmp/full.yaml" --metrics-out "$tmp/full.prom" 2>"$tmp/full.err"; rc=$?
+check "full disk: exit 0" "[ $rc = 0 ]"
+check "full disk: every event counted as failed" "grep -qx 'pauditd_output_dropped_failed_total{output=\"file\"} 10' $tmp/full.prom"
+check "full disk: retries counted" "grep -q 'pauditd_output_retries_total{output=\"file\"} [1-9]' $tmp/full.prom"
+check "full disk: the error is logged" "grep -q 'No space left on device' $tmp/full.err"
+
+# --- two outputs at once, each gets every event; go-audit format
+cat > "$tmp/two.yaml" <<Y
+output:
+  file:
+    enabled: true
+    path: $tmp/two.json
+    format: go-audit
+  stdout:
+    enabled: true
+Y
+"$bin" --input "$tmp/ten.log" -config "$tmp/two.yaml" >"$tmp/two.out" 2>/dev/null
+check "stdout got every event" "[ \$(wc -l < $tmp/two.out) = 10 ]"
+check "file got every event" "[ \$(wc -l < $tmp/two.json) = 10 ]"
+check "go-audit format has no rule_key" "! grep -q rule_key $tmp/two.json && grep -q '\"rule_key\":\"k\"' $tmp/two.out"
+
+echo "$P passed, $F failed"
+[ "$F" = 0 ]
