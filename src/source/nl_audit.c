@@ -229,7 +229,8 @@ nl_audit_parse(const struct sockaddr_nl *from, socklen_t fromlen,
 		h = (const struct nlmsghdr *)(const void *)p;
 		len = h->nlmsg_len;
 		/* The unicast quirk: the length leaves out the header. */
-		if (nl_audit_is_record(h->nlmsg_type) && len == n - NLMSG_HDRLEN)
+		if (h->nlmsg_type >= AUDIT_FIRST_USER_MSG &&
+		    len == n - NLMSG_HDRLEN)
 			len = n;
 		if (len < NLMSG_HDRLEN || len > n) {
 			c->malformed++;

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../config/config.h"
@@ -51,6 +52,7 @@ struct nl_conf {
 	bool		 reclaim;
 	bool		 exclude_self;
 	uint64_t	 status_interval_ms;
+	long long	 coalesce_us;
 	char		*auditctl;
 };
 
@@ -67,6 +69,9 @@ static const struct cfg_field nl_fields[] = {
 	{ "status_interval", CFG_DURATION,
 	  offsetof(struct nl_conf, status_interval_ms), "5s", 1000, 3600000,
 	  NULL, 0, CFG_NOSET, "how often to poll the kernel's audit status" },
+	{ "read_coalesce_us", CFG_INT, offsetof(struct nl_conf, coalesce_us),
+	  "200", 0, 10000, NULL, 0, CFG_NOSET,
+	  "after a partial batch, wait this long once for more records" },
 	{ "auditctl", CFG_STR, offsetof(struct nl_conf, auditctl), "auditctl",
 	  0, 0, NULL, 0, CFG_NOSET, "the auditctl program that loads rules" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, 0, CFG_NOSET, NULL },
@@ -335,6 +340,14 @@ overflow(struct nl_ctx *ctx)
 }
 
 static void
+nap(long long us)
+{
+	struct timespec ts = { 0, (long)us * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static void
 deliver(void *arg, uint32_t type, const char *p, size_t len)
 {
 	const struct source_sink *sink = arg;
@@ -410,8 +423,12 @@ src_netlink_read(struct source *s, const struct source_sink *sink)
 		}
 		for (i = 0; i < n; i++)
 			records += handle(ctx, (unsigned)i, sink);
-		if (n < NL_BATCH)
+		if (n == NL_BATCH)
+			continue;
+		/* A partial batch: wait once for more rather than wake again. */
+		if (batches > 0 || n == 0 || ctx->conf.coalesce_us == 0)
 			break;
+		nap(ctx->conf.coalesce_us);
 	}
 	report(ctx, invalid);
 	if (records > 0)
