@@ -1,0 +1,90 @@
+#!/bin/sh
+# gelf output against a loopback GELF receiver: UDP with gzip, zlib and no
+# compression, chunking above 1420 bytes, the 128-chunk limit (dropped,
+# logged, counted), and TCP with NUL-terminated frames. Every message is
+# checked byte for byte.
+. "$(dirname "$0")/../servers/lib.sh"
+
+bg python3 "$SERVERS/gelf_recv.py" serve --out "$T/rec" \
+    --udp-port-file "$T/uport" --tcp-port-file "$T/tport"
+wait_for "$T/tport" || { nok "receiver started"; finish; }
+UPORT=$(cat "$T/uport")
+TPORT=$(cat "$T/tport")
+HOST=$(hostname)
+
+# Small events, plus one of ~6 KB that needs chunks when not compressed.
+gen_events "$T/in.log" 8000 5 "k"
+gen_events "$T/in.log" 8005 1 "k" 6000
+expected_lines "$T/in.log" "$T/expected"
+
+run() {	# NAME NETWORK PORT [TYPE LEVEL] [INPUT]
+	{
+		printf 'output:\n  gelf:\n    enabled: true\n'
+		printf '    network: %s\n    address: 127.0.0.1:%s\n' "$2" "$3"
+		[ -n "$4" ] && printf '    compression:\n      type: %s\n      level: %s\n' "$4" "$5"
+	} > "$T/$1.yaml"
+	: > "$T/rec"
+	timeout 60 "$PAUDITD" --input "${6:-$T/in.log}" -config "$T/$1.yaml" \
+	    --metrics-out "$T/$1.metrics" 2> "$T/$1.stderr"
+	RC=$?
+}
+
+run gzip udp "$UPORT"
+eq "udp gzip (default): exit 0" $RC 0
+wait_lines "$T/rec" 6 5
+check "udp gzip: GELF 1.1 byte for byte" \
+    python3 "$SERVERS/gelf_recv.py" check "$T/rec" "$T/expected" "$HOST" udp gzip
+eq "udp gzip: written" "$(metric "$T/gzip.metrics" pauditd_output_events_total gelf)" 6
+
+run zlib udp "$UPORT" 1 9
+eq "udp zlib: exit 0" $RC 0
+wait_lines "$T/rec" 6 5
+check "udp zlib level 9: byte for byte" \
+    python3 "$SERVERS/gelf_recv.py" check "$T/rec" "$T/expected" "$HOST" udp zlib
+
+run none udp "$UPORT" 2 1
+eq "udp none: exit 0" $RC 0
+wait_lines "$T/rec" 6 5
+check "udp uncompressed: the 6 KB event reassembled from >= 5 chunks" \
+    python3 "$SERVERS/gelf_recv.py" check "$T/rec" "$T/expected" "$HOST" udp none 5
+
+run tcp tcp "$TPORT"
+eq "tcp: exit 0" $RC 0
+wait_lines "$T/rec" 6 5
+check "tcp: NUL-terminated, uncompressed, byte for byte" \
+    python3 "$SERVERS/gelf_recv.py" check "$T/rec" "$T/expected" "$HOST" tcp none
+
+# 200 KB uncompressed needs more than 128 chunks: dropped and counted; the
+# small events around it still go out.
+gen_events "$T/big.log" 8100 1 "k"
+gen_events "$T/big.log" 8101 1 "k" 200000
+gen_events "$T/big.log" 8102 1 "k"
+expected_lines "$T/big.log" "$T/big.expected"
+grep -v 'xxxxxxxxxxxxxxxxxxxx' "$T/big.expected" > "$T/big.small"
+run big udp "$UPORT" 2 1 "$T/big.log"
+eq "too many chunks: exit 0" $RC 0
+wait_lines "$T/rec" 2 5
+sleep 0.3
+check "too many chunks: only the two small events arrive" \
+    python3 "$SERVERS/gelf_recv.py" check "$T/rec" "$T/big.small" "$HOST" udp none
+eq "too many chunks: counted" \
+    "$(metric "$T/big.metrics" pauditd_output_oversize_total gelf)" 1
+eq "too many chunks: counted as rejected" \
+    "$(metric "$T/big.metrics" pauditd_output_dropped_rejected_total gelf)" 1
+check "too many chunks: reported clearly" \
+    grep -q 'needs 1[0-9][0-9] GELF chunks, more than 128, dropping' "$T/big.stderr"
+# Compressed, the same event fits.
+run biggz udp "$UPORT" 0 1 "$T/big.log"
+wait_lines "$T/rec" 3 5
+check "gzip: the 200 KB event fits in chunks" \
+    python3 "$SERVERS/gelf_recv.py" check "$T/rec" "$T/big.expected" "$HOST" udp gzip
+
+# Configuration errors.
+printf 'output:\n  gelf:\n    enabled: true\n    network: unix\n    address: nohost\n    compression:\n      type: 3\n' \
+    > "$T/bad.yaml"
+"$PAUDITD" --check-config -config "$T/bad.yaml" > /dev/null 2> "$T/bad.err"
+check "bad network rejected" grep -q 'output.gelf.network: unsupported network' "$T/bad.err"
+check "bad address rejected" grep -q 'output.gelf.address: must be host:port' "$T/bad.err"
+check "bad compression type rejected" grep -q 'output.gelf.compression.type' "$T/bad.err"
+
+finish
