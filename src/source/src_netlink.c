@@ -10,15 +10,22 @@
  * socket carries AUDIT_GET/AUDIT_SET and never receives a record, so its
  * requests can wait for their answer without losing anything.
  *
+ * A partial batch means the socket is drained; rather than go back to
+ * epoll and be woken for every few records, read() naps once for
+ * read_coalesce_us (200 us) and reads again. At high rates this halves
+ * the wake-ups; the added latency is a fraction of a millisecond.
+ *
  * Unicast registers once. pauditd re-registered every 5 s, and each
  * AUDIT_SET makes the kernel emit a CONFIG_CHANGE event; instead, tick()
  * polls AUDIT_GET every status_interval and registers again only when
- * the pid is no longer ours. That happens when another daemon took it,
- * or when our socket overflowed: the kernel then drops the registration
- * itself, so ENOBUFS in unicast mode triggers an early status check.
- * The kernel refuses (EEXIST) to replace a healthy daemon; we remember
- * the holder and try again only once it is gone, so that a refused
- * reclaim does not become a CONFIG_CHANGE every few seconds either.
+ * the pid is no longer ours: the kernel dropped us (kernels older than
+ * the 2022 rework of kauditd's queues did that when our socket
+ * overflowed, so ENOBUFS in unicast mode triggers an early status check;
+ * a send refused with ECONNREFUSED still does), and
+ * then another daemon may have taken the pid. The kernel refuses
+ * (EEXIST) to replace a healthy daemon; we remember the holder and try
+ * again only once it is gone, so that a refused reclaim does not become
+ * a CONFIG_CHANGE every few seconds either.
  *
  * Rules are loaded after the event socket is ready (and registered), so
  * no record produced by a new rule is lost in between.
@@ -36,46 +43,12 @@
 #include "../log.h"
 #include "../metrics.h"
 #include "nl_audit.h"
-#include "rules.h"
+#include "nl_conf.h"
 #include "source.h"
 
 #define NL_BATCH		64	/* datagrams per recvmmsg */
 #define NL_MAX_BATCHES		16	/* recvmmsg calls per read() */
 #define NL_RECHECK_MS		100	/* status re-check after ENOBUFS */
-
-enum nl_mode { NL_MODE_AUTO, NL_MODE_UNICAST, NL_MODE_MULTICAST };
-static const char *const nl_mode_names[] = { "auto", "unicast", "multicast" };
-
-struct nl_conf {
-	char		*mode;
-	bool		 enable;
-	bool		 reclaim;
-	bool		 exclude_self;
-	uint64_t	 status_interval_ms;
-	long long	 coalesce_us;
-	char		*auditctl;
-};
-
-static const struct cfg_field nl_fields[] = {
-	{ "mode", CFG_STR, offsetof(struct nl_conf, mode), "auto", 0, 0,
-	  NULL, 0, CFG_NOSET, "unicast, multicast or auto" },
-	{ "enable", CFG_BOOL, offsetof(struct nl_conf, enable), "true", 0, 0,
-	  NULL, 0, CFG_NOSET, "unicast: set the kernel's enabled flag to 1" },
-	{ "reclaim", CFG_BOOL, offsetof(struct nl_conf, reclaim), "true", 0, 0,
-	  NULL, 0, CFG_NOSET, "unicast: take the audit pid back when lost" },
-	{ "exclude_self", CFG_BOOL, offsetof(struct nl_conf, exclude_self),
-	  "true", 0, 0, NULL, 0, CFG_NOSET,
-	  "first rule: never audit pauditd's own system calls" },
-	{ "status_interval", CFG_DURATION,
-	  offsetof(struct nl_conf, status_interval_ms), "5s", 1000, 3600000,
-	  NULL, 0, CFG_NOSET, "how often to poll the kernel's audit status" },
-	{ "read_coalesce_us", CFG_INT, offsetof(struct nl_conf, coalesce_us),
-	  "200", 0, 10000, NULL, 0, CFG_NOSET,
-	  "after a partial batch, wait this long once for more records" },
-	{ "auditctl", CFG_STR, offsetof(struct nl_conf, auditctl), "auditctl",
-	  0, 0, NULL, 0, CFG_NOSET, "the auditctl program that loads rules" },
-	{ NULL, 0, 0, NULL, 0, 0, NULL, 0, CFG_NOSET, NULL },
-};
 
 struct nl_ctx {
 	struct nl_conf		 conf;
@@ -103,108 +76,6 @@ struct nl_ctx {
 
 static struct log_ratelimit rl_enobufs, rl_trunc, rl_invalid, rl_reject,
     rl_status, rl_lost;
-
-static int
-parse_mode(const char *s, enum nl_mode *ret)
-{
-	size_t i;
-
-	for (i = 0; i < nitems(nl_mode_names); i++)
-		if (strcmp(s, nl_mode_names[i]) == 0) {
-			*ret = (enum nl_mode)i;
-			return 0;
-		}
-	return -EINVAL;
-}
-
-/* Bind and check netlink.*; errors go to c. */
-static int
-conf_bind(const struct config *conf, struct cfg_ctx *c, struct nl_conf *nc,
-    enum nl_mode *ret_mode)
-{
-	const struct ypair *p = ynode_pair(conf->netlink, "mode");
-	int r;
-
-	memset(nc, 0, sizeof(*nc));
-	r = cfg_bind(c, nl_fields, conf->netlink, "netlink", nc);
-	if (parse_mode(nc->mode, ret_mode) < 0) {
-		cfg_error(c, p != NULL ? p->line : 0, "netlink.mode",
-		    "must be unicast, multicast or auto, not \"%s\"", nc->mode);
-		r = -EINVAL;
-	}
-	if (nc->auditctl[0] == '\0') {
-		cfg_error(c, 0, "netlink.auditctl", "must not be empty");
-		r = -EINVAL;
-	}
-	return r;
-}
-
-/* The rules list as strings; NULL items are non-scalars. */
-static int
-conf_rules(const struct config *conf, struct cfg_ctx *c,
-    const char ***ret, size_t *ret_n)
-{
-	const struct ynode *l = conf->rules, *it;
-	const char **v, *why;
-	char **argv;
-	size_t i, argc;
-	int r = 0;
-
-	*ret = NULL;
-	*ret_n = 0;
-	if (!conf->rules_set || l == NULL || l->kind == YNODE_NULL)
-		return 0;
-	if (l->kind != YNODE_SEQ) {
-		cfg_error(c, l->line, "rules",
-		    "must be a list of auditctl arguments, not %s",
-		    ynode_kind_name(l->kind));
-		return -EINVAL;
-	}
-	if ((v = calloc(l->n + 1, sizeof(*v))) == NULL)
-		fatal("rules");
-	for (i = 0; i < l->n; i++) {
-		it = l->items[i];
-		if (it == NULL || it->kind != YNODE_SCALAR) {
-			cfg_error(c, it != NULL ? it->line : l->line, "rules",
-			    "rule #%zu must be a string", i + 1);
-			r = -EINVAL;
-			continue;
-		}
-		if (rules_split(it->str, &argv, &argc, &why) < 0) {
-			cfg_error(c, it->line, "rules", "rule #%zu \"%s\": %s",
-			    i + 1, it->str, why);
-			r = -EINVAL;
-			continue;
-		}
-		rules_argv_free(argv);
-		v[i] = it->str;
-	}
-	*ret = v;
-	*ret_n = l->n;
-	return r;
-}
-
-static int
-src_netlink_check(const struct config *conf, struct cfg_ctx *c)
-{
-	struct nl_conf nc;
-	enum nl_mode mode;
-	const char **rules;
-	size_t n;
-	int r, r2;
-
-	r = conf_bind(conf, c, &nc, &mode);
-	cfg_free(nl_fields, &nc);
-	r2 = conf_rules(conf, c, &rules, &n);
-	free(rules);
-	if (conf->socket_buffer_receive < 0 ||
-	    conf->socket_buffer_receive > INT_MAX / 2) {
-		cfg_error(c, 0, "socket_buffer.receive",
-		    "must be between 0 and %d", INT_MAX / 2);
-		r = -EINVAL;
-	}
-	return r < 0 ? r : r2;
-}
 
 static const char *
 proc_comm(pid_t pid, char *buf, size_t len)
@@ -490,7 +361,7 @@ src_netlink_close(struct source *s)
 	if (ctx->ctl >= 0)
 		close(ctx->ctl);
 	free(ctx->slots);
-	cfg_free(nl_fields, &ctx->conf);
+	nl_conf_free(&ctx->conf);
 	free(ctx);
 	s->ctx = NULL;
 }
@@ -638,45 +509,6 @@ start(struct nl_ctx *ctx, const struct config *conf,
 	return r;
 }
 
-static int
-load_rules(struct nl_ctx *ctx, const struct config *conf,
-    const char **rules, size_t n, const struct nl_audit_status *st)
-{
-	pid_t self = ctx->conf.exclude_self ? ctx->pid : 0;
-	size_t failed;
-	char err[1200];
-	int r;
-
-	if (n == 0) {
-		log_info("netlink: no rules configured: leaving the kernel's "
-		    "audit rules as they are");
-		return 0;
-	}
-	if (st != NULL && st->enabled == 2) {
-		log_warnx("netlink: the kernel's audit configuration is locked "
-		    "(enabled 2): not loading the %zu configured rules", n);
-		return 0;
-	}
-	r = rules_apply(ctx->conf.auditctl, rules, n, self, &failed, err,
-	    sizeof(err));
-	if (r >= 0) {
-		log_info("netlink: loaded %d audit rules%s", r, self ?
-		    " (the first one excludes this process)" : "");
-		return 0;
-	}
-	if (failed == RULES_FAILED_DELETE)
-		log_warnx("netlink: rules: deleting the kernel's rules "
-		    "(auditctl -D): %s", err);
-	else if (failed == RULES_FAILED_EXCLUDE)
-		log_warnx("netlink: rules: excluding this process "
-		    "(-a never,exit -F pid=%d): %s", self, err);
-	else
-		log_warnx("netlink: rules: rule #%zu (%s line %d) \"%s\": %s",
-		    failed + 1, conf->file, conf->rules->items[failed]->line,
-		    rules[failed], err);
-	return r;
-}
-
 /* Unicast with netlink.enable: make sure the kernel sends records. */
 static void
 enable(struct nl_ctx *ctx, const struct nl_audit_status *st)
@@ -711,12 +543,13 @@ src_netlink_open(struct source *s, const struct config *conf)
 	s->ctx = ctx;
 	cfg_ctx_init(&c, conf->file);
 	c.quiet = true;
-	if (conf_bind(conf, &c, &ctx->conf, &ctx->mode) < 0 ||
-	    conf_rules(conf, &c, &rules, &nrules) < 0) {
+	if (nl_conf_bind(conf, &c, &ctx->conf) < 0 ||
+	    nl_conf_rules(conf, &c, &rules, &nrules) < 0) {
 		log_warnx("netlink: %s", c.last);
 		r = -EINVAL;
 		goto fail;
 	}
+	ctx->mode = ctx->conf.mode;
 	metrics_register(ctx);
 	if ((ctx->ctl = nl_audit_open(false)) < 0) {
 		r = ctx->ctl;
@@ -731,7 +564,9 @@ src_netlink_open(struct source *s, const struct config *conf)
 	if (have && (have = nl_audit_get_status(ctx->ctl, &ctx->ctl_seq,
 	    &st) == 0))
 		enable(ctx, &st);
-	if ((r = load_rules(ctx, conf, rules, nrules, have ? &st : NULL)) < 0)
+	r = nl_conf_load_rules(&ctx->conf, conf, rules, nrules,
+	    have && st.enabled == 2, ctx->conf.exclude_self ? ctx->pid : 0);
+	if (r < 0)
 		goto fail;
 	if (have && nl_audit_get_status(ctx->ctl, &ctx->ctl_seq, &st) == 0) {
 		status_metrics(ctx, &st);
@@ -752,7 +587,7 @@ fail:
 
 const struct source_ops src_netlink_ops = {
 	.name = "netlink",
-	.check = src_netlink_check,
+	.check = nl_conf_check,
 	.open = src_netlink_open,
 	.fd = src_netlink_fd,
 	.read = src_netlink_read,
