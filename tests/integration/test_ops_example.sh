@@ -1,7 +1,8 @@
 #!/bin/sh
 # test_ops_example.sh: examples/pauditd.yaml.example passes --check-config
-# without a warning, has every section and output, and never sets failure
-# mode 2. A copy with a misspelt key must warn, so that the "no warning"
+# without a warning, has every section and output, names every key of the
+# configuration tables in src/ (as a key or in a comment), and never sets
+# failure mode 2. A copy with a misspelt key must warn, so that the "no warning"
 # check is known to be able to fail.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 PAUDITD=${PAUDITD:-$top/pauditd}
@@ -34,6 +35,18 @@ check "rules enable auditing last (-e 1)" sh -c \
 check "rules never set failure mode 2" sh -c "! grep -Eq '^  - .*-f +2' '$ex'"
 check "execve of logged-in users is audited" grep -q -- "-S execve -F auid!=unset" "$ex"
 check "identity files are watched" grep -q -- "-w /etc/shadow -p wa" "$ex"
+
+# Every key of every module's table in src/ (cfg_field tables: .key =,
+# positional initializers, and config.c's F/N/S macros).
+{
+	grep -rhoE '\.key = "[a-z_.-]+"' "$top/src" | sed -E 's/.*"(.*)"/\1/'
+	grep -rhoE '\{ "[a-z_.-]+", CFG_' "$top/src" | sed -E 's/\{ "([^"]*)".*/\1/'
+	grep -rhoE '^[[:space:]]*(F|N|S)\("[a-z_.-]+"' "$top/src" | sed -E 's/.*"(.*)"/\1/'
+} | sort -u >"$T/schema"
+check "schema keys found in src" [ "$(wc -l <"$T/schema")" -gt 50 ]
+while read -r k; do
+	check "schema key $k is in the example" grep -qE "(^|[^a-z_-])$k([^a-z_-]|$)" "$ex"
+done <"$T/schema"
 
 # Control: a misspelt key is reported, so the check above can fail.
 sed 's/^  max_records:/  max_recordz:/' "$ex" >"$T/bad.yaml"

@@ -1,8 +1,9 @@
 #!/bin/sh
 # test_ops_man.sh: docs/pauditd.8 renders with man and groff without a
 # warning, fits 80 columns, and documents every command line option,
-# every key of the example configuration and every metric the sources
-# register (so that a new metric or key without documentation fails).
+# every key of the example configuration and of the configuration tables
+# in src/, and every metric the sources register (so that a new metric or
+# key without documentation fails).
 top=$(cd "$(dirname "$0")/../.." && pwd)
 PAUDITD=${PAUDITD:-$top/pauditd}
 page=$top/docs/pauditd.8
@@ -64,6 +65,19 @@ PY
 else
 	echo "   (python3-yaml missing: example keys not checked)"
 fi
+
+# Every key of every module's table in src/ (cfg_field tables: .key =,
+# positional initializers, and config.c's F/N/S macros).
+{
+	grep -rhoE '\.key = "[a-z_.-]+"' "$top/src" | sed -E 's/.*"(.*)"/\1/'
+	grep -rhoE '\{ "[a-z_.-]+", CFG_' "$top/src" | sed -E 's/\{ "([^"]*)".*/\1/'
+	grep -rhoE '^[[:space:]]*(F|N|S)\("[a-z_.-]+"' "$top/src" | sed -E 's/.*"(.*)"/\1/'
+} | sort -u >"$T/schema"
+check "schema keys found in src" [ "$(wc -l <"$T/schema")" -gt 50 ]
+sed 's/\\-/-/g' "$page" >"$T/plain"
+while read -r k; do
+	check "schema key $k is documented" grep -qE "(^|[^a-z_-])$k([^a-z_-]|$)" "$T/plain"
+done <"$T/schema"
 
 # Metrics registered in the sources: literal names, and the output core's
 # pauditd_output_<suffix>_total family.
