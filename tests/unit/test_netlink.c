@@ -6,11 +6,16 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "../../src/config/config.h"
 #include "../../src/source/nl_audit.h"
+#include "../../src/source/nl_conf.h"
 #include "../../src/source/source.h"
 
 struct got {
@@ -226,7 +231,83 @@ TEST(check_config)
 	ASSERT_EQ(check("rules:\n", last, sizeof(last)), 0);
 }
 
+static char logbuf[1024];
+
+/* Load rules through a fake auditctl that logs its arguments. */
+static int
+load(const char *dir, bool locked, char *calls, size_t len)
+{
+	char yaml[512], path[128];
+	const char **rules;
+	struct nl_conf nc;
+	struct config *conf;
+	struct cfg_ctx c;
+	size_t n;
+	FILE *f;
+	int r, fd, saved;
+
+	snprintf(path, sizeof(path), "%s/auditctl", dir);
+	if ((f = fopen(path, "w")) == NULL)
+		return -100;
+	fprintf(f, "#!/bin/sh\necho \"$*\" >> %s/calls\n", dir);
+	fclose(f);
+	chmod(path, 0755);
+	snprintf(yaml, sizeof(yaml), "netlink:\n  auditctl: %s\n"
+	    "rules:\n  - -e 1\n  - -w \"/a b\" -k k\n", path);
+	cfg_ctx_init(&c, "t.yaml");
+	c.quiet = true;
+	if ((conf = config_load_string("t.yaml", yaml, &c)) == NULL)
+		return -101;
+	if (nl_conf_bind(conf, &c, &nc) < 0 ||
+	    nl_conf_rules(conf, &c, &rules, &n) < 0)
+		return -102;
+	/* Capture the log line instead of printing it. */
+	snprintf(path, sizeof(path), "%s/log", dir);
+	fflush(stderr);
+	saved = dup(2);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0) {
+		dup2(fd, 2);
+		close(fd);
+	}
+	r = nl_conf_load_rules(&nc, conf, rules, n, locked, 77);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	if ((f = fopen(path, "r")) != NULL) {
+		logbuf[fread(logbuf, 1, sizeof(logbuf) - 1, f)] = '\0';
+		fclose(f);
+	}
+	unlink(path);
+	free(rules);
+	nl_conf_free(&nc);
+	config_free(conf);
+	snprintf(path, sizeof(path), "%s/calls", dir);
+	calls[0] = '\0';
+	if ((f = fopen(path, "r")) != NULL) {
+		calls[fread(calls, 1, len - 1, f)] = '\0';
+		fclose(f);
+	}
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/auditctl", dir);
+	unlink(path);
+	return r;
+}
+
+TEST(rules_locked_kernel_untouched)
+{
+	char dir[] = "/tmp/pauditd-nlconf-XXXXXX", calls[512];
+
+	ASSERT(mkdtemp(dir) != NULL);
+	ASSERT_EQ(load(dir, true, calls, sizeof(calls)), 0);
+	ASSERT_STREQ(calls, "");
+	ASSERT(strstr(logbuf, "locked (enabled 2): not loading the 2") != NULL);
+	ASSERT_EQ(load(dir, false, calls, sizeof(calls)), 0);
+	rmdir(dir);
+	ASSERT_STREQ(calls, "-D\n-a never,exit -F pid=77\n-e 1\n-w /a b -k k\n");
+	ASSERT(strstr(logbuf, "loaded 2 audit rules") != NULL);
+}
+
 TEST_MAIN(T(multicast_record), T(unicast_length_quirk),
     T(sender_must_be_kernel), T(control_types_skipped),
     T(malformed_lengths), T(several_messages_in_one_datagram),
-    T(check_config))
+    T(check_config), T(rules_locked_kernel_untouched))
