@@ -190,7 +190,17 @@ status_poll(struct nl_ctx *ctx)
 
 	ctx->last_check_ms = now_mono_ms();
 	ctx->check_now = false;
+	if (ctx->ctl < 0)
+		return;
 	if ((r = nl_audit_get_status(ctx->ctl, &ctx->ctl_seq, &st)) < 0) {
+		if (r == -EPERM || r == -ECONNREFUSED) {
+			/* Not allowed (no CAP_AUDIT_CONTROL): stop asking. */
+			log_warnx("netlink: cannot read the audit status: %s; "
+			    "no kernel lost/backlog figures", strerror(-r));
+			close(ctx->ctl);
+			ctx->ctl = -1;
+			return;
+		}
 		log_warn_ratelimited(&rl_status, "netlink: audit status: %s",
 		    strerror(-r));
 		return;
