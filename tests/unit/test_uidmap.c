@@ -285,7 +285,7 @@ TEST(bug_full_cache_invalidates_names_within_event)
 {
 	struct uidmap *m = uidmap_new(true, NULL);
 	const char *root;
-	char uid[16], keep[16];
+	char uid[128], keep[16];
 	size_t n;
 	unsigned u;
 
