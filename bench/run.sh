@@ -10,9 +10,10 @@
 #   TOOLBIN        gencorpus                   (default build/rel/tools)
 #   BENCH_EVENTS   events in the corpus        (default 275000, ~1.2M records)
 #   BENCH_SEED     gencorpus seed              (default 1)
-#   BENCH_RUNS     runs of the daemon per case (default 3, the median is kept)
+#   BENCH_RUNS     runs of the daemon per case (default 5, the median is kept)
 #   BENCH_ITERS, BENCH_WARMUP                  (see bench/bench.h)
 #   BENCH_TARGET_NS  CPU ns per record allowed (default 150)
+#   BENCH_CALLGRIND  0 skips the instruction count under callgrind
 set -eu
 cd "$(dirname "$0")/.."
 PAUDITD=${PAUDITD:-./pauditd}
@@ -20,7 +21,7 @@ BENCHBIN=${BENCHBIN:-build/rel/bench}
 TOOLBIN=${TOOLBIN:-build/rel/tools}
 EVENTS=${BENCH_EVENTS:-275000}
 SEED=${BENCH_SEED:-1}
-RUNS=${BENCH_RUNS:-3}
+RUNS=${BENCH_RUNS:-5}
 TARGET=${BENCH_TARGET_NS:-150}
 OUT=build/bench
 RESULTS=$OUT/results.txt
@@ -76,7 +77,10 @@ EOF
 echo "== component benchmarks ($CORPUS: $(meta "$CORPUS" events) events, $(meta "$CORPUS" records) records, $(meta "$CORPUS" bytes) bytes)"
 for b in "$BENCHBIN"/bench_*; do
 	[ -x "$b" ] || continue
-	"$b" "$CORPUS" | tee -a "$RESULTS" || die "$(basename "$b")"
+	n=$(basename "$b")
+	"$b" "$CORPUS" > "$OUT/out.$n" || { cat "$OUT/out.$n"; die "$n"; }
+	cat "$OUT/out.$n"
+	cat "$OUT/out.$n" >> "$RESULTS"
 done
 
 # Seconds from /usr/bin/time's "h:mm:ss" or "m:ss.ss".
@@ -106,11 +110,12 @@ whole() {
 		echo "$u $s $e $rss" >> "$OUT/runs.$name"
 		i=$((i + 1))
 	done
-	# Median run by CPU time (user + sys).
+	# The run with the median CPU time (user + sys), and the median peak RSS.
+	rss=$(sort -n -k4 "$OUT/runs.$name" | awk -v n="$RUNS" 'NR == int((n + 1) / 2) { print $4 }')
 	awk '{ print $1 + $2, $0 }' "$OUT/runs.$name" | sort -n |
-	    awk -v n="$RUNS" -v recs="$recs" -v name="$name" '
+	    awk -v n="$RUNS" -v recs="$recs" -v name="$name" -v rss="$rss" '
 		NR == int((n + 1) / 2) {
-			cpu = $1; u = $2; s = $3; e = $4; rss = $5
+			cpu = $1; u = $2; s = $3; e = $4
 			printf "BENCH name=%s items=%d unit=record iters=%d cpu_ns=%.1f" \
 			    " user_s=%.2f sys_s=%.2f wall_s=%.2f wall_ns=%.1f rate=%.2fM/s" \
 			    " maxrss_kb=%d\n", name, recs, n, cpu * 1e9 / recs, u, s, e,
@@ -118,22 +123,52 @@ whole() {
 		}' | tee -a "$RESULTS"
 }
 
+# Instructions the daemon executes: callgrind_annotate's PROGRAM TOTALS.
+instructions() {
+	valgrind -q --tool=callgrind --callgrind-out-file="$OUT/callgrind.bench" \
+	    "$PAUDITD" --input "$1" -config "$OUT/devnull.yaml" 2>/dev/null ||
+	    die "pauditd failed under valgrind on $1"
+	callgrind_annotate "$OUT/callgrind.bench" 2>/dev/null |
+	    sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,
+}
+
 echo "== whole process: $PAUDITD --input CORPUS (median of $RUNS runs, CPU = user + sys of every thread)"
 whole process.null "$OUT/null.yaml" "$CORPUS" null
 whole process.devnull "$OUT/devnull.yaml" "$CORPUS" file
 whole process.devnull.4x "$OUT/devnull.yaml" "$BIG" file
+
+# CPU time moves with the load on the machine; instruction counts do not.
+# Instructions per record: the difference between a 50000-event replay
+# and a one-event replay (start-up and exit cancel out).
+if [ "${BENCH_CALLGRIND:-1}" = 1 ] && command -v valgrind >/dev/null 2>&1; then
+	echo "== instructions per record (callgrind, every thread)"
+	corpus "$OUT/corpus-cg.log" 50000
+	corpus "$OUT/corpus-cg1.log" 1
+	ir_n=$(instructions "$OUT/corpus-cg.log")
+	ir_1=$(instructions "$OUT/corpus-cg1.log")
+	r_n=$(meta "$OUT/corpus-cg.log" records)
+	r_1=$(meta "$OUT/corpus-cg1.log" records)
+	awk -v a="$ir_n" -v b="$ir_1" -v ra="$r_n" -v rb="$r_1" 'BEGIN {
+		printf "BENCH name=process.devnull.instructions items=%d unit=record iters=1" \
+		    " instr=%.0f startup_instr=%.0f\n", ra, (a - b) / (ra - rb), b
+	}' | tee -a "$RESULTS"
+fi
 
 echo "== summary"
 awk -v target="$TARGET" '
 	/^BENCH / {
 		delete f
 		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-		key = f["name"] "/" f["unit"]
-		printf "%-28s %10s %-7s %9s ns/%-7s %12s %10s\n", f["name"], f["items"],
+		if ("instr" in f) {
+			printf "%-28s %10s %-7s %9s instructions/record\n", f["name"],
+			    f["items"], f["unit"] "s", f["instr"]
+			next
+		}
+		printf "%-28s %10s %-7s %9s ns/%-7s %10s %s\n", f["name"], f["items"],
 		    f["unit"] "s", f["cpu_ns"], f["unit"], f["rate"],
-		    ("maxrss_kb" in f) ? f["maxrss_kb"] " kB" : ""
-		if (f["name"] == "process.devnull") { dn = f["cpu_ns"]; rss1 = f["maxrss_kb"] }
-		if (f["name"] == "process.devnull.4x") { rss4 = f["maxrss_kb"]; dn4 = f["cpu_ns"] }
+		    ("maxrss_kb" in f) ? "  peak RSS " f["maxrss_kb"] " kB" : ""
+		if (f["name"] == "process.devnull") { dn = f["cpu_ns"]; rss1 = f["maxrss_kb"]; n1 = f["items"] }
+		if (f["name"] == "process.devnull.4x") { rss4 = f["maxrss_kb"]; n4 = f["items"] }
 	}
 	END {
 		printf "\n"
@@ -141,6 +176,7 @@ awk -v target="$TARGET" '
 			printf "target: replay -> JSON on /dev/null at most %d CPU ns/record: %.1f ns/record: %s\n",
 			    target, dn, (dn + 0 <= target + 0) ? "MET" : "NOT MET"
 		if (rss1 != "" && rss4 != "")
-			printf "peak memory: %d kB for 1x, %d kB for 4x the input (%.2fx): %s\n",
-			    rss1, rss4, rss4 / rss1, (rss4 <= rss1 * 1.25 + 8192) ? "flat" : "NOT flat"
+			printf "peak memory: %d kB for 1x, %d kB for 4x the input (x%.2f, %+.1f bytes per extra record): %s\n",
+			    rss1, rss4, rss4 / rss1, (rss4 - rss1) * 1024 / (n4 - n1),
+			    (rss4 <= rss1 * 1.5) ? "flat" : "GROWS"
 	}' "$RESULTS" | tee "$OUT/summary.txt"
