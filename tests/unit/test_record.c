@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "../../src/pauditd.h"
 #include "../../src/record.h"
 
 #define ERR_HEADER	(-(int)(RECORD_ERR_HEADER + 1))
@@ -335,6 +336,53 @@ TEST(log_line_9000_bytes_kept_whole)
 	ASSERT_EQ(r.type, AUDIT_TYPE_EXECVE);
 }
 
+TEST(same_header_twice_and_near_misses)
+{
+	static const char *const in[] = {
+		"audit(1459376866.885:5): a=1",
+		"audit(1459376866.885:5): b=2",
+		"audit(1459376866.885:55): c=3",
+		"audit(1459376866.885:5):  cwd=\"/\"",
+		"audit(1459376866.886:5): d=4",
+		"audit(1459376866.885:5)",
+		"audit(1459376866.885:5): e=5\n",
+		"audit(1459376866.885:0): f=6",
+		"audit(1459376866.885:5x): g=7",
+	};
+	static const struct { int r; uint64_t serial, ms; const char *data; } want[] = {
+		{ 0, 5, 1459376866885ULL, "a=1" },
+		{ 0, 5, 1459376866885ULL, "b=2" },
+		{ 0, 55, 1459376866885ULL, "c=3" },
+		{ 0, 5, 1459376866885ULL, " cwd=\"/\"" },
+		{ 0, 5, 1459376866886ULL, "d=4" },
+		{ 0, 5, 1459376866885ULL, "" },
+		{ 0, 5, 1459376866885ULL, "e=5" },
+		{ ERR_SERIAL, 0, 0, NULL },
+		{ ERR_HEADER, 0, 0, NULL },
+	};
+	struct record r;
+	size_t i;
+
+	/* Records of one event share a header (record.c caches it). */
+	for (i = 0; i < nitems(in); i++) {
+		memset(&r, 0, sizeof(r));
+		ASSERT_EQ(parse(1300, in[i], &r), want[i].r);
+		if (want[i].r != 0)
+			continue;
+		ASSERT_EQ(r.serial, want[i].serial);
+		ASSERT_EQ(r.time_ms, want[i].ms);
+		ASSERT_MEMEQ(r.data, r.data_len, want[i].data);
+		ASSERT(r.ts == in[i] + 6);
+		ASSERT_EQ(r.ts_len, 14);
+	}
+	/* The same header through a log line, and back. */
+	ASSERT_EQ(parse_line("type=PATH msg=audit(1459376866.885:5): h=8", &r), 0);
+	ASSERT_EQ(r.serial, 5);
+	ASSERT_MEMEQ(r.data, r.data_len, "h=8");
+	ASSERT_EQ(parse(1300, "audit(1459376866.885:5): i=9", &r), 0);
+	ASSERT_MEMEQ(r.data, r.data_len, "i=9");
+}
+
 TEST(error_names)
 {
 	ASSERT_STREQ(record_error_names[RECORD_ERR_HEADER], "header");
@@ -351,4 +399,5 @@ TEST_MAIN(T(netlink_payload), T(netlink_trailing_nul_newline_stripped),
     T(garbage_rejected), T(truncated_header_rejected),
     T(missing_serial_rejected), T(zero_serial_rejected), T(long_serials), T(serial_u64_max_accepted),
     T(overlong_timestamp_rejected), T(record_9000_bytes_kept_whole),
-    T(log_line_9000_bytes_kept_whole), T(error_names))
+    T(log_line_9000_bytes_kept_whole),
+    T(same_header_twice_and_near_misses), T(error_names))
