@@ -28,7 +28,7 @@ tracker_init(struct tracker *t, uint64_t window, const struct tracker_cb *cb)
 	t->window = window + 1;
 	t->reset_lag = 4 * t->window > TRACKER_RESET_LAG ? 4 * t->window :
 	    TRACKER_RESET_LAG;
-	t->bits = calloc((window + 63) / 64, sizeof(uint64_t));
+	t->bits = calloc((t->window + 63) / 64, sizeof(uint64_t));
 	if (t->bits == NULL)
 		return -ENOMEM;
 	if (cb != NULL)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "../../src/pauditd.h"
 #include "../../src/tracker.h"
 
 struct calls {
@@ -366,10 +367,42 @@ TEST(reboot_below_4m_serials_resets)
 	ASSERT_EQ(t.late, 0);
 }
 
+/*
+ * The window holds max_out_of_order + 1 serials: with 64, 512 or the
+ * maximum, the bitmap needs one more word than max_out_of_order alone
+ * (a heap overflow found here, fixed in tracker_init). Every serial of
+ * the window is touched, and a jump clears it all.
+ */
+TEST(window_sizes_multiple_of_64)
+{
+	static const uint64_t sizes[] = { 1, 63, 64, 65, 128, 500, 512,
+	    TRACKER_WINDOW_MAX };
+	struct tracker t;
+	struct calls c;
+	uint64_t s, w;
+	size_t k;
+	int bad = 0;
+
+	for (k = 0; k < nitems(sizes); k++) {
+		w = sizes[k];
+		if (init(&t, &c, w) != 0)
+			return;
+		for (s = 1; s <= (w < 4096 ? 3 * w + 10 : 4096); s++)
+			tracker_see(&t, s);
+		tracker_see(&t, s + 2 * w + 5);		/* a gap, then a jump */
+		tracker_see(&t, s + 4 * w + 10);
+		if (t.missed == 0)
+			bad++;
+		tracker_fini(&t);
+	}
+	ASSERT_EQ(bad, 0);
+}
+
 TEST_MAIN(T(no_loss_in_order), T(serial_zero_ignored), T(window_clamped),
     T(gap_declared_missed_after_window), T(gap_run_reported_as_one_range),
     T(late_arrival_within_window), T(huge_jump_counted_arithmetically),
     T(far_backwards_serial_resets), T(duplicates_are_not_late),
-    T(first_serial_starts_tracking), T(go_window_is_inclusive),
+    T(first_serial_starts_tracking), T(window_sizes_multiple_of_64),
+    T(go_window_is_inclusive),
     T(old_duplicate_keeps_missed_count),
     T(reboot_below_4m_serials_resets))
