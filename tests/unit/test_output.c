@@ -379,7 +379,7 @@ TEST(reopen_writes_to_new_file)
 	char yaml[512], path[160], rotated[170];
 	struct fx fx;
 	uint64_t first;
-	int renamed;
+	int renamed, k;
 
 	snprintf(path, sizeof(path), "%s", tmp_path("rot.log"));
 	snprintf(rotated, sizeof(rotated), "%s.1", path);
@@ -395,8 +395,9 @@ TEST(reopen_writes_to_new_file)
 	first = wait_count("pauditd_output_events_total", "file", 1);
 	renamed = rename(path, rotated);
 	outputs_reopen(fx.os);
-	/* The worker reopens between two pops (their timeout is 500 ms). */
-	sleep_ms(700);
+	/* The worker reopens between two pops: wait for the new file. */
+	for (k = 0; k < 300 && access(path, F_OK) != 0; k++)
+		sleep_ms(10);
 	publish(fx.os, FMT_PAUDITD, 2);
 	outputs_flush(fx.os);
 	stop(&fx, 5000);
