@@ -90,6 +90,41 @@ TEST(full_is_enospc)
 	ASSERT_EQ(r, -ENOSPC);
 }
 
+TEST(push_batch_partial_when_full)
+{
+	struct queue *q = queue_new(4);
+	struct msg *in[6], *v[8];
+	size_t pushed, pushed2, n, i;
+	uint64_t s0 = 0, s3 = 0;
+
+	ASSERT(q != NULL);
+	for (i = 0; i < 6; i++)
+		in[i] = mk(i + 1);
+	queue_push(q, mk(100));
+	/* Three fit; the caller keeps the references of the rest. */
+	pushed = queue_push_batch(q, in, 6);
+	for (i = pushed; i < 6; i++)
+		msg_unref(in[i]);
+	n = queue_pop_batch(q, v, 8, 0);
+	if (n == 4) {
+		s0 = v[0]->serial;
+		s3 = v[3]->serial;
+	}
+	unref_all(v, n);
+	queue_batch_done(q);
+	queue_close(q);
+	in[0] = mk(7);
+	pushed2 = queue_push_batch(q, in, 1);
+	if (pushed2 == 0)
+		msg_unref(in[0]);
+	queue_free(q);
+	ASSERT_EQ(pushed, 3);
+	ASSERT_EQ(n, 4);
+	ASSERT_EQ(s0, 100);
+	ASSERT_EQ(s3, 3);
+	ASSERT_EQ(pushed2, 0);
+}
+
 TEST(zero_capacity_means_one)
 {
 	struct queue *q = queue_new(0);
@@ -363,7 +398,7 @@ TEST(wait_empty_with_batch_done)
 	ASSERT(e3);
 }
 
-TEST_MAIN(T(push_pop_order), T(full_is_enospc), T(zero_capacity_means_one),
+TEST_MAIN(T(push_pop_order), T(full_is_enospc), T(push_batch_partial_when_full), T(zero_capacity_means_one),
     T(close_then_drain), T(batch_pop_wraps_around), T(pop_timeout),
     T(pop_wakes_on_push), T(two_consumer_threads),
     T(wait_empty_with_batch_done))
