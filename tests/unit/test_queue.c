@@ -398,7 +398,8 @@ TEST(wait_empty_with_batch_done)
 	ASSERT(e3);
 }
 
-TEST_MAIN(T(push_pop_order), T(full_is_enospc), T(push_batch_partial_when_full), T(zero_capacity_means_one),
+TEST_MAIN(T(push_pop_order), T(full_is_enospc),
+    T(push_batch_partial_when_full), T(zero_capacity_means_one),
     T(close_then_drain), T(batch_pop_wraps_around), T(pop_timeout),
     T(pop_wakes_on_push), T(two_consumer_threads),
     T(wait_empty_with_batch_done))
