@@ -329,34 +329,55 @@ run(const char *auditctl, char *const args[], char *err, size_t errlen)
 	return r < 0 ? r : -EINVAL;
 }
 
-int
-rules_apply(const char *auditctl, const char *const *rules, size_t n,
-    pid_t exclude_pid, size_t *ret_failed, char *err, size_t errlen)
+/* Delete every rule, then add the self-exclusion (when pid > 0). */
+static int
+reset(const char *auditctl, pid_t pid, size_t *ret_failed, char *err,
+    size_t errlen)
 {
 	char *del[] = { "-D", NULL };
 	char pidarg[32];
 	char *excl[] = { "-a", "never,exit", "-F", pidarg, NULL };
-	const char *why;
-	char **argv;
-	size_t i, argc;
-	int r, added = 0;
+	int r;
 
 	if ((r = run(auditctl, del, err, errlen)) < 0) {
 		*ret_failed = RULES_FAILED_DELETE;
 		return r;
 	}
-	if (exclude_pid > 0) {
-		snprintf(pidarg, sizeof(pidarg), "pid=%ld", (long)exclude_pid);
-		if ((r = run(auditctl, excl, err, errlen)) < 0) {
-			*ret_failed = RULES_FAILED_EXCLUDE;
-			return r;
-		}
-	}
+	if (pid <= 0)
+		return 0;
+	snprintf(pidarg, sizeof(pidarg), "pid=%ld", (long)pid);
+	if ((r = run(auditctl, excl, err, errlen)) < 0)
+		*ret_failed = RULES_FAILED_EXCLUDE;
+	return r;
+}
+
+int
+rules_apply(const char *auditctl, const char *const *rules, size_t n,
+    pid_t exclude_pid, size_t *ret_failed, char *err, size_t errlen)
+{
+	const char *why;
+	char **argv;
+	size_t i, argc;
+	int r, added = 0;
+
+	if ((r = reset(auditctl, exclude_pid, ret_failed, err, errlen)) < 0)
+		return r;
 	for (i = 0; i < n; i++) {
 		if ((r = rules_split(rules[i], &argv, &argc, &why)) < 0) {
 			snprintf(err, errlen, "%s", why);
 			*ret_failed = i;
 			return r;
+		}
+		if (argc == 1 && strcmp(argv[0], "-D") == 0) {
+			/*
+			 * pauditd configs often start with "-D": delete as
+			 * asked, and keep the self-exclusion first.
+			 */
+			r = reset(auditctl, exclude_pid, ret_failed, err, errlen);
+			rules_argv_free(argv);
+			if (r < 0)
+				return r;
+			continue;
 		}
 		if (argc > 0) {
 			r = run(auditctl, argv, err, errlen);

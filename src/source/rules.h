@@ -44,7 +44,8 @@ int rules_auditctl(const char *auditctl, char *const args[], char *out,
  * Load a rule set: "auditctl -D", then, when exclude_pid > 0,
  * "-a never,exit -F pid=<exclude_pid>" (so that the daemon's own system
  * calls never feed back into events), then every non-blank rule in
- * order. Stops at the first failure: returns -EINVAL (or the -errno of
+ * order. A rule that is just "-D" (pauditd configs often start with one)
+ * deletes as asked and puts the self-exclusion back first. Stops at the first failure: returns -EINVAL (or the -errno of
  * rules_auditctl), *ret_failed is the 0-based index of the failing rule
  * (RULES_FAILED_DELETE / RULES_FAILED_EXCLUDE for the two implicit
  * steps) and `err` says why. Returns the number of rules added.

@@ -213,6 +213,24 @@ TEST(apply_no_exclude)
 	ASSERT_STREQ(calls, "1:-D\n2:-b|8192\n");
 }
 
+TEST(apply_user_delete_keeps_exclusion)
+{
+	const char *rules[] = { "-D", "-e 1", " -D " };
+	char err[256], calls[1024];
+	size_t failed = 99;
+
+	ASSERT_EQ(fake_setup(), 0);
+	ASSERT_EQ(rules_apply(fake_path, rules, 3, 9, &failed, err,
+	    sizeof(err)), 1);
+	fake_calls(calls, sizeof(calls));
+	fake_teardown();
+	ASSERT_STREQ(calls,
+	    "1:-D\n4:-a|never,exit|-F|pid=9\n"
+	    "1:-D\n4:-a|never,exit|-F|pid=9\n"
+	    "2:-e|1\n"
+	    "1:-D\n4:-a|never,exit|-F|pid=9\n");
+}
+
 TEST(apply_failure_reports_stderr)
 {
 	const char *rules[] = { "-e 1", "-w /x -k bad_one", "-e 0" };
@@ -278,6 +296,7 @@ TEST(apply_delete_failure)
 
 TEST_MAIN(T(split_plain), T(split_quotes), T(split_escapes),
     T(split_comments_and_blank), T(split_errors), T(apply_order_and_words),
-    T(apply_no_exclude), T(apply_failure_reports_stderr),
+    T(apply_no_exclude), T(apply_user_delete_keeps_exclusion),
+    T(apply_failure_reports_stderr),
     T(apply_split_error), T(auditctl_output_and_missing),
     T(apply_delete_failure))
