@@ -9,7 +9,7 @@ k_require
 for mode in unicast auto multicast; do
 	auditctl -D >/dev/null
 	rm -f "$tmp/out.json"
-	k_config "$tmp/c.yaml" "$mode" "rules:" "  - -e 1" "  - $(k_rule)"
+	k_config "$tmp/c.yaml" "$mode" "rules:" "  - -D" "  - -e 1" "  - $(k_rule)"
 	if ! k_start "$tmp/c.yaml"; then
 		fail "$mode: pauditd starts"
 		k_stop
@@ -23,7 +23,7 @@ for mode in unicast auto multicast; do
 	else
 		check "$mode: audit pid left alone" k_pid_is 0
 	fi
-	check "$mode: first rule excludes pauditd" sh -c "auditctl -l | head -n 1 | grep -q 'never,exit.*pid=$P'"
+	check "$mode: first rule excludes pauditd (after a -D rule)" sh -c "auditctl -l | head -n 1 | grep -q 'never,exit.*pid=$P'"
 	k_probe
 	if k_event; then
 		k_check_event "$mode"
