@@ -3,7 +3,8 @@
 # kernel drop pauditd's registration and then holds the pid itself, as
 # a competing daemon would, and exits without unregistering. pauditd
 # must notice, fail to replace the healthy holder without retrying in a
-# loop, and take the pid back once the holder is gone.
+# loop, and take the pid back once the holder is gone. Then: auto mode
+# takes over the pid of a daemon that died without unregistering.
 . "$(dirname "$0")/kernel_lib.sh"
 k_require
 [ -x "$TOOLBIN/nlkick" ] || k_skip "tools/nlkick not built"
@@ -26,4 +27,22 @@ check "events arrive again" k_event
 check "pauditd exits 0" k_stop
 check "two registrations counted" [ "$(k_metric pauditd_netlink_registrations_total)" = 2 ]
 check "audit pid is 0 after exit" k_pid_is 0
+
+# A daemon that died without unregistering leaves its pid in the kernel:
+# auto mode must see that it is gone and take the unicast socket.
+"$TOOLBIN/nlnull" >/dev/null 2>"$tmp/nl.err" &
+N=$!
+pids="$pids $N"
+k_wait 50 k_pid_is "$N" || fail "nlnull registers"
+kill -9 "$N"
+wait "$N" 2>/dev/null
+check "a dead daemon's pid stays registered" k_pid_is "$N"
+k_config "$tmp/c.yaml" auto "rules:" "  - $(k_rule)"
+if k_start "$tmp/c.yaml"; then
+	check "auto with a dead holder: unicast" grep -q "netlink: mode unicast" "$tmp/err"
+	check "auto with a dead holder: registered" k_pid_is "$P"
+	check "pauditd exits 0" k_stop
+else
+	fail "auto with a dead holder: pauditd starts"
+fi
 k_done
