@@ -34,6 +34,8 @@ buf_reset(struct buf *b)
 static inline void
 buf_append(struct buf *b, const void *p, size_t n)
 {
+	if (n == 0)
+		return;
 	if (b->cap - b->len < n)
 		buf_grow(b, n);
 	memcpy(b->p + b->len, p, n);

@@ -122,7 +122,7 @@ next_uid_eq(const char *d, const char *p, const char *end)
 static size_t
 collect_uids(const struct event *ev, struct slice *v)
 {
-	struct slice last = { "", 0 };
+	struct slice last = { NULL, SIZE_MAX };	/* matches no value */
 	size_t n = 0;
 	uint32_t i;
 
@@ -139,7 +139,7 @@ collect_uids(const struct event *ev, struct slice *v)
 			for (sp = val; sp < end && *sp != ' '; sp++)
 				;
 			/* Most uids of an event repeat the one just seen. */
-			if (sp - val != (ptrdiff_t)last.len ||
+			if ((size_t)(sp - val) != last.len ||
 			    memcmp(val, last.p, last.len) != 0) {
 				n = uid_insert(v, n, val, (size_t)(sp - val));
 				last.p = val;

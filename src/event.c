@@ -20,6 +20,8 @@ event_new(void)
 	if (ev == NULL)
 		fatal("event");
 	buf_init(&ev->data);
+	/* Never NULL, so that even empty record data is a valid pointer. */
+	buf_reserve(&ev->data, 512);
 	return ev;
 }
 

@@ -34,6 +34,8 @@ struct reasm {
 	size_t			 nfree;
 	uint64_t		 done_max;	/* highest completed serial */
 	uint64_t		 done_bits[REASM_DONE_WINDOW / 64];
+	/* Latest header time of the events completed in each 64-serial block. */
+	uint64_t		 done_time[REASM_DONE_WINDOW / 64];
 	struct reasm_stats	 stats;
 };
 
@@ -117,32 +119,51 @@ lookup(struct reasm *r, uint64_t serial)
 	return NULL;
 }
 
+/*
+ * Was serial s completed? A record newer than every event completed
+ * around its serial is not a late record but a new event of a new boot
+ * (the serials of a log spanning a reboot start again).
+ */
 static bool
-done_test(const struct reasm *r, uint64_t s)
+done_test(const struct reasm *r, uint64_t s, uint64_t time_ms)
 {
+	size_t blk = (s % REASM_DONE_WINDOW) / 64;
+
 	if (s > r->done_max || r->done_max - s >= REASM_DONE_WINDOW)
 		return false;
-	return r->done_bits[(s % REASM_DONE_WINDOW) / 64] & (1ull << (s % 64));
+	if (time_ms > r->done_time[blk])
+		return false;
+	return r->done_bits[blk] & (1ull << (s % 64));
 }
 
 static void
-done_set(struct reasm *r, uint64_t s)
+done_set(struct reasm *r, uint64_t s, uint64_t time_ms)
 {
+	size_t blk = (s % REASM_DONE_WINDOW) / 64;
 	uint64_t x;
 
 	if (s > r->done_max) {
 		if (s - r->done_max >= REASM_DONE_WINDOW) {
 			memset(r->done_bits, 0, sizeof(r->done_bits));
+			memset(r->done_time, 0, sizeof(r->done_time));
 		} else {
-			for (x = r->done_max + 1; x < s; x++)
-				r->done_bits[(x % REASM_DONE_WINDOW) / 64] &=
-				    ~(1ull << (x % 64));
+			for (x = r->done_max + 1; x < s; x++) {
+				size_t b = (x % REASM_DONE_WINDOW) / 64;
+
+				r->done_bits[b] &= ~(1ull << (x % 64));
+				if (x % 64 == 0)
+					r->done_time[b] = 0;
+			}
+			if (s % 64 == 0)
+				r->done_time[blk] = 0;
 		}
 		r->done_max = s;
 	} else if (r->done_max - s >= REASM_DONE_WINDOW) {
 		return;
 	}
-	r->done_bits[(s % REASM_DONE_WINDOW) / 64] |= 1ull << (s % 64);
+	r->done_bits[blk] |= 1ull << (s % 64);
+	if (time_ms > r->done_time[blk])
+		r->done_time[blk] = time_ms;
 }
 
 static void
@@ -169,7 +190,7 @@ static void
 complete(struct reasm *r, struct event *ev)
 {
 	unlink_event(r, ev);
-	done_set(r, ev->serial);
+	done_set(r, ev->serial, ev->time_ms);
 	ev->hnext = ev->older = ev->newer = NULL;
 	if (ev->nrec == 0) {
 		r->stats.empty_events++;
@@ -227,7 +248,7 @@ reasm_add(struct reasm *r, const struct record *rec, uint64_t now_ms)
 	bool in_range;
 
 	if (ev == NULL) {
-		if (done_test(r, rec->serial)) {
+		if (done_test(r, rec->serial, rec->time_ms)) {
 			if (rec->type != AUDIT_TYPE_EOE)
 				r->stats.late_records++;
 			return;

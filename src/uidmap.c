@@ -83,7 +83,8 @@ clear(struct uidmap *m)
 void
 uidmap_begin_event(struct uidmap *m)
 {
-	if (!m->cache)
+	/* Names must stay valid for the whole event: clear only here. */
+	if (!m->cache || m->count >= UIDMAP_CACHE_MAX)
 		clear(m);
 }
 
@@ -150,8 +151,13 @@ uidmap_name(struct uidmap *m, const char *uid, size_t len, size_t *ret_len)
 	}
 	if (v > UINT32_MAX)
 		goto unknown;
-	if (m->count >= UIDMAP_CACHE_MAX)
-		clear(m);
+	/*
+	 * The table has room for UIDMAP_CACHE_MAX more entries than the
+	 * clearing threshold, far more than one event's distinct uids
+	 * (encode.c keeps at most 512); past that, UNKNOWN_USER.
+	 */
+	if (m->count >= SLOTS - 1)
+		goto unknown;
 	h = (size_t)(((uint32_t)v * 2654435761u) % SLOTS);
 	for (;;) {
 		e = &m->slots[h];

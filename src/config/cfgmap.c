@@ -7,6 +7,7 @@
  * are warned about. Nothing here knows pauditd's schema; config.c and
  * each output plugin supply tables.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -104,7 +105,8 @@ cfg_parse_int(const char *s, long long *ret)
 	} else if (p[0] == '0' && p[1] != '\0') {
 		base = 8;
 	}
-	if (*p == '\0')
+	/* strtoll would take a second sign or leading spaces: digits only. */
+	if (!((*p >= '0' && *p <= '9') || (base == 16 && isxdigit((unsigned char)*p))))
 		return -EINVAL;
 	errno = 0;
 	v = strtoll(p, &end, base);
@@ -146,15 +148,17 @@ cfg_parse_duration_ms(const char *s, uint64_t *ret)
 		return -EINVAL;
 	/* A bare number is seconds. */
 	if (cfg_parse_double(s, &v) == 0) {
-		if (v < 0)
+		if (v < 0 || v > 1e12)		/* over 30 years is a typo */
 			return -EINVAL;
 		*ret = (uint64_t)(v * 1000.0 + 0.5);
 		return 0;
 	}
 	while (*p != '\0') {
 		errno = 0;
+		if (*p < '0' || *p > '9')	/* no sign, space, inf or nan */
+			return -EINVAL;
 		v = strtod(p, &end);
-		if (end == p || errno != 0 || v < 0)
+		if (end == p || errno != 0 || v < 0 || !isfinite(v))
 			return -EINVAL;
 		p = end;
 		for (i = 0; i < nitems(units); i++) {
@@ -170,6 +174,8 @@ cfg_parse_duration_ms(const char *s, uint64_t *ret)
 		total += v * units[i].ms;
 		p += strlen(units[i].u);
 	}
+	if (!isfinite(total) || total > 1e15)
+		return -EINVAL;
 	*ret = (uint64_t)(total + 0.5);
 	return 0;
 }
@@ -422,7 +428,10 @@ bind_map(struct cfg_ctx *c, const struct cfg_field *tbl,
 		}
 	}
 	for (f = tbl; f->key != NULL; f++) {
-		if (!(f->flags & CFG_F_REQUIRED) || ynode_get(map, f->key) != NULL)
+		const struct ynode *v = ynode_get(map, f->key);
+
+		/* "key:" with no value is as good as missing for a required key. */
+		if (!(f->flags & CFG_F_REQUIRED) || (v != NULL && v->kind != YNODE_NULL))
 			continue;
 		snprintf(path, sizeof(path), "%s%s%s", prefix ? prefix : "",
 		    prefix && *prefix ? "." : "", f->key);

@@ -131,11 +131,15 @@ out_file_check(const void *conf, const struct ynode *node, struct cfg_ctx *c)
 static int
 open_file(const struct out_file *f)
 {
+	struct stat st;
 	int fd, r;
 
 	fd = open(f->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, f->mode);
 	if (fd < 0)
 		return -errno;
+	/* Mode and owner are for our log file, never for a device or a FIFO. */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return fd;
 	if (fchmod(fd, (mode_t)f->mode) < 0 ||
 	    ((f->uid != (uid_t)-1 || f->gid != (gid_t)-1) &&
 	    fchown(fd, f->uid, f->gid) < 0)) {

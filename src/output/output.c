@@ -757,7 +757,7 @@ outputs_stop(struct outputs *os, int timeout_ms)
 		}
 		/* The depth gauge outlives the queue: freeze it at its last value. */
 		if (o->m_depth != NULL) {
-			metric_set(o->m_depth, (int64_t)queue_depth(o->q));
+			metric_set(o->m_depth, o->q ? (int64_t)queue_depth(o->q) : 0);
 			metrics_gauge_fn(o->m_depth->name, o->m_depth->help, "output",
 			    o->name, NULL, NULL);
 		}

@@ -302,12 +302,12 @@ TEST(durations)
 }
 
 /*
- * BUG (cfgmap.c cfg_parse_duration_ms): values too large for a u64 of
+ * Regression, fixed (cfgmap.c cfg_parse_duration_ms): values too large for a u64 of
  * milliseconds, infinities and NaN are converted with a plain
  * (uint64_t) cast, which is undefined behaviour (x86-64 gives 0 or
  * 2^63), instead of being rejected: "1e30", "1e30s", "infs", "nanms".
  */
-TEST(bug_duration_overflow_not_rejected)
+TEST(regress_duration_overflow_not_rejected)
 {
 	uint64_t ms = 0;
 
@@ -463,13 +463,13 @@ TEST(required_keys)
 }
 
 /*
- * BUG (cfgmap.c bind_map): a required key present without a value
+ * Regression, fixed (cfgmap.c bind_map): a required key present without a value
  * ("path:" or "path: ~") passes the required check, because ynode_get
  * returns its null node, and keeps its default (NULL). For
  * output.file.path that reaches out_file_init's strdup(NULL): see
- * test_output.c bug_file_path_without_value.
+ * test_output.c regress_file_path_without_value.
  */
-TEST(bug_required_key_without_value_accepted)
+TEST(regress_required_key_without_value_accepted)
 {
 	struct fx fx;
 	int r1, r2;
@@ -508,12 +508,12 @@ TEST(scalar_parsers)
 }
 
 /*
- * BUG (cfgmap.c cfg_parse_int): after skipping one sign (and a 0x/0o
+ * Regression, fixed (cfgmap.c cfg_parse_int): after skipping one sign (and a 0x/0o
  * prefix) the rest goes to strtoll, which accepts a second sign and
  * leading white space: "--5" binds as 5, "+-5" and "0x-5" as -5, " 5"
  * as 5, where the contract is YAML 1.1 integers only.
  */
-TEST(bug_int_second_sign_accepted)
+TEST(regress_int_second_sign_accepted)
 {
 	long long v = 0;
 
@@ -858,10 +858,10 @@ TEST(embedded_defaults)
 }
 
 TEST_MAIN(T(defaults), T(bools), T(ints), T(attempts_as_string), T(doubles),
-    T(modes), T(durations), T(bug_duration_overflow_not_rejected), T(strings),
+    T(modes), T(durations), T(regress_duration_overflow_not_rejected), T(strings),
     T(string_maps), T(nested_sections), T(raw_nodes),
     T(unknown_keys_warned_with_line), T(every_error_reported),
-    T(required_keys), T(bug_required_key_without_value_accepted),
-    T(scalar_parsers), T(bug_int_second_sign_accepted), T(yaml_tree), T(yaml_syntax_error_has_line),
+    T(required_keys), T(regress_required_key_without_value_accepted),
+    T(scalar_parsers), T(regress_int_second_sign_accepted), T(yaml_tree), T(yaml_syntax_error_has_line),
     T(go_audit_example_loads), T(pauditd_example_loads),
     T(top_level_unknown_and_checks), T(embedded_defaults))

@@ -513,10 +513,10 @@ TEST(uid_scan_matches_reference_on_random_records)
 			memcpy(d + len, t, strlen(t));
 			len += strlen(t);
 		}
-		if (len == 0)	/* see bug_empty_first_record_ub */
+		if (len == 0)	/* see regress_empty_first_record_ub */
 			d[len++] = 'z';
 		d[len] = '\0';
-		/* Empty values: see bug_empty_uid_value_dropped. */
+		/* Empty values: see regress_empty_uid_value_dropped. */
 		n = ref_uids(d, keys, 0, true);
 		w = (size_t)snprintf(want, sizeof(want), "{");
 		for (k = 0; k < n; k++) {
@@ -545,12 +545,12 @@ TEST(uid_scan_matches_reference_on_random_records)
 }
 
 /*
- * BUG (encode.c collect_uids): `last` starts as the empty slice, so the
+ * Regression, fixed (encode.c collect_uids): `last` starts as the empty slice, so the
  * first empty uid value of an event ("uid= ") is taken for a repeat of
  * the previous uid and skipped; go-audit/pauditd map it as
  * "":"UNKNOWN_USER". Only when another uid came before is it kept.
  */
-TEST(bug_empty_uid_value_dropped)
+TEST(regress_empty_uid_value_dropped)
 {
 	ASSERT_STREQ(uid_map_of(1300, "uid=5 auid= x"),
 	    "{\"\":" U ",\"5\":" U "}");
@@ -587,14 +587,14 @@ empty_first_record(void)
 }
 
 /*
- * BUG (buf.h buf_append, reached from event.c event_add): appending 0
+ * Regression, fixed (buf.h buf_append, reached from event.c event_add): appending 0
  * bytes to a buffer that has never allocated calls memcpy(NULL, p, 0),
  * undefined behaviour that aborts every sanitized build: a replay whose
  * first record has empty data ("type=SYSCALL msg=audit(1.000:5): ")
  * kills build/asan/pauditd. Fix: return early when n == 0 (or allocate
  * in buf_grow when p is NULL).
  */
-TEST(bug_empty_first_record_ub)
+TEST(regress_empty_first_record_ub)
 {
 	ASSERT(survives(empty_first_record));
 }
@@ -630,4 +630,4 @@ TEST_MAIN(T(go_audit_reference_line_no_uidmap),
     T(messages_escaped_and_many_records), T(encode_appends),
     T(rule_key_not_last_field), T(rule_key_long_truncated_safely),
     T(uid_scan_matches_reference_on_random_records), T(uid_at_every_offset),
-    T(bug_empty_uid_value_dropped), T(bug_empty_first_record_ub))
+    T(regress_empty_uid_value_dropped), T(regress_empty_first_record_ub))

@@ -557,13 +557,13 @@ path_without_value(void)
 }
 
 /*
- * BUG (cfgmap.c bind_map required check + out_file.c out_file_init):
+ * Regression, fixed (cfgmap.c bind_map required check + out_file.c out_file_init):
  * "path:" with no value passes configuration (the key is present, its
  * null value keeps the NULL default, out_file_check only rejects ""),
  * then outputs_start crashes in strdup(NULL). Expected: a
  * "output.file.path: is required" (or "must not be empty") error.
  */
-TEST(bug_file_path_without_value)
+TEST(regress_file_path_without_value)
 {
 	struct fx fx;
 	int r;
@@ -591,13 +591,13 @@ stop_after_failed_start(void)
 }
 
 /*
- * BUG (output.c outputs_stop): when an output's init fails (here a file
+ * Regression, fixed (output.c outputs_stop): when an output's init fails (here a file
  * in a missing directory), outputs_start returns with that output's
  * metrics registered but no queue; main.c then calls outputs_stop, which
  * freezes the depth gauge with queue_depth(o->q) on the NULL queue and
  * crashes (SEGV) instead of exiting with "start-up failed".
  */
-TEST(bug_stop_after_failed_start_crashes)
+TEST(regress_stop_after_failed_start_crashes)
 {
 	ASSERT(survives(stop_after_failed_start));
 }
@@ -629,14 +629,14 @@ fifo_mode_kept(void)
 }
 
 /*
- * BUG (out_file.c open_file): the output fchmods (and fchowns, with
+ * Regression, fixed (out_file.c open_file): the output fchmods (and fchowns, with
  * user/group) whatever it opens, not only a regular file it created:
  * `path: /dev/full` (tests/integration/test_core.sh) or /dev/null with
  * the default mode 0600 leaves that device root-only for the whole
  * system (this machine's /dev/full was found at 0600). Shown on a FIFO
  * of mode 0644, which the output turns into 0600.
  */
-TEST(bug_mode_applied_to_non_regular_files)
+TEST(regress_mode_applied_to_non_regular_files)
 {
 	ASSERT(survives(fifo_mode_kept));
 }
@@ -713,7 +713,7 @@ TEST_MAIN(T(file_output_writes_lines_in_order), T(file_output_appends),
     T(reopen_writes_to_new_file), T(unknown_keys_warned),
     T(bad_values_rejected), T(disabled_outputs_not_validated),
     T(no_enabled_output_is_an_error), T(attempts_default_and_several_outputs),
-    T(embedded_defaults_configure_stdout), T(bug_file_path_without_value),
-    T(bug_stop_after_failed_start_crashes),
-    T(bug_mode_applied_to_non_regular_files), T(example_outputs_configure),
+    T(embedded_defaults_configure_stdout), T(regress_file_path_without_value),
+    T(regress_stop_after_failed_start_crashes),
+    T(regress_mode_applied_to_non_regular_files), T(example_outputs_configure),
     T(zz_cleanup))

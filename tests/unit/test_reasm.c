@@ -389,7 +389,7 @@ add_at(struct reasm *r, uint32_t type, uint64_t serial, const char *data,
 }
 
 /*
- * BUG (reasm.c reasm_add, done_test): serials restart at 1 on every boot,
+ * Regression, fixed (reasm.c reasm_add, done_test): serials restart at 1 on every boot,
  * and auditd's audit.log spans reboots. Replaying such a log (--input),
  * every record of the new boot whose serial the previous boot completed
  * within the last 65536 serials is dropped as "late": the whole new boot
@@ -400,7 +400,7 @@ add_at(struct reasm *r, uint32_t type, uint64_t serial, const char *data,
  * event's: the kernel stamps every record of an event with the same
  * audit(time:serial).
  */
-TEST(bug_new_boot_serials_dropped_as_late)
+TEST(regress_new_boot_serials_dropped_as_late)
 {
 	struct reasm_conf c = defconf;
 	struct sink s = { .len = 0 };
@@ -474,6 +474,6 @@ TEST_MAIN(T(eoe_completes_and_is_not_stored), T(eoe_alone_emits_nothing),
     T(proctitle_ends), T(out_of_range_dropped_empty_not_emitted),
     T(max_records_overflow_counted), T(max_in_flight_evicts_oldest),
     T(max_in_flight_bytes_evicts_oldest), T(late_record_never_second_event),
-    T(late_after_big_serial_jump), T(bug_new_boot_serials_dropped_as_late),
+    T(late_after_big_serial_jump), T(regress_new_boot_serials_dropped_as_late),
     T(flush_completes_everything),
     T(event_fields_copied))

@@ -274,14 +274,14 @@ TEST(no_cache_mode_ignores_tick)
 }
 
 /*
- * BUG (uidmap.c uidmap_name): uidmap.h promises "The string stays valid
+ * Regression, fixed (uidmap.c uidmap_name): uidmap.h promises "The string stays valid
  * until the next begin_event/tick", but a lookup that finds the cache
  * full clears it (memset of the slots that hold the names inline), so a
  * name returned earlier in the same event becomes "" under the caller.
  * encode.c copies each name before the next lookup, so it is not hit
  * today; any other caller keeping two names would be.
  */
-TEST(bug_full_cache_invalidates_names_within_event)
+TEST(regress_full_cache_invalidates_names_within_event)
 {
 	struct uidmap *m = uidmap_new(true, NULL);
 	const char *root;
@@ -310,4 +310,4 @@ TEST_MAIN(T(root_and_unknown), T(non_numeric_and_too_long),
     T(cache_dropped_when_passwd_changes),
     T(cache_dropped_when_passwd_appears_or_goes), T(size_change_detected),
     T(no_cache_mode_ignores_tick),
-    T(bug_full_cache_invalidates_names_within_event))
+    T(regress_full_cache_invalidates_names_within_event))
