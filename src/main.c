@@ -349,11 +349,12 @@ main(int argc, char **argv)
 
 	parse_args(argc, argv, &d.opt);
 	log_init(false, d.opt.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
-	if (configure(&d) < 0)
-		return 1;
-	if (d.opt.check) {
-		printf("configuration OK\n");
-		return 0;
+	r = configure(&d);
+	if (r < 0 || d.opt.check) {
+		if (r == 0)
+			printf("configuration OK\n");
+		rc = r < 0 ? 1 : 0;
+		goto done;
 	}
 	if (d.conf->embedded)
 		log_info("no -config given: JSON events on stdout, kernel rules left as they are");
@@ -368,6 +369,7 @@ main(int argc, char **argv)
 		d.src.ops->close(&d.src);
 	if (d.pipe != NULL)
 		pipeline_flush(d.pipe);
+done:
 	d.outs = outputs_stop(d.outs, DRAIN_TIMEOUT_MS);
 	d.mexp = metrics_export_stop(d.mexp);
 	if (d.opt.metrics_out != NULL)
