@@ -11,6 +11,7 @@
 #define PAUDITD_MSG_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
 
@@ -20,6 +21,7 @@ struct msg {
 	uint64_t	 t_in_ns;	/* monotonic time the event completed */
 	char		*line;		/* JSON text ending in '\n' (owned) */
 	size_t		 len;		/* bytes of line, '\n' included */
+	bool		 line_apart;	/* line is its own allocation */
 	char		 key[];		/* rule key, NUL-terminated ("" if none) */
 };
 
@@ -28,6 +30,13 @@ struct msg {
  * ending in '\n'). `key` is copied. Returns a message with one reference.
  */
 struct msg *msg_new_take(char *line, size_t len, const char *key,
+    size_t key_len, uint64_t serial);
+/*
+ * Create a message holding copies of `line` (`len` bytes, ending in '\n')
+ * and `key`, in one allocation with the message (the pipeline's path:
+ * one malloc and one free per event). Returns a message with one reference.
+ */
+struct msg *msg_new_copy(const char *line, size_t len, const char *key,
     size_t key_len, uint64_t serial);
 
 static inline struct msg *

@@ -46,6 +46,7 @@ struct pipeline {
 	uint64_t		 lines;
 	uint64_t		 sample;
 	uint64_t		 reported_drops;
+	uint64_t		 batch_ns;	/* clock at the last batch end or tick */
 	struct buf		 enc;
 	struct metric		*m_records, *m_malformed[RECORD_ERR_MAX];
 	struct metric		*m_events, *m_filtered, *m_missed, *m_late_serials;
@@ -96,18 +97,14 @@ on_reset(void *arg, uint64_t last, uint64_t serial)
 static void
 publish(struct pipeline *p, struct event *ev, enum event_format fmt)
 {
-	size_t est = ev->data.len + ev->data.len / 4 + 48u * ev->nrec + 256;
-	struct buf b;
 	struct msg *m;
-	char *line;
-	size_t len;
 
-	buf_init(&b);
-	buf_reserve(&b, est);
-	encode_event(ev, fmt, p->ids, &b);
-	line = buf_steal(&b, &len);
-	m = msg_new_take(line, len, ev->info.key, ev->info.key_len, ev->serial);
-	m->t_in_ns = now_mono_ns();
+	/* Encode into the reused buffer, then one exact allocation per event. */
+	buf_reset(&p->enc);
+	encode_event(ev, fmt, p->ids, &p->enc);
+	m = msg_new_copy(p->enc.p, p->enc.len, ev->info.key, ev->info.key_len,
+	    ev->serial);
+	m->t_in_ns = p->batch_ns;
 	outputs_publish(p->outs, fmt, m);
 	msg_unref(m);
 }
@@ -197,6 +194,7 @@ pipeline_new(const struct config *conf, struct outputs *outs,
 	p->filter = filter;
 	p->replay_time = replay_time;
 	p->need_time = true;
+	p->batch_ns = now_mono_ns();
 	p->tracking = conf->mt_enabled;
 	p->log_out_of_order = conf->mt_log_out_of_order;
 	buf_init(&p->enc);
@@ -326,6 +324,7 @@ sink_batch_end(void *arg)
 	struct pipeline *p = arg;
 
 	p->need_time = true;
+	p->batch_ns = now_mono_ns();
 	if (p->outs != NULL)
 		outputs_flush(p->outs);
 }
@@ -344,6 +343,7 @@ pipeline_tick(struct pipeline *p)
 {
 	uint64_t now = now_mono_ms();
 
+	p->batch_ns = now_mono_ns();
 	if (!p->replay_time) {
 		p->now_ms = now;
 		reasm_expire(p->reasm, now);
