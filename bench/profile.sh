@@ -45,7 +45,6 @@ output:
   file:
     enabled: true
     path: /dev/null
-    mode: 0666
 EOF
 
 if [ -z "${PROFILER:-}" ]; then

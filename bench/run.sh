@@ -59,8 +59,6 @@ output:
   null:
     enabled: true
 EOF
-# mode 0666: the file output applies its mode to the path, and /dev/null
-# must stay writable by everyone.
 cat > "$OUT/devnull.yaml" <<'EOF'
 events:
   min: 1100
@@ -71,7 +69,6 @@ output:
   file:
     enabled: true
     path: /dev/null
-    mode: 0666
 EOF
 
 echo "== component benchmarks ($CORPUS: $(meta "$CORPUS" events) events, $(meta "$CORPUS" records) records, $(meta "$CORPUS" bytes) bytes)"
