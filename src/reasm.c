@@ -113,6 +113,9 @@ lookup(struct reasm *r, uint64_t serial)
 {
 	struct event *ev;
 
+	/* The records of an event mostly arrive one after another. */
+	if (r->newest != NULL && r->newest->serial == serial)
+		return r->newest;
 	for (ev = r->table[slot(r, serial)]; ev != NULL; ev = ev->hnext)
 		if (ev->serial == serial)
 			return ev;

@@ -169,8 +169,7 @@ record_type_from_name(const char *name, size_t len)
 	for (i = 0; i < len; i++)
 		h = (h ^ (uint8_t)name[i]) * 16777619u;
 	ce = &type_cache[h % TYPE_CACHE_SIZE];
-	if (ce->type > 0 && strncmp(ce->name, name, len) == 0 &&
-	    ce->name[len] == '\0')
+	if (ce->type > 0 && ce->name[len] == '\0' && memcmp(ce->name, name, len) == 0)
 		return ce->type;
 	memcpy(buf, name, len);
 	buf[len] = '\0';
