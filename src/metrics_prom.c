@@ -4,11 +4,12 @@
  *
  * DESIGN
  *
- * Rendering snapshots the registry's pointers under its lock, then
- * writes each metric family once (HELP and TYPE lines, then every label
- * variant), in registration order of the families. Counters and gauges
- * are single samples (computed gauges call their read function, from the
- * HTTP thread); timings become histograms in seconds whose buckets are
+ * Rendering snapshots the registry's pointers, and the gauges' values,
+ * under its lock (computed gauges call their read function there, on the
+ * HTTP thread), then writes each metric family once (HELP and TYPE lines,
+ * then every label variant), in registration order of the families.
+ * Counters and gauges are single samples; timings become histograms in
+ * seconds whose buckets are
  * cumulative and whose _count is the sum of the buckets read, so that a
  * scrape racing an observation is still self-consistent.
  *
@@ -45,6 +46,7 @@ struct metrics_prom {
 
 struct snapshot {
 	struct metric		**m;
+	int64_t			*gauge;		/* gauges, read under the lock */
 	size_t			 n, cap;
 };
 
@@ -141,7 +143,7 @@ put_histogram(struct buf *b, const struct metric *m)
 }
 
 static void
-put_sample(struct buf *b, const struct metric *m)
+put_sample(struct buf *b, const struct metric *m, int64_t gauge)
 {
 	switch (m->kind) {
 	case METRIC_COUNTER:
@@ -152,7 +154,7 @@ put_sample(struct buf *b, const struct metric *m)
 	case METRIC_GAUGE:
 		buf_append(b, m->name, strlen(m->name));
 		put_labels(b, m, NULL);
-		buf_printf(b, " %" PRId64 "\n", metric_gauge_value(m));
+		buf_printf(b, " %" PRId64 "\n", gauge);
 		break;
 	case METRIC_TIMING:
 		put_histogram(b, m);
@@ -182,12 +184,19 @@ snap_one(struct metric *m, void *arg)
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 64;
 		struct metric **n = realloc(s->m, cap * sizeof(*n));
+		int64_t *g = realloc(s->gauge, cap * sizeof(*g));
 
-		if (n == NULL)
+		if (n == NULL || g == NULL)
 			fatal("metrics snapshot");
 		s->m = n;
+		s->gauge = g;
 		s->cap = cap;
 	}
+	/*
+	 * A computed gauge is read here, under the registry lock, because its
+	 * owner detaches read() under that lock before freeing its argument.
+	 */
+	s->gauge[s->n] = m->kind == METRIC_GAUGE ? metric_gauge_value(m) : 0;
 	s->m[s->n++] = m;
 }
 
@@ -214,9 +223,10 @@ metrics_prom_render(struct buf *b)
 		    type_name(s.m[i]->kind));
 		for (j = i; j < s.n; j++)
 			if (strcmp(s.m[j]->name, s.m[i]->name) == 0)
-				put_sample(b, s.m[j]);
+				put_sample(b, s.m[j], s.gauge[j]);
 	}
 	free(s.m);
+	free(s.gauge);
 }
 
 static enum MHD_Result
