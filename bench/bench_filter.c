@@ -7,7 +7,8 @@
  * examples/pauditd.yaml.example when that file exists. The events are a
  * fixed mix of execve, connect and file-write events shaped like the
  * kernel's. Each set is first checked against the drops it must make,
- * then timed: ns/event and events/s over the whole mix.
+ * and for not allocating, then timed: ns/event and events/s over the
+ * whole mix.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,36 @@
 
 #define ROUNDS		200000
 #define WARMUP		10000
+
+/*
+ * filter_drop must not allocate: count the calls to the allocator (this
+ * binary's malloc family wraps glibc's) over a checked run.
+ */
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+static unsigned long nalloc;
+
+void *
+malloc(size_t n)
+{
+	nalloc++;
+	return __libc_malloc(n);
+}
+
+void *
+calloc(size_t n, size_t sz)
+{
+	nalloc++;
+	return __libc_calloc(n, sz);
+}
+
+void *
+realloc(void *p, size_t n)
+{
+	nalloc++;
+	return __libc_realloc(p, n);
+}
 
 static const char example_filters[] =
     "- syscall: 49\n"
@@ -172,7 +203,7 @@ run(const struct set *s, struct event **evs)
 	struct ydoc *doc = NULL;
 	struct filter *f = NULL;
 	uint64_t t0, ns;
-	unsigned long i;
+	unsigned long i, before;
 	int drops = 0;
 	size_t k;
 	volatile int sink = 0;
@@ -190,6 +221,16 @@ run(const struct set *s, struct event **evs)
 	}
 	for (i = 0; i < WARMUP; i++)
 		sink += filter_drop(f, evs[i % NMIX]);
+	before = nalloc;
+	for (i = 0; i < WARMUP; i++)
+		sink += filter_drop(f, evs[i % NMIX]);
+	if (nalloc != before) {
+		fprintf(stderr, "bench_filter: %s: filter_drop allocated %lu times\n",
+		    s->name, nalloc - before);
+		filter_free(f);
+		ydoc_free(doc);
+		return -1;
+	}
 	t0 = mono_ns();
 	for (i = 0; i < ROUNDS * NMIX; i++)
 		sink += filter_drop(f, evs[i % NMIX]);
