@@ -3,12 +3,12 @@
 # benchmark corpus into JSON on /dev/null (make bench-cpu: 5 s,
 # make bench-cpulong: 60 s). Prints the hottest functions.
 #
-# Profiler, unless PROFILER=perf|callgrind says which:
-#   perf with the hardware cycle counter when `perf stat -e instructions`
-#   works; perf with the cpu-clock software timer when only that works
-#   (virtual machines); else valgrind --tool=callgrind, whose instruction
-#   counts repeat exactly from run to run, on a smaller corpus (callgrind
-#   runs about fifty times slower).
+# Profiler, unless PROFILER=perf|callgrind says which: perf with the
+# hardware cycle counter when `perf stat -e instructions` works; else
+# valgrind --tool=callgrind, whose instruction counts repeat exactly from
+# run to run, on a smaller corpus (callgrind runs about fifty times
+# slower). PROFILER=perf on a machine without a PMU (most VMs) samples
+# the cpu-clock software timer instead, kernel time included.
 # perf replays the corpus in a loop for SECONDS; callgrind replays a
 # corpus of SECONDS x 10000 events once. Output goes to build/bench/.
 set -eu
@@ -47,18 +47,17 @@ output:
     path: /dev/null
 EOF
 
+pmu=no
+if command -v perf >/dev/null 2>&1 &&
+    perf stat -x, -e instructions true 2>&1 | grep -q '^[0-9]'; then
+	pmu=yes
+fi
 if [ -z "${PROFILER:-}" ]; then
 	PROFILER=callgrind
-	if command -v perf >/dev/null 2>&1; then
-		if perf stat -x, -e instructions true 2>&1 | grep -q '^[0-9]'; then
-			PROFILER=perf EVENT=cycles
-		elif perf record -q -e cpu-clock -o "$OUT/perf.probe" true >/dev/null 2>&1; then
-			PROFILER=perf EVENT=cpu-clock
-		fi
-		rm -f "$OUT/perf.probe"
-	fi
+	[ "$pmu" = yes ] && PROFILER=perf
 fi
-EVENT=${EVENT:-cycles}
+EVENT=cycles
+[ "$pmu" = yes ] || EVENT=cpu-clock
 
 case "$PROFILER" in
 perf)
