@@ -173,6 +173,8 @@ read_depth(void *arg)
 static void
 register_metrics(struct output *o)
 {
+	char sd[96];
+
 	o->m_received = out_counter(o, "received", "total_messages",
 	    "events handed to the output");
 	o->m_written = out_counter(o, "events", "written",
@@ -193,6 +195,8 @@ register_metrics(struct output *o)
 	o->m_depth = metrics_gauge_fn("pauditd_output_queue_depth",
 	    "events waiting in the output's queue", "output", o->name,
 	    read_depth, o);
+	snprintf(sd, sizeof(sd), "%s_writer.queue_depth", o->name);
+	metric_set_statsd(o->m_depth, sd);
 }
 
 /* ---- circuit breaker ---- */
