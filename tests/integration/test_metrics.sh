@@ -152,6 +152,9 @@ check "statsd: messages.total covers the input ($records lines)" \
     test "$(total messages.total)" -le "$records"
 eq "statsd: counters carry |@0.5" \
     "$(awk '$1 == "messages.filtered" { print $4 }' "$T/totals")" rated
+eq "statsd: the output's queue depth is a gauge" \
+    "$(awk '$1 == "file_writer.queue_depth" { print $2 }' "$T/totals")" g
+eq "statsd: events written by the output" "$(total file_writer.written)" 20
 eq "statsd: marshaller.filter_latency is a timing" \
     "$(awk '$1 == "marshaller.filter_latency" { print $2 }' "$T/totals")" ms
 eq "statsd: filter timings stand for every one observed" \
