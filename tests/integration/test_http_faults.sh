@@ -101,6 +101,29 @@ el=$(( ($(date +%s%N) - start) / 1000000 ))
 eq "concurrent: 10 delivered" "$(python3 "$SERVERS/http_check.py" count "$T/e/rec")" 10
 check "concurrent: 5 in flight (${el} ms < 3500 ms)" test "$el" -lt 3500
 
+# Nobody listening and a queue of 2: the newest events are dropped and
+# counted, the rest fail after their attempts, pauditd does not exit early.
+: > "$T/in20.log"
+gen_events "$T/in20.log" 5100 20 "k"
+mkdir -p "$T/g"
+cat > "$T/g/c.yaml" <<EOF
+output:
+  http:
+    enabled: true
+    attempts: 2
+    url: http://127.0.0.1:$(free_port)/
+    worker_count: 1
+    buffer_size: 2
+EOF
+timeout 60 "$PAUDITD" --input "$T/in20.log" -config "$T/g/c.yaml" \
+    --metrics-out "$T/g/metrics" 2> "$T/g/stderr"
+eq "queue full: exit 0" $? 0
+qf=$(metric "$T/g/metrics" pauditd_output_dropped_queue_full_total http)
+fl=$(metric "$T/g/metrics" pauditd_output_dropped_failed_total http)
+check "queue full: drops counted ($qf)" test "${qf:-0}" -ge 1
+eq "queue full: every event accounted for" $((qf + fl)) 20
+check "queue full: logged" grep -q 'queue full' "$T/g/stderr"
+
 # Circuit breaker: every answer is 503. After more than 10 failures in the
 # window the breaker opens; events then wait and go out one probe per
 # cool-down, so 15 events take several seconds and the opening is logged.
