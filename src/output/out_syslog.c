@@ -161,7 +161,7 @@ syslog_close(struct syslog_wctx *w)
 	w->fd = -1;
 }
 
-/* Go's unixSyslog(): the first local socket that accepts a connection. */
+/* Go's unixSyslog(): unixgram on each path, then unix on each path. */
 static int
 syslog_dial_local(struct syslog_wctx *w)
 {
@@ -169,8 +169,8 @@ syslog_dial_local(struct syslog_wctx *w)
 	size_t i, j, npaths = *addr ? 1 : nitems(local_paths);
 	int fd = -ENOENT;
 
-	for (i = 0; i < npaths; i++) {
-		for (j = 0; j < nitems(local_networks); j++) {
+	for (j = 0; j < nitems(local_networks); j++) {
+		for (i = 0; i < npaths; i++) {
 			fd = out_net_dial(local_networks[j], *addr ? addr :
 			    local_paths[i], SYSLOG_TIMEOUT_MS);
 			if (fd >= 0) {
