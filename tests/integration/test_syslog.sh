@@ -76,6 +76,13 @@ since "$R/local.log" 6
 check "local socket: <132>Mmm dd hh:mm:ss pauditd[pid]: event (defaults)" \
     python3 "$SERVERS/syslog_check.py" "$T/got" "$T/expected" local 132 pauditd $PID
 
+# A local stream socket: unixgram is refused, Go then falls back to unix.
+run localstream "" "$R/stream.sock"
+eq "local stream: exit 0" $RC 0
+since "$R/stream.log" 6
+check "local stream socket: local format, newline-framed" \
+    python3 "$SERVERS/syslog_check.py" "$T/got" "$T/expected" local 132 pauditd $PID
+
 run unixgram unixgram "$R/dgram.sock" 134 ug
 eq "unixgram: exit 0" $RC 0
 since "$R/local.log" 6
