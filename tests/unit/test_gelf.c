@@ -2,6 +2,7 @@
  * test_gelf.c: GELF 1.1 message building, compression and UDP chunk
  * framing (out_gelf.h).
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "harness.h"
 #include "../../src/buf.h"
 #include "../../src/output/out_gelf.h"
+#include "../../src/output/out_net.h"
 
 /* Inflate gzip or zlib (auto-detected) into out; returns 0 on success. */
 static int
@@ -125,5 +127,33 @@ TEST(chunk_framing_reassembles)
 	free(payload);
 }
 
+/* The address forms output.gelf.address and output.syslog.address take. */
+TEST(address_split)
+{
+	char host[64], port[16];
+
+	ASSERT_EQ(out_net_split("localhost:12201", host, sizeof(host), port,
+	    sizeof(port)), 0);
+	ASSERT_STREQ(host, "localhost");
+	ASSERT_STREQ(port, "12201");
+	ASSERT_EQ(out_net_split("[::1]:514", host, sizeof(host), port,
+	    sizeof(port)), 0);
+	ASSERT_STREQ(host, "::1");
+	ASSERT_STREQ(port, "514");
+	ASSERT_EQ(out_net_split(":514", host, sizeof(host), port, sizeof(port)), 0);
+	ASSERT_STREQ(host, "");
+	ASSERT_EQ(out_net_split("nohost", host, sizeof(host), port, sizeof(port)),
+	    -EINVAL);
+	ASSERT_EQ(out_net_split("host:", host, sizeof(host), port, sizeof(port)),
+	    -EINVAL);
+	ASSERT_EQ(out_net_split("::1:514", host, sizeof(host), port, sizeof(port)),
+	    -EINVAL);
+	ASSERT_EQ(out_net_split("a-very-long-host-name:1", host, 8, port,
+	    sizeof(port)), -EINVAL);
+	ASSERT(out_net_known("unixgram") && out_net_known("tcp6"));
+	ASSERT(!out_net_known("sctp"));
+	ASSERT(out_net_is_stream("unix") && !out_net_is_stream("udp"));
+}
+
 TEST_MAIN(T(message_format), T(compress_roundtrip), T(chunk_count),
-    T(chunk_framing_reassembles))
+    T(chunk_framing_reassembles), T(address_split))
