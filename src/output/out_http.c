@@ -232,14 +232,14 @@ http_check(const void *vconf, const struct ynode *node, struct cfg_ctx *c)
 
 /* Bind `extra_attributes` under `node` into `ret`; 0 or -EINVAL (logged). */
 static int
-http_bind_extra(const struct ynode *node, const char *prefix,
+http_bind_extra(const char *file, const struct ynode *node, const char *prefix,
     struct http_extra_holder *ret)
 {
 	struct cfg_ctx c;
 
 	if (node == NULL)
 		return 0;
-	cfg_ctx_init(&c, NULL);
+	cfg_ctx_init(&c, file);
 	c.ignore_unknown = true;
 	return cfg_bind(&c, http_extra_fields, node, prefix, ret);
 }
@@ -295,9 +295,10 @@ http_init(struct output *o, const void *vconf, void **ret_ctx)
 		goto fail;
 	}
 	ctx->curl_inited = true;
-	if (root != NULL && (http_bind_extra(root->notif_top,
+	if (root != NULL && (http_bind_extra(root->file, root->notif_top,
 	    "notification-service-transformer", &ctx->extra_top) < 0 ||
-	    http_bind_extra(ynode_get(root->output, "notification_service_transformer"),
+	    http_bind_extra(root->file, ynode_get(root->output,
+	    "notification_service_transformer"),
 	    "output.notification_service_transformer", &ctx->extra_out) < 0)) {
 		r = -EINVAL;
 		goto fail;
