@@ -61,6 +61,16 @@ print("biggest datagram %d" % biggest)
 print("bad lines %d" % bad)
 EOF
 
+# settle FILE: until FILE stops growing (the receiver caught up), 5 s at most.
+settle() {
+	i=0; last=-1
+	while [ $i -lt 50 ]; do
+		now=$(wc -c < "$1")
+		[ "$now" = "$last" ] && [ "$now" -gt 0 ] && return
+		last=$now; sleep 0.1; i=$((i + 1))
+	done
+}
+
 # 50 events: 20 with key "noise", 30 with key "file-ops" whose EXECVE a1
 # holds i x's (i = 0..29).
 gen_events "$T/in.log" 5000 20 "noise"
@@ -138,7 +148,7 @@ while kill -0 "$dpid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1));
 wait "$dpid"
 eq "pauditd exits 0 at end of input" $? 0
 eq "20 events written" "$(wc -l < "$T/out.json")" 20
-sleep 0.2
+settle "$T/statsd.out"; sleep 0.1
 python3 "$T/check.py" "$T/statsd.out" "pauditd.itest-node." > "$T/totals"
 total() { awk -v n="$1" '$1 == n { print $3 }' "$T/totals"; }
 eq "statsd: every line well formed, prefix pauditd.<short host>." \
@@ -177,7 +187,7 @@ EOF
 HOSTNAME= timeout 30 "$PAUDITD" --input "$T/in.log" -config "$T/ga.yaml" \
     > "$T/ga.out" 2> "$T/ga.err"
 eq "go-audit config: pauditd exits 0" $? 0
-sleep 0.2
+settle "$T/statsd.out"; sleep 0.1
 short=$(python3 -c 'import socket; print(socket.gethostname().split(".")[0])')
 python3 "$T/check.py" "$T/statsd.out" "pauditd.$short." > "$T/totals"
 eq "go-audit config: lines under the short host name" \
