@@ -114,6 +114,20 @@ eq "oversize udp: counted as rejected" \
     "$(metric "$T/bigudp.metrics" pauditd_output_dropped_rejected_total syslog)" 1
 check "oversize udp: reported clearly" \
     grep -q 'is too large for a udp datagram.*dropping' "$T/bigudp.stderr"
+# Too large for a unix datagram socket (EMSGSIZE): dropped and counted too.
+gen_events "$T/huge.log" 7110 1 "k"
+gen_events "$T/huge.log" 7111 1 "k" 400000
+expected_lines "$T/huge.log" "$T/huge.expected"
+grep -v 'xxxxxxxxxxxxxxxxxxxx' "$T/huge.expected" > "$T/huge.small"
+IN="$T/huge.log" run hugedgram unixgram "$R/dgram.sock" 134 huge
+eq "oversize unixgram: exit 0" $RC 0
+since "$R/local.log" 1
+check "oversize unixgram: the small event arrives" \
+    python3 "$SERVERS/syslog_check.py" "$T/got" "$T/huge.small" net 134 huge $PID
+eq "oversize unixgram: counted" \
+    "$(metric "$T/hugedgram.metrics" pauditd_output_oversize_total syslog)" 1
+check "oversize unixgram: reported clearly" \
+    grep -q 'is too large for a unixgram datagram.*dropping' "$T/hugedgram.stderr"
 IN="$T/big.log" run bigtcp tcp "127.0.0.1:$TCP" 134 big
 since "$R/net.log" 3
 check "oversize over tcp: all three arrive whole" \
