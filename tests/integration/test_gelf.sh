@@ -54,6 +54,39 @@ wait_lines "$T/rec" 6 5
 check "tcp: NUL-terminated, uncompressed, byte for byte" \
     python3 "$SERVERS/gelf_recv.py" check "$T/rec" "$T/expected" "$HOST" tcp none
 
+# The receiver restarts between two batches: the closed TCP connection is
+# noticed and replaced, nothing is lost.
+gen_events "$T/r1.log" 8200 3 "k"
+gen_events "$T/r2.log" 8203 3 "k"
+cat "$T/r1.log" "$T/r2.log" > "$T/r.log"
+expected_lines "$T/r.log" "$T/r.expected"
+mkdir -p "$T/re"
+bg python3 "$SERVERS/gelf_recv.py" serve --out "$T/re/rec" \
+    --udp-port-file "$T/re/uport" --tcp-port-file "$T/re/tport"
+wait_for "$T/re/tport" || nok "second receiver started"
+rpid=$LASTPID
+rport=$(cat "$T/re/tport")
+printf 'output:\n  gelf:\n    enabled: true\n    attempts: 20\n    network: tcp\n    address: 127.0.0.1:%s\n' \
+    "$rport" > "$T/re.yaml"
+mkfifo "$T/fifo"
+bg sh -c "exec \"$PAUDITD\" --input - -config \"$T/re.yaml\" < \"$T/fifo\" 2> \"$T/re.stderr\""
+pid=$LASTPID
+exec 3> "$T/fifo"
+cat "$T/r1.log" >&3
+wait_lines "$T/re/rec" 3 5
+kill "$rpid"; wait "$rpid" 2>/dev/null
+rm -f "$T/re/tport"
+bg python3 "$SERVERS/gelf_recv.py" serve --out "$T/re/rec" --tcp-port "$rport" \
+    --udp-port-file "$T/re/uport" --tcp-port-file "$T/re/tport" 3>&-
+wait_for "$T/re/tport" || nok "receiver restarted"
+cat "$T/r2.log" >&3
+exec 3>&-
+wait "$pid"
+eq "tcp reconnect: exit 0" $? 0
+wait_lines "$T/re/rec" 6 5
+check "tcp reconnect: all six arrive exactly once" \
+    python3 "$SERVERS/gelf_recv.py" check "$T/re/rec" "$T/r.expected" "$HOST" tcp none
+
 # 200 KB uncompressed needs more than 128 chunks: dropped and counted; the
 # small events around it still go out.
 gen_events "$T/big.log" 8100 1 "k"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """GELF receiver for pauditd's gelf output tests (python3 standard library).
 
-  gelf_recv.py serve --out FILE --udp-port-file F --tcp-port-file F
+  gelf_recv.py serve --out FILE --udp-port-file F --tcp-port-file F [--tcp-port N]
       UDP: single datagrams and chunked messages (0x1e 0x0f, 8-byte id,
       sequence, count) are reassembled, then gunzipped / inflated by their
       magic. TCP: NUL-terminated frames. Each message is appended to FILE
@@ -89,7 +89,7 @@ def serve(args):
     u.bind(("127.0.0.1", 0))
     t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    t.bind(("127.0.0.1", 0))
+    t.bind(("127.0.0.1", args.tcp_port))
     t.listen(16)
     threading.Thread(target=serve_tcp, args=(t, args.out), daemon=True).start()
     write_port(args.udp_port_file, u.getsockname()[1])
@@ -148,6 +148,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--udp-port-file", required=True)
     ap.add_argument("--tcp-port-file", required=True)
+    ap.add_argument("--tcp-port", type=int, default=0)
     serve(ap.parse_args())
     return 0
 
