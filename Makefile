@@ -26,6 +26,8 @@ REL_OBJS  := $(call obj,rel,$(LIB_SRCS))
 ASAN_OBJS := $(call obj,asan,$(LIB_SRCS))
 COV_OBJS  := $(call obj,cov,$(LIB_SRCS))
 
+.SECONDARY:
+
 .PHONY: all deps run test unit golden integration asan valgrind bench bench-live \
         bench-cpu bench-cpulong test-cov-html fuzz check-style install clean tools
 

@@ -41,11 +41,27 @@ static struct {
 
 static int parse_header_slow(const char *p, size_t len, struct record *r);
 
+/*
+ * The data follows the header's ')': skip the kernel's ": " (a bare ")"
+ * or "):" at the end is accepted), and drop trailing NUL and newline.
+ */
+static void
+set_data(const char *q, const char *end, struct record *r)
+{
+	if (q < end && *q == ':')
+		q++;
+	if (q < end && *q == ' ')
+		q++;
+	while (end > q && (end[-1] == '\0' || end[-1] == '\n'))
+		end--;
+	r->data = q;
+	r->data_len = (size_t)(end - q);
+}
+
 static int
 parse_header(const char *p, size_t len, struct record *r)
 {
 	size_t n = hdr_cache.len;
-	const char *q, *end = p + len;
 	int e;
 
 	if (n != 0 && len > n && memcmp(p, hdr_cache.text, n) == 0) {
@@ -53,15 +69,7 @@ parse_header(const char *p, size_t len, struct record *r)
 		r->ts_len = hdr_cache.ts_len;
 		r->serial = hdr_cache.serial;
 		r->time_ms = hdr_cache.time_ms;
-		q = p + n;
-		if (q < end && *q == ':')
-			q++;
-		if (q < end && *q == ' ')
-			q++;
-		while (end > q && (end[-1] == '\0' || end[-1] == '\n'))
-			end--;
-		r->data = q;
-		r->data_len = (size_t)(end - q);
+		set_data(p + n, p + len, r);
 		return 0;
 	}
 	if ((e = parse_header_slow(p, len, r)) < 0)
@@ -115,18 +123,9 @@ parse_header_slow(const char *p, size_t len, struct record *r)
 		return fail(RECORD_ERR_SERIAL);
 	if (q >= end || *q != ')')
 		return fail(RECORD_ERR_HEADER);
-	q++;
-	/* The kernel writes "): "; accept a bare ")" or "):" at the end. */
-	if (q < end && *q == ':')
-		q++;
-	if (q < end && *q == ' ')
-		q++;
-	while (end > q && (end[-1] == '\0' || end[-1] == '\n'))
-		end--;
 	r->serial = serial;
 	r->time_ms = sec * 1000 + ms;
-	r->data = q;
-	r->data_len = (size_t)(end - q);
+	set_data(q + 1, end, r);
 	return 0;
 }
 

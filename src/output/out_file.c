@@ -31,8 +31,8 @@ struct out_file {
 	struct fdwriter	 w;
 	char		*path;
 	int		 mode;
-	uid_t		 uid;
-	gid_t		 gid;
+	unsigned	 uid;		/* (unsigned)-1: unchanged */
+	unsigned	 gid;
 	struct log_ratelimit rl;
 };
 
@@ -49,48 +49,34 @@ static const struct cfg_field out_file_fields[] = {
 	{ 0 }
 };
 
-/* Resolve a user or group by name or number; -ENOENT if unknown. */
+/*
+ * Resolve a user (or, with `group`, a group) by name or number; empty
+ * means "leave unchanged" ((unsigned)-1). -ENOENT if unknown.
+ */
 static int
-resolve_user(const char *s, uid_t *ret)
+resolve_id(const char *s, bool group, unsigned *ret)
 {
 	struct passwd *pw;
-	char *end;
-	unsigned long v;
-
-	if (s == NULL || *s == '\0') {
-		*ret = (uid_t)-1;
-		return 0;
-	}
-	if ((pw = getpwnam(s)) != NULL) {
-		*ret = pw->pw_uid;
-		return 0;
-	}
-	v = strtoul(s, &end, 10);
-	if (*end != '\0')
-		return -ENOENT;
-	*ret = (uid_t)v;
-	return 0;
-}
-
-static int
-resolve_group(const char *s, gid_t *ret)
-{
 	struct group *gr;
 	char *end;
 	unsigned long v;
 
 	if (s == NULL || *s == '\0') {
-		*ret = (gid_t)-1;
+		*ret = (unsigned)-1;
 		return 0;
 	}
-	if ((gr = getgrnam(s)) != NULL) {
+	if (!group && (pw = getpwnam(s)) != NULL) {
+		*ret = pw->pw_uid;
+		return 0;
+	}
+	if (group && (gr = getgrnam(s)) != NULL) {
 		*ret = gr->gr_gid;
 		return 0;
 	}
 	v = strtoul(s, &end, 10);
 	if (*end != '\0')
 		return -ENOENT;
-	*ret = (gid_t)v;
+	*ret = (unsigned)v;
 	return 0;
 }
 
@@ -106,20 +92,19 @@ static int
 out_file_check(const void *conf, const struct ynode *node, struct cfg_ctx *c)
 {
 	const struct out_file_conf *fc = conf;
-	uid_t uid;
-	gid_t gid;
+	unsigned id;
 	int r = 0;
 
 	if (fc->path != NULL && fc->path[0] == '\0') {
 		cfg_error(c, line_of(node, "path"), "output.file.path", "must not be empty");
 		r = -EINVAL;
 	}
-	if (resolve_user(fc->user, &uid) < 0) {
+	if (resolve_id(fc->user, false, &id) < 0) {
 		cfg_error(c, line_of(node, "user"), "output.file.user",
 		    "no such user \"%s\"", fc->user);
 		r = -EINVAL;
 	}
-	if (resolve_group(fc->group, &gid) < 0) {
+	if (resolve_id(fc->group, true, &id) < 0) {
 		cfg_error(c, line_of(node, "group"), "output.file.group",
 		    "no such group \"%s\"", fc->group);
 		r = -EINVAL;
@@ -141,8 +126,8 @@ open_file(const struct out_file *f)
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		return fd;
 	if (fchmod(fd, (mode_t)f->mode) < 0 ||
-	    ((f->uid != (uid_t)-1 || f->gid != (gid_t)-1) &&
-	    fchown(fd, f->uid, f->gid) < 0)) {
+	    ((f->uid != (unsigned)-1 || f->gid != (unsigned)-1) &&
+	    fchown(fd, (uid_t)f->uid, (gid_t)f->gid) < 0)) {
 		r = -errno;
 		close(fd);
 		return r;
@@ -175,8 +160,8 @@ out_file_init(struct output *o, const void *conf, void **ret_ctx)
 	f->w.fd = -1;
 	f->mode = fc->mode;
 	if ((f->path = strdup(fc->path)) == NULL ||
-	    resolve_user(fc->user, &f->uid) < 0 ||
-	    resolve_group(fc->group, &f->gid) < 0) {
+	    resolve_id(fc->user, false, &f->uid) < 0 ||
+	    resolve_id(fc->group, true, &f->gid) < 0) {
 		out_file_fini(f);
 		return -EINVAL;
 	}
