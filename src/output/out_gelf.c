@@ -253,7 +253,7 @@ gelf_connect(struct gelf_wctx *w)
 		return 0;
 	fd = out_net_dial(conf->network, conf->address, GELF_TIMEOUT_MS);
 	if (fd < 0) {
-		log_warn_ratelimited(&gelf_rl_send, "[output %s] connect to %s %s: %s",
+		log_warn_ratelimited(&gelf_rl_send, "[output %s] connect to %s %s: %s, retrying",
 		    w->ctx->name, conf->network, conf->address, strerror(-fd));
 		return fd;
 	}

@@ -199,7 +199,7 @@ syslog_connect(struct syslog_wctx *w)
 		w->network = conf->network;
 	}
 	if (fd < 0) {
-		log_warn_ratelimited(&syslog_rl_send, "[output %s] connect to %s %s: %s",
+		log_warn_ratelimited(&syslog_rl_send, "[output %s] connect to %s %s: %s, retrying",
 		    w->ctx->name, w->ctx->local ? "local syslog" : conf->network,
 		    *conf->address ? conf->address : "/dev/log", strerror(-fd));
 		return fd;
