@@ -260,8 +260,8 @@ syslog_write_one(struct syslog_wctx *w, const struct msg *m)
 
 	syslog_format(w, m);
 	for (tries = 0; tries < 2; tries++) {
-		if ((r = syslog_connect(w)) < 0)
-			continue;
+		if (syslog_connect(w) < 0)
+			return OUT_RETRY;	/* logged by syslog_connect */
 		if (!w->stream && strncmp(w->network, "udp", 3) == 0 &&
 		    w->line.len > UDP_PAYLOAD_MAX)
 			return syslog_oversize(w);
