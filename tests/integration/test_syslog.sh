@@ -159,4 +159,13 @@ since "$R/net.log" 6
 check "reconnect: all six arrive exactly once" \
     python3 "$SERVERS/syslog_check.py" "$T/got" "$T/r.expected" net 132 pauditd $pid
 
+# Configuration errors.
+printf 'output:\n  syslog:\n    enabled: true\n    network: sctp\n    priority: 192\n' > "$T/bad1.yaml"
+"$PAUDITD" --check-config -config "$T/bad1.yaml" > /dev/null 2> "$T/bad1.err"
+check "unknown network rejected" grep -q 'output.syslog.network: unknown network "sctp"' "$T/bad1.err"
+check "priority above 191 rejected" grep -q 'output.syslog.priority: must be between 0 and 191' "$T/bad1.err"
+printf 'output:\n  syslog:\n    enabled: true\n    network: udp\n    address: nohost\n' > "$T/bad2.yaml"
+"$PAUDITD" --check-config -config "$T/bad2.yaml" > /dev/null 2> "$T/bad2.err"
+check "udp address must be host:port" grep -q 'output.syslog.address: must be host:port' "$T/bad2.err"
+
 finish
