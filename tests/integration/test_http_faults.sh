@@ -48,6 +48,17 @@ eq "503: http_code.503" "$(metric "$T/a/metrics" pauditd_http_responses_total 50
 eq "503: http_code.201" "$(metric "$T/a/metrics" pauditd_http_responses_total 201)" 5
 eq "503: written" "$(metric "$T/a/metrics" pauditd_output_events_total http)" 5
 
+# 429 and 408 are retried like 5xx.
+for st in 429 408; do
+	sink "$T/s$st" --fail-first 1 --fail-status $st
+	config "$T/s$st/c.yaml" "$port" 3 1 5s
+	run "$T/s$st" "$T/s$st/c.yaml"
+	check "$st: every event delivered once" \
+	    python3 "$SERVERS/http_check.py" bodies "$T/s$st/rec" "$T/expected" 201
+	eq "$st: one retry" "$(metric "$T/s$st/metrics" pauditd_output_retries_total http)" 1
+	eq "$st: http_code.$st" "$(metric "$T/s$st/metrics" pauditd_http_responses_total $st)" 1
+done
+
 # 400: dropped at once and counted.
 sink "$T/b" --status 400
 config "$T/b/c.yaml" "$port" 3 1 5s
