@@ -32,15 +32,13 @@
 #include "../metrics.h"
 #include "../msg.h"
 #include "../queue.h"
+#include "breaker.h"
 #include "output.h"
 
 #define OUT_BATCH_DEFAULT	256
 #define OUT_STAGE		2048	/* messages staged before a push */
 #define OUT_BACKOFF_BASE_MS	100
 #define OUT_BACKOFF_CAP_MS	30000
-#define BREAKER_WINDOW_S	5
-#define BREAKER_MIN_OBS		10
-#define BREAKER_COOLDOWN_MS	1000
 
 struct output_common {
 	bool		 enabled;
@@ -65,17 +63,6 @@ static const struct cfg_field common_fields[] = {
 	  .set_offset = offsetof(struct output_common, buffer_size_set),
 	  .desc = "events queued for this output; beyond it the newest is dropped and counted" },
 	{ 0 }
-};
-
-struct breaker {
-	pthread_mutex_t	 lock;
-	double		 ratio;
-	uint64_t	 ok[BREAKER_WINDOW_S];
-	uint64_t	 fail[BREAKER_WINDOW_S];
-	uint64_t	 sec[BREAKER_WINDOW_S];
-	bool		 open;
-	bool		 probing;
-	uint64_t	 open_until_ms;
 };
 
 struct worker {
@@ -199,89 +186,32 @@ register_metrics(struct output *o)
 	metric_set_statsd(o->m_depth, sd);
 }
 
-/* ---- circuit breaker ---- */
+/* ---- circuit breaker (breaker.c) ---- */
 
 void
 output_set_breaker(struct output *o, double failure_ratio)
 {
-	struct breaker *b = calloc(1, sizeof(*b));
-
-	if (b == NULL)
-		fatal("breaker");
-	pthread_mutex_init(&b->lock, NULL);
-	b->ratio = failure_ratio;
-	o->breaker = b;
+	o->breaker = breaker_new(failure_ratio);
 }
 
 static void
-breaker_observe(struct output *o, uint64_t nok, uint64_t nfail)
+breaker_report(struct output *o, uint64_t nok, uint64_t nfail, bool probe)
 {
-	struct breaker *b = o->breaker;
-	uint64_t now = now_mono_ms(), sec = now / 1000, tok = 0, tfail = 0;
-	size_t i, k = sec % BREAKER_WINDOW_S;
+	uint64_t fail = 0, total = 0;
 
-	pthread_mutex_lock(&b->lock);
-	if (b->sec[k] != sec) {
-		b->sec[k] = sec;
-		b->ok[k] = b->fail[k] = 0;
+	switch (breaker_observe(o->breaker, now_mono_ms(), nok, nfail, probe,
+	    &fail, &total)) {
+	case BREAKER_OPENED:
+		log_warnx("[output %s] circuit breaker open: %llu of the last %llu deliveries failed; events wait in the queue",
+		    o->name, (unsigned long long)fail, (unsigned long long)total);
+		break;
+	case BREAKER_CLOSED:
+		log_info("[output %s] circuit breaker closed: the probe succeeded", o->name);
+		break;
+	default:
+		break;
 	}
-	b->ok[k] += nok;
-	b->fail[k] += nfail;
-	if (b->probing) {
-		b->probing = false;
-		if (nfail == 0) {
-			b->open = false;
-			memset(b->ok, 0, sizeof(b->ok));
-			memset(b->fail, 0, sizeof(b->fail));
-			log_info("[output %s] circuit breaker closed: the probe succeeded", o->name);
-		} else {
-			b->open_until_ms = now + BREAKER_COOLDOWN_MS;
-		}
-	} else if (!b->open) {
-		for (i = 0; i < BREAKER_WINDOW_S; i++) {
-			if (sec - b->sec[i] < BREAKER_WINDOW_S) {
-				tok += b->ok[i];
-				tfail += b->fail[i];
-			}
-		}
-		if (tok + tfail > BREAKER_MIN_OBS &&
-		    (double)tfail / (double)(tok + tfail) > b->ratio) {
-			b->open = true;
-			b->open_until_ms = now + BREAKER_COOLDOWN_MS;
-			log_warnx("[output %s] circuit breaker open: %llu of the last %llu deliveries failed; events wait in the queue",
-			    o->name, (unsigned long long)tfail,
-			    (unsigned long long)(tok + tfail));
-		}
-	}
-	metric_set(o->m_breaker_open, b->open ? 1 : 0);
-	pthread_mutex_unlock(&b->lock);
-}
-
-/*
- * May this worker send now? When the breaker is open, returns how long
- * to wait; after the cool-down exactly one worker gets to send a probe.
- */
-static uint64_t
-breaker_wait_ms(struct output *o, bool *ret_probe)
-{
-	struct breaker *b = o->breaker;
-	uint64_t now, wait = 0;
-
-	*ret_probe = false;
-	if (b == NULL)
-		return 0;
-	now = now_mono_ms();
-	pthread_mutex_lock(&b->lock);
-	if (b->open) {
-		if (b->probing)
-			wait = 100;
-		else if (now < b->open_until_ms)
-			wait = b->open_until_ms - now;
-		else
-			b->probing = *ret_probe = true;
-	}
-	pthread_mutex_unlock(&b->lock);
-	return wait;
+	metric_set(o->m_breaker_open, breaker_is_open(o->breaker) ? 1 : 0);
 }
 
 /* ---- worker ---- */
@@ -335,7 +265,7 @@ drop_rest(struct output *o, struct out_item *it, size_t n)
 
 /* Settle the results of one write; returns how many must be retried. */
 static size_t
-settle(struct output *o, struct out_item *it, size_t n)
+settle(struct output *o, struct out_item *it, size_t n, bool probe)
 {
 	size_t i, keep = 0;
 	uint64_t nok = 0, nfail = 0;
@@ -370,7 +300,7 @@ settle(struct output *o, struct out_item *it, size_t n)
 		}
 	}
 	if (o->breaker != NULL)
-		breaker_observe(o, nok, nfail);
+		breaker_report(o, nok, nfail, probe);
 	if (keep > 0)
 		metric_add(o->m_retries, keep);
 	return keep;
@@ -389,14 +319,15 @@ deliver(struct output *o, struct worker *w, struct out_item *it, size_t n)
 			drop_rest(o, it, n);
 			return;
 		}
-		wait = breaker_wait_ms(o, &probe);
+		probe = false;
+		wait = o->breaker ? breaker_wait_ms(o->breaker, now_mono_ms(), &probe) : 0;
 		if (wait > 0) {
 			nap(o, wait);
 			continue;
 		}
 		send = probe ? 1 : n;
 		o->ops->write(w->wctx, it, send);
-		send = settle(o, it, send);
+		send = settle(o, it, send, probe);
 		if (send < n && probe) {
 			/* Keep the unsent tail behind the retried probe. */
 			memmove(&it[send], &it[1], (n - 1) * sizeof(*it));
@@ -483,10 +414,7 @@ output_free(struct output *o)
 		free(o->conf);
 	}
 	cfg_free(common_fields, &o->com);
-	if (o->breaker != NULL) {
-		pthread_mutex_destroy(&o->breaker->lock);
-		free(o->breaker);
-	}
+	breaker_free(o->breaker);
 	free(o->workers);
 	free(o);
 	return NULL;
