@@ -298,8 +298,9 @@ done:
 }
 
 static enum out_result
-gelf_write_one(struct gelf_wctx *w, const struct msg *m)
+gelf_write_one(void *vw, const struct msg *m)
 {
+	struct gelf_wctx *w = vw;
 	const struct gelf_conf *conf = w->ctx->conf;
 	struct timespec ts;
 	int r;
@@ -328,16 +329,6 @@ gelf_write_one(struct gelf_wctx *w, const struct msg *m)
 	    w->ctx->name, conf->address, strerror(-r));
 	gelf_close(w);
 	return OUT_RETRY;
-}
-
-static void
-gelf_write(void *vw, struct out_item *items, size_t n)
-{
-	struct gelf_wctx *w = vw;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		items[i].res = gelf_write_one(w, items[i].m);
 }
 
 static void
@@ -373,7 +364,7 @@ const struct output_ops out_gelf_ops = {
 	.check = gelf_check,
 	.init = gelf_init,
 	.worker_init = gelf_worker_init,
-	.write = gelf_write,
+	.write_one = gelf_write_one,
 	.reopen = gelf_reopen,
 	.worker_fini = gelf_worker_fini,
 	.fini = gelf_fini,

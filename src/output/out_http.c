@@ -561,8 +561,9 @@ http_post(struct http_wctx *w, const struct msg *m, const char *body,
 }
 
 static enum out_result
-http_write_one(struct http_wctx *w, const struct msg *m)
+http_write_one(void *vw, const struct msg *m)
 {
+	struct http_wctx *w = vw;
 	const struct http_ctx *ctx = w->ctx;
 	char trace[HTTP_UUID_LEN + 1];
 	const char *body;
@@ -591,16 +592,6 @@ http_write_one(struct http_wctx *w, const struct msg *m)
 }
 
 static void
-http_write(void *vw, struct out_item *items, size_t n)
-{
-	struct http_wctx *w = vw;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		items[i].res = http_write_one(w, items[i].m);
-}
-
-static void
 http_reopen(void *vw)
 {
 	struct http_wctx *w = vw;
@@ -619,7 +610,7 @@ const struct output_ops out_http_ops = {
 	.check = http_check,
 	.init = http_init,
 	.worker_init = http_worker_init,
-	.write = http_write,
+	.write_one = http_write_one,
 	.reopen = http_reopen,
 	.worker_fini = http_worker_fini,
 	.fini = http_fini,

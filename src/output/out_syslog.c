@@ -254,8 +254,9 @@ syslog_oversize(struct syslog_wctx *w)
 }
 
 static enum out_result
-syslog_write_one(struct syslog_wctx *w, const struct msg *m)
+syslog_write_one(void *vw, const struct msg *m)
 {
+	struct syslog_wctx *w = vw;
 	int tries, r = 0;
 
 	syslog_format(w, m);
@@ -274,16 +275,6 @@ syslog_write_one(struct syslog_wctx *w, const struct msg *m)
 	log_warn_ratelimited(&syslog_rl_send, "[output %s] write: %s, retrying",
 	    w->ctx->name, strerror(-r));
 	return OUT_RETRY;
-}
-
-static void
-syslog_write(void *vw, struct out_item *items, size_t n)
-{
-	struct syslog_wctx *w = vw;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		items[i].res = syslog_write_one(w, items[i].m);
 }
 
 static void
@@ -318,7 +309,7 @@ const struct output_ops out_syslog_ops = {
 	.check = syslog_check,
 	.init = syslog_init,
 	.worker_init = syslog_worker_init,
-	.write = syslog_write,
+	.write_one = syslog_write_one,
 	.reopen = syslog_reopen,
 	.worker_fini = syslog_worker_fini,
 	.fini = syslog_fini,

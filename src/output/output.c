@@ -307,6 +307,19 @@ settle(struct output *o, struct out_item *it, size_t n, bool probe)
 }
 
 static void
+write_batch(struct output *o, struct worker *w, struct out_item *it, size_t n)
+{
+	size_t i;
+
+	if (o->ops->write != NULL) {
+		o->ops->write(w->wctx, it, n);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		it[i].res = o->ops->write_one(w->wctx, it[i].m);
+}
+
+static void
 deliver(struct output *o, struct worker *w, struct out_item *it, size_t n)
 {
 	unsigned attempt = 0;
@@ -326,7 +339,7 @@ deliver(struct output *o, struct worker *w, struct out_item *it, size_t n)
 			continue;
 		}
 		send = probe ? 1 : n;
-		o->ops->write(w->wctx, it, send);
+		write_batch(o, w, it, send);
 		send = settle(o, it, send, probe);
 		if (send < n && probe) {
 			/* Keep the unsent tail behind the retried probe. */

@@ -52,8 +52,12 @@ struct output_ops {
 	/* Set up; may call output_set_workers. 0 or -errno, logged by it. */
 	int		(*init)(struct output *o, const void *conf, void **ret_ctx);
 	int		(*worker_init)(void *ctx, void **ret_wctx);
-	/* Write n messages; set items[i].res for each. */
+	/*
+	 * Write n messages; set items[i].res for each. A plugin that sends
+	 * one message at a time gives write_one instead and the core loops.
+	 */
 	void		(*write)(void *wctx, struct out_item *items, size_t n);
+	enum out_result	(*write_one)(void *wctx, const struct msg *m);
 	/* SIGHUP/SIGUSR1: reopen files, reload certificates. */
 	void		(*reopen)(void *wctx);
 	void		(*worker_fini)(void *wctx);
