@@ -87,19 +87,20 @@ event_field(const char *data, size_t len, const char *name, size_t *ret_len)
 	size_t nl = strlen(name);
 	const char *p = data, *end = data + len, *v, *e;
 
-	while (p + nl < end) {
-		p = memmem(p, (size_t)(end - p), name, nl);
-		if (p == NULL)
-			return NULL;
-		if ((p == data || p[-1] == ' ') && p + nl < end && p[nl] == '=') {
+	/*
+	 * Walk the fields from the start: the fields looked up (syscall=) come
+	 * early, where this beats memmem's set-up cost.
+	 */
+	while (p < end) {
+		e = memchr(p, ' ', (size_t)(end - p));
+		if (e == NULL)
+			e = end;
+		if ((size_t)(e - p) > nl && p[nl] == '=' && memcmp(p, name, nl) == 0) {
 			v = p + nl + 1;
-			e = memchr(v, ' ', (size_t)(end - v));
-			if (e == NULL)
-				e = end;
 			*ret_len = (size_t)(e - v);
 			return v;
 		}
-		p += nl;
+		p = e + 1;
 	}
 	return NULL;
 }
