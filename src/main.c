@@ -26,6 +26,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "metrics_export.h"
+#include "msg.h"
 #include "output/output.h"
 #include "pipeline.h"
 #include "privs.h"
@@ -388,5 +389,6 @@ done:
 	filter_free(d.filter);
 	config_free(d.conf);
 	metrics_reset();
+	msg_pool_drain();
 	return rc;
 }

@@ -22,6 +22,7 @@ struct msg {
 	char		*line;		/* JSON text ending in '\n' (owned) */
 	size_t		 len;		/* bytes of line, '\n' included */
 	bool		 line_apart;	/* line is its own allocation */
+	bool		 pooled;	/* block comes from the message pool */
 	char		 key[];		/* rule key, NUL-terminated ("" if none) */
 };
 
@@ -47,5 +48,7 @@ msg_ref(struct msg *m)
 }
 
 void msg_unref(struct msg *m);
+/* Free the idle blocks of the message pool (at exit). */
+void msg_pool_drain(void);
 
 #endif
