@@ -326,7 +326,7 @@ sink_batch_end(void *arg)
 	p->need_time = true;
 	p->batch_ns = now_mono_ns();
 	if (p->outs != NULL)
-		outputs_flush(p->outs);
+		outputs_flush_lazy(p->outs, p->batch_ns / 1000000);
 }
 
 void

@@ -37,6 +37,8 @@
 
 #define OUT_BATCH_DEFAULT	256
 #define OUT_STAGE		2048	/* messages staged before a push */
+#define OUT_STAGE_WAKE		64	/* a batch worth waking a worker for */
+#define OUT_STAGE_LINGER_MS	20	/* longest a staged message waits */
 #define OUT_BACKOFF_BASE_MS	100
 #define OUT_BACKOFF_CAP_MS	30000
 
@@ -94,6 +96,7 @@ struct output {
 	struct metric		*m_breaker_open, *m_depth;
 	struct msg		*stage[OUT_STAGE];	/* main thread only */
 	size_t			 nstage;
+	uint64_t		 stage_since_ms;	/* when the first was staged */
 	struct log_ratelimit	 rl_full, rl_failed;
 };
 
@@ -636,6 +639,7 @@ flush_one(struct output *o)
 			msg_unref(o->stage[i]);
 	}
 	o->nstage = 0;
+	o->stage_since_ms = 0;
 }
 
 void
@@ -662,6 +666,24 @@ outputs_flush(struct outputs *os)
 
 	for (i = 0; i < os->n; i++)
 		flush_one(os->v[i]);
+}
+
+void
+outputs_flush_lazy(struct outputs *os, uint64_t now_ms)
+{
+	size_t i;
+
+	for (i = 0; i < os->n; i++) {
+		struct output *o = os->v[i];
+
+		if (o->nstage == 0)
+			continue;
+		if (o->stage_since_ms == 0)
+			o->stage_since_ms = now_ms;
+		if (o->nstage >= OUT_STAGE_WAKE ||
+		    now_ms - o->stage_since_ms >= OUT_STAGE_LINGER_MS)
+			flush_one(o);
+	}
 }
 
 void

@@ -90,6 +90,13 @@ size_t outputs_count(const struct outputs *os);
  */
 void outputs_publish(struct outputs *os, enum event_format fmt, struct msg *m);
 void outputs_flush(struct outputs *os);
+/*
+ * Push the stages that hold a worthwhile batch (OUT_STAGE_WAKE messages)
+ * or have waited OUT_STAGE_LINGER_MS: called at the end of every source
+ * batch, it keeps a trickle of events from waking a worker (a futex wake,
+ * an inter-processor interrupt in a VM) for every few events.
+ */
+void outputs_flush_lazy(struct outputs *os, uint64_t now_ms);
 /* Ask every worker to reopen (SIGHUP/SIGUSR1). Async-safe w.r.t. workers. */
 void outputs_reopen(struct outputs *os);
 /* Close the queues, let workers drain within timeout_ms, join, free. */
