@@ -6,9 +6,13 @@
 #ifndef PAUDITD_HARNESS_H
 #define PAUDITD_HARNESS_H
 
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 struct test_case {
 	const char	*name;
@@ -43,6 +47,31 @@ struct test_case {
 		FAIL_("%s\n    got:      \"%.*s\"\n    expected: \"%s\"", #p, \
 		    (int)n_, (const char *)(p), s_);			\
 } while (0)
+
+/*
+ * Run fn in a child with stderr silenced; true if it exited 0. For code
+ * that must not crash (a sanitizer abort or a signal fails the test
+ * without taking the other tests down).
+ */
+static inline bool
+survives(void (*fn)(void))
+{
+	pid_t pid;
+	int st, fd;
+
+	fflush(NULL);
+	if ((pid = fork()) < 0)
+		return false;
+	if (pid == 0) {
+		if ((fd = open("/dev/null", O_WRONLY)) >= 0)
+			dup2(fd, 2);
+		fn();
+		_exit(0);
+	}
+	if (waitpid(pid, &st, 0) != pid)
+		return false;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
 
 #define TEST_MAIN(...)							\
 int main(void) {							\

@@ -557,27 +557,6 @@ TEST(regress_empty_uid_value_dropped)
 	ASSERT_STREQ(uid_map_of(1300, "a uid= b"), "{\"\":" U "}");
 }
 
-/* Run fn in a child (stderr silenced); true if it exited 0. */
-static bool
-survives(void (*fn)(void))
-{
-	pid_t pid;
-	int st, fd;
-
-	fflush(NULL);
-	if ((pid = fork()) < 0)
-		return false;
-	if (pid == 0) {
-		if ((fd = open("/dev/null", O_WRONLY)) >= 0)
-			dup2(fd, 2);
-		fn();
-		_exit(0);
-	}
-	if (waitpid(pid, &st, 0) != pid)
-		return false;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
-}
-
 static void
 empty_first_record(void)
 {

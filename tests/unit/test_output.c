@@ -524,27 +524,6 @@ TEST(embedded_defaults_configure_stdout)
 	fx_done(&fx);
 }
 
-/* Run fn in a child (stderr silenced); true if it exited 0. */
-static bool
-survives(void (*fn)(void))
-{
-	pid_t pid;
-	int st, fd;
-
-	fflush(NULL);
-	if ((pid = fork()) < 0)
-		return false;
-	if (pid == 0) {
-		if ((fd = open("/dev/null", O_WRONLY)) >= 0)
-			dup2(fd, 2);
-		fn();
-		_exit(0);
-	}
-	if (waitpid(pid, &st, 0) != pid)
-		return false;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
-}
-
 static void
 path_without_value(void)
 {
