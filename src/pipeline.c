@@ -245,8 +245,9 @@ malformed(struct pipeline *p, int e, const char *s, size_t len)
 	metric_inc(p->m_malformed[i]);
 	if (p->replay_time)
 		log_warn_ratelimited(&p->rl_malformed,
-		    "input line %llu: not an audit record (bad %s), skipping: %.80s",
-		    (unsigned long long)p->lines, record_error_names[i], s);
+		    "input line %llu: not an audit record (bad %s), skipping: %.*s",
+		    (unsigned long long)p->lines, record_error_names[i],
+		    (int)(len < 80 ? len : 80), s);
 	else
 		log_warn_ratelimited(&p->rl_malformed,
 		    "record with a bad %s, skipping: %.*s", record_error_names[i],
@@ -286,12 +287,7 @@ sink_line(void *arg, const char *s, size_t len)
 		return;
 	metric_inc(p->m_records);
 	if ((e = record_parse_line(s, len, &rec)) < 0) {
-		char tmp[81];
-		size_t n = len < 80 ? len : 80;
-
-		memcpy(tmp, s, n);
-		tmp[n] = '\0';
-		malformed(p, e, tmp, n);
+		malformed(p, e, s, len);
 		return;
 	}
 	add_record(p, &rec);
