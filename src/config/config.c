@@ -99,8 +99,13 @@ static const struct cfg_field top_fields[] = {
 static void
 check(struct config *conf, struct cfg_ctx *c)
 {
+	static const char *const unsupported[] = {
+		"extras.containers.enabled", "extras.cgroups.enabled",
+	};
 	const struct ynode *root = conf->doc ? conf->doc->root : NULL;
 	const struct ynode *en;
+	bool on;
+	size_t i;
 
 	if (conf->events_min > conf->events_max) {
 		const struct ypair *p = ynode_pair(ynode_get(root, "events"), "min");
@@ -109,14 +114,14 @@ check(struct config *conf, struct cfg_ctx *c)
 		    "must not be greater than events.max (%lld > %lld)",
 		    conf->events_min, conf->events_max);
 	}
-	en = ynode_path(root, "extras.containers.enabled");
-	if (en != NULL && en->kind == YNODE_SCALAR && strcmp(en->str, "true") == 0)
-		cfg_warn(c, en->line, "extras.containers.enabled",
-		    "container extras are not supported yet, ignoring");
-	en = ynode_path(root, "extras.cgroups.enabled");
-	if (en != NULL && en->kind == YNODE_SCALAR && strcmp(en->str, "true") == 0)
-		cfg_warn(c, en->line, "extras.cgroups.enabled",
-		    "cgroup extras are not supported yet, ignoring");
+	/* go-audit's extras: accepted, not implemented yet; say so when on. */
+	for (i = 0; i < nitems(unsupported); i++) {
+		en = ynode_path(root, unsupported[i]);
+		if (en != NULL && en->kind == YNODE_SCALAR &&
+		    cfg_parse_bool(en->str, &on) == 0 && on)
+			cfg_warn(c, en->line, unsupported[i],
+			    "not supported yet, ignoring");
+	}
 }
 
 static struct config *
