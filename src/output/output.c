@@ -146,12 +146,6 @@ out_counter(struct output *o, const char *prom, const char *statsd_suffix,
 	return metrics_counter(name, help, sd, "output", o->name);
 }
 
-struct metric *
-output_metric(struct output *o, const char *suffix)
-{
-	return out_counter(o, suffix, suffix, "output-specific counter");
-}
-
 static int64_t
 read_depth(void *arg)
 {

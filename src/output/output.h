@@ -109,12 +109,6 @@ void output_set_breaker(struct output *o, double failure_ratio);
 const char *output_name(const struct output *o);
 /* The whole configuration, for plugins that read other sections (init). */
 const struct config *output_config(const struct output *o);
-/*
- * A per-output counter for the plugin's own figures:
- * pauditd_output_<suffix>_total{output="<name>"}, statsd
- * "<name>_writer.<suffix>".
- */
-struct metric *output_metric(struct output *o, const char *suffix);
 /* Look an output up by name (tests and the metrics dump). */
 struct output *outputs_find(struct outputs *os, const char *name);
 
