@@ -1,11 +1,13 @@
 /*
  * json.c: Go-compatible JSON string escaping, fast path first.
  *
- * DESIGN: a 256-entry class table splits bytes into "copy", "escape" and
- * "non-ASCII". Runs of plain bytes are found with a tight loop and copied
- * with one memcpy; only escapes and multi-byte sequences take the slow
- * path, where UTF-8 is validated as Go's utf8.DecodeRune does (overlongs,
- * surrogates and truncated sequences are invalid, one byte at a time).
+ * DESIGN: one pass, 16 bytes at a time (SSE2): a chunk is stored to the
+ * output whole, and '"' and '\\' (the only escapes common in audit data)
+ * are fixed up inside it; control bytes, '<', '>', '&' and non-ASCII take
+ * a slow path (a 256-entry class table), where UTF-8 is validated as Go's
+ * utf8.DecodeRune does (overlongs, surrogates and truncated sequences are
+ * invalid, one byte at a time). The same pass can note where NAME= fields
+ * start (struct json_scan), so that a caller needs no second scan.
  */
 #include <string.h>
 #ifdef __SSE2__
@@ -99,17 +101,20 @@ utf8_len(const unsigned char *s, size_t n, unsigned *ret_cp)
 }
 
 #ifdef __SSE2__
-/* Bytes that leave the fast path: < 0x20 or >= 0x80 (signed), " \\ < > &. */
+/*
+ * Bytes that leave the plain copy: < 0x20 and >= 0x80 (one signed
+ * compare), '"' and '&' (both 0x26 once bit 2 is set), '<' and '>' (both
+ * 0x3e once bit 1 is set), '\\'.
+ */
 static inline unsigned
 special_mask(__m128i x)
 {
-	const __m128i sp = _mm_set1_epi8(0x20), q = _mm_set1_epi8('"');
-	const __m128i bs = _mm_set1_epi8('\\'), lt = _mm_set1_epi8('<');
-	const __m128i gt = _mm_set1_epi8('>'), am = _mm_set1_epi8('&');
 	__m128i m = _mm_or_si128(
-	    _mm_or_si128(_mm_cmplt_epi8(x, sp), _mm_cmpeq_epi8(x, q)),
-	    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, bs), _mm_cmpeq_epi8(x, lt)),
-	    _mm_or_si128(_mm_cmpeq_epi8(x, gt), _mm_cmpeq_epi8(x, am))));
+	    _mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x20)),
+	    _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+	    _mm_or_si128(
+	    _mm_cmpeq_epi8(_mm_or_si128(x, _mm_set1_epi8(4)), _mm_set1_epi8('&')),
+	    _mm_cmpeq_epi8(_mm_or_si128(x, _mm_set1_epi8(2)), _mm_set1_epi8('>'))));
 
 	return (unsigned)_mm_movemask_epi8(m);
 }
@@ -141,55 +146,218 @@ json_special(struct buf *b, const unsigned char *s, size_t i, size_t len)
 	return n;
 }
 
+/* One escaping pass: the input, the output cursor, the optional scan. */
+struct esc {
+	struct buf		*b;
+	const unsigned char	*s;
+	size_t			 len;
+	char			*o;	/* room for 2 * (len - i) + 32 bytes */
+	struct json_scan	*scan;
+};
+
+static void
+scan_hit(struct esc *e, size_t j)
+{
+	struct json_scan *sc = e->scan;
+
+	if (j < 3 || e->s[j - 2] != (unsigned char)sc->tag[1] ||
+	    e->s[j - 3] != (unsigned char)sc->tag[0])
+		return;
+	if (sc->n == JSON_SCAN_MAX)
+		sc->overflow = true;
+	else
+		sc->pos[sc->n++] = (uint32_t)j;
+}
+
 /*
- * DESIGN: output space for the common case (every byte doubled, plus 16
- * bytes of slack) is reserved once; plain bytes are copied 16 at a time
- * with an unaligned store that may run past the run's end into that
- * slack, and '"' and '\\' are escaped in place. Anything rarer goes
- * through json_special and the buffer API.
+ * Escape bytes one at a time from s[i] until `lim` (the short strings
+ * and the build without SSE2). Returns where it stopped.
  */
+static size_t
+esc_bytes(struct esc *e, size_t i, size_t lim)
+{
+	char *o = e->o;
+
+	while (i < lim) {
+		unsigned char c = e->s[i];
+
+		if (e->scan != NULL && c == '=')
+			scan_hit(e, i);
+		if (json_class[c] == C_PLAIN) {
+			*o++ = (char)c;
+			i++;
+		} else if (c == '"' || c == '\\') {
+			*o++ = '\\';
+			*o++ = (char)c;
+			i++;
+		} else {
+			e->b->len = (size_t)(o - e->b->p);
+			i += json_special(e->b, e->s, i, e->len);
+			o = buf_reserve(e->b, 2 * (e->len - i) + 32);
+		}
+	}
+	e->o = o;
+	return i;
+}
+
+#ifdef __SSE2__
+/*
+ * The '=' in the chunk x (at s[i]) under `keep` that follow the tag's
+ * last byte; scan_hit checks the two bytes before.
+ */
+static inline void
+scan_chunk(struct esc *e, __m128i x, size_t i, unsigned keep)
+{
+	unsigned eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x,
+	    _mm_set1_epi8('='))) & keep;
+	unsigned last, cand;
+
+	if (eq == 0)
+		return;
+	last = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x,
+	    _mm_set1_epi8(e->scan->tag[2])));
+	cand = eq & ((last << 1) |
+	    (i > 0 && e->s[i - 1] == (unsigned char)e->scan->tag[2]));
+	for (; cand != 0; cand &= cand - 1)
+		scan_hit(e, i + (unsigned)__builtin_ctz(cand));
+}
+
+/*
+ * One chunk: the n <= 16 bytes at c (= s + i), readable up to c + n + 16.
+ * The chunk is stored whole; a '"' or '\\' in it gets its backslash and
+ * the rest of the chunk is stored again one byte further on, so quotes
+ * (a dozen per record) cost a few instructions each. Returns the bytes
+ * taken: n, or fewer when a rarer byte needs json_special (the caller's
+ * job, at i + the return value).
+ */
+static inline __attribute__((always_inline)) unsigned
+esc_chunk(struct esc *e, char **po, const unsigned char *c, size_t i,
+    unsigned n, bool scan)
+{
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)c);
+	unsigned keep = n == 16 ? 0xffffu : (1u << n) - 1;
+	unsigned bits = special_mask(x) & keep, stop = n, extra = 0, k;
+	char *o = *po;
+
+	_mm_storeu_si128((__m128i *)(void *)o, x);
+	for (; bits != 0; bits &= bits - 1) {
+		k = (unsigned)__builtin_ctz(bits);
+		if (c[k] != '"' && c[k] != '\\') {
+			stop = k;
+			break;
+		}
+		o[k + extra] = '\\';
+		extra++;
+		_mm_storeu_si128((__m128i *)(void *)(o + k + extra),
+		    _mm_loadu_si128((const __m128i *)(const void *)(c + k)));
+	}
+	if (scan)
+		scan_chunk(e, x, i, stop == 16 ? 0xffffu : (1u << stop) - 1);
+	*po = o + stop + extra;
+	return stop;
+}
+
+/*
+ * Escape s[i, lim), loading from q, where q[j - qoff] is s[j] and is
+ * readable up to j = lim + 16. Returns where it stopped: lim, or past
+ * what the slow path took (which may reach beyond lim).
+ */
+static inline __attribute__((always_inline)) size_t
+esc_run(struct esc *e, const unsigned char *q, size_t qoff, size_t i,
+    size_t lim, bool scan)
+{
+	char *o = e->o;
+	unsigned n, got;
+
+	while (i < lim) {
+		if (lim - i >= 16) {
+			n = 16;
+			got = esc_chunk(e, &o, q + (i - qoff), i, 16, scan);
+		} else {
+			n = (unsigned)(lim - i);
+			got = esc_chunk(e, &o, q + (i - qoff), i, n, scan);
+		}
+		i += got;
+		if (got < n) {
+			e->b->len = (size_t)(o - e->b->p);
+			i += json_special(e->b, e->s, i, e->len);
+			o = buf_reserve(e->b, 2 * (e->len - i) + 32);
+		}
+	}
+	e->o = o;
+	return i;
+}
+
+static size_t
+esc_run_plain(struct esc *e, const unsigned char *q, size_t qoff, size_t i,
+    size_t lim)
+{
+	return esc_run(e, q, qoff, i, lim, false);
+}
+
+static size_t
+esc_run_scan(struct esc *e, const unsigned char *q, size_t qoff, size_t i,
+    size_t lim)
+{
+	return esc_run(e, q, qoff, i, lim, true);
+}
+#endif
+
+static void
+esc(struct buf *b, const char *str, size_t len, struct json_scan *scan,
+    bool padded)
+{
+	struct esc e = { b, (const unsigned char *)str, len, NULL, scan };
+	size_t i = 0;
+
+	if (scan != NULL) {
+		scan->n = 0;
+		scan->overflow = false;
+	}
+	e.o = buf_reserve(b, 2 * len + 32);
+#ifdef __SSE2__
+	size_t (*run)(struct esc *, const unsigned char *, size_t, size_t,
+	    size_t) = scan != NULL ? esc_run_scan : esc_run_plain;
+
+	if (padded) {
+		i = run(&e, e.s, 0, 0, len);
+	} else if (len >= 16) {
+		/* In place while 16 bytes past the chunk are readable... */
+		i = run(&e, e.s, 0, 0, len - 16);
+		/* ...then the last bytes from a padded copy. */
+		if (i < len) {
+			unsigned char tail[48];
+
+			memcpy(tail, e.s + i, len - i);
+			memset(tail + (len - i), 0, 16);
+			i = run(&e, tail, i, i, len);
+		}
+	}
+#endif
+	if (i < len)
+		i = esc_bytes(&e, i, len);
+	b->len = (size_t)(e.o - b->p);
+}
+
+void
+json_esc(struct buf *b, const char *str, size_t len, struct json_scan *scan)
+{
+	esc(b, str, len, scan, false);
+}
+
+void
+json_esc_padded(struct buf *b, const char *str, size_t len,
+    struct json_scan *scan)
+{
+	esc(b, str, len, scan, true);
+}
+
 void
 json_str(struct buf *b, const char *str, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
-	char *o;
-
-	o = buf_reserve(b, 2 * len + 18);
-	*o++ = '"';
-	while (i < len) {
-#ifdef __SSE2__
-		while (i + 16 <= len) {
-			__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-			unsigned bits = special_mask(x);
-
-			_mm_storeu_si128((__m128i *)(void *)o, x);
-			if (bits == 0) {
-				i += 16;
-				o += 16;
-				continue;
-			}
-			bits = (unsigned)__builtin_ctz(bits);
-			i += bits;
-			o += bits;
-			break;
-		}
-#endif
-		while (i < len && json_class[s[i]] == C_PLAIN)
-			*o++ = (char)s[i++];
-		if (i == len)
-			break;
-		if (s[i] == '"' || s[i] == '\\') {
-			*o++ = '\\';
-			*o++ = (char)s[i++];
-			continue;
-		}
-		b->len = (size_t)(o - b->p);
-		i += json_special(b, s, i, len);
-		o = buf_reserve(b, 2 * (len - i) + 18);
-	}
-	*o++ = '"';
-	b->len = (size_t)(o - b->p);
+	buf_putc(b, '"');
+	json_esc(b, str, len, NULL);
+	buf_putc(b, '"');
 }
 
 void

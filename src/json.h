@@ -10,6 +10,7 @@
 #ifndef PAUDITD_JSON_H
 #define PAUDITD_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,34 @@
 
 /* Append `s` as a quoted JSON string. */
 void json_str(struct buf *b, const char *s, size_t len);
+
+/*
+ * What json_esc can note in the same pass: the offset in `s` of every
+ * '=' that directly follows the three bytes `tag` ("uid" finds uid=,
+ * auid=, fsuid=, ...), in order. At most JSON_SCAN_MAX are kept;
+ * `overflow` says that more were seen (the caller then scans itself).
+ */
+#define JSON_SCAN_MAX	64
+
+struct json_scan {
+	char		tag[3];
+	bool		overflow;
+	uint32_t	n;
+	uint32_t	pos[JSON_SCAN_MAX];
+};
+
+/*
+ * Append `s` escaped as the contents of a JSON string, without quotes.
+ * `scan` (may be NULL) gets the NAME= positions, see above.
+ */
+void json_esc(struct buf *b, const char *s, size_t len, struct json_scan *scan);
+/*
+ * The same, for input that is readable (and initialised) for JSON_PAD
+ * bytes past s + len: no copy of the last bytes is needed.
+ */
+#define JSON_PAD	16
+void json_esc_padded(struct buf *b, const char *s, size_t len,
+    struct json_scan *scan);
 /* Append the unsigned decimal `v`. */
 void json_u64(struct buf *b, uint64_t v);
 

@@ -452,6 +452,88 @@ TEST(every_special_at_every_offset)
 	ASSERT_EQ(bad, 0);
 }
 
+/* The '=' after "uid" in s, as json_esc's scan should note them. */
+static size_t
+ref_scan(const unsigned char *s, size_t n, uint32_t *pos, size_t max)
+{
+	size_t j, k = 0;
+
+	for (j = 3; j < n; j++)
+		if (s[j] == '=' && s[j - 1] == 'd' && s[j - 2] == 'i' &&
+		    s[j - 3] == 'u' && k < max)
+			pos[k++] = (uint32_t)j;
+	return k;
+}
+
+TEST(scan_finds_tagged_fields)
+{
+	static const char *const frags[] = {
+		"uid=", "auid=", " fsuid=", "d=", "id=", "uid", "=", "\"", "\xc3\xa9",
+		"\x01", "<", " ",
+	};
+	unsigned char in[300];
+	uint32_t want[JSON_SCAN_MAX + 8];
+	struct json_scan sc = { .tag = { 'u', 'i', 'd' } };
+	struct buf got, esc;
+	size_t n, k, iter, wn;
+	int bad = 0, badesc = 0;
+
+	buf_init(&got);
+	buf_init(&esc);
+	for (iter = 0; iter < 20000; iter++) {
+		n = 0;
+		while (n < (iter % 7 == 0 ? 299 : 60)) {
+			const char *f = frags[rng() % (sizeof(frags) / sizeof(frags[0]))];
+			size_t fl = strlen(f);
+
+			if (rng() % 3 == 0) {
+				in[n++] = (unsigned char)('a' + rng() % 26);
+				continue;
+			}
+			if (n + fl > sizeof(in) - 1)
+				break;
+			memcpy(in + n, f, fl);
+			n += fl;
+		}
+		wn = ref_scan(in, n, want, JSON_SCAN_MAX + 8);
+		buf_reset(&got);
+		buf_reset(&esc);
+		json_esc(&got, (const char *)in, n, &sc);
+		/* The escaped text is json_str's without the quotes. */
+		json_str(&esc, (const char *)in, n);
+		if (got.len + 2 != esc.len || memcmp(got.p, esc.p + 1, got.len) != 0)
+			badesc++;
+		if (wn > JSON_SCAN_MAX) {
+
+			if (!sc.overflow || sc.n != JSON_SCAN_MAX)
+				bad++;
+			wn = JSON_SCAN_MAX;
+		} else if (sc.overflow || sc.n != wn) {
+			bad++;
+			continue;
+		}
+		for (k = 0; k < wn; k++)
+			if (sc.pos[k] != want[k])
+				bad++;
+	}
+	buf_fini(&esc);
+	ASSERT_EQ(badesc, 0);
+	ASSERT_EQ(bad, 0);
+	/* More than JSON_SCAN_MAX: the first ones kept, overflow set. */
+	for (n = 0; n + 4 <= sizeof(in); n += 4)
+		memcpy(in + n, "uid=", 4);
+	json_esc(&got, (const char *)in, n, &sc);
+	ASSERT(sc.overflow);
+	ASSERT_EQ(sc.n, JSON_SCAN_MAX);
+	ASSERT_EQ(sc.pos[0], 3);
+	ASSERT_EQ(sc.pos[JSON_SCAN_MAX - 1], 4 * JSON_SCAN_MAX - 1);
+	/* Without a scan, nothing is noted and nothing breaks. */
+	buf_reset(&got);
+	json_esc(&got, "uid=1 auid=2", 12, NULL);
+	ASSERT_EQ(got.len, 12);
+	buf_fini(&got);
+}
+
 TEST_MAIN(T(plain_ascii), T(quote_and_backslash), T(html_safe),
     T(newline_cr_tab), T(other_control_chars), T(del_not_escaped),
     T(valid_utf8_copied), T(line_and_paragraph_separators),
@@ -459,4 +541,5 @@ TEST_MAIN(T(plain_ascii), T(quote_and_backslash), T(html_safe),
     T(surrogates_and_above_max), T(truncated_sequences),
     T(length_is_respected), T(appends_to_buffer), T(long_string_grows),
     T(u64), T(matches_reference_on_random_text),
-    T(fresh_buffer_every_length), T(every_special_at_every_offset))
+    T(fresh_buffer_every_length), T(every_special_at_every_offset),
+    T(scan_finds_tagged_fields))
