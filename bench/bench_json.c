@@ -27,6 +27,7 @@ struct ctx {
 	size_t		 nevs;
 	uint64_t	 ev_records;
 	struct uidmap	*ids;
+	struct encoder	*enc;
 	struct buf	 out;
 	uint64_t	 sink;
 };
@@ -81,6 +82,9 @@ check_known(void)
 	size_t i, gl = sizeof(known_line) - 3 -
 	    strlen(",\"rule_key\":\"a\\u003cb\\u003e\\u0026c\"");
 
+	struct encoder *enc = encoder_new(NULL);
+
+	BENCH_CHECK(enc != NULL, "encoder_new");
 	buf_init(&b);
 	json_str(&b, known_str, sizeof(known_str) - 1);
 	BENCH_CHECK(b.len == sizeof(known_str_json) - 1 &&
@@ -91,16 +95,17 @@ check_known(void)
 		event_add(ev, known_recs[i].type, known_recs[i].data, strlen(known_recs[i].data));
 	event_finish(ev);
 	buf_reset(&b);
-	encode_event(ev, FMT_PAUDITD, NULL, &b);
+	encode_event(enc, ev, FMT_PAUDITD, &b);
 	BENCH_CHECK(b.len == sizeof(known_line) - 1 && memcmp(b.p, known_line, b.len) == 0,
 	    "encode_event:\n got  %.*s want %s", (int)b.len, b.p, known_line);
 	/* go-audit's line is the same without rule_key. */
 	buf_reset(&b);
-	encode_event(ev, FMT_GOAUDIT, NULL, &b);
+	encode_event(enc, ev, FMT_GOAUDIT, &b);
 	BENCH_CHECK(b.len == gl + 2 && memcmp(b.p, known_line, gl) == 0 &&
 	    memcmp(b.p + gl, "}\n", 2) == 0, "encode_event go-audit: got %.*s",
 	    (int)b.len, b.p);
 	buf_fini(&b);
+	encoder_free(enc);
 	event_free(ev);
 }
 
@@ -147,6 +152,8 @@ setup(struct ctx *x, const struct bench_corpus *c)
 	reasm_free(r);
 	x->ids = uidmap_new(true, NULL);
 	BENCH_CHECK(x->ids != NULL, "uidmap_new");
+	x->enc = encoder_new(x->ids);
+	BENCH_CHECK(x->enc != NULL, "encoder_new");
 	buf_init(&x->out);
 }
 
@@ -162,7 +169,7 @@ check_corpus(struct ctx *x, const struct bench_corpus *c)
 	    "%zu events collected out of %llu", x->nevs, (unsigned long long)want);
 	for (i = 0; i < x->nevs; i++) {
 		buf_reset(&x->out);
-		encode_event(x->evs[i], FMT_PAUDITD, x->ids, &x->out);
+		encode_event(x->enc, x->evs[i], FMT_PAUDITD, &x->out);
 		p = x->out.p;
 		end = p + x->out.len;
 		BENCH_CHECK(x->out.len > 16 && memcmp(p, "{\"sequence\":", 12) == 0 &&
@@ -199,7 +206,7 @@ run_encode(void *arg)
 
 	for (i = 0; i < x->nevs; i++) {
 		buf_reset(&x->out);
-		encode_event(x->evs[i], FMT_PAUDITD, x->ids, &x->out);
+		encode_event(x->enc, x->evs[i], FMT_PAUDITD, &x->out);
 		x->sink += x->out.len;
 	}
 }
@@ -222,6 +229,7 @@ main(int argc, char **argv)
 		event_free(x.evs[i]);
 	free(x.evs);
 	free(x.recs);
+	encoder_free(x.enc);
 	uidmap_free(x.ids);
 	buf_fini(&x.out);
 	bench_corpus_free(&c);

@@ -9,12 +9,18 @@
  * sorted as Go sorts map keys (bytewise). Unlike pauditd we also take a
  * uid at the very end of a record whatever its length (pauditd drops
  * values longer than 5 characters there, e.g. a trailing auid=4294967295).
+ *
+ * DESIGN: the expensive parts are done before we get here: event_add
+ * escaped each record's text and noted its uid values in one pass. What
+ * is left is to assemble the line. encode_size works out its exact length
+ * (the uid_map text, the escaped key), so that the caller can allocate
+ * the final message once and encode_write fills it with plain copies.
+ * Most events of a host carry one of a few sets of uids (a user and
+ * root), so the uid_map text is kept per set, for as long as the user
+ * names behind it stay valid (uidmap_generation).
  */
-#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "encode.h"
 #include "event.h"
@@ -23,10 +29,40 @@
 #include "uidmap.h"
 
 #define UID_SLICES_MAX	512	/* distinct uids kept per event */
+#define UMAP_SLOTS	128	/* uid_map texts kept, direct-mapped */
+#define UMAP_KEY_MAX	48	/* bytes of a set's key: uids, length-prefixed */
+#define UMAP_TEXT_MAX	240	/* bytes of a kept uid_map text */
 
 struct slice {
 	const char	*p;
 	size_t		 len;
+};
+
+/* A string ready to copy: as it is (p), or escaped in scratch (off). */
+struct prepared {
+	const char	*p;
+	size_t		 off;
+	size_t		 len;
+};
+
+struct umap_ent {
+	uint64_t	gen;		/* uidmap_generation + 1; 0: empty */
+	uint8_t		klen;
+	uint8_t		tlen;
+	char		key[UMAP_KEY_MAX];
+	char		text[UMAP_TEXT_MAX];
+};
+
+struct encoder {
+	struct uidmap	*ids;
+	struct slice	 v[UID_SLICES_MAX];
+	size_t		 nv;
+	/* What encode_size prepared for encode_write. */
+	struct buf	 scratch;	/* uid_map text (when not kept), key, ts */
+	const char	*umap;		/* NULL: at umap_off in scratch */
+	size_t		 umap_off, umap_len;
+	struct prepared	 key, ts;
+	struct umap_ent	 kept[UMAP_SLOTS];
 };
 
 static const char *const format_names[FMT_MAX] = {
@@ -49,6 +85,30 @@ const char *
 encode_format_name(enum event_format fmt)
 {
 	return (unsigned)fmt < FMT_MAX ? format_names[fmt] : "?";
+}
+
+struct encoder *
+encoder_new(struct uidmap *ids)
+{
+	struct encoder *enc = calloc(1, sizeof(*enc));
+
+	if (enc == NULL)
+		return NULL;
+	enc->ids = ids;
+	buf_init(&enc->scratch);
+	/* Never NULL, so that even empty text is a valid pointer. */
+	buf_reserve(&enc->scratch, 256);
+	return enc;
+}
+
+struct encoder *
+encoder_free(struct encoder *enc)
+{
+	if (enc == NULL)
+		return NULL;
+	buf_fini(&enc->scratch);
+	free(enc);
+	return NULL;
 }
 
 static int
@@ -87,122 +147,247 @@ uid_insert(struct slice *v, size_t n, const char *p, size_t len)
 	return n + 1;
 }
 
-/*
- * Next "uid=" in [p, end): the position of its '=', or NULL. Scans 16
- * bytes at a time for '=' (SSE2), then looks behind each one; records
- * hold about twenty '=' and only a few are uids.
- */
-static const char *
-next_uid_eq(const char *d, const char *p, const char *end)
+/* The event's distinct uids, sorted, into enc->v. */
+static void
+collect_uids(struct encoder *enc, const struct event *ev)
 {
-#ifdef __SSE2__
-	const __m128i eq = _mm_set1_epi8('=');
-
-	while (end - p >= 16) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
-		unsigned bits = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, eq));
-
-		while (bits != 0) {
-			const char *q = p + __builtin_ctz(bits);
-
-			if (q - d >= 3 && q[-1] == 'd' && q[-2] == 'i' && q[-3] == 'u')
-				return q;
-			bits &= bits - 1;
-		}
-		p += 16;
-	}
-#endif
-	for (; p < end; p++)
-		if (*p == '=' && p - d >= 3 && p[-1] == 'd' && p[-2] == 'i' &&
-		    p[-3] == 'u')
-			return p;
-	return NULL;
-}
-
-static size_t
-collect_uids(const struct event *ev, struct slice *v)
-{
-	struct slice last = { NULL, SIZE_MAX };	/* matches no value */
-	size_t n = 0;
 	uint32_t i;
 
-	for (i = 0; i < ev->nrec; i++) {
-		const char *d = event_rec_data(ev, i), *end = d + ev->recs[i].len;
-		const char *p = d, *val, *sp;
-		uint32_t t = ev->recs[i].type;
-
-		if (t == AUDIT_TYPE_EXECVE || t == AUDIT_TYPE_CWD ||
-		    t == AUDIT_TYPE_SOCKADDR)
-			continue;
-		while ((p = next_uid_eq(d, p, end)) != NULL) {
-			val = p + 1;
-			for (sp = val; sp < end && *sp != ' '; sp++)
-				;
-			/* Most uids of an event repeat the one just seen. */
-			if ((size_t)(sp - val) != last.len ||
-			    memcmp(val, last.p, last.len) != 0) {
-				n = uid_insert(v, n, val, (size_t)(sp - val));
-				last.p = val;
-				last.len = (size_t)(sp - val);
-			}
-			p = sp;
-		}
-	}
-	return n;
+	enc->nv = 0;
+	for (i = 0; i < ev->nuid; i++)
+		enc->nv = uid_insert(enc->v, enc->nv,
+		    ev->data.p + ev->uids[i].off, ev->uids[i].len);
 }
 
+/* "UID":"NAME",... for enc->v, appended to the scratch buffer. */
 static void
-encode_uid_map(const struct event *ev, struct uidmap *ids, struct buf *out)
+render_uid_map(struct encoder *enc, struct buf *out)
 {
-	struct slice v[UID_SLICES_MAX];
-	size_t n, i, nl;
 	const char *name;
+	size_t i, nl;
 
-	n = collect_uids(ev, v);
-	buf_puts_lit(out, ",\"uid_map\":{");
-	if (ids != NULL)
-		uidmap_begin_event(ids);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < enc->nv; i++) {
 		if (i > 0)
 			buf_putc(out, ',');
-		json_str(out, v[i].p, v[i].len);
+		json_str(out, enc->v[i].p, enc->v[i].len);
 		buf_putc(out, ':');
-		if (ids != NULL) {
-			name = uidmap_name(ids, v[i].p, v[i].len, &nl);
+		if (enc->ids != NULL) {
+			name = uidmap_name(enc->ids, enc->v[i].p, enc->v[i].len, &nl);
 		} else {
 			name = UIDMAP_UNKNOWN;
 			nl = sizeof(UIDMAP_UNKNOWN) - 1;
 		}
 		json_str(out, name, nl);
 	}
-	buf_putc(out, '}');
+}
+
+/*
+ * The key of the set in enc->v (each uid after its length) into `key`,
+ * and its slot; -1 if the set is too large to keep.
+ */
+static int
+umap_key(const struct encoder *enc, char *key, size_t *ret_klen)
+{
+	size_t i, k = 0;
+	uint32_t h = 2166136261u;
+
+	for (i = 0; i < enc->nv; i++) {
+		if (k + 1 + enc->v[i].len > UMAP_KEY_MAX)
+			return -1;
+		key[k++] = (char)enc->v[i].len;
+		memcpy(key + k, enc->v[i].p, enc->v[i].len);
+		k += enc->v[i].len;
+	}
+	for (i = 0; i < k; i++)
+		h = (h ^ (uint8_t)key[i]) * 16777619u;
+	*ret_klen = k;
+	return (int)(h % UMAP_SLOTS);
+}
+
+/* Set enc->umap/umap_off/umap_len to the uid_map's inner text. */
+static void
+prepare_uid_map(struct encoder *enc, const struct event *ev)
+{
+	struct umap_ent *e = NULL;
+	char key[UMAP_KEY_MAX];
+	size_t klen = 0, start;
+	uint64_t gen = 0;
+	int slot;
+
+	collect_uids(enc, ev);
+	enc->umap = NULL;
+	enc->umap_off = enc->scratch.len;
+	enc->umap_len = 0;
+	if (enc->nv == 0)
+		return;
+	if (enc->ids != NULL) {
+		/* May forget names (no caching, a full cache): gen moves. */
+		uidmap_begin_event(enc->ids);
+		gen = uidmap_generation(enc->ids) + 1;
+		if ((slot = umap_key(enc, key, &klen)) >= 0) {
+			e = &enc->kept[slot];
+			if (e->gen == gen && e->klen == klen &&
+			    memcmp(e->key, key, klen) == 0) {
+				enc->umap = e->text;
+				enc->umap_len = e->tlen;
+				return;
+			}
+		}
+	}
+	start = enc->scratch.len;
+	render_uid_map(enc, &enc->scratch);
+	enc->umap_len = enc->scratch.len - start;
+	/* Names looked up while rendering may not move gen: keep the text. */
+	if (e != NULL && enc->umap_len <= UMAP_TEXT_MAX &&
+	    uidmap_generation(enc->ids) + 1 == gen) {
+		e->gen = gen;
+		e->klen = (uint8_t)klen;
+		memcpy(e->key, key, klen);
+		e->tlen = (uint8_t)enc->umap_len;
+		memcpy(e->text, enc->scratch.p + start, enc->umap_len);
+	}
+}
+
+static size_t
+u64_len(uint64_t v)
+{
+	size_t n = 1;
+
+	while (v >= 10000) {
+		v /= 10000;
+		n += 4;
+	}
+	return n + (v >= 10) + (v >= 100) + (v >= 1000);
+}
+
+/* Write v's `len` decimal digits (len = u64_len(v)) at dst. */
+static void
+u64_put(char *dst, uint64_t v, size_t len)
+{
+	static const char pairs[] =
+	    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	    "8081828384858687888990919293949596979899";
+	char *t = dst + len;
+
+	while (v >= 100) {
+		t -= 2;
+		memcpy(t, pairs + (v % 100) * 2, 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		t -= 2;
+		memcpy(t, pairs + v * 2, 2);
+	} else {
+		*--t = (char)('0' + v);
+	}
+}
+
+/* Strings are plain text almost always: copied, not escaped. */
+static void
+prepare_str(struct encoder *enc, struct prepared *ps, const char *s,
+    size_t len)
+{
+	if (json_plain(s, len)) {
+		ps->p = s;
+		ps->len = len;
+		return;
+	}
+	ps->p = NULL;
+	ps->off = enc->scratch.len;
+	json_esc(&enc->scratch, s, len, NULL);
+	ps->len = enc->scratch.len - ps->off;
+}
+
+static const char *
+str_at(const struct encoder *enc, const struct prepared *ps)
+{
+	return ps->p != NULL ? ps->p : enc->scratch.p + ps->off;
+}
+
+#define LIT_SEQ		"{\"sequence\":"
+#define LIT_TS		",\"timestamp\":\""
+#define LIT_MSGS	"\",\"messages\":["
+#define LIT_TYPE	"{\"type\":"
+#define LIT_DATA	",\"data\":\""
+#define LIT_REC_END	"\"}"
+#define LIT_UMAP	"],\"uid_map\":{"
+#define LIT_KEY		"},\"rule_key\":\""
+#define LIT_END_KEY	"\"}\n"
+#define LIT_END		"}}\n"
+#define LEN(lit)	(sizeof(lit) - 1)
+
+size_t
+encode_size(struct encoder *enc, const struct event *ev, enum event_format fmt)
+{
+	size_t n;
+	uint32_t i;
+
+	buf_reset(&enc->scratch);
+	prepare_uid_map(enc, ev);
+	prepare_str(enc, &enc->ts, ev->ts, ev->ts_len);
+	enc->key.p = NULL;
+	enc->key.len = 0;
+	if (fmt == FMT_PAUDITD)
+		prepare_str(enc, &enc->key, ev->info.key, ev->info.key_len);
+	n = LEN(LIT_SEQ) + u64_len(ev->serial) + LEN(LIT_TS) + enc->ts.len +
+	    LEN(LIT_MSGS) + LEN(LIT_UMAP) + enc->umap_len;
+	for (i = 0; i < ev->nrec; i++)
+		n += (i > 0) + LEN(LIT_TYPE) + u64_len(ev->recs[i].type) +
+		    LEN(LIT_DATA) + ev->recs[i].elen + LEN(LIT_REC_END);
+	if (fmt == FMT_PAUDITD)
+		n += LEN(LIT_KEY) + enc->key.len + LEN(LIT_END_KEY);
+	else
+		n += LEN(LIT_END);
+	return n;
+}
+
+#define PUT(o, p, n)	do { memcpy((o), (p), (n)); (o) += (n); } while (0)
+#define PUT_LIT(o, lit)	PUT((o), (lit), LEN(lit))
+
+void
+encode_write(struct encoder *enc, const struct event *ev,
+    enum event_format fmt, char *o)
+{
+	const char *sp = enc->scratch.p;
+	size_t n;
+	uint32_t i;
+
+	PUT_LIT(o, LIT_SEQ);
+	n = u64_len(ev->serial);
+	u64_put(o, ev->serial, n);
+	o += n;
+	PUT_LIT(o, LIT_TS);
+	PUT(o, str_at(enc, &enc->ts), enc->ts.len);
+	PUT_LIT(o, LIT_MSGS);
+	for (i = 0; i < ev->nrec; i++) {
+		if (i > 0)
+			*o++ = ',';
+		PUT_LIT(o, LIT_TYPE);
+		n = u64_len(ev->recs[i].type);
+		u64_put(o, ev->recs[i].type, n);
+		o += n;
+		PUT_LIT(o, LIT_DATA);
+		PUT(o, event_rec_esc(ev, i), ev->recs[i].elen);
+		PUT_LIT(o, LIT_REC_END);
+	}
+	PUT_LIT(o, LIT_UMAP);
+	PUT(o, enc->umap != NULL ? enc->umap : sp + enc->umap_off, enc->umap_len);
+	if (fmt == FMT_PAUDITD) {
+		PUT_LIT(o, LIT_KEY);
+		PUT(o, str_at(enc, &enc->key), enc->key.len);
+		PUT_LIT(o, LIT_END_KEY);
+	} else {
+		PUT_LIT(o, LIT_END);
+	}
 }
 
 void
-encode_event(const struct event *ev, enum event_format fmt,
-    struct uidmap *ids, struct buf *out)
+encode_event(struct encoder *enc, const struct event *ev,
+    enum event_format fmt, struct buf *out)
 {
-	uint32_t i;
+	size_t n = encode_size(enc, ev, fmt);
 
-	buf_puts_lit(out, "{\"sequence\":");
-	json_u64(out, ev->serial);
-	buf_puts_lit(out, ",\"timestamp\":");
-	json_str(out, ev->ts, ev->ts_len);
-	buf_puts_lit(out, ",\"messages\":[");
-	for (i = 0; i < ev->nrec; i++) {
-		if (i > 0)
-			buf_putc(out, ',');
-		buf_puts_lit(out, "{\"type\":");
-		json_u64(out, ev->recs[i].type);
-		buf_puts_lit(out, ",\"data\":");
-		json_str(out, event_rec_data(ev, i), ev->recs[i].len);
-		buf_putc(out, '}');
-	}
-	buf_putc(out, ']');
-	encode_uid_map(ev, ids, out);
-	if (fmt == FMT_PAUDITD) {
-		buf_puts_lit(out, ",\"rule_key\":");
-		json_str(out, ev->info.key, ev->info.key_len);
-	}
-	buf_puts_lit(out, "}\n");
+	encode_write(enc, ev, fmt, buf_reserve(out, n));
+	out->len += n;
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 struct buf;
+struct encoder;
 struct event;
 struct uidmap;
 
@@ -22,10 +23,26 @@ int encode_format_from_name(const char *name);
 const char *encode_format_name(enum event_format fmt);
 
 /*
- * Append the event as one JSON line ending in '\n' to `out`. `ids`
- * resolves user names (may be NULL: every uid maps to UNKNOWN_USER).
+ * An encoder keeps what encoding needs between events (the uid_map texts
+ * of recent uid sets). `ids` resolves user names and must outlive it
+ * (may be NULL: every uid maps to UNKNOWN_USER). Main thread only.
  */
-void encode_event(const struct event *ev, enum event_format fmt,
-    struct uidmap *ids, struct buf *out);
+struct encoder *encoder_new(struct uidmap *ids);
+struct encoder *encoder_free(struct encoder *enc);	/* accepts NULL */
+
+/*
+ * The event as one JSON line ending in '\n', in two steps so that the
+ * caller can allocate the line's final home once: encode_size returns
+ * its exact length in bytes, then encode_write writes exactly that many
+ * at `dst` (no NUL). encode_write must follow encode_size for the same
+ * event and format, with no other call on the encoder in between.
+ */
+size_t encode_size(struct encoder *enc, const struct event *ev,
+    enum event_format fmt);
+void encode_write(struct encoder *enc, const struct event *ev,
+    enum event_format fmt, char *dst);
+/* Both steps, appending the line to `out`. */
+void encode_event(struct encoder *enc, const struct event *ev,
+    enum event_format fmt, struct buf *out);
 
 #endif

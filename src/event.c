@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "json.h"
 #include "log.h"
 #include "record.h"
 
@@ -20,8 +21,10 @@ event_new(void)
 	if (ev == NULL)
 		fatal("event");
 	buf_init(&ev->data);
+	buf_init(&ev->esc);
 	/* Never NULL, so that even empty record data is a valid pointer. */
 	buf_reserve(&ev->data, 512);
+	buf_reserve(&ev->esc, 512);
 	return ev;
 }
 
@@ -31,7 +34,9 @@ event_free(struct event *ev)
 	if (ev == NULL)
 		return NULL;
 	buf_fini(&ev->data);
+	buf_fini(&ev->esc);
 	free(ev->recs);
+	free(ev->uids);
 	free(ev);
 	return NULL;
 }
@@ -40,7 +45,9 @@ void
 event_reset(struct event *ev)
 {
 	ev->nrec = 0;
+	ev->nuid = 0;
 	buf_reset(&ev->data);
+	buf_reset(&ev->esc);
 	ev->older = ev->newer = ev->hnext = NULL;
 	ev->info.syscall = NULL;
 	ev->info.key = "";
@@ -60,10 +67,79 @@ event_begin(struct event *ev, const struct record *rec)
 	ev->ts_len = (uint8_t)n;
 }
 
+/* Short values: a byte loop beats a call to memcmp. */
+static bool
+same_bytes(const char *a, const char *b, uint32_t len)
+{
+	uint32_t i;
+
+	for (i = 0; i < len; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
+static void
+note_uid(struct event *ev, uint32_t off, uint32_t len)
+{
+	struct event_uid *u;
+
+	if (ev->nuid > 0) {
+		u = &ev->uids[ev->nuid - 1];
+		if (u->len == len &&
+		    same_bytes(ev->data.p + u->off, ev->data.p + off, len))
+			return;
+	}
+	if (ev->nuid == ev->uid_cap) {
+		uint32_t cap = ev->uid_cap ? ev->uid_cap * 2 : 16;
+
+		u = realloc(ev->uids, cap * sizeof(*u));
+		if (u == NULL)
+			fatal("event uids");
+		ev->uids = u;
+		ev->uid_cap = cap;
+	}
+	ev->uids[ev->nuid].off = off;
+	ev->uids[ev->nuid].len = len;
+	ev->nuid++;
+}
+
+/*
+ * The value of the uid field whose '=' is d[eq]: up to the next space.
+ * Returns where the value ends; scanning goes on from there, so that a
+ * "uid=" inside a value is not a field.
+ */
+static size_t
+take_uid(struct event *ev, uint32_t off, const char *d, size_t len, size_t eq)
+{
+	size_t v = eq + 1, e = v;
+
+	while (e < len && d[e] != ' ')
+		e++;
+	note_uid(ev, off + (uint32_t)v, (uint32_t)(e - v));
+	return e;
+}
+
+/* Every uid field of d, byte by byte (for records with very many). */
+static void
+scan_uids(struct event *ev, uint32_t off, const char *d, size_t len)
+{
+	size_t j;
+
+	for (j = 3; j < len; j++)
+		if (d[j] == '=' && d[j - 1] == 'd' && d[j - 2] == 'i' &&
+		    d[j - 3] == 'u')
+			j = take_uid(ev, off, d, len, j);
+}
+
 void
 event_add(struct event *ev, uint32_t type, const char *data, size_t len)
 {
+	struct json_scan sc;	/* not zeroed: 64 positions json_esc fills */
 	struct event_rec *r;
+	bool uids;
+	char *d;
+	size_t from, k;
 
 	if (ev->nrec == ev->cap) {
 		uint32_t cap = ev->cap ? ev->cap * 2 : 8;
@@ -78,7 +154,34 @@ event_add(struct event *ev, uint32_t type, const char *data, size_t len)
 	r->type = type;
 	r->off = (uint32_t)ev->data.len;
 	r->len = (uint32_t)len;
-	buf_append(&ev->data, data, len);
+	/* The copy is followed by JSON_PAD zeros, for json_esc_padded. */
+	d = buf_reserve(&ev->data, len + JSON_PAD);
+	memcpy(d, data, len);
+	memset(d + len, 0, JSON_PAD);
+	ev->data.len += len;
+	r->eoff = (uint32_t)ev->esc.len;
+	uids = type != AUDIT_TYPE_EXECVE && type != AUDIT_TYPE_CWD &&
+	    type != AUDIT_TYPE_SOCKADDR;
+	sc.tag[0] = 'u';
+	sc.tag[1] = 'i';
+	sc.tag[2] = 'd';
+	json_esc_padded(&ev->esc, d, len, uids ? &sc : NULL);
+	r->elen = (uint32_t)(ev->esc.len - r->eoff);
+	if (!uids)
+		return;
+	if (sc.overflow) {
+		scan_uids(ev, r->off, d, len);
+		return;
+	}
+	for (k = 0, from = 0; k < sc.n; k++)
+		if (sc.pos[k] >= from)
+			from = take_uid(ev, r->off, d, len, sc.pos[k]);
+}
+
+size_t
+event_bytes(const struct event *ev)
+{
+	return ev->data.len + ev->esc.len;
 }
 
 const char *

@@ -24,7 +24,15 @@ struct record;
 
 struct event_rec {
 	uint32_t	type;
-	uint32_t	off;		/* into event.data */
+	uint32_t	off;		/* text, in event.data */
+	uint32_t	len;
+	uint32_t	eoff;		/* text escaped for JSON, in event.esc */
+	uint32_t	elen;
+};
+
+/* The value of a uid field (uid=, auid=, fsuid=, ...), in event.data. */
+struct event_uid {
+	uint32_t	off;
 	uint32_t	len;
 };
 
@@ -48,6 +56,10 @@ struct event {
 	uint32_t		 cap;
 	struct event_rec	*recs;
 	struct buf		 data;		/* record texts, back to back */
+	struct buf		 esc;		/* the same, escaped for JSON */
+	struct event_uid	*uids;		/* uid field values, in order */
+	uint32_t		 nuid;
+	uint32_t		 uid_cap;
 	struct event_info	 info;
 	/* reassembler links */
 	struct event		*older, *newer;
@@ -60,8 +72,17 @@ struct event *event_free(struct event *ev);	/* accepts NULL */
 void event_reset(struct event *ev);
 /* Start an event from its first record (serial, timestamp). */
 void event_begin(struct event *ev, const struct record *rec);
-/* Append a record's type and data (copied). */
+/*
+ * Append a record's type and data (copied). In the same pass the text is
+ * escaped as the contents of a JSON string (what every JSON encoder
+ * writes) and the values of its uid fields are noted (uid_map): every
+ * "uid=" anywhere in the text, up to the next space, except in EXECVE,
+ * CWD and SOCKADDR records, whose text the user controls; a value equal
+ * to the one noted just before is not noted again.
+ */
 void event_add(struct event *ev, uint32_t type, const char *data, size_t len);
+/* Bytes the event holds for its records (the in-flight bound). */
+size_t event_bytes(const struct event *ev);
 /* Fill ev->info from the records. Called once when the event completes. */
 void event_finish(struct event *ev);
 
@@ -69,6 +90,12 @@ static inline const char *
 event_rec_data(const struct event *ev, uint32_t i)
 {
 	return ev->data.p + ev->recs[i].off;
+}
+
+static inline const char *
+event_rec_esc(const struct event *ev, uint32_t i)
+{
+	return ev->esc.p + ev->recs[i].eoff;
 }
 
 /*

@@ -9,9 +9,14 @@
  * invalid, one byte at a time). The same pass can note where NAME= fields
  * start (struct json_scan), so that a caller needs no second scan.
  */
+#include <stdint.h>
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
+#endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_AVX2_KERNEL 1
 #endif
 
 #include "json.h"
@@ -155,7 +160,7 @@ struct esc {
 	struct json_scan	*scan;
 };
 
-static void
+static inline void
 scan_hit(struct esc *e, size_t j)
 {
 	struct json_scan *sc = e->scan;
@@ -181,7 +186,8 @@ esc_bytes(struct esc *e, size_t i, size_t lim)
 	while (i < lim) {
 		unsigned char c = e->s[i];
 
-		if (e->scan != NULL && c == '=')
+		if (e->scan != NULL && c == '=' && i > 0 &&
+		    e->s[i - 1] == (unsigned char)e->scan->tag[2])
 			scan_hit(e, i);
 		if (json_class[c] == C_PLAIN) {
 			*o++ = (char)c;
@@ -193,7 +199,7 @@ esc_bytes(struct esc *e, size_t i, size_t lim)
 		} else {
 			e->b->len = (size_t)(o - e->b->p);
 			i += json_special(e->b, e->s, i, e->len);
-			o = buf_reserve(e->b, 2 * (e->len - i) + 32);
+			o = buf_reserve(e->b, 2 * (e->len - i) + 64);
 		}
 	}
 	e->o = o;
@@ -202,86 +208,71 @@ esc_bytes(struct esc *e, size_t i, size_t lim)
 
 #ifdef __SSE2__
 /*
- * The '=' in the chunk x (at s[i]) under `keep` that follow the tag's
- * last byte; scan_hit checks the two bytes before.
- */
-static inline void
-scan_chunk(struct esc *e, __m128i x, size_t i, unsigned keep)
-{
-	unsigned eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x,
-	    _mm_set1_epi8('='))) & keep;
-	unsigned last, cand;
-
-	if (eq == 0)
-		return;
-	last = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x,
-	    _mm_set1_epi8(e->scan->tag[2])));
-	cand = eq & ((last << 1) |
-	    (i > 0 && e->s[i - 1] == (unsigned char)e->scan->tag[2]));
-	for (; cand != 0; cand &= cand - 1)
-		scan_hit(e, i + (unsigned)__builtin_ctz(cand));
-}
-
-/*
- * One chunk: the n <= 16 bytes at c (= s + i), readable up to c + n + 16.
- * The chunk is stored whole; a '"' or '\\' in it gets its backslash and
- * the rest of the chunk is stored again one byte further on, so quotes
- * (a dozen per record) cost a few instructions each. Returns the bytes
- * taken: n, or fewer when a rarer byte needs json_special (the caller's
- * job, at i + the return value).
- */
-static inline __attribute__((always_inline)) unsigned
-esc_chunk(struct esc *e, char **po, const unsigned char *c, size_t i,
-    unsigned n, bool scan)
-{
-	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)c);
-	unsigned keep = n == 16 ? 0xffffu : (1u << n) - 1;
-	unsigned bits = special_mask(x) & keep, stop = n, extra = 0, k;
-	char *o = *po;
-
-	_mm_storeu_si128((__m128i *)(void *)o, x);
-	for (; bits != 0; bits &= bits - 1) {
-		k = (unsigned)__builtin_ctz(bits);
-		if (c[k] != '"' && c[k] != '\\') {
-			stop = k;
-			break;
-		}
-		o[k + extra] = '\\';
-		extra++;
-		_mm_storeu_si128((__m128i *)(void *)(o + k + extra),
-		    _mm_loadu_si128((const __m128i *)(const void *)(c + k)));
-	}
-	if (scan)
-		scan_chunk(e, x, i, stop == 16 ? 0xffffu : (1u << stop) - 1);
-	*po = o + stop + extra;
-	return stop;
-}
-
-/*
- * Escape s[i, lim), loading from q, where q[j - qoff] is s[j] and is
- * readable up to j = lim + 16. Returns where it stopped: lim, or past
- * what the slow path took (which may reach beyond lim).
+ * Escape s[i, lim), loading 16 bytes at a time from q, where q[j - qoff]
+ * is s[j] and is readable up to j = lim + 16. Each chunk is stored to the
+ * output whole; a '"' or '\\' in it gets its backslash and the rest of
+ * the chunk is stored again one byte further on, so that quotes (a dozen
+ * per record) cost a few instructions each. Rarer bytes stop the chunk
+ * and go through json_special. With `scan`, the '=' that follow the
+ * tag's last byte are checked by scan_hit. Returns where it stopped: lim,
+ * or past what the slow path took (which may reach beyond lim).
  */
 static inline __attribute__((always_inline)) size_t
 esc_run(struct esc *e, const unsigned char *q, size_t qoff, size_t i,
     size_t lim, bool scan)
 {
+	const __m128i eqv = _mm_set1_epi8('=');
+	const __m128i tagv = _mm_set1_epi8(scan ? e->scan->tag[2] : 0);
+	const unsigned char tag2 = scan ? (unsigned char)e->scan->tag[2] : 0;
 	char *o = e->o;
-	unsigned n, got;
 
 	while (i < lim) {
-		if (lim - i >= 16) {
-			n = 16;
-			got = esc_chunk(e, &o, q + (i - qoff), i, 16, scan);
-		} else {
+		const unsigned char *c = q + (i - qoff);
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)c);
+		unsigned n = 16, keep = 0xffffu, sp, cand = 0, k, extra, stop;
+
+		if (lim - i < 16) {
 			n = (unsigned)(lim - i);
-			got = esc_chunk(e, &o, q + (i - qoff), i, n, scan);
+			keep = (1u << n) - 1;
 		}
-		i += got;
-		if (got < n) {
+		sp = special_mask(x) & keep;
+		_mm_storeu_si128((__m128i *)(void *)o, x);
+		if (scan) {
+			cand = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, eqv)) & keep;
+			if (cand != 0)
+				cand &= ((unsigned)_mm_movemask_epi8(
+				    _mm_cmpeq_epi8(x, tagv)) << 1) |
+				    (i > 0 && e->s[i - 1] == tag2);
+		}
+		if (sp == 0) {
+			for (; cand != 0; cand &= cand - 1)
+				scan_hit(e, i + (unsigned)__builtin_ctz(cand));
+			o += n;
+			i += n;
+			continue;
+		}
+		stop = n;
+		extra = 0;
+		for (; sp != 0; sp &= sp - 1) {
+			k = (unsigned)__builtin_ctz(sp);
+			if (c[k] != '"' && c[k] != '\\') {
+				stop = k;
+				cand &= (1u << k) - 1;
+				break;
+			}
+			o[k + extra] = '\\';
+			extra++;
+			_mm_storeu_si128((__m128i *)(void *)(o + k + extra),
+			    _mm_loadu_si128((const __m128i *)(const void *)(c + k)));
+		}
+		for (; cand != 0; cand &= cand - 1)
+			scan_hit(e, i + (unsigned)__builtin_ctz(cand));
+		o += stop + extra;
+		i += stop;
+		if (stop < n) {
 			e->b->len = (size_t)(o - e->b->p);
 			i += json_special(e->b, e->s, i, e->len);
-			o = buf_reserve(e->b, 2 * (e->len - i) + 32);
+			o = buf_reserve(e->b, 2 * (e->len - i) + 64);
 		}
 	}
 	e->o = o;
@@ -303,6 +294,138 @@ esc_run_scan(struct esc *e, const unsigned char *q, size_t qoff, size_t i,
 }
 #endif
 
+#ifdef HAVE_AVX2_KERNEL
+/*
+ * esc_run for 32-byte chunks, for the CPUs that have AVX2 (chosen at run
+ * time): the same steps, half the chunks. q must be readable up to
+ * j = lim + 32.
+ */
+__attribute__((target("avx2"))) static inline unsigned
+special_mask32(__m256i x)
+{
+	__m256i m = _mm256_or_si256(
+	    _mm256_or_si256(_mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), x),
+	    _mm256_cmpeq_epi8(x, _mm256_set1_epi8('\\'))),
+	    _mm256_or_si256(
+	    _mm256_cmpeq_epi8(_mm256_or_si256(x, _mm256_set1_epi8(4)),
+	    _mm256_set1_epi8('&')),
+	    _mm256_cmpeq_epi8(_mm256_or_si256(x, _mm256_set1_epi8(2)),
+	    _mm256_set1_epi8('>'))));
+
+	return (unsigned)_mm256_movemask_epi8(m);
+}
+
+__attribute__((target("avx2"))) static inline
+    __attribute__((always_inline)) size_t
+esc_run32(struct esc *e, const unsigned char *q, size_t qoff, size_t i,
+    size_t lim, bool scan)
+{
+	const __m256i eqv = _mm256_set1_epi8('=');
+	const __m256i tagv = _mm256_set1_epi8(scan ? e->scan->tag[2] : 0);
+	const unsigned char tag2 = scan ? (unsigned char)e->scan->tag[2] : 0;
+	char *o = e->o;
+
+	while (i < lim) {
+		const unsigned char *c = q + (i - qoff);
+		__m256i x = _mm256_loadu_si256((const __m256i *)(const void *)c);
+		unsigned n = 32, keep = 0xffffffffu, sp, cand = 0, k, extra, stop;
+
+		if (lim - i < 32) {
+			n = (unsigned)(lim - i);
+			keep = (1u << n) - 1;
+		}
+		sp = special_mask32(x) & keep;
+		_mm256_storeu_si256((__m256i *)(void *)o, x);
+		if (scan) {
+			cand = (unsigned)_mm256_movemask_epi8(
+			    _mm256_cmpeq_epi8(x, eqv)) & keep;
+			if (cand != 0)
+				cand &= ((unsigned)_mm256_movemask_epi8(
+				    _mm256_cmpeq_epi8(x, tagv)) << 1) |
+				    (i > 0 && e->s[i - 1] == tag2);
+		}
+		if (sp == 0) {
+			for (; cand != 0; cand &= cand - 1)
+				scan_hit(e, i + (unsigned)__builtin_ctz(cand));
+			o += n;
+			i += n;
+			continue;
+		}
+		stop = n;
+		extra = 0;
+		for (; sp != 0; sp &= sp - 1) {
+			k = (unsigned)__builtin_ctz(sp);
+			if (c[k] != '"' && c[k] != '\\') {
+				stop = k;
+				cand &= (1u << k) - 1;
+				break;
+			}
+			o[k + extra] = '\\';
+			extra++;
+			_mm256_storeu_si256((__m256i *)(void *)(o + k + extra),
+			    _mm256_loadu_si256((const __m256i *)(const void *)(c + k)));
+		}
+		for (; cand != 0; cand &= cand - 1)
+			scan_hit(e, i + (unsigned)__builtin_ctz(cand));
+		o += stop + extra;
+		i += stop;
+		if (stop < n) {
+			e->b->len = (size_t)(o - e->b->p);
+			i += json_special(e->b, e->s, i, e->len);
+			o = buf_reserve(e->b, 2 * (e->len - i) + 64);
+		}
+	}
+	e->o = o;
+	return i;
+}
+
+__attribute__((target("avx2"))) static size_t
+esc_run32_plain(struct esc *e, const unsigned char *q, size_t qoff, size_t i,
+    size_t lim)
+{
+	return esc_run32(e, q, qoff, i, lim, false);
+}
+
+__attribute__((target("avx2"))) static size_t
+esc_run32_scan(struct esc *e, const unsigned char *q, size_t qoff, size_t i,
+    size_t lim)
+{
+	return esc_run32(e, q, qoff, i, lim, true);
+}
+
+static bool
+have_avx2(void)
+{
+	static int have = -1;
+
+	if (have < 0) {
+		__builtin_cpu_init();
+		have = __builtin_cpu_supports("avx2") ? 1 : 0;
+	}
+	return have == 1;
+}
+#endif
+
+static unsigned width_max = 32;	/* json_simd_width */
+
+unsigned
+json_simd_width(unsigned max)
+{
+	width_max = max;
+#ifdef HAVE_AVX2_KERNEL
+	if (max >= 32 && have_avx2())
+		return 32;
+#endif
+#ifdef __SSE2__
+	if (max >= 16)
+		return 16;
+#endif
+	return 0;
+}
+
+typedef size_t esc_run_fn(struct esc *, const unsigned char *, size_t,
+    size_t, size_t);
+
 static void
 esc(struct buf *b, const char *str, size_t len, struct json_scan *scan,
     bool padded)
@@ -314,22 +437,30 @@ esc(struct buf *b, const char *str, size_t len, struct json_scan *scan,
 		scan->n = 0;
 		scan->overflow = false;
 	}
-	e.o = buf_reserve(b, 2 * len + 32);
+	e.o = buf_reserve(b, 2 * len + 64);
 #ifdef __SSE2__
-	size_t (*run)(struct esc *, const unsigned char *, size_t, size_t,
-	    size_t) = scan != NULL ? esc_run_scan : esc_run_plain;
+	esc_run_fn *run = scan != NULL ? esc_run_scan : esc_run_plain;
+	size_t w = width_max >= 16 ? 16 : SIZE_MAX;	/* bytes per chunk */
 
-	if (padded) {
+#ifdef HAVE_AVX2_KERNEL
+	if (width_max >= 32 && have_avx2()) {
+		run = scan != NULL ? esc_run32_scan : esc_run32_plain;
+		w = 32;
+	}
+#endif
+	if (w == SIZE_MAX) {
+		/* the byte loop below */
+	} else if (padded) {
 		i = run(&e, e.s, 0, 0, len);
-	} else if (len >= 16) {
-		/* In place while 16 bytes past the chunk are readable... */
-		i = run(&e, e.s, 0, 0, len - 16);
+	} else if (len >= w) {
+		/* In place while a chunk past the chunk is readable... */
+		i = run(&e, e.s, 0, 0, len - w);
 		/* ...then the last bytes from a padded copy. */
 		if (i < len) {
-			unsigned char tail[48];
+			unsigned char tail[96];
 
 			memcpy(tail, e.s + i, len - i);
-			memset(tail + (len - i), 0, 16);
+			memset(tail + (len - i), 0, w);
 			i = run(&e, tail, i, i, len);
 		}
 	}
@@ -337,6 +468,18 @@ esc(struct buf *b, const char *str, size_t len, struct json_scan *scan,
 	if (i < len)
 		i = esc_bytes(&e, i, len);
 	b->len = (size_t)(e.o - b->p);
+}
+
+bool
+json_plain(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (json_class[s[i]] != C_PLAIN)
+			return false;
+	return true;
 }
 
 void

@@ -39,14 +39,23 @@ struct json_scan {
  * `scan` (may be NULL) gets the NAME= positions, see above.
  */
 void json_esc(struct buf *b, const char *s, size_t len, struct json_scan *scan);
+/* True if `s` needs no escaping at all (short strings: a byte loop). */
+bool json_plain(const char *s, size_t len);
 /*
  * The same, for input that is readable (and initialised) for JSON_PAD
  * bytes past s + len: no copy of the last bytes is needed.
  */
-#define JSON_PAD	16
+#define JSON_PAD	32
 void json_esc_padded(struct buf *b, const char *s, size_t len,
     struct json_scan *scan);
 /* Append the unsigned decimal `v`. */
 void json_u64(struct buf *b, uint64_t v);
+
+/*
+ * Tests and benchmarks: escape in chunks of at most `max` bytes (0: one
+ * byte at a time, 16: SSE2, 32: AVX2 when the CPU has it; the default is
+ * the widest). Returns the chunk width now in use.
+ */
+unsigned json_simd_width(unsigned max);
 
 #endif

@@ -93,8 +93,7 @@ msg_pool_drain(void)
 }
 
 struct msg *
-msg_new_copy(const char *line, size_t len, const char *key, size_t key_len,
-    uint64_t serial)
+msg_alloc(size_t len, const char *key, size_t key_len, uint64_t serial)
 {
 	size_t size = sizeof(struct msg) + key_len + 1 + len;
 	struct msg *m;
@@ -115,6 +114,15 @@ msg_new_copy(const char *line, size_t len, const char *key, size_t key_len,
 	m->line = m->key + key_len + 1;
 	m->len = len;
 	m->line_apart = false;
+	return m;
+}
+
+struct msg *
+msg_new_copy(const char *line, size_t len, const char *key, size_t key_len,
+    uint64_t serial)
+{
+	struct msg *m = msg_alloc(len, key, key_len, serial);
+
 	memcpy(m->line, line, len);
 	return m;
 }

@@ -39,6 +39,13 @@ struct msg *msg_new_take(char *line, size_t len, const char *key,
  */
 struct msg *msg_new_copy(const char *line, size_t len, const char *key,
     size_t key_len, uint64_t serial);
+/*
+ * The same, but the caller writes the `len` bytes of the line into
+ * m->line before it publishes the message (the pipeline encodes straight
+ * into it, without a copy).
+ */
+struct msg *msg_alloc(size_t len, const char *key, size_t key_len,
+    uint64_t serial);
 
 static inline struct msg *
 msg_ref(struct msg *m)

@@ -37,6 +37,7 @@ struct pipeline {
 	bool			 tracking;
 	bool			 log_out_of_order;
 	struct uidmap		*ids;
+	struct encoder		*enc;
 	struct outputs		*outs;
 	unsigned		 formats;
 	const struct filter	*filter;
@@ -47,7 +48,6 @@ struct pipeline {
 	uint64_t		 sample;
 	uint64_t		 reported_drops;
 	uint64_t		 batch_ns;	/* clock at the last batch end or tick */
-	struct buf		 enc;
 	struct metric		*m_records, *m_malformed[RECORD_ERR_MAX];
 	struct metric		*m_events, *m_filtered, *m_missed, *m_late_serials;
 	struct metric		*m_late_records, *m_overflow, *m_evicted;
@@ -97,13 +97,12 @@ on_reset(void *arg, uint64_t last, uint64_t serial)
 static void
 publish(struct pipeline *p, struct event *ev, enum event_format fmt)
 {
+	size_t n = encode_size(p->enc, ev, fmt);
 	struct msg *m;
 
-	/* Encode into the reused buffer, then one exact allocation per event. */
-	buf_reset(&p->enc);
-	encode_event(ev, fmt, p->ids, &p->enc);
-	m = msg_new_copy(p->enc.p, p->enc.len, ev->info.key, ev->info.key_len,
-	    ev->serial);
+	/* One exact allocation per event, encoded in place. */
+	m = msg_alloc(n, ev->info.key, ev->info.key_len, ev->serial);
+	encode_write(p->enc, ev, fmt, m->line);
 	m->t_in_ns = p->batch_ns;
 	outputs_publish(p->outs, fmt, m);
 	msg_unref(m);
@@ -197,11 +196,11 @@ pipeline_new(const struct config *conf, struct outputs *outs,
 	p->batch_ns = now_mono_ns();
 	p->tracking = conf->mt_enabled;
 	p->log_out_of_order = conf->mt_log_out_of_order;
-	buf_init(&p->enc);
 	register_metrics(p);
 	p->reasm = reasm_new(&rc, on_event, p);
 	p->ids = uidmap_new(conf->uid_caching, conf->password_file_path);
-	if (p->reasm == NULL || p->ids == NULL ||
+	p->enc = p->ids != NULL ? encoder_new(p->ids) : NULL;
+	if (p->reasm == NULL || p->ids == NULL || p->enc == NULL ||
 	    tracker_init(&p->tracker, (uint64_t)conf->mt_max_out_of_order, &cb) < 0)
 		return pipeline_free(p);
 	return p;
@@ -214,8 +213,8 @@ pipeline_free(struct pipeline *p)
 		return NULL;
 	reasm_free(p->reasm);
 	tracker_fini(&p->tracker);
+	encoder_free(p->enc);
 	uidmap_free(p->ids);
-	buf_fini(&p->enc);
 	free(p);
 	return NULL;
 }

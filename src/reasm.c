@@ -67,7 +67,7 @@ reasm_new(const struct reasm_conf *conf, reasm_emit_fn *emit, void *arg)
 static void
 release(struct reasm *r, struct event *ev)
 {
-	if (r->nfree < REASM_FREE_MAX && ev->data.cap <= (1u << 20)) {
+	if (r->nfree < REASM_FREE_MAX && ev->data.cap + ev->esc.cap <= (1u << 20)) {
 		ev->hnext = r->free_list;
 		r->free_list = ev;
 		r->nfree++;
@@ -186,7 +186,7 @@ unlink_event(struct reasm *r, struct event *ev)
 	else
 		r->newest = ev->older;
 	r->count--;
-	r->bytes -= ev->data.len;
+	r->bytes -= event_bytes(ev);
 }
 
 static void
@@ -270,10 +270,10 @@ reasm_add(struct reasm *r, const struct record *rec, uint64_t now_ms)
 	} else if (ev->nrec >= r->conf.max_records) {
 		r->stats.overflow_records++;
 	} else {
-		size_t before = ev->data.len;
+		size_t before = event_bytes(ev);
 
 		event_add(ev, rec->type, rec->data, rec->data_len);
-		r->bytes += ev->data.len - before;
+		r->bytes += event_bytes(ev) - before;
 	}
 	if (reasm_type_is_standalone(rec->type) ||
 	    (r->conf.proctitle_ends && rec->type == AUDIT_TYPE_PROCTITLE)) {

@@ -31,6 +31,7 @@ struct uidmap {
 	struct stat	 passwd_st;
 	bool		 have_st;
 	uint64_t	 nss_lookups;
+	uint64_t	 gen;
 	char		*pwbuf;
 	size_t		 pwbuf_len;
 };
@@ -74,6 +75,7 @@ uidmap_free(struct uidmap *m)
 static void
 clear(struct uidmap *m)
 {
+	m->gen++;
 	if (m->count == 0)
 		return;
 	memset(m->slots, 0, SLOTS * sizeof(*m->slots));
@@ -178,6 +180,12 @@ uidmap_name(struct uidmap *m, const char *uid, size_t len, size_t *ret_len)
 unknown:
 	*ret_len = sizeof(UIDMAP_UNKNOWN) - 1;
 	return UIDMAP_UNKNOWN;
+}
+
+uint64_t
+uidmap_generation(const struct uidmap *m)
+{
+	return m->gen;
 }
 
 uint64_t

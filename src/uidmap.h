@@ -32,6 +32,12 @@ const char *uidmap_name(struct uidmap *m, const char *uid, size_t len,
     size_t *ret_len);
 /* Check the password file (at most once a second). */
 void uidmap_tick(struct uidmap *m, uint64_t now_ms);
+/*
+ * Names stay what they are while this number does not change: it moves
+ * whenever names are forgotten (a full cache, a changed password file,
+ * every event without caching). Lets a caller keep text made of names.
+ */
+uint64_t uidmap_generation(const struct uidmap *m);
 /* Lookups that went to NSS (tests, metrics). */
 uint64_t uidmap_nss_lookups(const struct uidmap *m);
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,10 +52,13 @@ enc(struct event *ev, enum event_format fmt, struct uidmap *ids)
 	static char out[32768];
 	struct buf b;
 
+	struct encoder *e = encoder_new(ids);
+
 	buf_init(&b);
-	encode_event(ev, fmt, ids, &b);
+	encode_event(e, ev, fmt, &b);
 	snprintf(out, sizeof(out), "%.*s", (int)b.len, b.p);
 	buf_fini(&b);
+	encoder_free(e);
 	event_free(ev);
 	return out;
 }
@@ -364,15 +368,17 @@ TEST(messages_escaped_and_many_records)
 TEST(encode_appends)
 {
 	struct event *ev = ev_build(1, "10000001", hi_recs);
+	struct encoder *e = encoder_new(NULL);
 	struct buf b;
 	size_t first;
 	bool same;
 
 	buf_init(&b);
 	buf_puts_lit(&b, "x");
-	encode_event(ev, FMT_GOAUDIT, NULL, &b);
+	encode_event(e, ev, FMT_GOAUDIT, &b);
 	first = b.len;
-	encode_event(ev, FMT_GOAUDIT, NULL, &b);
+	encode_event(e, ev, FMT_GOAUDIT, &b);
+	encoder_free(e);
 	same = b.len == 1 + 2 * (first - 1) && b.p[0] == 'x' &&
 	    memcmp(b.p + 1, b.p + first, first - 1) == 0 &&
 	    b.p[first - 1] == '\n';
@@ -545,6 +551,117 @@ TEST(uid_scan_matches_reference_on_random_records)
 }
 
 /*
+ * More uid fields in one record than json_esc notes in its pass
+ * (JSON_SCAN_MAX): event_add scans that record again, byte by byte.
+ */
+TEST(uid_scan_many_fields_in_one_record)
+{
+	static char keys[128][400];
+	char d[2048], want[8192];
+	size_t len = 0, n, k, w;
+
+	for (k = 0; k < 100; k++)
+		len += (size_t)snprintf(d + len, sizeof(d) - len, "%sa%zuuid=%zu",
+		    k ? " " : "", k, k * 7);
+	n = ref_uids(d, keys, 0, true);
+	ASSERT_EQ(n, 100);
+	w = (size_t)snprintf(want, sizeof(want), "{");
+	for (k = 0; k < n; k++)
+		w += (size_t)snprintf(want + w, sizeof(want) - w, "%s\"%s\":" U,
+		    k ? "," : "", keys[k]);
+	snprintf(want + w, sizeof(want) - w, "}");
+	ASSERT_STREQ(uid_map_of(1300, d), want);
+}
+
+/* Encode a one-record event with `enc`, as a static string. */
+static const char *
+enc_with(struct encoder *e, const char *data)
+{
+	const struct rec_in recs[] = { { 1300, data }, { 0, NULL } };
+	struct event *ev = ev_build(7, "1.000", recs);
+	static char out[4096];
+	struct buf b;
+
+	buf_init(&b);
+	encode_event(e, ev, FMT_PAUDITD, &b);
+	snprintf(out, sizeof(out), "%.*s", (int)b.len, b.p);
+	buf_fini(&b);
+	event_free(ev);
+	return out;
+}
+
+/*
+ * The encoder keeps the uid_map text of a set of uids; the text is the
+ * same as a fresh one, and names are still looked up as uidmap says:
+ * per event without caching, again once the cache is dropped.
+ */
+TEST(uid_map_text_kept_per_set)
+{
+	struct uidmap *ids = uidmap_new(true, NULL), *nocache = uidmap_new(false, NULL);
+	struct encoder *e = encoder_new(ids), *e2 = encoder_new(nocache);
+	char first[4096], tmp[64];
+	int k;
+
+	ASSERT(ids != NULL && nocache != NULL && e != NULL && e2 != NULL);
+	snprintf(first, sizeof(first), "%s", enc_with(e, "uid=0 auid=0 euid=1"));
+	ASSERT(strstr(first, "\"uid_map\":{\"0\":\"root\",\"1\":") != NULL);
+	for (k = 0; k < 3; k++)
+		ASSERT_STREQ(enc_with(e, "uid=0 auid=0 euid=1"), first);
+	/* Another set between two of the first: both right. */
+	ASSERT(strstr(enc_with(e, "uid=0"), "\"uid_map\":{\"0\":\"root\"}") != NULL);
+	ASSERT_STREQ(strstr(enc_with(e, "euid=1 uid=0"), "\"uid_map\""),
+	    strstr(first, "\"uid_map\""));
+	ASSERT_EQ(uidmap_nss_lookups(ids), 2);
+	/* Without caching every event resolves its uids again. */
+	for (k = 0; k < 3; k++)
+		ASSERT_STREQ(enc_with(e2, "uid=0 auid=0 euid=1"), first);
+	ASSERT_EQ(uidmap_nss_lookups(nocache), 6);
+	/* Many sets: each text right, whatever was kept before. */
+	for (k = 0; k < 1000; k++) {
+		snprintf(tmp, sizeof(tmp), "uid=0 auid=%d", 100000 + k % 300);
+		snprintf(first, sizeof(first), "\"uid_map\":{\"0\":\"root\",\"%d\":\"%s\"}",
+		    100000 + k % 300, UIDMAP_UNKNOWN);
+		if (getpwuid((uid_t)(100000 + k % 300)) != NULL)
+			continue;
+		ASSERT(strstr(enc_with(e, tmp), first) != NULL);
+	}
+	encoder_free(e);
+	encoder_free(e2);
+	uidmap_free(ids);
+	uidmap_free(nocache);
+}
+
+/* A dropped name cache (a changed password file) drops the kept texts. */
+TEST(uid_map_text_dropped_with_names)
+{
+	char path[] = "/tmp/pauditd-enc-XXXXXX";
+	struct timespec ts[2] = { { 1000000, 0 }, { 1000000, 0 } };
+	struct uidmap *ids;
+	struct encoder *e;
+	uint64_t n1, n2;
+	int fd = mkstemp(path);
+
+	ASSERT(fd >= 0);
+	close(fd);
+	utimensat(AT_FDCWD, path, ts, 0);
+	ids = uidmap_new(true, path);
+	e = encoder_new(ids);
+	(void)enc_with(e, "uid=0");
+	(void)enc_with(e, "uid=0");
+	n1 = uidmap_nss_lookups(ids);
+	ts[0].tv_sec = ts[1].tv_sec = 2000000;
+	utimensat(AT_FDCWD, path, ts, 0);
+	uidmap_tick(ids, 5000);
+	ASSERT(strstr(enc_with(e, "uid=0"), "{\"0\":\"root\"}") != NULL);
+	n2 = uidmap_nss_lookups(ids);
+	encoder_free(e);
+	uidmap_free(ids);
+	unlink(path);
+	ASSERT_EQ(n1, 1);
+	ASSERT_EQ(n2, 2);
+}
+
+/*
  * Regression, fixed (encode.c collect_uids): `last` starts as the empty slice, so the
  * first empty uid value of an event ("uid= ") is taken for a repeat of
  * the previous uid and skipped; go-audit/pauditd map it as
@@ -608,5 +725,7 @@ TEST_MAIN(T(go_audit_reference_line_no_uidmap),
     T(event_info_syscall), T(event_field_whole_names),
     T(messages_escaped_and_many_records), T(encode_appends),
     T(rule_key_not_last_field), T(rule_key_long_truncated_safely),
-    T(uid_scan_matches_reference_on_random_records), T(uid_at_every_offset),
+    T(uid_scan_matches_reference_on_random_records),
+    T(uid_scan_many_fields_in_one_record), T(uid_map_text_kept_per_set),
+    T(uid_map_text_dropped_with_names), T(uid_at_every_offset),
     T(regress_empty_uid_value_dropped), T(regress_empty_first_record_ub))

@@ -534,6 +534,25 @@ TEST(scan_finds_tagged_fields)
 	buf_fini(&got);
 }
 
+/* The random and per-offset checks again with each narrower kernel. */
+TEST(every_kernel_width)
+{
+	static const unsigned widths[] = { 16, 0 };
+	size_t i;
+
+	for (i = 0; i < sizeof(widths) / sizeof(widths[0]); i++) {
+		json_simd_width(widths[i]);
+		test_matches_reference_on_random_text(failed_);
+		test_every_special_at_every_offset(failed_);
+		test_scan_finds_tagged_fields(failed_);
+		if (*failed_) {
+			fprintf(stderr, "  (chunk width %u)\n", widths[i]);
+			break;
+		}
+	}
+	json_simd_width(32);
+}
+
 TEST_MAIN(T(plain_ascii), T(quote_and_backslash), T(html_safe),
     T(newline_cr_tab), T(other_control_chars), T(del_not_escaped),
     T(valid_utf8_copied), T(line_and_paragraph_separators),
@@ -542,4 +561,4 @@ TEST_MAIN(T(plain_ascii), T(quote_and_backslash), T(html_safe),
     T(length_is_respected), T(appends_to_buffer), T(long_string_grows),
     T(u64), T(matches_reference_on_random_text),
     T(fresh_buffer_every_length), T(every_special_at_every_offset),
-    T(scan_finds_tagged_fields))
+    T(scan_finds_tagged_fields), T(every_kernel_width))
