@@ -29,7 +29,7 @@
 #include "uidmap.h"
 
 #define UID_SLICES_MAX	512	/* distinct uids kept per event */
-#define UMAP_SLOTS	128	/* uid_map texts kept, direct-mapped */
+#define UMAP_SLOTS	512	/* uid_map texts kept, direct-mapped */
 #define UMAP_KEY_MAX	48	/* bytes of a set's key: uids, length-prefixed */
 #define UMAP_TEXT_MAX	240	/* bytes of a kept uid_map text */
 
@@ -111,14 +111,15 @@ encoder_free(struct encoder *enc)
 	return NULL;
 }
 
+/* Bytewise, as Go compares strings; uids are short: no memcmp call. */
 static int
 slice_cmp(const struct slice *a, const struct slice *b)
 {
-	size_t n = a->len < b->len ? a->len : b->len;
-	int c = memcmp(a->p, b->p, n);
+	size_t n = a->len < b->len ? a->len : b->len, i;
 
-	if (c != 0)
-		return c;
+	for (i = 0; i < n; i++)
+		if (a->p[i] != b->p[i])
+			return (unsigned char)a->p[i] < (unsigned char)b->p[i] ? -1 : 1;
 	return a->len < b->len ? -1 : a->len > b->len;
 }
 
@@ -248,16 +249,24 @@ prepare_uid_map(struct encoder *enc, const struct event *ev)
 	}
 }
 
+/* Decimal digits of v; record types and serials take the same branches. */
 static size_t
 u64_len(uint64_t v)
 {
 	size_t n = 1;
 
-	while (v >= 10000) {
+	for (;;) {
+		if (v < 10)
+			return n;
+		if (v < 100)
+			return n + 1;
+		if (v < 1000)
+			return n + 2;
+		if (v < 10000)
+			return n + 3;
 		v /= 10000;
 		n += 4;
 	}
-	return n + (v >= 10) + (v >= 100) + (v >= 1000);
 }
 
 /* Write v's `len` decimal digits (len = u64_len(v)) at dst. */
