@@ -34,8 +34,9 @@ struct msg *msg_new_take(char *line, size_t len, const char *key,
     size_t key_len, uint64_t serial);
 /*
  * Create a message holding copies of `line` (`len` bytes, ending in '\n')
- * and `key`, in one allocation with the message (the pipeline's path:
- * one malloc and one free per event). Returns a message with one reference.
+ * and `key`, in one allocation with the message. Returns a message with
+ * one reference. This and msg_alloc allocate from a pool that only one
+ * thread (the pipeline's) may allocate from; any thread may unref.
  */
 struct msg *msg_new_copy(const char *line, size_t len, const char *key,
     size_t key_len, uint64_t serial);
@@ -55,7 +56,7 @@ msg_ref(struct msg *m)
 }
 
 void msg_unref(struct msg *m);
-/* Free the idle blocks of the message pool (at exit). */
+/* Free the idle blocks of the message pool (at exit, by the allocator). */
 void msg_pool_drain(void);
 
 #endif

@@ -48,6 +48,8 @@ struct pipeline {
 	uint64_t		 sample;
 	uint64_t		 reported_drops;
 	uint64_t		 batch_ns;	/* clock at the last batch end or tick */
+	uint64_t		 n_records;	/* not yet added to m_records */
+	uint64_t		 n_events;	/* not yet added to m_events */
 	struct metric		*m_records, *m_malformed[RECORD_ERR_MAX];
 	struct metric		*m_events, *m_filtered, *m_missed, *m_late_serials;
 	struct metric		*m_late_records, *m_overflow, *m_evicted;
@@ -104,8 +106,7 @@ publish(struct pipeline *p, struct event *ev, enum event_format fmt)
 	m = msg_alloc(n, ev->info.key, ev->info.key_len, ev->serial);
 	encode_write(p->enc, ev, fmt, m->line);
 	m->t_in_ns = p->batch_ns;
-	outputs_publish(p->outs, fmt, m);
-	msg_unref(m);
+	outputs_publish(p->outs, fmt, m);	/* takes our reference */
 }
 
 static void
@@ -126,7 +127,7 @@ on_event(struct event *ev, void *arg)
 			return;
 		}
 	}
-	metric_inc(p->m_events);
+	p->n_events++;
 	for (f = 0; f < FMT_MAX; f++)
 		if (p->formats & (1u << f))
 			publish(p, ev, (enum event_format)f);
@@ -262,7 +263,7 @@ sink_payload(void *arg, uint32_t type, const char *s, size_t len)
 	struct record rec;
 	int e;
 
-	metric_inc(p->m_records);
+	p->n_records++;
 	if ((e = record_parse(type, s, len, &rec)) < 0) {
 		malformed(p, e, s, len);
 		return;
@@ -284,7 +285,7 @@ sink_line(void *arg, const char *s, size_t len)
 	p->lines++;
 	if (len == 0)
 		return;
-	metric_inc(p->m_records);
+	p->n_records++;
 	if ((e = record_parse_line(s, len, &rec)) < 0) {
 		malformed(p, e, s, len);
 		return;
@@ -294,9 +295,25 @@ sink_line(void *arg, const char *s, size_t len)
 		metric_observe_ns(p->m_latency, now_mono_ns() - t0);
 }
 
+/*
+ * The per-record and per-event counts are kept in plain fields and added
+ * to the shared metrics once per batch: an atomic add per record costs
+ * more than the rest of the bookkeeping together.
+ */
+static void
+sync_counts(struct pipeline *p)
+{
+	if (p->n_records > 0)
+		metric_add(p->m_records, p->n_records);
+	if (p->n_events > 0)
+		metric_add(p->m_events, p->n_events);
+	p->n_records = p->n_events = 0;
+}
+
 static void
 sync_stats(struct pipeline *p)
 {
+	sync_counts(p);
 	const struct reasm_stats *st = reasm_stats(p->reasm);
 
 	atomic_store_explicit(&p->m_late_records->value, st->late_records, memory_order_relaxed);
@@ -320,6 +337,7 @@ sink_batch_end(void *arg)
 
 	p->need_time = true;
 	p->batch_ns = now_mono_ns();
+	sync_counts(p);
 	if (p->outs != NULL)
 		outputs_flush_lazy(p->outs, p->batch_ns / 1000000);
 }

@@ -265,14 +265,14 @@ static size_t
 settle(struct output *o, struct out_item *it, size_t n, bool probe)
 {
 	size_t i, keep = 0;
-	uint64_t nok = 0, nfail = 0;
+	uint64_t nok = 0, nfail = 0, nwritten = 0, bytes = 0;
 
 	for (i = 0; i < n; i++) {
 		switch (it[i].res) {
 		case OUT_OK:
 			nok++;
-			metric_inc(o->m_written);
-			metric_add(o->m_bytes, it[i].m->len);
+			nwritten++;
+			bytes += it[i].m->len;
 			msg_unref(it[i].m);
 			break;
 		case OUT_DROP:
@@ -295,6 +295,11 @@ settle(struct output *o, struct out_item *it, size_t n, bool probe)
 			}
 			break;
 		}
+	}
+	/* One atomic add per batch, not per event. */
+	if (nwritten > 0) {
+		metric_add(o->m_written, nwritten);
+		metric_add(o->m_bytes, bytes);
 	}
 	if (o->breaker != NULL)
 		breaker_report(o, nok, nfail, probe);
@@ -622,6 +627,7 @@ flush_one(struct output *o)
 
 	if (o->nstage == 0)
 		return;
+	metric_add(o->m_received, o->nstage);
 	pushed = queue_push_batch(o->q, o->stage, o->nstage);
 	if (pushed < o->nstage) {
 		metric_add(o->m_queue_full, o->nstage - pushed);
@@ -639,18 +645,21 @@ flush_one(struct output *o)
 void
 outputs_publish(struct outputs *os, enum event_format fmt, struct msg *m)
 {
+	struct output *o;
+	bool mine = true;	/* the caller's reference is still ours to give */
 	size_t i;
 
 	for (i = 0; i < os->n; i++) {
-		struct output *o = os->v[i];
-
+		o = os->v[i];
 		if (o->fmt != fmt)
 			continue;
-		metric_inc(o->m_received);
-		o->stage[o->nstage++] = msg_ref(m);
+		o->stage[o->nstage++] = mine ? m : msg_ref(m);
+		mine = false;
 		if (o->nstage == OUT_STAGE)
 			flush_one(o);
 	}
+	if (mine)
+		msg_unref(m);
 }
 
 void

@@ -82,7 +82,7 @@ unsigned outputs_formats(const struct outputs *os);
 size_t outputs_count(const struct outputs *os);
 /*
  * Hand an encoded event to every output that wants format `fmt`. Takes
- * one reference of `m` per output; the caller keeps (and drops) its own.
+ * the caller's reference of `m` (and one more per further output).
  * Messages are staged and pushed in batches (one lock and one wake-up per
  * batch); outputs_flush pushes what is staged, and must be called at the
  * end of every source batch and on every tick. Never blocks: a full queue

@@ -108,7 +108,6 @@ publish(struct outputs *os, enum event_format fmt, unsigned i)
 	memcpy(line, tmp, (size_t)n);
 	m = msg_new_take(line, (size_t)n, "k", 1, i);
 	outputs_publish(os, fmt, m);
-	msg_unref(m);
 }
 
 static char tmpdir[64];
