@@ -38,9 +38,9 @@ msg_new_take(char *line, size_t len, const char *key, size_t key_len,
  * DESIGN: freed blocks are pushed on a lock-free stack (one CAS each);
  * the allocating thread keeps a private list and, when it runs dry,
  * takes the whole stack with one exchange. Push-only plus take-all has
- * no ABA problem. Bounded: the private list keeps at most MSG_POOL_MAX
- * idle blocks and frees the rest; the stack holds only blocks that were
- * in flight, which the output queues bound.
+ * no ABA problem. Bounded: the stack holds only blocks that were in
+ * flight, which the output queues bound, and msg_pool_trim (once a
+ * second) frees the private list's blocks beyond MSG_POOL_MAX.
  */
 #define MSG_POOL_BLOCK	4096
 #define MSG_POOL_MAX	2048
@@ -51,35 +51,41 @@ struct pool_block {
 
 static _Atomic(struct pool_block *) pool_returned;
 static struct pool_block *pool_mine;	/* the allocating thread's */
-static size_t pool_mine_count;
 
 static void *
 pool_get(void)
 {
-	struct pool_block *b, *next;
+	struct pool_block *b;
 
-	if (pool_mine == NULL) {
-		b = atomic_exchange_explicit(&pool_returned, NULL,
+	/* Take the stack whole: no walk, the blocks are cold. */
+	if (pool_mine == NULL)
+		pool_mine = atomic_exchange_explicit(&pool_returned, NULL,
 		    memory_order_acquire);
-		for (; b != NULL; b = next) {
-			next = b->next;
-			if (pool_mine_count >= MSG_POOL_MAX) {
-				free(b);
-				continue;
-			}
-			b->next = pool_mine;
-			pool_mine = b;
-			pool_mine_count++;
-		}
-	}
 	if ((b = pool_mine) != NULL) {
 		pool_mine = b->next;
-		pool_mine_count--;
 		return b;
 	}
 	if ((b = malloc(MSG_POOL_BLOCK)) == NULL)
 		fatal("message");
 	return b;
+}
+
+void
+msg_pool_trim(void)
+{
+	struct pool_block *b = pool_mine, *next;
+	size_t n = 0;
+
+	for (; b != NULL && ++n < MSG_POOL_MAX; b = b->next)
+		;
+	if (b == NULL)
+		return;
+	next = b->next;
+	b->next = NULL;
+	for (b = next; b != NULL; b = next) {
+		next = b->next;
+		free(b);
+	}
 }
 
 static void
@@ -108,7 +114,6 @@ msg_pool_drain(void)
 		free(b);
 	}
 	pool_mine = NULL;
-	pool_mine_count = 0;
 }
 
 struct msg *

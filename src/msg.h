@@ -56,6 +56,8 @@ msg_ref(struct msg *m)
 }
 
 void msg_unref(struct msg *m);
+/* Free the idle blocks of the message pool beyond its bound (allocator). */
+void msg_pool_trim(void);
 /* Free the idle blocks of the message pool (at exit, by the allocator). */
 void msg_pool_drain(void);
 

@@ -362,6 +362,7 @@ pipeline_tick(struct pipeline *p)
 		reasm_expire(p->reasm, now);
 	}
 	uidmap_tick(p->ids, now);
+	msg_pool_trim();
 	sync_stats(p);
 	if (p->outs != NULL)
 		outputs_flush(p->outs);
