@@ -108,12 +108,15 @@ advance(struct tracker *t, uint64_t s)
 		}
 	}
 	report_missed(t, run_start, run, s);
-	/* New serials (last, s] enter the window unseen. */
+	/*
+	 * New serials (last, s) enter the window unseen; the caller sets s.
+	 * Stopping before s keeps x from wrapping when s is UINT64_MAX.
+	 */
 	x = t->last + 1 > lo_new ? t->last + 1 : lo_new;
 	if (s - x >= w) {
 		memset(t->bits, 0, ((w + 63) / 64) * sizeof(uint64_t));
 	} else {
-		for (; x <= s; x++)
+		for (; x < s; x++)
 			bit_put(t, x, false);
 	}
 	t->last = s;

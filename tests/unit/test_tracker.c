@@ -430,6 +430,24 @@ TEST(next_serial_reports_gap_at_window)
 	tracker_fini(&t);
 }
 
+/* The parser accepts serial UINT64_MAX: reaching it must not hang. */
+TEST(largest_serial)
+{
+	struct tracker t;
+	struct calls c;
+
+	ASSERT_EQ(init(&t, &c, 4), 0);
+	tracker_see(&t, UINT64_MAX - 2);
+	tracker_see(&t, UINT64_MAX);
+	ASSERT_EQ(t.last, UINT64_MAX);
+	tracker_see(&t, UINT64_MAX - 1);
+	ASSERT_EQ(t.late, 1);
+	tracker_see(&t, 0);
+	ASSERT_EQ(t.last, UINT64_MAX);
+	ASSERT_EQ(t.missed, 0);
+	tracker_fini(&t);
+}
+
 TEST_MAIN(T(no_loss_in_order), T(serial_zero_ignored), T(window_clamped),
     T(gap_declared_missed_after_window), T(gap_run_reported_as_one_range),
     T(late_arrival_within_window), T(huge_jump_counted_arithmetically),
@@ -438,4 +456,4 @@ TEST_MAIN(T(no_loss_in_order), T(serial_zero_ignored), T(window_clamped),
     T(go_window_is_inclusive),
     T(old_duplicate_keeps_missed_count),
     T(reboot_below_4m_serials_resets),
-    T(next_serial_reports_gap_at_window))
+    T(next_serial_reports_gap_at_window), T(largest_serial))
