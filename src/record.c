@@ -183,14 +183,22 @@ record_type_from_name(const char *name, size_t len)
 int
 record_parse_line(const char *p, size_t len, struct record *ret_rec)
 {
-	const char *end, *q, *node = NULL, *name, *sep;
-	size_t node_len = 0;
-	struct record r;
-	int type, e;
+	const char *sep;
 
 	/* auditd's ENRICHED format appends interpreted fields after 0x1d. */
 	if ((sep = memchr(p, 0x1d, len)) != NULL)
 		len = (size_t)(sep - p);
+	return record_parse_line_cut(p, len, ret_rec);
+}
+
+int
+record_parse_line_cut(const char *p, size_t len, struct record *ret_rec)
+{
+	const char *end, *q, *node = NULL, *name;
+	size_t node_len = 0;
+	struct record r;
+	int type, e;
+
 	while (len > 0 && (p[len - 1] == '\r' || p[len - 1] == '\n'))
 		len--;
 	end = p + len;

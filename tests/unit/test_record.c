@@ -144,6 +144,41 @@ TEST(log_line_enriched_suffix_cut)
 	ASSERT_MEMEQ(r.data, r.data_len, "arch=c000003e syscall=59 auid=1000");
 }
 
+/* The variant for lines their reader cut already leaves 0x1d alone. */
+TEST(log_line_cut_keeps_0x1d)
+{
+	static const char line[] = "type=SYSCALL msg=audit(1.000:9): a=1\x1d"
+	    "ARCH=x86_64";
+	struct record r;
+
+	ASSERT_EQ(record_parse_line_cut(line, sizeof(line) - 1, &r), 0);
+	ASSERT_EQ(r.type, 1300);
+	ASSERT_MEMEQ(r.data, r.data_len, "a=1\x1d" "ARCH=x86_64");
+	ASSERT_EQ(record_parse_line_cut(line, 36, &r), 0);
+	ASSERT_MEMEQ(r.data, r.data_len, "a=1");
+	ASSERT_EQ(record_parse_line(line, sizeof(line) - 1, &r), 0);
+	ASSERT_MEMEQ(r.data, r.data_len, "a=1");
+}
+
+/* 0x1d inside the header: both variants reject the line. */
+TEST(log_line_0x1d_in_header)
+{
+	static const char *const lines[] = {
+		"type=SYSCALL msg=audit(1.000\x1d:9): a=1",
+		"type=SYSCALL msg=audit(1.000:9\x1d): a=1",
+		"type=SYSCALL msg=audit(1.000:\x1d" "9): a=1",
+		"type=SYS\x1dCALL msg=audit(1.000:9): a=1",
+		"\x1dtype=SYSCALL msg=audit(1.000:9): a=1",
+	};
+	struct record r;
+	size_t i;
+
+	for (i = 0; i < nitems(lines); i++) {
+		ASSERT(record_parse_line(lines[i], strlen(lines[i]), &r) < 0);
+		ASSERT(record_parse_line_cut(lines[i], strlen(lines[i]), &r) < 0);
+	}
+}
+
 TEST(log_line_unknown_type)
 {
 	struct record r;
@@ -394,6 +429,7 @@ TEST_MAIN(T(netlink_payload), T(netlink_trailing_nul_newline_stripped),
     T(cwd_leading_space_kept), T(empty_data_accepted), T(time_ms_computed),
     T(log_line_basic), T(log_line_trailing_newline_stripped),
     T(log_line_node_prefix), T(log_line_enriched_suffix_cut),
+    T(log_line_cut_keeps_0x1d), T(log_line_0x1d_in_header),
     T(log_line_unknown_type), T(log_line_numeric_type),
     T(log_line_unknown_name_rejected), T(type_from_name),
     T(garbage_rejected), T(truncated_header_rejected),
