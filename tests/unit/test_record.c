@@ -3,6 +3,7 @@
  * and auditd log lines, node= prefixes, ENRICHED suffixes, type names,
  * and every malformed header rejected with its own error code.
  */
+#include <libaudit.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,7 +168,7 @@ TEST(log_line_0x1d_in_header)
 		"type=SYSCALL msg=audit(1.000\x1d:9): a=1",
 		"type=SYSCALL msg=audit(1.000:9\x1d): a=1",
 		"type=SYSCALL msg=audit(1.000:\x1d" "9): a=1",
-		"type=SYS\x1dCALL msg=audit(1.000:9): a=1",
+		"type=SYS\x1d" "CALL msg=audit(1.000:9): a=1",
 		"\x1dtype=SYSCALL msg=audit(1.000:9): a=1",
 	};
 	struct record r;
@@ -177,6 +178,47 @@ TEST(log_line_0x1d_in_header)
 		ASSERT(record_parse_line(lines[i], strlen(lines[i]), &r) < 0);
 		ASSERT(record_parse_line_cut(lines[i], strlen(lines[i]), &r) < 0);
 	}
+}
+
+/*
+ * Every name libaudit knows, in lines, twice (the second from the line
+ * cache), interleaved with names that share their first bytes: the type
+ * must be libaudit's, whatever the name's length or the cache slot.
+ */
+TEST(log_line_every_type_name)
+{
+	char line[128];
+	struct record r;
+	const char *name;
+	int t, pass, n = 0;
+
+	for (pass = 0; pass < 2; pass++) {
+		for (t = 1000; t < 2999; t++) {
+			if ((name = audit_msg_type_to_name(t)) == NULL)
+				continue;
+			snprintf(line, sizeof(line), "type=%s msg=audit(1.000:9): a", name);
+			ASSERT_EQ(record_parse_line_cut(line, strlen(line), &r), 0);
+			ASSERT_EQ(r.type, audit_name_to_msg_type(name));
+			ASSERT_MEMEQ(r.data, r.data_len, "a");
+			snprintf(line, sizeof(line), "type=%sX msg=audit(1.000:9): a", name);
+			ASSERT_EQ(record_parse_line_cut(line, strlen(line), &r), ERR_TYPE);
+			n++;
+		}
+	}
+	ASSERT(n > 200);
+	/* Near the end of the line the name is read another way. */
+	ASSERT_EQ(parse_line("type=SYSCALL msg=audit(1.000:9):", &r), 0);
+	ASSERT_EQ(r.type, 1300);
+	ASSERT_EQ(parse_line("type=SYSCALL msg=audit(1:9)", &r), 0);
+	ASSERT_EQ(r.type, 1300);
+	/* Empty, and a NUL in the name: what libaudit says of the C string. */
+	ASSERT_EQ(parse_line("type= msg=audit(1.000:9): a=1", &r), ERR_TYPE);
+	ASSERT_EQ(parse_line("type=USER msg=audit(1.000:9): a=1", &r), 0);
+	ASSERT_EQ(record_parse_line_cut("type=USER\0 msg=audit(1.000:9): a=1",
+	    35, &r), 0);
+	ASSERT_EQ(r.type, record_type_from_name("USER\0", 5));
+	ASSERT_EQ(record_parse_line_cut("type=US\0 msg=audit(1.000:9): a=1",
+	    33, &r), ERR_TYPE);
 }
 
 TEST(log_line_unknown_type)
@@ -430,6 +472,7 @@ TEST_MAIN(T(netlink_payload), T(netlink_trailing_nul_newline_stripped),
     T(log_line_basic), T(log_line_trailing_newline_stripped),
     T(log_line_node_prefix), T(log_line_enriched_suffix_cut),
     T(log_line_cut_keeps_0x1d), T(log_line_0x1d_in_header),
+    T(log_line_every_type_name),
     T(log_line_unknown_type), T(log_line_numeric_type),
     T(log_line_unknown_name_rejected), T(type_from_name),
     T(garbage_rejected), T(truncated_header_rejected),
