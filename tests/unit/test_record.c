@@ -460,6 +460,50 @@ TEST(same_header_twice_and_near_misses)
 	ASSERT_MEMEQ(r.data, r.data_len, "i=9");
 }
 
+/*
+ * Consecutive events that share the time: the cached time is reused and
+ * only the serial read, with every check the full parse makes.
+ */
+TEST(same_time_new_serial)
+{
+	struct record r;
+
+	ASSERT_EQ(parse_line("type=EOE msg=audit(1700000000.001:1000): ", &r), 0);
+	ASSERT_EQ(parse_line("type=EOE msg=audit(1700000000.001:1001): a", &r), 0);
+	ASSERT_EQ(r.serial, 1001);
+	ASSERT_EQ(r.time_ms, 1700000000001ULL);
+	ASSERT_MEMEQ(r.ts, r.ts_len, "1700000000.001");
+	ASSERT_MEMEQ(r.data, r.data_len, "a");
+	ASSERT_EQ(parse_line("type=EOE msg=audit(1700000000.001:0): ", &r), ERR_SERIAL);
+	ASSERT_EQ(parse_line("type=EOE msg=audit(1700000000.001:): ", &r), ERR_SERIAL);
+	ASSERT_EQ(parse_line("type=EOE msg=audit(1700000000.001:7x): ", &r), ERR_HEADER);
+	ASSERT_EQ(parse_line("type=EOE msg=audit(1700000000.001:"
+	    "18446744073709551616): ", &r), ERR_SERIAL);
+	ASSERT_EQ(parse_line("type=EOE msg=audit(1700000000.001:"
+	    "18446744073709551615): ", &r), 0);
+	ASSERT_EQ(r.serial, UINT64_MAX);
+	ASSERT_EQ(r.time_ms, 1700000000001ULL);
+	/* The time text differs only after the cached one's length. */
+	ASSERT_EQ(parse_line("type=EOE msg=audit(1.000:5): ", &r), 0);
+	ASSERT_EQ(parse_line("type=EOE msg=audit(1.0005:6): ", &r), 0);
+	ASSERT_EQ(r.time_ms, 1000ULL);
+	ASSERT_MEMEQ(r.ts, r.ts_len, "1.0005");
+	ASSERT_EQ(parse_line("type=EOE msg=audit(1.000:7): ", &r), 0);
+	ASSERT_MEMEQ(r.ts, r.ts_len, "1.000");
+	ASSERT_EQ(r.serial, 7);
+	/* A header longer than 32 bytes, then one sharing its time. */
+	ASSERT_EQ(parse_line("type=EOE msg=audit(123456789012345.123456:"
+	    "1234567890123): ", &r), 0);
+	ASSERT_EQ(parse_line("type=EOE msg=audit(123456789012345.123456:"
+	    "1234567890124): x", &r), 0);
+	ASSERT_EQ(r.serial, 1234567890124ULL);
+	ASSERT_EQ(r.time_ms, 123456789012345123ULL);
+	ASSERT_MEMEQ(r.data, r.data_len, "x");
+	ASSERT_EQ(parse_line("type=EOE msg=audit(123456789012345.123456:"
+	    "1234567890124): y", &r), 0);
+	ASSERT_MEMEQ(r.data, r.data_len, "y");
+}
+
 TEST(error_names)
 {
 	ASSERT_STREQ(record_error_names[RECORD_ERR_HEADER], "header");
@@ -479,4 +523,5 @@ TEST_MAIN(T(netlink_payload), T(netlink_trailing_nul_newline_stripped),
     T(missing_serial_rejected), T(zero_serial_rejected), T(long_serials), T(serial_u64_max_accepted),
     T(overlong_timestamp_rejected), T(record_9000_bytes_kept_whole),
     T(log_line_9000_bytes_kept_whole),
-    T(same_header_twice_and_near_misses), T(error_names))
+    T(same_header_twice_and_near_misses), T(same_time_new_serial),
+    T(error_names))
