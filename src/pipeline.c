@@ -286,7 +286,7 @@ sink_line(void *arg, const char *s, size_t len)
 	if (len == 0)
 		return;
 	p->n_records++;
-	if ((e = record_parse_line(s, len, &rec)) < 0) {
+	if ((e = record_parse_line_cut(s, len, &rec)) < 0) {
 		malformed(p, e, s, len);
 		return;
 	}

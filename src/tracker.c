@@ -108,14 +108,33 @@ advance(struct tracker *t, uint64_t s)
 		}
 	}
 	report_missed(t, run_start, run, s);
-	/* New serials (last, s] enter the window unseen. */
+	/*
+	 * New serials (last, s) enter the window unseen; the caller sets s.
+	 * Stopping before s keeps x from wrapping when s is UINT64_MAX.
+	 */
 	x = t->last + 1 > lo_new ? t->last + 1 : lo_new;
 	if (s - x >= w) {
 		memset(t->bits, 0, ((w + 63) / 64) * sizeof(uint64_t));
 	} else {
-		for (; x <= s; x++)
+		for (; x < s; x++)
 			bit_put(t, x, false);
 	}
+	t->last = s;
+}
+
+/*
+ * The serial after `last`: the only serial that leaves the window is
+ * s - window, which shares its bit with s, so one bit decides both.
+ */
+static void
+see_next(struct tracker *t, uint64_t s)
+{
+	uint64_t i = s % t->window, m = 1ull << (i % 64);
+	uint64_t *w = &t->bits[i / 64];
+
+	if (s > t->window && s - t->window >= t->first && !(*w & m))
+		report_missed(t, s - t->window, 1, s);
+	*w |= m;
 	t->last = s;
 }
 
@@ -124,6 +143,16 @@ tracker_see(struct tracker *t, uint64_t s)
 {
 	uint64_t lag;
 
+	/*
+	 * The records of an event follow each other, and events mostly come
+	 * in order: these two cases are nearly every call.
+	 */
+	if (s == t->last)
+		return;
+	if (s == t->last + 1 && s > 1) {
+		see_next(t, s);
+		return;
+	}
 	if (s == 0)
 		return;
 	if (t->last == 0) {

@@ -24,7 +24,12 @@ struct source;
 struct source_sink {
 	/* A kernel payload "audit(...): data" of netlink type `type`. */
 	void	(*payload)(void *arg, uint32_t type, const char *p, size_t len);
-	/* An auditd log line, without its newline. */
+	/*
+	 * An auditd log line, without its newline and cut before auditd's
+	 * ENRICHED suffix (its first 0x1d and what follows), so that the
+	 * parser need not scan the line again. A line that starts with 0x1d
+	 * comes whole, to be reported as malformed rather than as empty.
+	 */
 	void	(*line)(void *arg, const char *p, size_t len);
 	/* End of a batch of reads: a good moment to flush and expire. */
 	void	(*batch_end)(void *arg);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../log.h"
+#include "linesplit.h"
 #include "source.h"
 
 #define REPLAY_CHUNK	(1u << 20)
@@ -73,21 +74,12 @@ replay_fd(struct source *s)
 static size_t
 split_lines(struct replay *r, const struct source_sink *sink)
 {
-	char *p = r->buf, *end = r->buf + r->len, *nl;
-	size_t n = 0;
+	size_t n, done;
 
-	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-		sink->line(sink->arg, p, (size_t)(nl - p));
-		p = nl + 1;
-		n++;
-	}
-	if (r->eof && p < end) {
-		sink->line(sink->arg, p, (size_t)(end - p));
-		p = end;
-		n++;
-	}
-	r->len = (size_t)(end - p);
-	memmove(r->buf, p, r->len);
+	/* The tail is split again, from its start, after the next read. */
+	done = linesplit(r->buf, r->len, r->eof, sink, &n);
+	r->len -= done;
+	memmove(r->buf, r->buf + done, r->len);
 	return n;
 }
 

@@ -3,6 +3,7 @@
  * and auditd log lines, node= prefixes, ENRICHED suffixes, type names,
  * and every malformed header rejected with its own error code.
  */
+#include <libaudit.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,6 +143,82 @@ TEST(log_line_enriched_suffix_cut)
 	    "syscall=59 auid=1000\x1d" "ARCH=x86_64 SYSCALL=execve "
 	    "AUID=\"alice\"\n", &r), 0);
 	ASSERT_MEMEQ(r.data, r.data_len, "arch=c000003e syscall=59 auid=1000");
+}
+
+/* The variant for lines their reader cut already leaves 0x1d alone. */
+TEST(log_line_cut_keeps_0x1d)
+{
+	static const char line[] = "type=SYSCALL msg=audit(1.000:9): a=1\x1d"
+	    "ARCH=x86_64";
+	struct record r;
+
+	ASSERT_EQ(record_parse_line_cut(line, sizeof(line) - 1, &r), 0);
+	ASSERT_EQ(r.type, 1300);
+	ASSERT_MEMEQ(r.data, r.data_len, "a=1\x1d" "ARCH=x86_64");
+	ASSERT_EQ(record_parse_line_cut(line, 36, &r), 0);
+	ASSERT_MEMEQ(r.data, r.data_len, "a=1");
+	ASSERT_EQ(record_parse_line(line, sizeof(line) - 1, &r), 0);
+	ASSERT_MEMEQ(r.data, r.data_len, "a=1");
+}
+
+/* 0x1d inside the header: both variants reject the line. */
+TEST(log_line_0x1d_in_header)
+{
+	static const char *const lines[] = {
+		"type=SYSCALL msg=audit(1.000\x1d:9): a=1",
+		"type=SYSCALL msg=audit(1.000:9\x1d): a=1",
+		"type=SYSCALL msg=audit(1.000:\x1d" "9): a=1",
+		"type=SYS\x1d" "CALL msg=audit(1.000:9): a=1",
+		"\x1dtype=SYSCALL msg=audit(1.000:9): a=1",
+	};
+	struct record r;
+	size_t i;
+
+	for (i = 0; i < nitems(lines); i++) {
+		ASSERT(record_parse_line(lines[i], strlen(lines[i]), &r) < 0);
+		ASSERT(record_parse_line_cut(lines[i], strlen(lines[i]), &r) < 0);
+	}
+}
+
+/*
+ * Every name libaudit knows, in lines, twice (the second from the line
+ * cache), interleaved with names that share their first bytes: the type
+ * must be libaudit's, whatever the name's length or the cache slot.
+ */
+TEST(log_line_every_type_name)
+{
+	char line[128];
+	struct record r;
+	const char *name;
+	int t, pass, n = 0;
+
+	for (pass = 0; pass < 2; pass++) {
+		for (t = 1000; t < 2999; t++) {
+			if ((name = audit_msg_type_to_name(t)) == NULL)
+				continue;
+			snprintf(line, sizeof(line), "type=%s msg=audit(1.000:9): a", name);
+			ASSERT_EQ(record_parse_line_cut(line, strlen(line), &r), 0);
+			ASSERT_EQ(r.type, audit_name_to_msg_type(name));
+			ASSERT_MEMEQ(r.data, r.data_len, "a");
+			snprintf(line, sizeof(line), "type=%sX msg=audit(1.000:9): a", name);
+			ASSERT_EQ(record_parse_line_cut(line, strlen(line), &r), ERR_TYPE);
+			n++;
+		}
+	}
+	ASSERT(n > 200);
+	/* Near the end of the line the name is read another way. */
+	ASSERT_EQ(parse_line("type=SYSCALL msg=audit(1.000:9):", &r), 0);
+	ASSERT_EQ(r.type, 1300);
+	ASSERT_EQ(parse_line("type=SYSCALL msg=audit(1:9)", &r), 0);
+	ASSERT_EQ(r.type, 1300);
+	/* Empty, and a NUL in the name: what libaudit says of the C string. */
+	ASSERT_EQ(parse_line("type= msg=audit(1.000:9): a=1", &r), ERR_TYPE);
+	ASSERT_EQ(parse_line("type=USER msg=audit(1.000:9): a=1", &r), 0);
+	ASSERT_EQ(record_parse_line_cut("type=USER\0 msg=audit(1.000:9): a=1",
+	    35, &r), 0);
+	ASSERT_EQ(r.type, record_type_from_name("USER\0", 5));
+	ASSERT_EQ(record_parse_line_cut("type=US\0 msg=audit(1.000:9): a=1",
+	    33, &r), ERR_TYPE);
 }
 
 TEST(log_line_unknown_type)
@@ -383,6 +460,50 @@ TEST(same_header_twice_and_near_misses)
 	ASSERT_MEMEQ(r.data, r.data_len, "i=9");
 }
 
+/*
+ * Consecutive events that share the time: the cached time is reused and
+ * only the serial read, with every check the full parse makes.
+ */
+TEST(same_time_new_serial)
+{
+	struct record r;
+
+	ASSERT_EQ(parse_line("type=EOE msg=audit(1700000000.001:1000): ", &r), 0);
+	ASSERT_EQ(parse_line("type=EOE msg=audit(1700000000.001:1001): a", &r), 0);
+	ASSERT_EQ(r.serial, 1001);
+	ASSERT_EQ(r.time_ms, 1700000000001ULL);
+	ASSERT_MEMEQ(r.ts, r.ts_len, "1700000000.001");
+	ASSERT_MEMEQ(r.data, r.data_len, "a");
+	ASSERT_EQ(parse_line("type=EOE msg=audit(1700000000.001:0): ", &r), ERR_SERIAL);
+	ASSERT_EQ(parse_line("type=EOE msg=audit(1700000000.001:): ", &r), ERR_SERIAL);
+	ASSERT_EQ(parse_line("type=EOE msg=audit(1700000000.001:7x): ", &r), ERR_HEADER);
+	ASSERT_EQ(parse_line("type=EOE msg=audit(1700000000.001:"
+	    "18446744073709551616): ", &r), ERR_SERIAL);
+	ASSERT_EQ(parse_line("type=EOE msg=audit(1700000000.001:"
+	    "18446744073709551615): ", &r), 0);
+	ASSERT_EQ(r.serial, UINT64_MAX);
+	ASSERT_EQ(r.time_ms, 1700000000001ULL);
+	/* The time text differs only after the cached one's length. */
+	ASSERT_EQ(parse_line("type=EOE msg=audit(1.000:5): ", &r), 0);
+	ASSERT_EQ(parse_line("type=EOE msg=audit(1.0005:6): ", &r), 0);
+	ASSERT_EQ(r.time_ms, 1000ULL);
+	ASSERT_MEMEQ(r.ts, r.ts_len, "1.0005");
+	ASSERT_EQ(parse_line("type=EOE msg=audit(1.000:7): ", &r), 0);
+	ASSERT_MEMEQ(r.ts, r.ts_len, "1.000");
+	ASSERT_EQ(r.serial, 7);
+	/* A header longer than 32 bytes, then one sharing its time. */
+	ASSERT_EQ(parse_line("type=EOE msg=audit(123456789012345.123456:"
+	    "1234567890123): ", &r), 0);
+	ASSERT_EQ(parse_line("type=EOE msg=audit(123456789012345.123456:"
+	    "1234567890124): x", &r), 0);
+	ASSERT_EQ(r.serial, 1234567890124ULL);
+	ASSERT_EQ(r.time_ms, 123456789012345123ULL);
+	ASSERT_MEMEQ(r.data, r.data_len, "x");
+	ASSERT_EQ(parse_line("type=EOE msg=audit(123456789012345.123456:"
+	    "1234567890124): y", &r), 0);
+	ASSERT_MEMEQ(r.data, r.data_len, "y");
+}
+
 TEST(error_names)
 {
 	ASSERT_STREQ(record_error_names[RECORD_ERR_HEADER], "header");
@@ -394,10 +515,13 @@ TEST_MAIN(T(netlink_payload), T(netlink_trailing_nul_newline_stripped),
     T(cwd_leading_space_kept), T(empty_data_accepted), T(time_ms_computed),
     T(log_line_basic), T(log_line_trailing_newline_stripped),
     T(log_line_node_prefix), T(log_line_enriched_suffix_cut),
+    T(log_line_cut_keeps_0x1d), T(log_line_0x1d_in_header),
+    T(log_line_every_type_name),
     T(log_line_unknown_type), T(log_line_numeric_type),
     T(log_line_unknown_name_rejected), T(type_from_name),
     T(garbage_rejected), T(truncated_header_rejected),
     T(missing_serial_rejected), T(zero_serial_rejected), T(long_serials), T(serial_u64_max_accepted),
     T(overlong_timestamp_rejected), T(record_9000_bytes_kept_whole),
     T(log_line_9000_bytes_kept_whole),
-    T(same_header_twice_and_near_misses), T(error_names))
+    T(same_header_twice_and_near_misses), T(same_time_new_serial),
+    T(error_names))

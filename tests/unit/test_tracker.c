@@ -398,6 +398,56 @@ TEST(window_sizes_multiple_of_64)
 	ASSERT_EQ(bad, 0);
 }
 
+/* The next serial's shortcut must report what the general path would. */
+TEST(next_serial_reports_gap_at_window)
+{
+	struct tracker t;
+	struct calls c;
+	uint64_t s;
+
+	ASSERT_EQ(init(&t, &c, 4), 0);
+	for (s = 100; s <= 108; s++)
+		if (s != 104)
+			tracker_see(&t, s);
+	/* 104 + 4 = 108: not yet missed; 109 passes it. */
+	ASSERT_EQ(t.missed, 0);
+	tracker_see(&t, 109);
+	ASSERT_EQ(t.missed, 1);
+	ASSERT_EQ(c.missed_calls, 1);
+	ASSERT_EQ(c.missed_first, 104);
+	ASSERT_EQ(c.missed_n, 1);
+	ASSERT_EQ(c.missed_cur, 109);
+	/* The serials before the first one seen are not missed. */
+	ASSERT_EQ(t.first, 100);
+	/* Late within the window, then in order again: no second report. */
+	tracker_see(&t, 111);
+	tracker_see(&t, 110);
+	ASSERT_EQ(t.late, 1);
+	for (s = 112; s < 200; s++)
+		tracker_see(&t, s);
+	ASSERT_EQ(t.missed, 1);
+	ASSERT_EQ(t.last, 199);
+	tracker_fini(&t);
+}
+
+/* The parser accepts serial UINT64_MAX: reaching it must not hang. */
+TEST(largest_serial)
+{
+	struct tracker t;
+	struct calls c;
+
+	ASSERT_EQ(init(&t, &c, 4), 0);
+	tracker_see(&t, UINT64_MAX - 2);
+	tracker_see(&t, UINT64_MAX);
+	ASSERT_EQ(t.last, UINT64_MAX);
+	tracker_see(&t, UINT64_MAX - 1);
+	ASSERT_EQ(t.late, 1);
+	tracker_see(&t, 0);
+	ASSERT_EQ(t.last, UINT64_MAX);
+	ASSERT_EQ(t.missed, 0);
+	tracker_fini(&t);
+}
+
 TEST_MAIN(T(no_loss_in_order), T(serial_zero_ignored), T(window_clamped),
     T(gap_declared_missed_after_window), T(gap_run_reported_as_one_range),
     T(late_arrival_within_window), T(huge_jump_counted_arithmetically),
@@ -405,4 +455,5 @@ TEST_MAIN(T(no_loss_in_order), T(serial_zero_ignored), T(window_clamped),
     T(first_serial_starts_tracking), T(window_sizes_multiple_of_64),
     T(go_window_is_inclusive),
     T(old_duplicate_keeps_missed_count),
-    T(reboot_below_4m_serials_resets))
+    T(reboot_below_4m_serials_resets),
+    T(next_serial_reports_gap_at_window), T(largest_serial))
