@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <stddef.h>
 
+struct msg_slab;
+
 struct msg {
 	atomic_uint	 refs;
 	uint64_t	 serial;	/* audit serial of the event */
@@ -22,7 +24,7 @@ struct msg {
 	char		*line;		/* JSON text ending in '\n' (owned) */
 	size_t		 len;		/* bytes of line, '\n' included */
 	bool		 line_apart;	/* line is its own allocation */
-	bool		 pooled;	/* block comes from the message pool */
+	struct msg_slab	*slab;		/* carved from it (msg.c), or NULL */
 	char		 key[];		/* rule key, NUL-terminated ("" if none) */
 };
 
@@ -56,9 +58,10 @@ msg_ref(struct msg *m)
 }
 
 void msg_unref(struct msg *m);
-/* Free the idle blocks of the message pool beyond its bound (allocator). */
+/* Free the idle slabs of the message pool beyond its bound (allocator). */
 void msg_pool_trim(void);
-/* Free the idle blocks of the message pool (at exit, by the allocator). */
+/* Free the idle slabs of the message pool (at exit, by the allocator,
+ * once every message is gone). */
 void msg_pool_drain(void);
 
 #endif
