@@ -323,6 +323,8 @@ esc_run32(struct esc *e, const unsigned char *q, size_t qoff, size_t i,
 	const __m256i eqv = _mm256_set1_epi8('=');
 	const __m256i tagv = _mm256_set1_epi8(scan ? e->scan->tag[2] : 0);
 	const unsigned char tag2 = scan ? (unsigned char)e->scan->tag[2] : 0;
+	/* Bit 0: the byte before the chunk is the tag's last byte. */
+	unsigned carry = scan && i > 0 && e->s[i - 1] == tag2;
 	char *o = e->o;
 
 	while (i < lim) {
@@ -334,15 +336,15 @@ esc_run32(struct esc *e, const unsigned char *q, size_t qoff, size_t i,
 			n = (unsigned)(lim - i);
 			keep = (1u << n) - 1;
 		}
-		sp = special_mask32(x) & keep;
 		_mm256_storeu_si256((__m256i *)(void *)o, x);
+		sp = special_mask32(x) & keep;
 		if (scan) {
+			unsigned t = (unsigned)_mm256_movemask_epi8(
+			    _mm256_cmpeq_epi8(x, tagv));
+
 			cand = (unsigned)_mm256_movemask_epi8(
-			    _mm256_cmpeq_epi8(x, eqv)) & keep;
-			if (cand != 0)
-				cand &= ((unsigned)_mm256_movemask_epi8(
-				    _mm256_cmpeq_epi8(x, tagv)) << 1) |
-				    (i > 0 && e->s[i - 1] == tag2);
+			    _mm256_cmpeq_epi8(x, eqv)) & keep & ((t << 1) | carry);
+			carry = t >> 31;
 		}
 		if (sp == 0) {
 			for (; cand != 0; cand &= cand - 1)
@@ -373,6 +375,7 @@ esc_run32(struct esc *e, const unsigned char *q, size_t qoff, size_t i,
 			e->b->len = (size_t)(o - e->b->p);
 			i += json_special(e->b, e->s, i, e->len);
 			o = buf_reserve(e->b, 2 * (e->len - i) + 64);
+			carry = scan && e->s[i - 1] == tag2;
 		}
 	}
 	e->o = o;
