@@ -335,7 +335,6 @@ size_t
 encode_size(struct encoder *enc, const struct event *ev, enum event_format fmt)
 {
 	size_t n;
-	uint32_t i;
 
 	buf_reset(&enc->scratch);
 	prepare_uid_map(enc, ev);
@@ -345,10 +344,7 @@ encode_size(struct encoder *enc, const struct event *ev, enum event_format fmt)
 	if (fmt == FMT_PAUDITD)
 		prepare_str(enc, &enc->key, ev->info.key, ev->info.key_len);
 	n = LEN(LIT_SEQ) + u64_len(ev->serial) + LEN(LIT_TS) + enc->ts.len +
-	    LEN(LIT_MSGS) + LEN(LIT_UMAP) + enc->umap_len;
-	for (i = 0; i < ev->nrec; i++)
-		n += (i > 0) + LEN(LIT_TYPE) + u64_len(ev->recs[i].type) +
-		    LEN(LIT_DATA) + ev->recs[i].elen + LEN(LIT_REC_END);
+	    LEN(LIT_MSGS) + ev->json.len + LEN(LIT_UMAP) + enc->umap_len;
 	if (fmt == FMT_PAUDITD)
 		n += LEN(LIT_KEY) + enc->key.len + LEN(LIT_END_KEY);
 	else
@@ -360,12 +356,32 @@ encode_size(struct encoder *enc, const struct event *ev, enum event_format fmt)
 #define PUT_LIT(o, lit)	PUT((o), (lit), LEN(lit))
 
 void
+encode_record_open(struct buf *b, uint32_t type, bool first)
+{
+	size_t n = u64_len(type);
+	char *o = buf_reserve(b, 1 + LEN(LIT_TYPE) + n + LEN(LIT_DATA));
+
+	if (!first)
+		*o++ = ',';
+	PUT_LIT(o, LIT_TYPE);
+	u64_put(o, type, n);
+	o += n;
+	PUT_LIT(o, LIT_DATA);
+	b->len = (size_t)(o - b->p);
+}
+
+void
+encode_record_close(struct buf *b)
+{
+	buf_puts_lit(b, LIT_REC_END);
+}
+
+void
 encode_write(struct encoder *enc, const struct event *ev,
     enum event_format fmt, char *o)
 {
 	const char *sp = enc->scratch.p;
 	size_t n;
-	uint32_t i;
 
 	PUT_LIT(o, LIT_SEQ);
 	n = u64_len(ev->serial);
@@ -374,17 +390,7 @@ encode_write(struct encoder *enc, const struct event *ev,
 	PUT_LIT(o, LIT_TS);
 	PUT(o, str_at(enc, &enc->ts), enc->ts.len);
 	PUT_LIT(o, LIT_MSGS);
-	for (i = 0; i < ev->nrec; i++) {
-		if (i > 0)
-			*o++ = ',';
-		PUT_LIT(o, LIT_TYPE);
-		n = u64_len(ev->recs[i].type);
-		u64_put(o, ev->recs[i].type, n);
-		o += n;
-		PUT_LIT(o, LIT_DATA);
-		PUT(o, event_rec_esc(ev, i), ev->recs[i].elen);
-		PUT_LIT(o, LIT_REC_END);
-	}
+	PUT(o, ev->json.p, ev->json.len);
 	PUT_LIT(o, LIT_UMAP);
 	PUT(o, enc->umap != NULL ? enc->umap : sp + enc->umap_off, enc->umap_len);
 	if (fmt == FMT_PAUDITD) {

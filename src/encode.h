@@ -9,7 +9,9 @@
 #ifndef PAUDITD_ENCODE_H
 #define PAUDITD_ENCODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct buf;
 struct encoder;
@@ -41,6 +43,14 @@ size_t encode_size(struct encoder *enc, const struct event *ev,
     enum event_format fmt);
 void encode_write(struct encoder *enc, const struct event *ev,
     enum event_format fmt, char *dst);
+/*
+ * A record's message of the "messages" array, written once as the record
+ * joins its event (event_add), so that encoding copies the array whole:
+ * open appends [","]{"type":T,"data":" and close appends "}; the record's
+ * text, escaped, goes in between.
+ */
+void encode_record_open(struct buf *b, uint32_t type, bool first);
+void encode_record_close(struct buf *b);
 /* Both steps, appending the line to `out`. */
 void encode_event(struct encoder *enc, const struct event *ev,
     enum event_format fmt, struct buf *out);

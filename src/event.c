@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "encode.h"
 #include "event.h"
 #include "json.h"
 #include "log.h"
@@ -21,10 +22,10 @@ event_new(void)
 	if (ev == NULL)
 		fatal("event");
 	buf_init(&ev->data);
-	buf_init(&ev->esc);
+	buf_init(&ev->json);
 	/* Never NULL, so that even empty record data is a valid pointer. */
 	buf_reserve(&ev->data, 512);
-	buf_reserve(&ev->esc, 512);
+	buf_reserve(&ev->json, 1024);
 	return ev;
 }
 
@@ -34,7 +35,7 @@ event_free(struct event *ev)
 	if (ev == NULL)
 		return NULL;
 	buf_fini(&ev->data);
-	buf_fini(&ev->esc);
+	buf_fini(&ev->json);
 	free(ev->recs);
 	free(ev->uids);
 	free(ev);
@@ -47,7 +48,7 @@ event_reset(struct event *ev)
 	ev->nrec = 0;
 	ev->nuid = 0;
 	buf_reset(&ev->data);
-	buf_reset(&ev->esc);
+	buf_reset(&ev->json);
 	ev->older = ev->newer = ev->hnext = NULL;
 	ev->info.syscall = NULL;
 	ev->info.key = "";
@@ -180,14 +181,16 @@ event_add(struct event *ev, uint32_t type, const char *data, size_t len)
 	memcpy(d, data, len);
 	memset(d + len, 0, JSON_PAD);
 	ev->data.len += len;
-	r->eoff = (uint32_t)ev->esc.len;
+	r->joff = (uint32_t)ev->json.len;
+	encode_record_open(&ev->json, type, ev->nrec == 1);
 	uids = type != AUDIT_TYPE_EXECVE && type != AUDIT_TYPE_CWD &&
 	    type != AUDIT_TYPE_SOCKADDR;
 	sc.tag[0] = 'u';
 	sc.tag[1] = 'i';
 	sc.tag[2] = 'd';
-	json_esc_padded(&ev->esc, d, len, uids ? &sc : NULL);
-	r->elen = (uint32_t)(ev->esc.len - r->eoff);
+	json_esc_padded(&ev->json, d, len, uids ? &sc : NULL);
+	encode_record_close(&ev->json);
+	r->jlen = (uint32_t)(ev->json.len - r->joff);
 	if (!uids)
 		return;
 	if (sc.overflow) {
@@ -202,7 +205,7 @@ event_add(struct event *ev, uint32_t type, const char *data, size_t len)
 size_t
 event_bytes(const struct event *ev)
 {
-	return ev->data.len + ev->esc.len;
+	return ev->data.len + ev->json.len;
 }
 
 const char *

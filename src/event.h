@@ -26,8 +26,8 @@ struct event_rec {
 	uint32_t	type;
 	uint32_t	off;		/* text, in event.data */
 	uint32_t	len;
-	uint32_t	eoff;		/* text escaped for JSON, in event.esc */
-	uint32_t	elen;
+	uint32_t	joff;		/* its JSON message, in event.json */
+	uint32_t	jlen;
 };
 
 /* The value of a uid field (uid=, auid=, fsuid=, ...), in event.data. */
@@ -56,7 +56,7 @@ struct event {
 	uint32_t		 cap;
 	struct event_rec	*recs;
 	struct buf		 data;		/* record texts, back to back */
-	struct buf		 esc;		/* the same, escaped for JSON */
+	struct buf		 json;		/* the same as JSON messages (encode.h) */
 	struct event_uid	*uids;		/* uid field values, in order */
 	uint32_t		 nuid;
 	uint32_t		 uid_cap;
@@ -73,12 +73,12 @@ void event_reset(struct event *ev);
 /* Start an event from its first record (serial, timestamp). */
 void event_begin(struct event *ev, const struct record *rec);
 /*
- * Append a record's type and data (copied). In the same pass the text is
- * escaped as the contents of a JSON string (what every JSON encoder
- * writes) and the values of its uid fields are noted (uid_map): every
- * "uid=" anywhere in the text, up to the next space, except in EXECVE,
- * CWD and SOCKADDR records, whose text the user controls; a value equal
- * to the one noted just before is not noted again.
+ * Append a record's type and data (copied). In the same pass the record
+ * is written as its message of pauditd's "messages" array (escaped for
+ * JSON, encode_record_open/close) and the values of its uid fields are
+ * noted (uid_map): every "uid=" anywhere in the text, up to the next
+ * space, except in EXECVE, CWD and SOCKADDR records, whose text the user
+ * controls; a value equal to the one noted just before is not noted again.
  */
 void event_add(struct event *ev, uint32_t type, const char *data, size_t len);
 /* Bytes the event holds for its records (the in-flight bound). */
@@ -93,9 +93,9 @@ event_rec_data(const struct event *ev, uint32_t i)
 }
 
 static inline const char *
-event_rec_esc(const struct event *ev, uint32_t i)
+event_rec_json(const struct event *ev, uint32_t i)
 {
-	return ev->esc.p + ev->recs[i].eoff;
+	return ev->json.p + ev->recs[i].joff;
 }
 
 /*
