@@ -5,6 +5,8 @@
  * 64-byte blocks, text fed in pieces as reads return it, and lines longer
  * than src_replay's 1 MiB read buffer. The SSE2 and the AVX2 (where the
  * CPU has it) paths must hand over the same lines as a plain reference.
+ * Files at the edges of a read (empty, no final newline, one read long)
+ * and one truncated while it is replayed go through the real source.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -259,5 +261,144 @@ TEST(replay_long_lines)
 	ASSERT(ok);
 }
 
+/*
+ * Replay buf[0, len) from a file through src_replay into g. The sink may
+ * change the file under the replay (on_line_hook). Returns the last
+ * value of read: 0 at end of input.
+ */
+static const char *replay_path;
+static size_t hook_at;		/* lines to hand before the hook runs */
+static void (*hook)(void);
+
+static void
+on_line_hook(void *arg, const char *p, size_t len)
+{
+	got_put(arg, p, len);
+	if (hook != NULL && hook_at-- == 0)
+		hook();
+}
+
+static int
+replay_buf(const char *buf, size_t len, struct got *g)
+{
+	char path[] = "/tmp/test_linesplit.XXXXXX";
+	struct source_sink sink = { .line = on_line_hook, .arg = g };
+	struct source s = { .ops = &src_replay_ops, .input = path };
+	int fd, r;
+
+	if ((fd = mkstemp(path)) < 0)
+		return -1;
+	if (write(fd, buf, len) != (ssize_t)len) {
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	close(fd);
+	replay_path = path;
+	if ((r = src_replay_ops.open(&s, NULL)) == 0)
+		while ((r = src_replay_ops.read(&s, &sink)) > 0)
+			;
+	src_replay_ops.close(&s);
+	unlink(path);
+	replay_path = NULL;
+	return r;
+}
+
+/* The replay of buf[0, len) hands exactly what the reference does. */
+static bool
+replays_as_reference(const char *buf, size_t len)
+{
+	struct got want = { 0 }, g = { 0 };
+	int r;
+	bool ok;
+
+	reference(buf, len, &want);
+	r = replay_buf(buf, len, &g);
+	ok = r == 0 && g.len == want.len &&
+	    (g.len == 0 || memcmp(g.p, want.p, g.len) == 0);
+	if (!ok)
+		fprintf(stderr, "  %zu bytes: read %d, %zu bytes handed, "
+		    "%zu expected\n", len, r, g.len, want.len);
+	free(g.p);
+	free(want.p);
+	return ok;
+}
+
+/*
+ * Files at the edges of src_replay's 1 MiB reads: empty, without a final
+ * newline, exactly one read long (with and without the final newline),
+ * one byte more, a newline as the last byte of the first read.
+ */
+TEST(replay_edges)
+{
+	size_t chunk = 1u << 20, i;
+	char *buf = malloc(chunk + 2);
+
+	ASSERT(buf != NULL);
+	ASSERT(replays_as_reference("", 0));
+	ASSERT(replays_as_reference("\n", 1));
+	ASSERT(replays_as_reference("a\nb", 3));
+	ASSERT(replays_as_reference("a\nb\x1dz", 5));
+	for (i = 0; i < chunk + 2; i++)
+		buf[i] = i % 100 == 99 ? '\n' : 'a' + (char)(i % 26);
+	buf[chunk - 1] = '\n';
+	ASSERT(replays_as_reference(buf, chunk));
+	ASSERT(replays_as_reference(buf, chunk + 1));
+	ASSERT(replays_as_reference(buf, chunk + 2));
+	buf[chunk - 1] = 'x';
+	ASSERT(replays_as_reference(buf, chunk));
+	ASSERT(replays_as_reference(buf, chunk + 1));
+	free(buf);
+}
+
+static void
+cut_to_nothing(void)
+{
+	if (truncate(replay_path, 0) < 0)
+		abort();
+}
+
+/*
+ * A file truncated while it is replayed: the replay ends as at EOF. The
+ * lines handed are the file's first ones, the last of them possibly cut
+ * short (read() had taken it in part before the file was cut).
+ */
+static void
+truncated_file(void)
+{
+	size_t len = 3u << 20, i, n;
+	struct got want = { 0 }, g = { 0 };
+	char *buf = malloc(len);
+
+	if (buf == NULL)
+		abort();
+	for (i = 0; i < len; i++)
+		buf[i] = i % 100 == 99 ? '\n' : 'a' + (char)(i % 26);
+	reference(buf, len, &want);
+	hook_at = 10;
+	hook = cut_to_nothing;
+	if (replay_buf(buf, len, &g) != 0)
+		_exit(1);
+	hook = NULL;
+	/* The 11 lines of 99 bytes up to the cut at least, not the end. */
+	if (g.len < 11 * 100 || g.len >= want.len)
+		_exit(2);
+	/* Every line but the last whole, the last a prefix of its line. */
+	n = g.len - 1;
+	while (n > 0 && g.p[n - 1] != '|')
+		n--;
+	if (memcmp(g.p, want.p, n) != 0 ||
+	    memcmp(g.p + n, want.p + n, g.len - 1 - n) != 0)
+		_exit(3);
+	free(g.p);
+	free(want.p);
+	free(buf);
+}
+
+TEST(replay_truncated)
+{
+	ASSERT(survives(truncated_file));
+}
+
 TEST_MAIN(T(lines_and_tail), T(enriched_suffix_cut), T(every_position),
-    T(pieces), T(replay_long_lines))
+    T(pieces), T(replay_long_lines), T(replay_edges), T(replay_truncated))
