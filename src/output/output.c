@@ -37,7 +37,13 @@
 
 #define OUT_BATCH_DEFAULT	256
 #define OUT_STAGE		2048	/* messages staged before a push */
-#define OUT_STAGE_WAKE		64	/* a batch worth waking a worker for */
+/*
+ * A batch worth waking a worker for: each wake-up is two context switches
+ * on a machine that the audited processes and kauditd share; at 75,000
+ * events/s, 64 cost 10% more CPU per event than 256. The linger bounds
+ * the wait of a trickle.
+ */
+#define OUT_STAGE_WAKE		256
 #define OUT_STAGE_LINGER_MS	20	/* longest a staged message waits */
 #define OUT_BACKOFF_BASE_MS	100
 #define OUT_BACKOFF_CAP_MS	30000

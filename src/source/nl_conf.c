@@ -35,7 +35,7 @@ static const struct cfg_field nl_fields[] = {
 	  offsetof(struct nl_conf, status_interval_ms), "5s", 1000, 3600000,
 	  NULL, 0, CFG_NOSET, "how often to poll the kernel's audit status" },
 	{ "read_coalesce_us", CFG_INT, offsetof(struct nl_conf, coalesce_us),
-	  "200", 0, 10000, NULL, 0, CFG_NOSET,
+	  "1000", 0, 10000, NULL, 0, CFG_NOSET,
 	  "after a partial batch, wait this long once for more records" },
 	{ "auditctl", CFG_STR, offsetof(struct nl_conf, auditctl), "auditctl",
 	  0, 0, NULL, 0, CFG_NOSET, "the auditctl program that loads rules" },
