@@ -72,7 +72,7 @@ event_begin(struct event *ev, const struct record *rec)
  * Equal values? uids are short: two words at a time. The arena holds at
  * least JSON_PAD bytes past any value, so 16-byte loads stay inside it.
  */
-static bool
+static inline bool
 same_value(const char *a, const char *b, uint32_t len)
 {
 	uint64_t a0, a1, b0, b1, m0, m1;
@@ -118,12 +118,25 @@ note_uid(struct event *ev, uint32_t off, uint32_t len)
  * Returns where the value ends; scanning goes on from there, so that a
  * "uid=" inside a value is not a field.
  */
-static size_t
+static inline size_t
 take_uid(struct event *ev, uint32_t off, const char *d, size_t len, size_t eq)
 {
 	size_t v = eq + 1, e = v;
+	const struct event_uid *u;
 	uint64_t w, sp;
 
+	/*
+	 * Most uid fields of a record repeat the value just noted (auid=,
+	 * uid=, euid=, ...): check for it first, which also finds its end.
+	 */
+	if (ev->nuid > 0) {
+		u = &ev->uids[ev->nuid - 1];
+		e = v + u->len;
+		if (u->len <= 16 && e <= len && (e == len || d[e] == ' ') &&
+		    same_value(ev->data.p + u->off, d + v, u->len))
+			return e;
+		e = v;
+	}
 	/* A word at a time while one fits (bit trick: the first space). */
 	while (len - e >= 8) {
 		memcpy(&w, d + e, 8);
