@@ -431,65 +431,71 @@ have_avx2(void)
 }
 #endif
 
-static unsigned width_max = 32;	/* json_simd_width */
+typedef size_t esc_run_fn(struct esc *, const unsigned char *, size_t,
+    size_t, size_t);
+
+/* The kernel in use, chosen once (json_simd_width may narrow it). */
+static struct {
+	esc_run_fn	*plain, *scan;
+	size_t		 w;		/* bytes per chunk; 0: the byte loop */
+	bool		 chosen;
+} kern;
 
 unsigned
 json_simd_width(unsigned max)
 {
-	width_max = max;
+	kern.plain = kern.scan = NULL;
+	kern.w = 0;
 #ifdef HAVE_AVX2_KERNEL
-	if (max >= 32 && have_avx2())
-		return 32;
+	if (max >= 32 && have_avx2()) {
+		kern.plain = esc_run32_plain;
+		kern.scan = esc_run32_scan;
+		kern.w = 32;
+	}
 #endif
 #ifdef __SSE2__
-	if (max >= 16)
-		return 16;
+	if (kern.w == 0 && max >= 16) {
+		kern.plain = esc_run_plain;
+		kern.scan = esc_run_scan;
+		kern.w = 16;
+	}
 #endif
-	return 0;
+	kern.chosen = true;
+	return (unsigned)kern.w;
 }
-
-typedef size_t esc_run_fn(struct esc *, const unsigned char *, size_t,
-    size_t, size_t);
 
 static void
 esc(struct buf *b, const char *str, size_t len, struct json_scan *scan,
     bool padded)
 {
 	struct esc e = { b, (const unsigned char *)str, len, NULL, scan };
+	esc_run_fn *run;
 	size_t i = 0;
 
+	if (!kern.chosen)
+		json_simd_width(32);
 	if (scan != NULL) {
 		scan->n = 0;
 		scan->overflow = false;
 	}
 	e.o = buf_reserve(b, 2 * len + 64);
-#ifdef __SSE2__
-	esc_run_fn *run = scan != NULL ? esc_run_scan : esc_run_plain;
-	size_t w = width_max >= 16 ? 16 : SIZE_MAX;	/* bytes per chunk */
-
-#ifdef HAVE_AVX2_KERNEL
-	if (width_max >= 32 && have_avx2()) {
-		run = scan != NULL ? esc_run32_scan : esc_run32_plain;
-		w = 32;
-	}
-#endif
-	if (w == SIZE_MAX) {
+	run = scan != NULL ? kern.scan : kern.plain;
+	if (run == NULL) {
 		/* the byte loop below */
 	} else if (padded) {
 		i = run(&e, e.s, 0, 0, len);
-	} else if (len >= w) {
+	} else if (len >= kern.w) {
 		/* In place while a chunk past the chunk is readable... */
-		i = run(&e, e.s, 0, 0, len - w);
+		i = run(&e, e.s, 0, 0, len - kern.w);
 		/* ...then the last bytes from a padded copy. */
 		if (i < len) {
 			unsigned char tail[96];
 
 			memcpy(tail, e.s + i, len - i);
-			memset(tail + (len - i), 0, w);
+			memset(tail + (len - i), 0, kern.w);
 			i = run(&e, tail, i, i, len);
 		}
 	}
-#endif
 	if (i < len)
 		i = esc_bytes(&e, i, len);
 	b->len = (size_t)(e.o - b->p);
