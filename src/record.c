@@ -32,15 +32,18 @@ fail(enum record_error e)
  * The records of one event share their header: remember the last one
  * parsed (main thread only) so that the next record of the same event
  * costs one comparison instead of a digit loop, and the next event, when
- * its time is the same, only the serial's digits.
+ * its time has the seconds of the last one, only the milliseconds' and
+ * the serial's digits.
  */
 #define HDR_CACHE_MAX	48
 static struct {
 	char		text[HDR_CACHE_MAX];
 	size_t		len;		/* "audit(...)" bytes, 0: empty */
 	size_t		ts_len;
+	size_t		sec_len;	/* "audit(SEC." bytes, 0: no such shape */
 	uint64_t	serial;
 	uint64_t	time_ms;
+	uint64_t	sec_ms;		/* SEC * 1000 */
 } hdr_cache;
 
 static int parse_header_miss(const char *p, size_t len, struct record *r);
@@ -98,12 +101,15 @@ parse_header(const char *p, size_t len, struct record *r)
 
 /*
  * "audit(SEC[.MSEC]:" at p: the time into *ret_ms, and the serial's first
- * digit returned, or NULL.
+ * digit returned, or NULL. *ret_sec_len is the length of "audit(SEC." when
+ * MSEC has the kernel's 3 digits (the shape parse_header_miss can reuse),
+ * else 0; *ret_sec_ms is SEC * 1000.
  */
 static const char *
-parse_ts(const char *p, const char *end, uint64_t *ret_ms)
+parse_ts(const char *p, const char *end, uint64_t *ret_ms, size_t *ret_sec_len,
+    uint64_t *ret_sec_ms)
 {
-	const char *ts, *q;
+	const char *ts, *q, *dot = NULL;
 	uint64_t sec = 0, ms = 0;
 	unsigned msd = 0;
 
@@ -114,6 +120,7 @@ parse_ts(const char *p, const char *end, uint64_t *ret_ms)
 	while (q < end && (unsigned)(*q - '0') < 10)
 		sec = sec * 10 + (uint64_t)(*q++ - '0');
 	if (q < end && *q == '.') {
+		dot = q;
 		for (q++; q < end && (unsigned)(*q - '0') < 10; q++)
 			if (msd++ < 3)
 				ms = ms * 10 + (uint64_t)(*q - '0');
@@ -122,18 +129,75 @@ parse_ts(const char *p, const char *end, uint64_t *ret_ms)
 	}
 	if (q >= end || *q != ':' || q == ts || q - ts > RECORD_TS_MAX)
 		return NULL;
+	/* 3 digits: a header read with the fast path is no longer. */
+	*ret_sec_len = dot != NULL && q - dot == 4 ? (size_t)(dot + 1 - p) : 0;
+	*ret_sec_ms = sec * 1000;
 	*ret_ms = sec * 1000 + ms;
 	return q + 1;
 }
+
+/* Bit 7 set in each byte of w that is not an ASCII digit. */
+static inline uint64_t
+nondigits(uint64_t w)
+{
+	uint64_t l = w & 0x7f7f7f7f7f7f7f7full;
+
+	/* Bytes below 0x80 plus 0x50 or 0x46 never carry into the next. */
+	return (~(l + 0x5050505050505050ull) | (l + 0x4646464646464646ull) |
+	    w) & 0x8080808080808080ull;
+}
+
+/*
+ * The value of the 8 digits in w, the first (lowest) byte the most
+ * significant; a NUL byte counts as a leading zero.
+ */
+static inline uint64_t
+digits8(uint64_t w)
+{
+	w = (w & 0x0f0f0f0f0f0f0f0full) * 2561 >> 8;
+	w = (w & 0x00ff00ff00ff00ffull) * 6553601 >> 16;
+	return (w & 0x0000ffff0000ffffull) * 42949672960001ull >> 32;
+}
+
+/* The value of the first n < 8 digits of w (0 for none). */
+static inline uint64_t
+digits_lt8(uint64_t w, unsigned n)
+{
+	return n == 0 ? 0 : digits8(w << (64 - 8 * n));
+}
+
+static const uint64_t pow10_lt8[8] = {
+	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
+};
 
 /* The serial's digits from q: the ')' after them, or NULL. */
 static const char *
 parse_serial(const char *q, const char *end, uint64_t *ret_serial)
 {
 	const char *digits = q;
-	uint64_t serial = 0;
-	unsigned d;
+	uint64_t serial = 0, w, w2, nd;
+	unsigned d, n;
 
+	/*
+	 * Up to 15 digits, with 16 bytes to read, take no loop: a word's
+	 * non-digits give the count, and the digits are summed in parallel.
+	 */
+	if (end - q >= 16) {
+		memcpy(&w, q, 8);
+		if ((nd = nondigits(w)) != 0) {
+			n = (unsigned)__builtin_ctzll(nd) >> 3;
+			serial = digits_lt8(w, n);
+			q += n;
+			goto out;
+		}
+		memcpy(&w2, q + 8, 8);
+		if ((nd = nondigits(w2)) != 0) {
+			n = (unsigned)__builtin_ctzll(nd) >> 3;
+			serial = digits8(w) * pow10_lt8[n] + digits_lt8(w2, n);
+			q += 8 + n;
+			goto out;
+		}
+	}
 	for (; q < end && (d = (unsigned)(*q - '0')) < 10; q++) {
 		/* 19 digits always fit in 64 bits: only the 20th can overflow. */
 		if (q - digits >= RECORD_SERIAL_DIGITS - 1 &&
@@ -142,6 +206,7 @@ parse_serial(const char *q, const char *end, uint64_t *ret_serial)
 			return NULL;
 		serial = serial * 10 + d;
 	}
+out:
 	if (q == digits || serial == 0)
 		return NULL;
 	*ret_serial = serial;
@@ -149,23 +214,40 @@ parse_serial(const char *q, const char *end, uint64_t *ret_serial)
 }
 
 /*
- * A header other than the cached one. Consecutive events often share the
- * time and differ in the serial only: then the cached time is taken and
- * only the serial's digits are read. Out of line, so that a hit saves no
- * registers.
+ * "ddd:" in the 4 bytes of w (loaded little-endian): their value into
+ * *ret_ms.
+ */
+static inline bool
+ms_colon(uint32_t w, uint64_t *ret_ms)
+{
+	/* A digit's high nibble is 3, and stays 3 when 6 is added to it. */
+	if ((w & 0xfff0f0f0u) != 0x3a303030u ||
+	    ((w + 0x00060606u) & 0x00f0f0f0u) != 0x00303030u)
+		return false;
+	*ret_ms = (w & 0xf) * 100 + (w >> 8 & 0xf) * 10 + (w >> 16 & 0xf);
+	return true;
+}
+
+/*
+ * A header other than the cached one. The next event's time mostly has
+ * the seconds of the last one: then only the milliseconds and the
+ * serial are read. Out of line, so that a hit saves no registers.
  */
 static __attribute__((noinline)) int
 parse_header_miss(const char *p, size_t len, struct record *r)
 {
 	const char *end = p + len, *q;
-	size_t ts_len = hdr_cache.ts_len, n;
-	uint64_t time_ms, serial;
+	size_t ts_len, sec_len = hdr_cache.sec_len, n;
+	uint64_t time_ms, serial, sec_ms = hdr_cache.sec_ms, ms;
+	uint32_t w;
 
-	if (hdr_cache.len != 0 && len > ts_len + 7 && hdr_prefix(p, ts_len + 7)) {
-		q = p + ts_len + 7;
-		time_ms = hdr_cache.time_ms;
+	if (sec_len != 0 && len > sec_len + 4 && hdr_prefix(p, sec_len) &&
+	    (memcpy(&w, p + sec_len, 4), ms_colon(w, &ms))) {
+		q = p + sec_len + 4;
+		ts_len = sec_len - 6 + 3;
+		time_ms = sec_ms + ms;
 	} else {
-		if ((q = parse_ts(p, end, &time_ms)) == NULL)
+		if ((q = parse_ts(p, end, &time_ms, &sec_len, &sec_ms)) == NULL)
 			return fail(RECORD_ERR_HEADER);
 		ts_len = (size_t)(q - 1 - (p + 6));
 	}
@@ -180,11 +262,21 @@ parse_header_miss(const char *p, size_t len, struct record *r)
 	set_data(q + 1, end, r);
 	n = (size_t)(q + 1 - p);
 	if (n <= HDR_CACHE_MAX) {
-		memcpy(hdr_cache.text, p, n);
+		/* What hdr_prefix compares: n bytes, two 16-byte moves. */
+		if (n >= 16 && n <= 32) {
+			_mm_storeu_si128((__m128i *)hdr_cache.text,
+			    _mm_loadu_si128((const __m128i *)p));
+			_mm_storeu_si128((__m128i *)(hdr_cache.text + n - 16),
+			    _mm_loadu_si128((const __m128i *)(p + n - 16)));
+		} else {
+			memcpy(hdr_cache.text, p, n);
+		}
 		hdr_cache.len = n;
 		hdr_cache.ts_len = ts_len;
+		hdr_cache.sec_len = sec_len;
 		hdr_cache.serial = serial;
 		hdr_cache.time_ms = time_ms;
+		hdr_cache.sec_ms = sec_ms;
 	}
 	return 0;
 }
