@@ -50,16 +50,17 @@ static int parse_header_miss(const char *p, size_t len, struct record *r);
 
 /*
  * The data follows the header's ')': skip the kernel's ": " (a bare ")"
- * or "):" at the end is accepted), and drop trailing NUL and newline.
+ * or "):" at the end is accepted), and drop trailing NUL and newline
+ * unless the caller knows that the last byte is neither (!trim).
  */
 static inline void
-set_data(const char *q, const char *end, struct record *r)
+set_data(const char *q, const char *end, struct record *r, bool trim)
 {
 	if (q < end && *q == ':')
 		q++;
 	if (q < end && *q == ' ')
 		q++;
-	while (end > q && (end[-1] == '\0' || end[-1] == '\n'))
+	while (trim && end > q && (end[-1] == '\0' || end[-1] == '\n'))
 		end--;
 	r->data = q;
 	r->data_len = (size_t)(end - q);
@@ -81,7 +82,7 @@ hdr_prefix(const char *p, size_t n)
 }
 
 static inline int
-parse_header(const char *p, size_t len, struct record *r)
+parse_header(const char *p, size_t len, struct record *r, bool trim)
 {
 	/*
 	 * A header of 16 to 32 bytes, "audit(1700000000.001:1234)" among
@@ -93,7 +94,7 @@ parse_header(const char *p, size_t len, struct record *r)
 		r->ts_len = hdr_cache.ts_len;
 		r->serial = hdr_cache.serial;
 		r->time_ms = hdr_cache.time_ms;
-		set_data(p + hdr_cache.len, p + len, r);
+		set_data(p + hdr_cache.len, p + len, r, trim);
 		return 0;
 	}
 	return parse_header_miss(p, len, r);
@@ -259,7 +260,7 @@ parse_header_miss(const char *p, size_t len, struct record *r)
 	r->ts_len = ts_len;
 	r->serial = serial;
 	r->time_ms = time_ms;
-	set_data(q + 1, end, r);
+	set_data(q + 1, end, r, true);
 	n = (size_t)(q + 1 - p);
 	if (n <= HDR_CACHE_MAX) {
 		/* What hdr_prefix compares: n bytes, two 16-byte moves. */
@@ -287,7 +288,7 @@ record_parse(uint32_t type, const char *p, size_t len, struct record *ret_rec)
 	struct record r;
 	int e;
 
-	if ((e = parse_header(p, len, &r)) < 0)
+	if ((e = parse_header(p, len, &r, true)) < 0)
 		return e;
 	r.type = type;
 	r.node = NULL;
@@ -404,28 +405,52 @@ record_parse_line(const char *p, size_t len, struct record *ret_rec)
 	return record_parse_line_cut(p, len, ret_rec);
 }
 
+static inline uint32_t
+load32(const char *p)
+{
+	uint32_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+/* The 4 bytes of s, as load32 reads them from text. */
+#define WORD4(s)	((uint32_t)(s)[0] | (uint32_t)(s)[1] << 8 |	\
+			(uint32_t)(s)[2] << 16 | (uint32_t)(s)[3] << 24)
+
 int
 record_parse_line_cut(const char *p, size_t len, struct record *ret_rec)
 {
-	const char *end, *q, *node = NULL, *name;
-	size_t node_len = 0;
-	struct record r;
+	const char *end, *q, *name;
+	bool trim;
 	int type, e;
 
-	while (len > 0 && (p[len - 1] == '\r' || p[len - 1] == '\n'))
-		len--;
+	/*
+	 * A line whose last byte is above '\r' has nothing to trim, here
+	 * or after the header: one test for the usual line, and the exact
+	 * trims (CR and LF here, NUL and LF from the data) for the others.
+	 */
+	if ((trim = len == 0 || (unsigned char)p[len - 1] <= '\r')) {
+		while (len > 0 && (p[len - 1] == '\r' || p[len - 1] == '\n'))
+			len--;
+	}
 	end = p + len;
+	ret_rec->node = NULL;
+	ret_rec->node_len = 0;
 	q = p;
-	if (len >= 5 && memcmp(q, "node=", 5) == 0) {
-		node = q + 5;
-		q = memchr(node, ' ', (size_t)(end - node));
+	/* Most lines have no node: look for "type=" first. */
+	if (len < 5 || load32(q) != WORD4("type") || q[4] != '=') {
+		if (len < 5 || load32(q) != WORD4("node") || q[4] != '=')
+			return fail(RECORD_ERR_HEADER);
+		ret_rec->node = q + 5;
+		q = memchr(q + 5, ' ', (size_t)(end - (q + 5)));
 		if (q == NULL)
 			return fail(RECORD_ERR_HEADER);
-		node_len = (size_t)(q - node);
+		ret_rec->node_len = (size_t)(q - ret_rec->node);
 		q++;
+		if (end - q < 5 || load32(q) != WORD4("type") || q[4] != '=')
+			return fail(RECORD_ERR_HEADER);
 	}
-	if (end - q < 5 || memcmp(q, "type=", 5) != 0)
-		return fail(RECORD_ERR_HEADER);
 	name = q + 5;
 	if ((q = type_from_line(name, end, &type)) == NULL) {
 		q = memchr(name, ' ', (size_t)(end - name));
@@ -434,16 +459,13 @@ record_parse_line_cut(const char *p, size_t len, struct record *ret_rec)
 		type = record_type_from_name(name, (size_t)(q - name));
 	}
 	q++;
-	if (end - q < 4 || memcmp(q, "msg=", 4) != 0)
+	if (end - q < 4 || load32(q) != WORD4("msg="))
 		return fail(RECORD_ERR_HEADER);
 	q += 4;
-	if ((e = parse_header(q, (size_t)(end - q), &r)) < 0)
+	if ((e = parse_header(q, (size_t)(end - q), ret_rec, trim)) < 0)
 		return e;
 	if (type < 0)
 		return fail(RECORD_ERR_TYPE);
-	r.type = (uint32_t)type;
-	r.node = node;
-	r.node_len = node_len;
-	*ret_rec = r;
+	ret_rec->type = (uint32_t)type;
 	return 0;
 }

@@ -122,6 +122,39 @@ TEST(log_line_trailing_newline_stripped)
 	ASSERT_MEMEQ(r.data, r.data_len, "item=0");
 }
 
+/*
+ * A line loses its trailing CRs and LFs, then its data trailing NULs and
+ * LFs: in that order, so a CR before a NUL stays. Each line twice, the
+ * second time with its header cached.
+ */
+TEST(log_line_trailing_bytes_two_trims)
+{
+	static const struct { const char *in; size_t len; int rc; const char *data; } c[] = {
+		{ "type=CWD msg=audit(2.000:5): a\r\0", 32, 0, "a\r" },
+		{ "type=CWD msg=audit(2.000:6): a\0\r", 32, 0, "a" },
+		{ "type=CWD msg=audit(2.000:7): a\n\r\n", 33, 0, "a" },
+		{ "type=CWD msg=audit(2.000:8): a\0\n\0", 33, 0, "a" },
+		{ "type=CWD msg=audit(2.000:9)\0", 29, 0, "" },
+		{ "type=CWD msg=audit(2.000:10):\r", 30, 0, "" },
+		{ "type=CWD msg=audit(2.000:11): \x0e", 31, 0, "\x0e" },
+		{ "type=CWD msg=audit(2.000:12\0", 28, ERR_HEADER, NULL },
+		{ "type=CWD msg=audit(2.000:\r\n", 27, ERR_SERIAL, NULL },
+		{ "type=CWD\r", 9, ERR_HEADER, NULL },
+		{ "\r\n", 2, ERR_HEADER, NULL },
+	};
+	struct record r;
+	size_t i, k;
+
+	for (i = 0; i < nitems(c); i++) {
+		for (k = 0; k < 2; k++) {
+			ASSERT_EQ(record_parse_line_cut(c[i].in, c[i].len, &r),
+			    c[i].rc);
+			if (c[i].rc == 0)
+				ASSERT_MEMEQ(r.data, r.data_len, c[i].data);
+		}
+	}
+}
+
 TEST(log_line_node_prefix)
 {
 	struct record r;
@@ -658,6 +691,7 @@ TEST(error_names)
 TEST_MAIN(T(netlink_payload), T(netlink_trailing_nul_newline_stripped),
     T(cwd_leading_space_kept), T(empty_data_accepted), T(time_ms_computed),
     T(log_line_basic), T(log_line_trailing_newline_stripped),
+    T(log_line_trailing_bytes_two_trims),
     T(log_line_node_prefix), T(log_line_enriched_suffix_cut),
     T(log_line_cut_keeps_0x1d), T(log_line_0x1d_in_header),
     T(log_line_every_type_name),
