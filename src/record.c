@@ -336,24 +336,33 @@ record_type_from_name(const char *name, size_t len)
 /*
  * In front of that cache, one for the names of up to 15 bytes read from
  * a line, where the 16 bytes from the name on can be loaded at once: the
- * key is those bytes with everything from the space on zeroed, so the
- * space, the length and the comparison take a few SSE2 instructions and
- * no byte loop. Main thread only.
+ * key is those bytes with everything from the space on zeroed, and the
+ * length plus one in the last byte (never the name's), so the space, the
+ * length and the comparison take a few SSE2 instructions and no byte
+ * loop, and an empty entry (all zero) matches no key. Main thread only.
  */
 #define LINE_TYPE_CACHE_SIZE	64
 
 struct line_type_ent {
 	__m128i		key;
-	uint32_t	len;
 	int		type;
 };
 static struct line_type_ent line_type_cache[LINE_TYPE_CACHE_SIZE];
 
-/* 16 - n bytes of ones, then zeros: loaded from 16 - n, keeps n bytes. */
-static const unsigned char keep_mask[32] = {
-	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+/* For a name of n bytes: which of the 16 loaded to keep, what to add. */
+#define K(n, i)	((i) < (n) ? 0xff : 0)
+#define ROW(n)	{ { K(n, 0), K(n, 1), K(n, 2), K(n, 3), K(n, 4), K(n, 5),	\
+		K(n, 6), K(n, 7), K(n, 8), K(n, 9), K(n, 10), K(n, 11),	\
+		K(n, 12), K(n, 13), K(n, 14), K(n, 15) }, { [15] = (n) + 1 } }
+static const struct {
+	unsigned char	keep[16];
+	unsigned char	tag[16];
+} line_key[16] = {
+	ROW(0), ROW(1), ROW(2), ROW(3), ROW(4), ROW(5), ROW(6), ROW(7),
+	ROW(8), ROW(9), ROW(10), ROW(11), ROW(12), ROW(13), ROW(14), ROW(15),
 };
+#undef ROW
+#undef K
 
 /*
  * The type of the name at `name`, ended by a space, into *ret_type (-1
@@ -375,20 +384,19 @@ type_from_line(const char *name, const char *end, int *ret_type)
 	if (sp == 0)
 		return NULL;
 	n = (unsigned)__builtin_ctz(sp);
-	key = _mm_and_si128(v,
-	    _mm_loadu_si128((const __m128i *)(keep_mask + 16 - n)));
+	key = _mm_or_si128(_mm_and_si128(v,
+	    _mm_loadu_si128((const __m128i *)line_key[n].keep)),
+	    _mm_loadu_si128((const __m128i *)line_key[n].tag));
 	h = (uint64_t)_mm_cvtsi128_si64(key) ^
 	    (uint64_t)_mm_cvtsi128_si64(_mm_srli_si128(key, 8)) * 31;
 	ce = &line_type_cache[(h * 0x9e3779b97f4a7c15ull) >> 58];
-	if (ce->len == n && ce->type > 0 &&
-	    _mm_movemask_epi8(_mm_cmpeq_epi8(ce->key, key)) == 0xffff) {
+	if (_mm_movemask_epi8(_mm_cmpeq_epi8(ce->key, key)) == 0xffff) {
 		*ret_type = ce->type;
 		return name + n;
 	}
 	*ret_type = record_type_from_name(name, n);
 	if (*ret_type > 0) {
 		ce->key = key;
-		ce->len = n;
 		ce->type = *ret_type;
 	}
 	return name + n;
