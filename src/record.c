@@ -56,10 +56,17 @@ static int parse_header_miss(const char *p, size_t len, struct record *r);
 static inline void
 set_data(const char *q, const char *end, struct record *r, bool trim)
 {
-	if (q < end && *q == ':')
-		q++;
-	if (q < end && *q == ' ')
-		q++;
+	uint16_t w;
+
+	/* The kernel's ": " as one 16-bit compare. */
+	if (end - q >= 2 && (memcpy(&w, q, 2), w == (':' | ' ' << 8))) {
+		q += 2;
+	} else {
+		if (q < end && *q == ':')
+			q++;
+		if (q < end && *q == ' ')
+			q++;
+	}
 	while (trim && end > q && (end[-1] == '\0' || end[-1] == '\n'))
 		end--;
 	r->data = q;
