@@ -273,26 +273,48 @@ sink_payload(void *arg, uint32_t type, const char *s, size_t len)
 		metric_observe_ns(p->m_latency, now_mono_ns() - t0);
 }
 
+/*
+ * A non-empty line, parsed and added; false if it is malformed. Out of
+ * line, so that sink_line saves no registers and jumps here.
+ */
+static __attribute__((noinline)) bool
+line_record(struct pipeline *p, const char *s, size_t len)
+{
+	struct record rec;
+	int e;
+
+	p->n_records++;
+	if ((e = record_parse_line_cut(s, len, &rec)) < 0) {
+		malformed(p, e, s, len);
+		return false;
+	}
+	add_record(p, &rec);
+	return true;
+}
+
+/* One line in SAMPLE_EVERY: a record's time is measured. */
+static __attribute__((noinline)) void
+line_timed(struct pipeline *p, const char *s, size_t len)
+{
+	uint64_t t0 = now_mono_ns();
+
+	p->lines++;
+	if (len != 0 && line_record(p, s, len))
+		metric_observe_ns(p->m_latency, now_mono_ns() - t0);
+}
+
 static void
 sink_line(void *arg, const char *s, size_t len)
 {
 	struct pipeline *p = arg;
-	bool timed = (++p->sample % SAMPLE_EVERY) == 0;
-	uint64_t t0 = timed ? now_mono_ns() : 0;
-	struct record rec;
-	int e;
 
-	p->lines++;
-	if (len == 0)
-		return;
-	p->n_records++;
-	if ((e = record_parse_line_cut(s, len, &rec)) < 0) {
-		malformed(p, e, s, len);
+	if (__builtin_expect(++p->sample % SAMPLE_EVERY == 0, 0)) {
+		line_timed(p, s, len);
 		return;
 	}
-	add_record(p, &rec);
-	if (timed)
-		metric_observe_ns(p->m_latency, now_mono_ns() - t0);
+	p->lines++;
+	if (len != 0)
+		line_record(p, s, len);
 }
 
 /*

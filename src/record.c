@@ -32,31 +32,42 @@ fail(enum record_error e)
  * The records of one event share their header: remember the last one
  * parsed (main thread only) so that the next record of the same event
  * costs one comparison instead of a digit loop, and the next event, when
- * its time is the same, only the serial's digits.
+ * its time has the seconds of the last one, only the milliseconds' and
+ * the serial's digits.
  */
 #define HDR_CACHE_MAX	48
 static struct {
 	char		text[HDR_CACHE_MAX];
 	size_t		len;		/* "audit(...)" bytes, 0: empty */
 	size_t		ts_len;
+	size_t		sec_len;	/* "audit(SEC." bytes, 0: no such shape */
 	uint64_t	serial;
 	uint64_t	time_ms;
+	uint64_t	sec_ms;		/* SEC * 1000 */
 } hdr_cache;
 
 static int parse_header_miss(const char *p, size_t len, struct record *r);
 
 /*
  * The data follows the header's ')': skip the kernel's ": " (a bare ")"
- * or "):" at the end is accepted), and drop trailing NUL and newline.
+ * or "):" at the end is accepted), and drop trailing NUL and newline
+ * unless the caller knows that the last byte is neither (!trim).
  */
 static inline void
-set_data(const char *q, const char *end, struct record *r)
+set_data(const char *q, const char *end, struct record *r, bool trim)
 {
-	if (q < end && *q == ':')
-		q++;
-	if (q < end && *q == ' ')
-		q++;
-	while (end > q && (end[-1] == '\0' || end[-1] == '\n'))
+	uint16_t w;
+
+	/* The kernel's ": " as one 16-bit compare. */
+	if (end - q >= 2 && (memcpy(&w, q, 2), w == (':' | ' ' << 8))) {
+		q += 2;
+	} else {
+		if (q < end && *q == ':')
+			q++;
+		if (q < end && *q == ' ')
+			q++;
+	}
+	while (trim && end > q && (end[-1] == '\0' || end[-1] == '\n'))
 		end--;
 	r->data = q;
 	r->data_len = (size_t)(end - q);
@@ -78,7 +89,7 @@ hdr_prefix(const char *p, size_t n)
 }
 
 static inline int
-parse_header(const char *p, size_t len, struct record *r)
+parse_header(const char *p, size_t len, struct record *r, bool trim)
 {
 	/*
 	 * A header of 16 to 32 bytes, "audit(1700000000.001:1234)" among
@@ -90,7 +101,7 @@ parse_header(const char *p, size_t len, struct record *r)
 		r->ts_len = hdr_cache.ts_len;
 		r->serial = hdr_cache.serial;
 		r->time_ms = hdr_cache.time_ms;
-		set_data(p + hdr_cache.len, p + len, r);
+		set_data(p + hdr_cache.len, p + len, r, trim);
 		return 0;
 	}
 	return parse_header_miss(p, len, r);
@@ -98,12 +109,15 @@ parse_header(const char *p, size_t len, struct record *r)
 
 /*
  * "audit(SEC[.MSEC]:" at p: the time into *ret_ms, and the serial's first
- * digit returned, or NULL.
+ * digit returned, or NULL. *ret_sec_len is the length of "audit(SEC." when
+ * MSEC has the kernel's 3 digits (the shape parse_header_miss can reuse),
+ * else 0; *ret_sec_ms is SEC * 1000.
  */
 static const char *
-parse_ts(const char *p, const char *end, uint64_t *ret_ms)
+parse_ts(const char *p, const char *end, uint64_t *ret_ms, size_t *ret_sec_len,
+    uint64_t *ret_sec_ms)
 {
-	const char *ts, *q;
+	const char *ts, *q, *dot = NULL;
 	uint64_t sec = 0, ms = 0;
 	unsigned msd = 0;
 
@@ -114,6 +128,7 @@ parse_ts(const char *p, const char *end, uint64_t *ret_ms)
 	while (q < end && (unsigned)(*q - '0') < 10)
 		sec = sec * 10 + (uint64_t)(*q++ - '0');
 	if (q < end && *q == '.') {
+		dot = q;
 		for (q++; q < end && (unsigned)(*q - '0') < 10; q++)
 			if (msd++ < 3)
 				ms = ms * 10 + (uint64_t)(*q - '0');
@@ -122,18 +137,75 @@ parse_ts(const char *p, const char *end, uint64_t *ret_ms)
 	}
 	if (q >= end || *q != ':' || q == ts || q - ts > RECORD_TS_MAX)
 		return NULL;
+	/* 3 digits: a header read with the fast path is no longer. */
+	*ret_sec_len = dot != NULL && q - dot == 4 ? (size_t)(dot + 1 - p) : 0;
+	*ret_sec_ms = sec * 1000;
 	*ret_ms = sec * 1000 + ms;
 	return q + 1;
 }
+
+/* Bit 7 set in each byte of w that is not an ASCII digit. */
+static inline uint64_t
+nondigits(uint64_t w)
+{
+	uint64_t l = w & 0x7f7f7f7f7f7f7f7full;
+
+	/* Bytes below 0x80 plus 0x50 or 0x46 never carry into the next. */
+	return (~(l + 0x5050505050505050ull) | (l + 0x4646464646464646ull) |
+	    w) & 0x8080808080808080ull;
+}
+
+/*
+ * The value of the 8 digits in w, the first (lowest) byte the most
+ * significant; a NUL byte counts as a leading zero.
+ */
+static inline uint64_t
+digits8(uint64_t w)
+{
+	w = (w & 0x0f0f0f0f0f0f0f0full) * 2561 >> 8;
+	w = (w & 0x00ff00ff00ff00ffull) * 6553601 >> 16;
+	return (w & 0x0000ffff0000ffffull) * 42949672960001ull >> 32;
+}
+
+/* The value of the first n < 8 digits of w (0 for none). */
+static inline uint64_t
+digits_lt8(uint64_t w, unsigned n)
+{
+	return n == 0 ? 0 : digits8(w << (64 - 8 * n));
+}
+
+static const uint64_t pow10_lt8[8] = {
+	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
+};
 
 /* The serial's digits from q: the ')' after them, or NULL. */
 static const char *
 parse_serial(const char *q, const char *end, uint64_t *ret_serial)
 {
 	const char *digits = q;
-	uint64_t serial = 0;
-	unsigned d;
+	uint64_t serial = 0, w, w2, nd;
+	unsigned d, n;
 
+	/*
+	 * Up to 15 digits, with 16 bytes to read, take no loop: a word's
+	 * non-digits give the count, and the digits are summed in parallel.
+	 */
+	if (end - q >= 16) {
+		memcpy(&w, q, 8);
+		if ((nd = nondigits(w)) != 0) {
+			n = (unsigned)__builtin_ctzll(nd) >> 3;
+			serial = digits_lt8(w, n);
+			q += n;
+			goto out;
+		}
+		memcpy(&w2, q + 8, 8);
+		if ((nd = nondigits(w2)) != 0) {
+			n = (unsigned)__builtin_ctzll(nd) >> 3;
+			serial = digits8(w) * pow10_lt8[n] + digits_lt8(w2, n);
+			q += 8 + n;
+			goto out;
+		}
+	}
 	for (; q < end && (d = (unsigned)(*q - '0')) < 10; q++) {
 		/* 19 digits always fit in 64 bits: only the 20th can overflow. */
 		if (q - digits >= RECORD_SERIAL_DIGITS - 1 &&
@@ -142,6 +214,7 @@ parse_serial(const char *q, const char *end, uint64_t *ret_serial)
 			return NULL;
 		serial = serial * 10 + d;
 	}
+out:
 	if (q == digits || serial == 0)
 		return NULL;
 	*ret_serial = serial;
@@ -149,23 +222,40 @@ parse_serial(const char *q, const char *end, uint64_t *ret_serial)
 }
 
 /*
- * A header other than the cached one. Consecutive events often share the
- * time and differ in the serial only: then the cached time is taken and
- * only the serial's digits are read. Out of line, so that a hit saves no
- * registers.
+ * "ddd:" in the 4 bytes of w (loaded little-endian): their value into
+ * *ret_ms.
+ */
+static inline bool
+ms_colon(uint32_t w, uint64_t *ret_ms)
+{
+	/* A digit's high nibble is 3, and stays 3 when 6 is added to it. */
+	if ((w & 0xfff0f0f0u) != 0x3a303030u ||
+	    ((w + 0x00060606u) & 0x00f0f0f0u) != 0x00303030u)
+		return false;
+	*ret_ms = (w & 0xf) * 100 + (w >> 8 & 0xf) * 10 + (w >> 16 & 0xf);
+	return true;
+}
+
+/*
+ * A header other than the cached one. The next event's time mostly has
+ * the seconds of the last one: then only the milliseconds and the
+ * serial are read. Out of line, so that a hit saves no registers.
  */
 static __attribute__((noinline)) int
 parse_header_miss(const char *p, size_t len, struct record *r)
 {
 	const char *end = p + len, *q;
-	size_t ts_len = hdr_cache.ts_len, n;
-	uint64_t time_ms, serial;
+	size_t ts_len, sec_len = hdr_cache.sec_len, n;
+	uint64_t time_ms, serial, sec_ms = hdr_cache.sec_ms, ms;
+	uint32_t w;
 
-	if (hdr_cache.len != 0 && len > ts_len + 7 && hdr_prefix(p, ts_len + 7)) {
-		q = p + ts_len + 7;
-		time_ms = hdr_cache.time_ms;
+	if (sec_len != 0 && len > sec_len + 4 && hdr_prefix(p, sec_len) &&
+	    (memcpy(&w, p + sec_len, 4), ms_colon(w, &ms))) {
+		q = p + sec_len + 4;
+		ts_len = sec_len - 6 + 3;
+		time_ms = sec_ms + ms;
 	} else {
-		if ((q = parse_ts(p, end, &time_ms)) == NULL)
+		if ((q = parse_ts(p, end, &time_ms, &sec_len, &sec_ms)) == NULL)
 			return fail(RECORD_ERR_HEADER);
 		ts_len = (size_t)(q - 1 - (p + 6));
 	}
@@ -177,14 +267,24 @@ parse_header_miss(const char *p, size_t len, struct record *r)
 	r->ts_len = ts_len;
 	r->serial = serial;
 	r->time_ms = time_ms;
-	set_data(q + 1, end, r);
+	set_data(q + 1, end, r, true);
 	n = (size_t)(q + 1 - p);
 	if (n <= HDR_CACHE_MAX) {
-		memcpy(hdr_cache.text, p, n);
+		/* What hdr_prefix compares: n bytes, two 16-byte moves. */
+		if (n >= 16 && n <= 32) {
+			_mm_storeu_si128((__m128i *)hdr_cache.text,
+			    _mm_loadu_si128((const __m128i *)p));
+			_mm_storeu_si128((__m128i *)(hdr_cache.text + n - 16),
+			    _mm_loadu_si128((const __m128i *)(p + n - 16)));
+		} else {
+			memcpy(hdr_cache.text, p, n);
+		}
 		hdr_cache.len = n;
 		hdr_cache.ts_len = ts_len;
+		hdr_cache.sec_len = sec_len;
 		hdr_cache.serial = serial;
 		hdr_cache.time_ms = time_ms;
+		hdr_cache.sec_ms = sec_ms;
 	}
 	return 0;
 }
@@ -195,7 +295,7 @@ record_parse(uint32_t type, const char *p, size_t len, struct record *ret_rec)
 	struct record r;
 	int e;
 
-	if ((e = parse_header(p, len, &r)) < 0)
+	if ((e = parse_header(p, len, &r, true)) < 0)
 		return e;
 	r.type = type;
 	r.node = NULL;
@@ -243,24 +343,33 @@ record_type_from_name(const char *name, size_t len)
 /*
  * In front of that cache, one for the names of up to 15 bytes read from
  * a line, where the 16 bytes from the name on can be loaded at once: the
- * key is those bytes with everything from the space on zeroed, so the
- * space, the length and the comparison take a few SSE2 instructions and
- * no byte loop. Main thread only.
+ * key is those bytes with everything from the space on zeroed, and the
+ * length plus one in the last byte (never the name's), so the space, the
+ * length and the comparison take a few SSE2 instructions and no byte
+ * loop, and an empty entry (all zero) matches no key. Main thread only.
  */
 #define LINE_TYPE_CACHE_SIZE	64
 
 struct line_type_ent {
 	__m128i		key;
-	uint32_t	len;
 	int		type;
 };
 static struct line_type_ent line_type_cache[LINE_TYPE_CACHE_SIZE];
 
-/* 16 - n bytes of ones, then zeros: loaded from 16 - n, keeps n bytes. */
-static const unsigned char keep_mask[32] = {
-	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+/* For a name of n bytes: which of the 16 loaded to keep, what to add. */
+#define K(n, i)	((i) < (n) ? 0xff : 0)
+#define ROW(n)	{ { K(n, 0), K(n, 1), K(n, 2), K(n, 3), K(n, 4), K(n, 5),	\
+		K(n, 6), K(n, 7), K(n, 8), K(n, 9), K(n, 10), K(n, 11),	\
+		K(n, 12), K(n, 13), K(n, 14), K(n, 15) }, { [15] = (n) + 1 } }
+static const struct {
+	unsigned char	keep[16];
+	unsigned char	tag[16];
+} line_key[16] = {
+	ROW(0), ROW(1), ROW(2), ROW(3), ROW(4), ROW(5), ROW(6), ROW(7),
+	ROW(8), ROW(9), ROW(10), ROW(11), ROW(12), ROW(13), ROW(14), ROW(15),
 };
+#undef ROW
+#undef K
 
 /*
  * The type of the name at `name`, ended by a space, into *ret_type (-1
@@ -282,20 +391,19 @@ type_from_line(const char *name, const char *end, int *ret_type)
 	if (sp == 0)
 		return NULL;
 	n = (unsigned)__builtin_ctz(sp);
-	key = _mm_and_si128(v,
-	    _mm_loadu_si128((const __m128i *)(keep_mask + 16 - n)));
+	key = _mm_or_si128(_mm_and_si128(v,
+	    _mm_loadu_si128((const __m128i *)line_key[n].keep)),
+	    _mm_loadu_si128((const __m128i *)line_key[n].tag));
 	h = (uint64_t)_mm_cvtsi128_si64(key) ^
 	    (uint64_t)_mm_cvtsi128_si64(_mm_srli_si128(key, 8)) * 31;
 	ce = &line_type_cache[(h * 0x9e3779b97f4a7c15ull) >> 58];
-	if (ce->len == n && ce->type > 0 &&
-	    _mm_movemask_epi8(_mm_cmpeq_epi8(ce->key, key)) == 0xffff) {
+	if (_mm_movemask_epi8(_mm_cmpeq_epi8(ce->key, key)) == 0xffff) {
 		*ret_type = ce->type;
 		return name + n;
 	}
 	*ret_type = record_type_from_name(name, n);
 	if (*ret_type > 0) {
 		ce->key = key;
-		ce->len = n;
 		ce->type = *ret_type;
 	}
 	return name + n;
@@ -312,28 +420,52 @@ record_parse_line(const char *p, size_t len, struct record *ret_rec)
 	return record_parse_line_cut(p, len, ret_rec);
 }
 
+static inline uint32_t
+load32(const char *p)
+{
+	uint32_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+/* The 4 bytes of s, as load32 reads them from text. */
+#define WORD4(s)	((uint32_t)(s)[0] | (uint32_t)(s)[1] << 8 |	\
+			(uint32_t)(s)[2] << 16 | (uint32_t)(s)[3] << 24)
+
 int
 record_parse_line_cut(const char *p, size_t len, struct record *ret_rec)
 {
-	const char *end, *q, *node = NULL, *name;
-	size_t node_len = 0;
-	struct record r;
+	const char *end, *q, *name;
+	bool trim;
 	int type, e;
 
-	while (len > 0 && (p[len - 1] == '\r' || p[len - 1] == '\n'))
-		len--;
+	/*
+	 * A line whose last byte is above '\r' has nothing to trim, here
+	 * or after the header: one test for the usual line, and the exact
+	 * trims (CR and LF here, NUL and LF from the data) for the others.
+	 */
+	if ((trim = len == 0 || (unsigned char)p[len - 1] <= '\r')) {
+		while (len > 0 && (p[len - 1] == '\r' || p[len - 1] == '\n'))
+			len--;
+	}
 	end = p + len;
+	ret_rec->node = NULL;
+	ret_rec->node_len = 0;
 	q = p;
-	if (len >= 5 && memcmp(q, "node=", 5) == 0) {
-		node = q + 5;
-		q = memchr(node, ' ', (size_t)(end - node));
+	/* Most lines have no node: look for "type=" first. */
+	if (len < 5 || load32(q) != WORD4("type") || q[4] != '=') {
+		if (len < 5 || load32(q) != WORD4("node") || q[4] != '=')
+			return fail(RECORD_ERR_HEADER);
+		ret_rec->node = q + 5;
+		q = memchr(q + 5, ' ', (size_t)(end - (q + 5)));
 		if (q == NULL)
 			return fail(RECORD_ERR_HEADER);
-		node_len = (size_t)(q - node);
+		ret_rec->node_len = (size_t)(q - ret_rec->node);
 		q++;
+		if (end - q < 5 || load32(q) != WORD4("type") || q[4] != '=')
+			return fail(RECORD_ERR_HEADER);
 	}
-	if (end - q < 5 || memcmp(q, "type=", 5) != 0)
-		return fail(RECORD_ERR_HEADER);
 	name = q + 5;
 	if ((q = type_from_line(name, end, &type)) == NULL) {
 		q = memchr(name, ' ', (size_t)(end - name));
@@ -342,16 +474,13 @@ record_parse_line_cut(const char *p, size_t len, struct record *ret_rec)
 		type = record_type_from_name(name, (size_t)(q - name));
 	}
 	q++;
-	if (end - q < 4 || memcmp(q, "msg=", 4) != 0)
+	if (end - q < 4 || load32(q) != WORD4("msg="))
 		return fail(RECORD_ERR_HEADER);
 	q += 4;
-	if ((e = parse_header(q, (size_t)(end - q), &r)) < 0)
+	if ((e = parse_header(q, (size_t)(end - q), ret_rec, trim)) < 0)
 		return e;
 	if (type < 0)
 		return fail(RECORD_ERR_TYPE);
-	r.type = (uint32_t)type;
-	r.node = node;
-	r.node_len = node_len;
-	*ret_rec = r;
+	ret_rec->type = (uint32_t)type;
 	return 0;
 }

@@ -50,7 +50,10 @@ extern const char *const record_error_names[RECORD_ERR_MAX];
  * bytes are not part of the data. Returns 0, or -(RECORD_ERR_x + 1).
  */
 int record_parse(uint32_t type, const char *p, size_t len, struct record *ret_rec);
-/* Parse an auditd log line (without its '\n'). Same return values. */
+/*
+ * Parse an auditd log line (without its '\n'). Same return values; on
+ * failure *ret_rec may have been partly written.
+ */
 int record_parse_line(const char *p, size_t len, struct record *ret_rec);
 /*
  * The same for a line its reader already cut before the ENRICHED suffix

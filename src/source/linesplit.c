@@ -18,7 +18,6 @@
 #include "source.h"
 
 #define ENRICHED_SEP	0x1d	/* auditd's ENRICHED fields follow it */
-#define NO_CUT		SIZE_MAX
 
 /* Bits of p[i] < 0x20 for the last n < 64 bytes of the text. */
 static uint64_t
@@ -86,55 +85,59 @@ ctl_mask_avx2(const char *p)
 	return zero32(a) | zero32(b) << 32;
 }
 
-/* The line [start, end), cut at `cut` unless that leaves nothing. */
+/* The line [line, end), cut at `cut` unless that leaves nothing. */
 static inline void
-emit(const struct source_sink *sink, const char *buf, size_t start,
-    size_t cut, size_t end)
+emit(const struct source_sink *sink, const char *line, const char *cut,
+    const char *end)
 {
-	if (cut < end && cut > start)
+	if (cut != NULL && cut > line)
 		end = cut;
-	sink->line(sink->arg, buf + start, end - start);
+	sink->line(sink->arg, line, (size_t)(end - line));
 }
 
 /*
  * The loop, written once for both instruction sets: `mask` is a
  * constant in each caller, so it is inlined there with its target.
+ * Pointers rather than offsets from buf: fewer values live across the
+ * sink's call, so that none is spilled to the stack around it.
  */
 static inline __attribute__((always_inline)) size_t
 split(const char *buf, size_t len, bool final, const struct source_sink *sink,
     size_t *ret_lines, uint64_t (*mask)(const char *))
 {
-	size_t start = 0, cut = NO_CUT, full = len & ~(size_t)63, at, i, n = 0;
-	uint64_t m = 0;
+	const char *end = buf + len, *full = buf + (len & ~(size_t)63);
+	const char *at = buf, *line = buf, *cut = NULL, *c;
+	size_t n = 0;
+	uint64_t m;
 
-	for (at = 0; at < len; at += 64) {
+	for (;; at += 64) {
 		/* Blocks without a control byte go by in a loop of their own. */
-		while (at < full && (m = mask(buf + at)) == 0)
+		while (at < full && (m = mask(at)) == 0)
 			at += 64;
 		if (at >= full) {
-			if (at >= len)
+			if (at >= end)
 				break;
-			m = ctl_mask_tail(buf + at, len - at);
+			m = ctl_mask_tail(at, (size_t)(end - at));
 		}
 		for (; m != 0; m &= m - 1) {
-			i = at + (size_t)__builtin_ctzll(m);
-			if (buf[i] == '\n') {
-				emit(sink, buf, start, cut, i);
-				start = i + 1;
-				cut = NO_CUT;
+			c = at + __builtin_ctzll(m);
+			if (*c == '\n') {
+				emit(sink, line, cut, c);
+				line = c + 1;
+				cut = NULL;
 				n++;
-			} else if (buf[i] == ENRICHED_SEP && cut == NO_CUT) {
-				cut = i;
+			} else if (*c == ENRICHED_SEP && cut == NULL) {
+				cut = c;
 			}
 		}
 	}
-	if (final && start < len) {
-		emit(sink, buf, start, cut, len);
-		start = len;
+	if (final && line < end) {
+		emit(sink, line, cut, end);
+		line = end;
 		n++;
 	}
 	*ret_lines = n;
-	return start;
+	return (size_t)(line - buf);
 }
 
 size_t

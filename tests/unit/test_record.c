@@ -122,6 +122,39 @@ TEST(log_line_trailing_newline_stripped)
 	ASSERT_MEMEQ(r.data, r.data_len, "item=0");
 }
 
+/*
+ * A line loses its trailing CRs and LFs, then its data trailing NULs and
+ * LFs: in that order, so a CR before a NUL stays. Each line twice, the
+ * second time with its header cached.
+ */
+TEST(log_line_trailing_bytes_two_trims)
+{
+	static const struct { const char *in; size_t len; int rc; const char *data; } c[] = {
+		{ "type=CWD msg=audit(2.000:5): a\r\0", 32, 0, "a\r" },
+		{ "type=CWD msg=audit(2.000:6): a\0\r", 32, 0, "a" },
+		{ "type=CWD msg=audit(2.000:7): a\n\r\n", 33, 0, "a" },
+		{ "type=CWD msg=audit(2.000:8): a\0\n\0", 33, 0, "a" },
+		{ "type=CWD msg=audit(2.000:9)\0", 29, 0, "" },
+		{ "type=CWD msg=audit(2.000:10):\r", 30, 0, "" },
+		{ "type=CWD msg=audit(2.000:11): \x0e", 31, 0, "\x0e" },
+		{ "type=CWD msg=audit(2.000:12\0", 28, ERR_HEADER, NULL },
+		{ "type=CWD msg=audit(2.000:\r\n", 27, ERR_SERIAL, NULL },
+		{ "type=CWD\r", 9, ERR_HEADER, NULL },
+		{ "\r\n", 2, ERR_HEADER, NULL },
+	};
+	struct record r;
+	size_t i, k;
+
+	for (i = 0; i < nitems(c); i++) {
+		for (k = 0; k < 2; k++) {
+			ASSERT_EQ(record_parse_line_cut(c[i].in, c[i].len, &r),
+			    c[i].rc);
+			if (c[i].rc == 0)
+				ASSERT_MEMEQ(r.data, r.data_len, c[i].data);
+		}
+	}
+}
+
 TEST(log_line_node_prefix)
 {
 	struct record r;
@@ -368,6 +401,14 @@ TEST(overlong_timestamp_rejected)
 	snprintf(p, sizeof(p), "audit(%.*s.000:5): a", RECORD_TS_MAX - 3,
 	    "12345678901234567890123456789012345678901234567890");
 	ASSERT_EQ(parse(1300, p, &r), ERR_HEADER);
+	/* Nor after a header with its seconds and no milliseconds. */
+	snprintf(p, sizeof(p), "audit(%.*s.:5): a", RECORD_TS_MAX - 1,
+	    "12345678901234567890123456789012345678901234567890");
+	ASSERT_EQ(parse(1300, p, &r), 0);
+	ASSERT_EQ(r.ts_len, RECORD_TS_MAX);
+	snprintf(p, sizeof(p), "audit(%.*s.000:6): a", RECORD_TS_MAX - 1,
+	    "12345678901234567890123456789012345678901234567890");
+	ASSERT_EQ(parse(1300, p, &r), ERR_HEADER);
 }
 
 TEST(record_9000_bytes_kept_whole)
@@ -504,6 +545,142 @@ TEST(same_time_new_serial)
 	ASSERT_MEMEQ(r.data, r.data_len, "y");
 }
 
+/*
+ * The header parse as record.c did it before its caches and word-wide
+ * digit reads, one byte at a time: the reference the fast paths must
+ * agree with. The data is the rest, with the same trims.
+ */
+static int
+ref_header(const char *p, size_t len, uint64_t *ret_serial, uint64_t *ret_ms,
+    size_t *ret_ts_len, const char **ret_data, size_t *ret_data_len)
+{
+	const char *end = p + len, *q, *ts, *digits;
+	uint64_t sec = 0, ms = 0, serial = 0;
+	unsigned msd = 0, d;
+
+	if (len < 6 || memcmp(p, "audit(", 6) != 0)
+		return ERR_HEADER;
+	q = ts = p + 6;
+	while (q < end && (unsigned)(*q - '0') < 10)
+		sec = sec * 10 + (uint64_t)(*q++ - '0');
+	if (q < end && *q == '.') {
+		for (q++; q < end && (unsigned)(*q - '0') < 10; q++)
+			if (msd++ < 3)
+				ms = ms * 10 + (uint64_t)(*q - '0');
+		for (; msd < 3; msd++)
+			ms *= 10;
+	}
+	if (q >= end || *q != ':' || q == ts || q - ts > RECORD_TS_MAX)
+		return ERR_HEADER;
+	*ret_ts_len = (size_t)(q - ts);
+	for (digits = ++q; q < end && (d = (unsigned)(*q - '0')) < 10; q++) {
+		if (q - digits >= RECORD_SERIAL_DIGITS ||
+		    serial > (UINT64_MAX - d) / 10)
+			return ERR_SERIAL;
+		serial = serial * 10 + d;
+	}
+	if (q == digits || serial == 0)
+		return ERR_SERIAL;
+	if (q >= end || *q != ')')
+		return ERR_HEADER;
+	q++;
+	if (q < end && *q == ':')
+		q++;
+	if (q < end && *q == ' ')
+		q++;
+	while (end > q && (end[-1] == '\0' || end[-1] == '\n'))
+		end--;
+	*ret_serial = serial;
+	*ret_ms = sec * 1000 + ms;
+	*ret_data = q;
+	*ret_data_len = (size_t)(end - q);
+	return 0;
+}
+
+static uint32_t
+rnd(uint32_t *s)
+{
+	*s = *s * 1103515245u + 12345u;
+	return *s >> 16;
+}
+
+/* n random digits at p, the first nonzero when `lead`. */
+static size_t
+rnd_digits(char *p, size_t n, bool lead, uint32_t *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (char)('0' + (i == 0 && lead ? 1 + rnd(s) % 9 : rnd(s) % 10));
+	return n;
+}
+
+/*
+ * Runs of headers that share their seconds, or their milliseconds too,
+ * or nothing, with serials of 0 to 22 digits, odd time shapes and stray
+ * bytes, each in a buffer of its exact size (ASan sees a read past it),
+ * parsed as payloads and as log lines, against ref_header.
+ */
+TEST(header_fast_paths_agree_with_reference)
+{
+	static const char tails[] = ")): x\n\0 :a9";
+	char sec[24], msec[8], text[128];
+	size_t sec_n = 10, msec_n = 3, n, i, k, ts_len = 0, dl = 0;
+	uint32_t s = 12345;
+	uint64_t serial = 0, ms = 0;
+	const char *data = NULL;
+	struct record r;
+	int want, got;
+	char *buf;
+
+	rnd_digits(sec, sec_n, true, &s);
+	rnd_digits(msec, msec_n, false, &s);
+	for (i = 0; i < 20000; i++) {
+		k = rnd(&s) % 16;
+		if (k == 0) {		/* new seconds, of a new length */
+			sec_n = rnd(&s) % 13;
+			rnd_digits(sec, sec_n, rnd(&s) % 4 != 0, &s);
+		} else if (k == 1) {	/* a time of another shape */
+			msec_n = rnd(&s) % 6;
+		} else if (k == 2) {	/* back to the kernel's */
+			msec_n = 3;
+		} else if (k < 6) {	/* new seconds, the same length */
+			rnd_digits(sec, sec_n, true, &s);
+		}
+		if (k < 10)
+			rnd_digits(msec, msec_n, false, &s);
+		n = 0;
+		memcpy(text, "audit(", 6);
+		n = 6;
+		memcpy(text + n, sec, sec_n);
+		n += sec_n;
+		if (rnd(&s) % 32 != 0)
+			text[n++] = '.';
+		memcpy(text + n, msec, msec_n);
+		n += msec_n;
+		if (rnd(&s) % 32 != 0)
+			text[n++] = ':';
+		k = rnd(&s) % 24;
+		n += rnd_digits(text + n, k > 22 ? 1 : k, rnd(&s) % 8 != 0, &s);
+		for (k = rnd(&s) % 20; k > 0; k--)
+			text[n++] = tails[rnd(&s) % (sizeof(tails) - 1)];
+		if ((buf = malloc(n)) == NULL)
+			ASSERT(!"malloc");
+		memcpy(buf, text, n);
+		want = ref_header(buf, n, &serial, &ms, &ts_len, &data, &dl);
+		got = record_parse(1300, buf, n, &r);
+		if (got != want || (want == 0 && (r.serial != serial ||
+		    r.time_ms != ms || r.ts != buf + 6 || r.ts_len != ts_len ||
+		    r.data != data || r.data_len != dl))) {
+			fprintf(stderr, "header %zu: %.*s\n", i, (int)n, text);
+			free(buf);
+			ASSERT_EQ(got, want);
+			ASSERT(!"fields differ");
+		}
+		free(buf);
+	}
+}
+
 TEST(error_names)
 {
 	ASSERT_STREQ(record_error_names[RECORD_ERR_HEADER], "header");
@@ -514,6 +691,7 @@ TEST(error_names)
 TEST_MAIN(T(netlink_payload), T(netlink_trailing_nul_newline_stripped),
     T(cwd_leading_space_kept), T(empty_data_accepted), T(time_ms_computed),
     T(log_line_basic), T(log_line_trailing_newline_stripped),
+    T(log_line_trailing_bytes_two_trims),
     T(log_line_node_prefix), T(log_line_enriched_suffix_cut),
     T(log_line_cut_keeps_0x1d), T(log_line_0x1d_in_header),
     T(log_line_every_type_name),
@@ -524,4 +702,5 @@ TEST_MAIN(T(netlink_payload), T(netlink_trailing_nul_newline_stripped),
     T(overlong_timestamp_rejected), T(record_9000_bytes_kept_whole),
     T(log_line_9000_bytes_kept_whole),
     T(same_header_twice_and_near_misses), T(same_time_new_serial),
+    T(header_fast_paths_agree_with_reference),
     T(error_names))
