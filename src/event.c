@@ -253,8 +253,25 @@ event_field(const char *data, size_t len, const char *name, size_t *ret_len)
 static void
 set_key_from_syscall(struct event_info *in, const char *v, size_t len)
 {
-	size_t i, n = 0;
+	const char *in_v = v;
+	size_t in_len = len, i, n = 0;
 
+	/*
+	 * Nearly every key is a word in quotes, or none ("(null)", hex):
+	 * with no '"' left inside, the key is a slice of the record, which
+	 * lives as long as the event. Only the odd key is copied.
+	 */
+	if (len >= 2 && v[0] == '"' && v[len - 1] == '"') {
+		in_v = v + 1;
+		in_len = len - 2;
+	}
+	if (memchr(in_v, '"', in_len) == NULL) {
+		in->key = in_v;
+		in->key_len = in_len < sizeof(in->key_buf) - 1 ? in_len :
+		    sizeof(in->key_buf) - 1;
+		in->key_is_tty = false;
+		return;
+	}
 	for (i = 0; i < len && n < sizeof(in->key_buf) - 1; i++)
 		if (v[i] != '"')
 			in->key_buf[n++] = v[i];
@@ -308,31 +325,71 @@ key_at_end(struct event_info *in, const char *d, size_t len)
 	return true;
 }
 
+/*
+ * The value of the first field named syscall, as event_field finds it,
+ * looking where the kernel puts it: first or second, after arch=.
+ * Falls back to event_field.
+ */
+static const char *
+syscall_field(const char *d, size_t len, size_t *ret_len)
+{
+	const char *end = d + len, *p, *e;
+	uint64_t w;
+
+	if (len >= 8 && memcmp(d, "syscall=", 8) == 0) {
+		p = d + 8;
+	} else {
+		/*
+		 * "arch=" and 8 hex digits (every arch pauditd meets), else
+		 * the first space the long way.
+		 */
+		p = NULL;
+		if (len > 13 && d[13] == ' ' && memcmp(d, "arch=", 5) == 0) {
+			memcpy(&w, d + 5, 8);
+			w ^= 0x2020202020202020ull;
+			if (((w - 0x0101010101010101ull) & ~w &
+			    0x8080808080808080ull) == 0)
+				p = d + 13;
+		}
+		if (p == NULL && (p = memchr(d, ' ', len)) == NULL)
+			return NULL;
+		p++;
+		if ((size_t)(end - p) < 8 || memcmp(p, "syscall=", 8) != 0)
+			return event_field(d, len, "syscall", ret_len);
+		p += 8;
+	}
+	/* A syscall number is a few digits: no call for memchr. */
+	for (e = p; e < end && *e != ' '; e++)
+		;
+	*ret_len = (size_t)(e - p);
+	return p;
+}
+
 void
 event_finish(struct event *ev)
 {
 	struct event_info *in = &ev->info;
-	uint32_t i;
+	const struct event_rec *rc, *end;
+	const char *data = ev->data.p, *d, *v;
+	size_t vlen;
 
 	in->syscall = NULL;
 	in->syscall_len = 0;
 	in->key = "";
 	in->key_len = 0;
 	in->key_is_tty = false;
-	for (i = 0; i < ev->nrec; i++) {
-		if (ev->recs[i].type == AUDIT_TYPE_SYSCALL) {
-			const char *d = event_rec_data(ev, i), *v;
-			size_t vlen;
-
-			/* syscall= is the second field: a short forward search. */
-			if (!key_at_end(in, d, ev->recs[i].len) ||
-			    (v = event_field(d, ev->recs[i].len, "syscall", &vlen)) == NULL) {
-				scan_syscall(in, d, ev->recs[i].len);
+	/* Locals: the key copy writes chars, which could alias ev. */
+	for (rc = ev->recs, end = rc + ev->nrec; rc < end; rc++) {
+		if (rc->type == AUDIT_TYPE_SYSCALL) {
+			d = data + rc->off;
+			if (!key_at_end(in, d, rc->len) ||
+			    (v = syscall_field(d, rc->len, &vlen)) == NULL) {
+				scan_syscall(in, d, rc->len);
 				continue;
 			}
 			in->syscall = v;
 			in->syscall_len = vlen;
-		} else if (ev->recs[i].type == AUDIT_TYPE_TTY) {
+		} else if (rc->type == AUDIT_TYPE_TTY) {
 			in->key = "tty";
 			in->key_len = 3;
 			in->key_is_tty = true;
