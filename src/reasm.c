@@ -35,6 +35,7 @@ struct reasm {
 	struct event		**table;
 	size_t			 mask;
 	struct event		*oldest, *newest;
+	uint64_t		 next_deadline;	/* oldest's, or UINT64_MAX */
 	size_t			 count;
 	size_t			 bytes;
 	struct event		*free_list;
@@ -72,6 +73,7 @@ reasm_new(const struct reasm_conf *conf, reasm_emit_fn *emit, void *arg)
 	r->mask = n - 1;
 	r->emit = emit;
 	r->arg = arg;
+	r->next_deadline = UINT64_MAX;
 	for (n = 0; n < REASM_TYPES; n++)
 		r->type_class[n] = (uint8_t)classify(&r->conf, (uint32_t)n);
 	return r;
@@ -222,10 +224,13 @@ unlink_event(struct reasm *r, struct event *ev)
 	while (*pp != ev)
 		pp = &(*pp)->hnext;
 	*pp = ev->hnext;
-	if (ev->older)
+	if (ev->older) {
 		ev->older->newer = ev->newer;
-	else
+	} else {
 		r->oldest = ev->newer;
+		r->next_deadline = ev->newer ? ev->newer->deadline_ms :
+		    UINT64_MAX;
+	}
 	if (ev->newer)
 		ev->newer->older = ev->older;
 	else
@@ -270,10 +275,12 @@ open_event(struct reasm *r, const struct record *rec, uint64_t now_ms)
 	r->table[s] = ev;
 	ev->older = r->newest;
 	ev->newer = NULL;
-	if (r->newest)
+	if (r->newest) {
 		r->newest->newer = ev;
-	else
+	} else {
 		r->oldest = ev;
+		r->next_deadline = ev->deadline_ms;
+	}
 	r->newest = ev;
 	r->count++;
 	return ev;
@@ -331,7 +338,9 @@ reasm_add(struct reasm *r, const struct record *rec, uint64_t now_ms)
 	if (r->bytes > r->conf.max_in_flight_bytes ||
 	    ((k & RT_OPENED) && r->count > r->conf.max_in_flight))
 		enforce_bounds(r);
-	reasm_expire(r, now_ms);
+	/* One compare, without a load from the oldest event. */
+	if (now_ms >= r->next_deadline)
+		reasm_expire(r, now_ms);
 }
 
 void

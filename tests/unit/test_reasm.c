@@ -190,6 +190,33 @@ TEST(timeout_also_driven_by_arrivals)
 	reasm_free(r);
 }
 
+TEST(deadline_follows_the_oldest)
+{
+	struct sink s = { .len = 0 };
+	struct reasm *r = reasm_new(&defconf, on_event, &s);
+
+	add(r, 1300, 45, "a", 0);
+	add(r, 1300, 46, "b", 500);
+	add(r, 1300, 47, "c", 600);
+	/* Completing a younger event leaves the deadline alone. */
+	add(r, AUDIT_TYPE_EOE, 46, "", 700);
+	ASSERT_EQ(reasm_next_deadline(r), 2000);
+	/* Completing the oldest moves it to the next one's. */
+	add(r, AUDIT_TYPE_EOE, 45, "", 800);
+	ASSERT_EQ(reasm_next_deadline(r), 2600);
+	add(r, 1302, 47, "d", 2599);
+	ASSERT_EQ(s.n, 2);
+	add(r, 1300, 48, "e", 2600);	/* 47's deadline has come */
+	ASSERT_STREQ(s.log, "46:1300=b 45:1300=a 47:1300=c,1302=d");
+	ASSERT_EQ(reasm_next_deadline(r), 4600);
+	add(r, AUDIT_TYPE_EOE, 48, "", 2700);
+	ASSERT(reasm_next_deadline(r) == UINT64_MAX);
+	add(r, 1300, 49, "f", 3000);
+	ASSERT_EQ(reasm_next_deadline(r), 5000);
+	ASSERT_EQ(reasm_stats(r)->timed_out, 1);
+	reasm_free(r);
+}
+
 TEST(proctitle_ends)
 {
 	struct reasm_conf c = defconf;
@@ -528,6 +555,7 @@ TEST(event_fields_copied)
 TEST_MAIN(T(eoe_completes_and_is_not_stored), T(eoe_alone_emits_nothing),
     T(interleaved_serials), T(user_space_types_complete_at_once),
     T(timeout_on_callers_clock), T(timeout_also_driven_by_arrivals),
+    T(deadline_follows_the_oldest),
     T(proctitle_ends), T(out_of_range_dropped_empty_not_emitted),
     T(max_records_overflow_counted), T(max_in_flight_evicts_oldest),
     T(max_in_flight_bytes_evicts_oldest),
