@@ -250,11 +250,49 @@ event_field(const char *data, size_t len, const char *name, size_t *ret_len)
  * with every '"' removed ("(null)" stays as it is); a TTY record sets
  * "tty". The last record that sets it wins, in arrival order.
  */
-static void
+static __attribute__((noinline)) void
+copy_key(struct event_info *in, const char *v, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len && n < sizeof(in->key_buf) - 1; i++)
+		if (v[i] != '"')
+			in->key_buf[n++] = v[i];
+	in->key_buf[n] = '\0';
+	in->key = in->key_buf;
+	in->key_len = n;
+	in->key_is_tty = false;
+}
+
+/*
+ * Is there a '"' in v[0..len)? Keys are short: up to 8 bytes in one word
+ * (bit trick: a zero byte of w ^ '"'), reading past the end into the
+ * JSON_PAD bytes the arena holds after every record.
+ */
+static inline bool
+has_quote(const char *v, size_t len)
+{
+	uint64_t w, q;
+
+	if (len == 0)
+		return false;
+	if (len > 8)
+		return memchr(v, '"', len) != NULL;
+	memcpy(&w, v, 8);
+	w ^= 0x2222222222222222ull;
+	q = (w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull;
+	/*
+	 * Only a true match carries into the bytes above it, so the bytes
+	 * past the end can be masked off afterwards.
+	 */
+	return (q & (~0ull >> (64 - 8 * len))) != 0;
+}
+
+static inline void
 set_key_from_syscall(struct event_info *in, const char *v, size_t len)
 {
 	const char *in_v = v;
-	size_t in_len = len, i, n = 0;
+	size_t in_len = len;
 
 	/*
 	 * Nearly every key is a word in quotes, or none ("(null)", hex):
@@ -265,19 +303,13 @@ set_key_from_syscall(struct event_info *in, const char *v, size_t len)
 		in_v = v + 1;
 		in_len = len - 2;
 	}
-	if (memchr(in_v, '"', in_len) == NULL) {
-		in->key = in_v;
-		in->key_len = in_len < sizeof(in->key_buf) - 1 ? in_len :
-		    sizeof(in->key_buf) - 1;
-		in->key_is_tty = false;
+	if (has_quote(in_v, in_len)) {
+		copy_key(in, v, len);
 		return;
 	}
-	for (i = 0; i < len && n < sizeof(in->key_buf) - 1; i++)
-		if (v[i] != '"')
-			in->key_buf[n++] = v[i];
-	in->key_buf[n] = '\0';
-	in->key = in->key_buf;
-	in->key_len = n;
+	in->key = in_v;
+	in->key_len = in_len < sizeof(in->key_buf) - 1 ? in_len :
+	    sizeof(in->key_buf) - 1;
 	in->key_is_tty = false;
 }
 

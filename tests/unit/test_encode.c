@@ -481,6 +481,30 @@ TEST(rule_key_quotes_removed_everywhere)
 	ASSERT_EQ(strspn(key_of(d), "A"), 255);
 }
 
+TEST(rule_key_quote_at_every_offset)
+{
+	char d[64], want[32];
+	size_t n, len, q;
+	int bad = 0;
+
+	/* key="A..A" of 0 to 11 A's, with a '"' at each place or none. */
+	for (len = 0; len < 12; len++) {
+		for (q = 0; q <= len; q++) {
+			strcpy(d, "syscall=2 key=\"");
+			n = strlen(d);
+			memset(d + n, 'A', len);
+			if (q < len)
+				d[n + q] = '"';
+			strcpy(d + n + len, "\"");
+			memset(want, 'A', len);
+			want[q < len ? len - 1 : len] = '\0';
+			if (strcmp(key_of(d), want) != 0)
+				bad++;
+		}
+	}
+	ASSERT_EQ(bad, 0);
+}
+
 /* The syscall= value of a finished event, or "(none)". */
 static const char *
 syscall_of(const char *syscall_rec)
@@ -800,7 +824,8 @@ TEST_MAIN(T(go_audit_reference_line_no_uidmap),
     T(event_info_syscall), T(event_field_whole_names),
     T(messages_escaped_and_many_records), T(encode_appends),
     T(rule_key_not_last_field), T(rule_key_long_truncated_safely),
-    T(rule_key_quotes_removed_everywhere), T(event_info_syscall_anywhere),
+    T(rule_key_quotes_removed_everywhere), T(rule_key_quote_at_every_offset),
+    T(event_info_syscall_anywhere),
     T(uid_scan_matches_reference_on_random_records),
     T(uid_scan_many_fields_in_one_record), T(uid_map_text_kept_per_set),
     T(uid_map_text_dropped_with_names), T(uid_at_every_offset),
