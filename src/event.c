@@ -63,7 +63,16 @@ event_begin(struct event *ev, const struct record *rec)
 	event_reset(ev);
 	ev->serial = rec->serial;
 	ev->time_ms = rec->time_ms;
-	memcpy(ev->ts, rec->ts, n);
+	/*
+	 * "1700000000.001" and the like: two overlapping words instead of
+	 * a copy of any length.
+	 */
+	if (n >= 8 && n <= 16) {
+		memcpy(ev->ts, rec->ts, 8);
+		memcpy(ev->ts + n - 8, rec->ts + n - 8, 8);
+	} else {
+		memcpy(ev->ts, rec->ts, n);
+	}
 	ev->ts[n] = '\0';
 	ev->ts_len = (uint8_t)n;
 }

@@ -441,6 +441,29 @@ TEST(rule_key_long_truncated_safely)
 	ASSERT_STREQ(k + 1 + strspn(k + 1, "A"), "\"}\n");
 }
 
+TEST(event_begin_copies_timestamps_of_any_length)
+{
+	const char *src = "1234567890.123456789012345678901234567890";
+	struct event *ev = event_new();
+	struct record r;
+	char want[64];
+	size_t n, k;
+	int bad = 0;
+
+	memset(&r, 0, sizeof(r));
+	for (n = 0; n <= 40; n++) {
+		r.ts = src;
+		r.ts_len = n;
+		event_begin(ev, &r);
+		k = n < sizeof(ev->ts) ? n : sizeof(ev->ts) - 1;
+		snprintf(want, sizeof(want), "%.*s", (int)k, src);
+		if (ev->ts_len != k || strcmp(ev->ts, want) != 0)
+			bad++;
+	}
+	event_free(ev);
+	ASSERT_EQ(bad, 0);
+}
+
 /* The key of a finished event, as a NUL-terminated copy. */
 static const char *
 key_of(const char *syscall_rec)
@@ -826,6 +849,7 @@ TEST_MAIN(T(go_audit_reference_line_no_uidmap),
     T(rule_key_not_last_field), T(rule_key_long_truncated_safely),
     T(rule_key_quotes_removed_everywhere), T(rule_key_quote_at_every_offset),
     T(event_info_syscall_anywhere),
+    T(event_begin_copies_timestamps_of_any_length),
     T(uid_scan_matches_reference_on_random_records),
     T(uid_scan_many_fields_in_one_record), T(uid_map_text_kept_per_set),
     T(uid_map_text_dropped_with_names), T(uid_at_every_offset),
