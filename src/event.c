@@ -63,7 +63,16 @@ event_begin(struct event *ev, const struct record *rec)
 	event_reset(ev);
 	ev->serial = rec->serial;
 	ev->time_ms = rec->time_ms;
-	memcpy(ev->ts, rec->ts, n);
+	/*
+	 * "1700000000.001" and the like: two overlapping words instead of
+	 * a copy of any length.
+	 */
+	if (n >= 8 && n <= 16) {
+		memcpy(ev->ts, rec->ts, 8);
+		memcpy(ev->ts + n - 8, rec->ts + n - 8, 8);
+	} else {
+		memcpy(ev->ts, rec->ts, n);
+	}
 	ev->ts[n] = '\0';
 	ev->ts_len = (uint8_t)n;
 }
@@ -250,8 +259,8 @@ event_field(const char *data, size_t len, const char *name, size_t *ret_len)
  * with every '"' removed ("(null)" stays as it is); a TTY record sets
  * "tty". The last record that sets it wins, in arrival order.
  */
-static void
-set_key_from_syscall(struct event_info *in, const char *v, size_t len)
+static __attribute__((noinline)) void
+copy_key(struct event_info *in, const char *v, size_t len)
 {
 	size_t i, n = 0;
 
@@ -261,6 +270,55 @@ set_key_from_syscall(struct event_info *in, const char *v, size_t len)
 	in->key_buf[n] = '\0';
 	in->key = in->key_buf;
 	in->key_len = n;
+	in->key_is_tty = false;
+}
+
+/*
+ * Is there a '"' in v[0..len)? Keys are short: up to 8 bytes in one word
+ * (bit trick: a zero byte of w ^ '"'), reading past the end into the
+ * JSON_PAD bytes the arena holds after every record.
+ */
+static inline bool
+has_quote(const char *v, size_t len)
+{
+	uint64_t w, q;
+
+	if (len == 0)
+		return false;
+	if (len > 8)
+		return memchr(v, '"', len) != NULL;
+	memcpy(&w, v, 8);
+	w ^= 0x2222222222222222ull;
+	q = (w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull;
+	/*
+	 * Only a true match carries into the bytes above it, so the bytes
+	 * past the end can be masked off afterwards.
+	 */
+	return (q & (~0ull >> (64 - 8 * len))) != 0;
+}
+
+static inline void
+set_key_from_syscall(struct event_info *in, const char *v, size_t len)
+{
+	const char *in_v = v;
+	size_t in_len = len;
+
+	/*
+	 * Nearly every key is a word in quotes, or none ("(null)", hex):
+	 * with no '"' left inside, the key is a slice of the record, which
+	 * lives as long as the event. Only the odd key is copied.
+	 */
+	if (len >= 2 && v[0] == '"' && v[len - 1] == '"') {
+		in_v = v + 1;
+		in_len = len - 2;
+	}
+	if (has_quote(in_v, in_len)) {
+		copy_key(in, v, len);
+		return;
+	}
+	in->key = in_v;
+	in->key_len = in_len < sizeof(in->key_buf) - 1 ? in_len :
+	    sizeof(in->key_buf) - 1;
 	in->key_is_tty = false;
 }
 
@@ -308,31 +366,71 @@ key_at_end(struct event_info *in, const char *d, size_t len)
 	return true;
 }
 
+/*
+ * The value of the first field named syscall, as event_field finds it,
+ * looking where the kernel puts it: first or second, after arch=.
+ * Falls back to event_field.
+ */
+static const char *
+syscall_field(const char *d, size_t len, size_t *ret_len)
+{
+	const char *end = d + len, *p, *e;
+	uint64_t w;
+
+	if (len >= 8 && memcmp(d, "syscall=", 8) == 0) {
+		p = d + 8;
+	} else {
+		/*
+		 * "arch=" and 8 hex digits (every arch pauditd meets), else
+		 * the first space the long way.
+		 */
+		p = NULL;
+		if (len > 13 && d[13] == ' ' && memcmp(d, "arch=", 5) == 0) {
+			memcpy(&w, d + 5, 8);
+			w ^= 0x2020202020202020ull;
+			if (((w - 0x0101010101010101ull) & ~w &
+			    0x8080808080808080ull) == 0)
+				p = d + 13;
+		}
+		if (p == NULL && (p = memchr(d, ' ', len)) == NULL)
+			return NULL;
+		p++;
+		if ((size_t)(end - p) < 8 || memcmp(p, "syscall=", 8) != 0)
+			return event_field(d, len, "syscall", ret_len);
+		p += 8;
+	}
+	/* A syscall number is a few digits: no call for memchr. */
+	for (e = p; e < end && *e != ' '; e++)
+		;
+	*ret_len = (size_t)(e - p);
+	return p;
+}
+
 void
 event_finish(struct event *ev)
 {
 	struct event_info *in = &ev->info;
-	uint32_t i;
+	const struct event_rec *rc, *end;
+	const char *data = ev->data.p, *d, *v;
+	size_t vlen;
 
 	in->syscall = NULL;
 	in->syscall_len = 0;
 	in->key = "";
 	in->key_len = 0;
 	in->key_is_tty = false;
-	for (i = 0; i < ev->nrec; i++) {
-		if (ev->recs[i].type == AUDIT_TYPE_SYSCALL) {
-			const char *d = event_rec_data(ev, i), *v;
-			size_t vlen;
-
-			/* syscall= is the second field: a short forward search. */
-			if (!key_at_end(in, d, ev->recs[i].len) ||
-			    (v = event_field(d, ev->recs[i].len, "syscall", &vlen)) == NULL) {
-				scan_syscall(in, d, ev->recs[i].len);
+	/* Locals: the key copy writes chars, which could alias ev. */
+	for (rc = ev->recs, end = rc + ev->nrec; rc < end; rc++) {
+		if (rc->type == AUDIT_TYPE_SYSCALL) {
+			d = data + rc->off;
+			if (!key_at_end(in, d, rc->len) ||
+			    (v = syscall_field(d, rc->len, &vlen)) == NULL) {
+				scan_syscall(in, d, rc->len);
 				continue;
 			}
 			in->syscall = v;
 			in->syscall_len = vlen;
-		} else if (ev->recs[i].type == AUDIT_TYPE_TTY) {
+		} else if (rc->type == AUDIT_TYPE_TTY) {
 			in->key = "tty";
 			in->key_len = 3;
 			in->key_is_tty = true;

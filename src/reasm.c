@@ -20,6 +20,13 @@
 
 #define REASM_DONE_WINDOW	65536u		/* serials remembered */
 #define REASM_FREE_MAX		64
+#define REASM_TYPES		4096		/* types classified by table */
+
+/* What a record of a type does to its event (type_class). */
+#define RT_EOE		0x01	/* ends it, not stored */
+#define RT_STORE	0x02	/* in type_min..type_max: stored */
+#define RT_ENDS		0x04	/* ends it after being stored */
+#define RT_OPENED	0x08	/* (reasm_add: the record opened its event) */
 
 struct reasm {
 	struct reasm_conf	 conf;
@@ -28,6 +35,7 @@ struct reasm {
 	struct event		**table;
 	size_t			 mask;
 	struct event		*oldest, *newest;
+	uint64_t		 next_deadline;	/* oldest's, or UINT64_MAX */
 	size_t			 count;
 	size_t			 bytes;
 	struct event		*free_list;
@@ -37,7 +45,11 @@ struct reasm {
 	/* Latest header time of the events completed in each 64-serial block. */
 	uint64_t		 done_time[REASM_DONE_WINDOW / 64];
 	struct reasm_stats	 stats;
+	/* RT_* of every type below REASM_TYPES: one load per record. */
+	uint8_t			 type_class[REASM_TYPES];
 };
+
+static unsigned	classify(const struct reasm_conf *, uint32_t);
 
 struct reasm *
 reasm_new(const struct reasm_conf *conf, reasm_emit_fn *emit, void *arg)
@@ -61,6 +73,9 @@ reasm_new(const struct reasm_conf *conf, reasm_emit_fn *emit, void *arg)
 	r->mask = n - 1;
 	r->emit = emit;
 	r->arg = arg;
+	r->next_deadline = UINT64_MAX;
+	for (n = 0; n < REASM_TYPES; n++)
+		r->type_class[n] = (uint8_t)classify(&r->conf, (uint32_t)n);
 	return r;
 }
 
@@ -100,6 +115,32 @@ bool
 reasm_type_is_standalone(uint32_t type)
 {
 	return (type >= 1100 && type <= 1299) || (type >= 2100 && type <= 2999);
+}
+
+static unsigned
+classify(const struct reasm_conf *conf, uint32_t type)
+{
+	unsigned k = 0;
+
+	if (type == AUDIT_TYPE_EOE)
+		k |= RT_EOE;
+	if (type >= conf->type_min && type <= conf->type_max)
+		k |= RT_STORE;
+	if (reasm_type_is_standalone(type) ||
+	    (conf->proctitle_ends && type == AUDIT_TYPE_PROCTITLE))
+		k |= RT_ENDS;
+	return k;
+}
+
+/*
+ * The three range tests per record cost as much as the lookup: a table
+ * answers for every type the kernel and auditd use.
+ */
+static inline unsigned
+type_class(const struct reasm *r, uint32_t type)
+{
+	return type < REASM_TYPES ? r->type_class[type] :
+	    classify(&r->conf, type);
 }
 
 /*
@@ -183,10 +224,13 @@ unlink_event(struct reasm *r, struct event *ev)
 	while (*pp != ev)
 		pp = &(*pp)->hnext;
 	*pp = ev->hnext;
-	if (ev->older)
+	if (ev->older) {
 		ev->older->newer = ev->newer;
-	else
+	} else {
 		r->oldest = ev->newer;
+		r->next_deadline = ev->newer ? ev->newer->deadline_ms :
+		    UINT64_MAX;
+	}
 	if (ev->newer)
 		ev->newer->older = ev->older;
 	else
@@ -231,10 +275,12 @@ open_event(struct reasm *r, const struct record *rec, uint64_t now_ms)
 	r->table[s] = ev;
 	ev->older = r->newest;
 	ev->newer = NULL;
-	if (r->newest)
+	if (r->newest) {
 		r->newest->newer = ev;
-	else
+	} else {
 		r->oldest = ev;
+		r->next_deadline = ev->deadline_ms;
+	}
 	r->newest = ev;
 	r->count++;
 	return ev;
@@ -254,40 +300,47 @@ void
 reasm_add(struct reasm *r, const struct record *rec, uint64_t now_ms)
 {
 	struct event *ev = lookup(r, rec->serial);
-	bool in_range;
+	unsigned k = type_class(r, rec->type);
 
 	if (ev == NULL) {
 		if (done_test(r, rec->serial, rec->time_ms)) {
-			if (rec->type != AUDIT_TYPE_EOE)
+			if (!(k & RT_EOE))
 				r->stats.late_records++;
 			return;
 		}
-		if (rec->type == AUDIT_TYPE_EOE)
+		if (k & RT_EOE)
 			return;
 		ev = open_event(r, rec, now_ms);
+		k |= RT_OPENED;
 	}
-	if (rec->type == AUDIT_TYPE_EOE) {
+	if (k & RT_EOE) {
 		complete(r, ev);
 		return;
 	}
-	in_range = rec->type >= r->conf.type_min && rec->type <= r->conf.type_max;
-	if (!in_range) {
+	if (!(k & RT_STORE)) {
 		r->stats.out_of_range_records++;
 	} else if (ev->nrec >= r->conf.max_records) {
 		r->stats.overflow_records++;
 	} else {
-		size_t before = event_bytes(ev);
-
+		/* Nothing kept across the call: fewer registers to save. */
+		r->bytes -= event_bytes(ev);
 		event_add(ev, rec->type, rec->data, rec->data_len);
-		r->bytes += event_bytes(ev) - before;
+		r->bytes += event_bytes(ev);
 	}
-	if (reasm_type_is_standalone(rec->type) ||
-	    (r->conf.proctitle_ends && rec->type == AUDIT_TYPE_PROCTITLE)) {
+	if (k & RT_ENDS) {
 		complete(r, ev);
 		return;
 	}
-	enforce_bounds(r);
-	reasm_expire(r, now_ms);
+	/*
+	 * Both bounds hold when a call returns, and only this record can
+	 * have broken them: the count only if it opened an event.
+	 */
+	if (r->bytes > r->conf.max_in_flight_bytes ||
+	    ((k & RT_OPENED) && r->count > r->conf.max_in_flight))
+		enforce_bounds(r);
+	/* One compare, without a load from the oldest event. */
+	if (now_ms >= r->next_deadline)
+		reasm_expire(r, now_ms);
 }
 
 void

@@ -138,21 +138,12 @@ see_next(struct tracker *t, uint64_t s)
 	t->last = s;
 }
 
-void
-tracker_see(struct tracker *t, uint64_t s)
+/* Every case but the two of tracker_see's fast path. */
+static __attribute__((noinline)) void
+see_other(struct tracker *t, uint64_t s)
 {
 	uint64_t lag;
 
-	/*
-	 * The records of an event follow each other, and events mostly come
-	 * in order: these two cases are nearly every call.
-	 */
-	if (s == t->last)
-		return;
-	if (s == t->last + 1 && s > 1) {
-		see_next(t, s);
-		return;
-	}
 	if (s == 0)
 		return;
 	if (t->last == 0) {
@@ -192,4 +183,21 @@ tracker_see(struct tracker *t, uint64_t s)
 	t->first = s;
 	t->last = s;
 	bit_put(t, s, true);
+}
+
+void
+tracker_see(struct tracker *t, uint64_t s)
+{
+	/*
+	 * The records of an event follow each other, and events mostly come
+	 * in order: these two cases are nearly every call, and the others
+	 * stay out of line so that they cost the callers nothing.
+	 */
+	if (s == t->last)
+		return;
+	if (s == t->last + 1 && s > 1) {
+		see_next(t, s);
+		return;
+	}
+	see_other(t, s);
 }

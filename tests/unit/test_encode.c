@@ -441,6 +441,128 @@ TEST(rule_key_long_truncated_safely)
 	ASSERT_STREQ(k + 1 + strspn(k + 1, "A"), "\"}\n");
 }
 
+TEST(event_begin_copies_timestamps_of_any_length)
+{
+	const char *src = "1234567890.123456789012345678901234567890";
+	struct event *ev = event_new();
+	struct record r;
+	char want[64];
+	size_t n, k;
+	int bad = 0;
+
+	memset(&r, 0, sizeof(r));
+	for (n = 0; n <= 40; n++) {
+		r.ts = src;
+		r.ts_len = n;
+		event_begin(ev, &r);
+		k = n < sizeof(ev->ts) ? n : sizeof(ev->ts) - 1;
+		snprintf(want, sizeof(want), "%.*s", (int)k, src);
+		if (ev->ts_len != k || strcmp(ev->ts, want) != 0)
+			bad++;
+	}
+	event_free(ev);
+	ASSERT_EQ(bad, 0);
+}
+
+/* The key of a finished event, as a NUL-terminated copy. */
+static const char *
+key_of(const char *syscall_rec)
+{
+	const struct rec_in recs[] = { { 1300, syscall_rec }, { 0, NULL } };
+	struct event *ev = ev_build(5, "1.000", recs);
+	static char out[512];
+
+	snprintf(out, sizeof(out), "%.*s", (int)ev->info.key_len, ev->info.key);
+	event_free(ev);
+	return out;
+}
+
+TEST(rule_key_quotes_removed_everywhere)
+{
+	char d[700];
+	size_t n;
+
+	/* A '"' left inside, or quotes not around it: every '"' goes. */
+	ASSERT_STREQ(key_of("syscall=2 key=\"a\"b\""), "ab");
+	ASSERT_STREQ(key_of("syscall=2 key=a\"b"), "ab");
+	ASSERT_STREQ(key_of("syscall=2 key=\"ab"), "ab");
+	ASSERT_STREQ(key_of("syscall=2 key=\""), "");
+	ASSERT_STREQ(key_of("syscall=2 key=\"\""), "");
+	ASSERT_STREQ(key_of("syscall=2 key=(null)"), "(null)");
+	/* 255 characters at most, with or without quotes around them. */
+	strcpy(d, "syscall=2 key=");
+	n = strlen(d);
+	memset(d + n, 'A', 300);
+	d[n + 300] = '\0';
+	ASSERT_EQ(strlen(key_of(d)), 255);
+	d[n] = '"';
+	d[n + 299] = '"';
+	ASSERT_EQ(strlen(key_of(d)), 255);
+	ASSERT_EQ(strspn(key_of(d), "A"), 255);
+	d[n + 100] = '"';
+	ASSERT_EQ(strlen(key_of(d)), 255);
+	ASSERT_EQ(strspn(key_of(d), "A"), 255);
+}
+
+TEST(rule_key_quote_at_every_offset)
+{
+	char d[64], want[32];
+	size_t n, len, q;
+	int bad = 0;
+
+	/* key="A..A" of 0 to 11 A's, with a '"' at each place or none. */
+	for (len = 0; len < 12; len++) {
+		for (q = 0; q <= len; q++) {
+			strcpy(d, "syscall=2 key=\"");
+			n = strlen(d);
+			memset(d + n, 'A', len);
+			if (q < len)
+				d[n + q] = '"';
+			strcpy(d + n + len, "\"");
+			memset(want, 'A', len);
+			want[q < len ? len - 1 : len] = '\0';
+			if (strcmp(key_of(d), want) != 0)
+				bad++;
+		}
+	}
+	ASSERT_EQ(bad, 0);
+}
+
+/* The syscall= value of a finished event, or "(none)". */
+static const char *
+syscall_of(const char *syscall_rec)
+{
+	const struct rec_in recs[] = { { 1300, syscall_rec }, { 0, NULL } };
+	struct event *ev = ev_build(5, "1.000", recs);
+	static char out[64];
+
+	if (ev->info.syscall == NULL)
+		snprintf(out, sizeof(out), "(none)");
+	else
+		snprintf(out, sizeof(out), "%.*s", (int)ev->info.syscall_len,
+		    ev->info.syscall);
+	event_free(ev);
+	return out;
+}
+
+TEST(event_info_syscall_anywhere)
+{
+	ASSERT_STREQ(syscall_of("syscall=2 key=\"k\""), "2");
+	ASSERT_STREQ(syscall_of("arch=c000003e syscall=59 key=\"k\""), "59");
+	ASSERT_STREQ(syscall_of("arch=c000003e syscall=59"), "59");
+	ASSERT_STREQ(syscall_of("arch=c000003e syscall= a=1 key=\"k\""), "");
+	/* arch= of another length, or a space in it: found all the same. */
+	ASSERT_STREQ(syscall_of("arch=3e syscall=7 key=\"k\""), "7");
+	ASSERT_STREQ(syscall_of("arch=a cdefgh syscall=8 key=\"k\""), "8");
+	ASSERT_STREQ(syscall_of("arch=c000003e a0=1 syscall=9 key=\"k\""), "9");
+	/* The first syscall= field wins, whole names only. */
+	ASSERT_STREQ(syscall_of("arch=c000003e syscall=1 syscall=2 key=x"), "1");
+	ASSERT_STREQ(syscall_of("arch=c000003e syscalls=1 key=x"), "(none)");
+	ASSERT_STREQ(syscall_of("arch=c000003e syscall"), "(none)");
+	ASSERT_STREQ(syscall_of("arch=c000003e"), "(none)");
+	ASSERT_STREQ(syscall_of("syscall=2"), "2");
+}
+
 /*
  * Reference uid scan, written from go-audit's mapUids: every "uid=" in
  * the data, the value up to the next space (or the end: pauditd would
@@ -725,6 +847,9 @@ TEST_MAIN(T(go_audit_reference_line_no_uidmap),
     T(event_info_syscall), T(event_field_whole_names),
     T(messages_escaped_and_many_records), T(encode_appends),
     T(rule_key_not_last_field), T(rule_key_long_truncated_safely),
+    T(rule_key_quotes_removed_everywhere), T(rule_key_quote_at_every_offset),
+    T(event_info_syscall_anywhere),
+    T(event_begin_copies_timestamps_of_any_length),
     T(uid_scan_matches_reference_on_random_records),
     T(uid_scan_many_fields_in_one_record), T(uid_map_text_kept_per_set),
     T(uid_map_text_dropped_with_names), T(uid_at_every_offset),

@@ -190,6 +190,33 @@ TEST(timeout_also_driven_by_arrivals)
 	reasm_free(r);
 }
 
+TEST(deadline_follows_the_oldest)
+{
+	struct sink s = { .len = 0 };
+	struct reasm *r = reasm_new(&defconf, on_event, &s);
+
+	add(r, 1300, 45, "a", 0);
+	add(r, 1300, 46, "b", 500);
+	add(r, 1300, 47, "c", 600);
+	/* Completing a younger event leaves the deadline alone. */
+	add(r, AUDIT_TYPE_EOE, 46, "", 700);
+	ASSERT_EQ(reasm_next_deadline(r), 2000);
+	/* Completing the oldest moves it to the next one's. */
+	add(r, AUDIT_TYPE_EOE, 45, "", 800);
+	ASSERT_EQ(reasm_next_deadline(r), 2600);
+	add(r, 1302, 47, "d", 2599);
+	ASSERT_EQ(s.n, 2);
+	add(r, 1300, 48, "e", 2600);	/* 47's deadline has come */
+	ASSERT_STREQ(s.log, "46:1300=b 45:1300=a 47:1300=c,1302=d");
+	ASSERT_EQ(reasm_next_deadline(r), 4600);
+	add(r, AUDIT_TYPE_EOE, 48, "", 2700);
+	ASSERT(reasm_next_deadline(r) == UINT64_MAX);
+	add(r, 1300, 49, "f", 3000);
+	ASSERT_EQ(reasm_next_deadline(r), 5000);
+	ASSERT_EQ(reasm_stats(r)->timed_out, 1);
+	reasm_free(r);
+}
+
 TEST(proctitle_ends)
 {
 	struct reasm_conf c = defconf;
@@ -323,6 +350,59 @@ TEST(max_in_flight_bytes_evicts_oldest)
 	ASSERT_EQ(reasm_in_flight(r), 2);
 	reasm_flush(r);
 	ASSERT_EQ(s.n, 4);
+	reasm_free(r);
+}
+
+TEST(max_in_flight_not_enforced_by_a_record_that_ends)
+{
+	struct reasm_conf c = defconf;
+	struct sink s = { .len = 0 };
+	struct reasm *r;
+
+	c.max_in_flight = 2;
+	r = reasm_new(&c, on_event, &s);
+	add(r, 1300, 85, "a", 0);
+	add(r, 1300, 86, "b", 0);
+	/* Opens a third event and ends it: nothing else is evicted. */
+	add(r, 1112, 87, "u", 0);
+	ASSERT_STREQ(s.log, "87:1112=u");
+	ASSERT_EQ(reasm_stats(r)->evicted, 0);
+	ASSERT_EQ(reasm_in_flight(r), 2);
+	/* An out-of-range record opening an event still counts. */
+	add(r, 1400, 88, "avc", 0);
+	ASSERT_STREQ(s.log, "87:1112=u 85:1300=a");
+	ASSERT_EQ(reasm_stats(r)->evicted, 1);
+	reasm_flush(r);
+	ASSERT_EQ(reasm_stats(r)->empty_events, 1);
+	reasm_free(r);
+}
+
+TEST(types_beyond_the_table)
+{
+	struct reasm_conf c = defconf;
+	struct sink s = { .len = 0 };
+	struct reasm *r;
+
+	c.type_max = 70000;
+	r = reasm_new(&c, on_event, &s);
+	add(r, 1300, 95, "a", 0);
+	add(r, 5000, 95, "b", 0);
+	add(r, 69999, 95, "c", 0);
+	add(r, 70001, 95, "d", 0);
+	add(r, AUDIT_TYPE_EOE, 95, "", 0);
+	ASSERT_STREQ(s.log, "95:1300=a,5000=b,69999=c");
+	ASSERT_EQ(reasm_stats(r)->out_of_range_records, 1);
+	reasm_free(r);
+	/* Out of the default range: not stored, and they end nothing. */
+	s.len = 0;
+	s.log[0] = '\0';
+	r = reasm_new(&defconf, on_event, &s);
+	add(r, 4096, 96, "x", 0);
+	add(r, 1300, 96, "a", 0);
+	ASSERT_EQ(reasm_in_flight(r), 1);
+	add(r, AUDIT_TYPE_EOE, 96, "", 0);
+	ASSERT_STREQ(s.log, "96:1300=a");
+	ASSERT_EQ(reasm_stats(r)->out_of_range_records, 1);
 	reasm_free(r);
 }
 
@@ -475,9 +555,12 @@ TEST(event_fields_copied)
 TEST_MAIN(T(eoe_completes_and_is_not_stored), T(eoe_alone_emits_nothing),
     T(interleaved_serials), T(user_space_types_complete_at_once),
     T(timeout_on_callers_clock), T(timeout_also_driven_by_arrivals),
+    T(deadline_follows_the_oldest),
     T(proctitle_ends), T(out_of_range_dropped_empty_not_emitted),
     T(max_records_overflow_counted), T(max_in_flight_evicts_oldest),
-    T(max_in_flight_bytes_evicts_oldest), T(late_record_never_second_event),
+    T(max_in_flight_bytes_evicts_oldest),
+    T(max_in_flight_not_enforced_by_a_record_that_ends),
+    T(types_beyond_the_table), T(late_record_never_second_event),
     T(late_after_big_serial_jump), T(regress_new_boot_serials_dropped_as_late),
     T(flush_completes_everything),
     T(event_fields_copied))
