@@ -45,7 +45,7 @@ bool json_plain(const char *s, size_t len);
  * The same, for input that is readable (and initialised) for JSON_PAD
  * bytes past s + len: no copy of the last bytes is needed.
  */
-#define JSON_PAD	32
+#define JSON_PAD	64
 void json_esc_padded(struct buf *b, const char *s, size_t len,
     struct json_scan *scan);
 /* Append the unsigned decimal `v`. */
@@ -53,7 +53,7 @@ void json_u64(struct buf *b, uint64_t v);
 
 /*
  * Tests and benchmarks: escape in chunks of at most `max` bytes (0: one
- * byte at a time, 16: SSE2, 32: AVX2 when the CPU has it; the default is
+ * byte at a time, 16: SSE2, 64: AVX2 when the CPU has it; the default is
  * the widest). Returns the chunk width now in use.
  */
 unsigned json_simd_width(unsigned max);

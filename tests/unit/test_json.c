@@ -426,7 +426,8 @@ TEST(every_special_at_every_offset)
 		"\"", "\\", "<", "\n", "\x01", "\x80", "\xc3\xa9", "\xe2\x80\xa8",
 		"\xe2\x82", "\xf0\x9f\x98\x80",
 	};
-	unsigned char in[64];
+	/* Past two blocks of the widest kernel, so every block edge is hit. */
+	unsigned char in[140];
 	struct buf got, want;
 	size_t k, off, sl;
 	int bad = 0;
@@ -435,13 +436,13 @@ TEST(every_special_at_every_offset)
 	buf_init(&want);
 	for (k = 0; k < sizeof(sp) / sizeof(sp[0]); k++) {
 		sl = strlen(sp[k]);
-		for (off = 0; off + sl <= 40; off++) {
-			memset(in, 'a', 40);
+		for (off = 0; off + sl <= sizeof(in); off++) {
+			memset(in, 'a', sizeof(in));
 			memcpy(in + off, sp[k], sl);
 			buf_reset(&got);
 			buf_reset(&want);
-			json_str(&got, (const char *)in, 40);
-			ref_escape(&want, in, 40);
+			json_str(&got, (const char *)in, sizeof(in));
+			ref_escape(&want, in, sizeof(in));
 			if (got.len != want.len ||
 			    memcmp(got.p, want.p, got.len) != 0)
 				bad++;
@@ -534,6 +535,74 @@ TEST(scan_finds_tagged_fields)
 	buf_fini(&got);
 }
 
+/*
+ * json_esc_padded reads past the end: what lies there (here random bytes,
+ * specials among them) must not show in the output or the scan.
+ */
+TEST(padded_ignores_what_follows)
+{
+	static const char *const frags[] = {
+		"uid=", "auid=", " fsuid=", "d=", "\"", "\\", "\xc3\xa9", "\x01",
+		"&", " ", "=\"",
+	};
+	unsigned char in[300 + JSON_PAD];
+	uint32_t want[JSON_SCAN_MAX + 8];
+	struct json_scan sc = { .tag = { 'u', 'i', 'd' } };
+	struct buf got, ref;
+	size_t n, k, iter, wn, fl;
+	int bad = 0;
+
+	buf_init(&got);
+	buf_init(&ref);
+	for (iter = 0; iter < 20000; iter++) {
+		if (iter % 2 == 0) {
+			n = gen(in, 300);
+		} else {
+			size_t max = rng() % 300;
+
+			for (n = 0; n < max; n += fl) {
+				const char *f = frags[rng() % (sizeof(frags) /
+				    sizeof(frags[0]))];
+
+				fl = strlen(f);
+				if (n + fl > max)
+					break;
+				memcpy(in + n, f, fl);
+			}
+		}
+		for (k = n; k < n + JSON_PAD; k++)
+			in[k] = (unsigned char)rng();
+		buf_reset(&got);
+		buf_reset(&ref);
+		buf_putc(&got, '"');
+		json_esc_padded(&got, (const char *)in, n,
+		    iter % 3 == 0 ? NULL : &sc);
+		buf_putc(&got, '"');
+		ref_escape(&ref, in, n);
+		if (got.len != ref.len || memcmp(got.p, ref.p, got.len) != 0) {
+			bad++;
+			continue;
+		}
+		if (iter % 3 == 0)
+			continue;
+		wn = ref_scan(in, n, want, JSON_SCAN_MAX + 8);
+		if (wn > JSON_SCAN_MAX) {
+			if (!sc.overflow || sc.n != JSON_SCAN_MAX)
+				bad++;
+			wn = JSON_SCAN_MAX;
+		} else if (sc.overflow || sc.n != wn) {
+			bad++;
+			continue;
+		}
+		for (k = 0; k < wn; k++)
+			if (sc.pos[k] != want[k])
+				bad++;
+	}
+	buf_fini(&got);
+	buf_fini(&ref);
+	ASSERT_EQ(bad, 0);
+}
+
 /* The random and per-offset checks again with each narrower kernel. */
 TEST(every_kernel_width)
 {
@@ -545,12 +614,13 @@ TEST(every_kernel_width)
 		test_matches_reference_on_random_text(failed_);
 		test_every_special_at_every_offset(failed_);
 		test_scan_finds_tagged_fields(failed_);
+		test_padded_ignores_what_follows(failed_);
 		if (*failed_) {
 			fprintf(stderr, "  (chunk width %u)\n", widths[i]);
 			break;
 		}
 	}
-	json_simd_width(32);
+	json_simd_width(64);
 }
 
 TEST_MAIN(T(plain_ascii), T(quote_and_backslash), T(html_safe),
@@ -561,4 +631,5 @@ TEST_MAIN(T(plain_ascii), T(quote_and_backslash), T(html_safe),
     T(length_is_respected), T(appends_to_buffer), T(long_string_grows),
     T(u64), T(matches_reference_on_random_text),
     T(fresh_buffer_every_length), T(every_special_at_every_offset),
-    T(scan_finds_tagged_fields), T(every_kernel_width))
+    T(scan_finds_tagged_fields), T(padded_ignores_what_follows),
+    T(every_kernel_width))
