@@ -343,12 +343,12 @@ mask64(__m256i a, __m256i b)
 }
 
 /*
- * q must be readable up to j = lim + 64 (the tail copy and JSON_PAD).
- * A '"' or '\\' gets its backslash and the rest of the block is stored
- * again one byte further on, as in esc_run. With `scan`, a candidate
- * '=' (after the tag's last byte) is confirmed by comparing the four
- * bytes that end at it with one word; the positions are kept in
- * registers and written back at the end.
+ * q must be readable up to j = lim + 64 (the tail copy and JSON_PAD), and
+ * from j = i - 1 unless i is 0. A '"' or '\\' gets its backslash and the
+ * rest of the block is stored again one byte further on, as in esc_run.
+ * With `scan`, a candidate '=' (after the tag's last byte, from a load
+ * one byte back) is confirmed by comparing the four bytes that end at it
+ * with one word; the positions are counted in a register.
  */
 __attribute__((AVX2_FNS)) static inline
     __attribute__((always_inline)) size_t
@@ -358,11 +358,9 @@ esc_run64(struct esc *e, const unsigned char *q, size_t qoff, size_t i,
 	const __m256i eqv = _mm256_set1_epi8('=');
 	const __m256i tagv = _mm256_set1_epi8(scan ? e->scan->tag[2] : 0);
 	const __m256i any = _mm256_set1_epi8(0x7f), rarev = _mm256_set1_epi8(0x60);
+	const __m256i rarebits = _mm256_set1_epi8((char)0xe0);
 	const unsigned char *s = e->s, *c = q + (i - qoff);
-	const unsigned char tag2 = scan ? (unsigned char)e->scan->tag[2] : 0;
 	uint32_t tagw = 0, nhit = scan ? e->scan->n : 0, w;
-	/* Bit 0: the byte before the block is the tag's last byte. */
-	uint64_t carry = scan && i > 0 && s[i - 1] == tag2;
 	/* No NAME= can end before s[3]: the word compare must not look there. */
 	uint64_t low = i < 3 ? ~0ull << (3 - i) : ~0ull;
 	bool overflow = false;
@@ -371,47 +369,59 @@ esc_run64(struct esc *e, const unsigned char *q, size_t qoff, size_t i,
 	if (scan)
 		tagw = (uint32_t)(unsigned char)e->scan->tag[0] |
 		    (uint32_t)(unsigned char)e->scan->tag[1] << 8 |
-		    (uint32_t)tag2 << 16 | (uint32_t)'=' << 24;
+		    (uint32_t)(unsigned char)e->scan->tag[2] << 16 |
+		    (uint32_t)'=' << 24;
 	while (i < lim) {
 		__m256i x0 = _mm256_loadu_si256((const __m256i *)(const void *)c);
 		__m256i x1 = _mm256_loadu_si256((const __m256i *)(const void *)(c + 32));
 		__m256i t0 = class32(x0), t1 = class32(x1);
 		size_t n = lim - i < 64 ? lim - i : 64;
 		uint64_t keep = _bzhi_u64(~0ull, (unsigned)n), sp, rare, cand = 0;
-		unsigned k, extra, stop;
+		unsigned k, stop;
+		char *p;
 
 		_mm256_storeu_si256((__m256i *)(void *)o, x0);
 		_mm256_storeu_si256((__m256i *)(void *)(o + 32), x1);
 		sp = mask64(_mm256_adds_epu8(t0, any), _mm256_adds_epu8(t1, any)) &
 		    keep;
 		if (scan) {
-			uint64_t t = mask64(_mm256_cmpeq_epi8(x0, tagv),
-			    _mm256_cmpeq_epi8(x1, tagv));
+			__m256i p0, p1;
 
-			cand = mask64(_mm256_cmpeq_epi8(x0, eqv),
-			    _mm256_cmpeq_epi8(x1, eqv)) & keep & low &
-			    ((t << 1) | carry);
-			carry = t >> 63;
+			/* The bytes one back; at s[0] shifted in from x0. */
+			if (__builtin_expect(i != 0, 1))
+				p0 = _mm256_loadu_si256((const __m256i *)(const void *)(c - 1));
+			else
+				p0 = _mm256_alignr_epi8(x0,
+				    _mm256_permute2x128_si256(x0, x0, 0x08), 15);
+			p1 = _mm256_loadu_si256((const __m256i *)(const void *)(c + 31));
+			cand = mask64(
+			    _mm256_and_si256(_mm256_cmpeq_epi8(x0, eqv),
+			    _mm256_cmpeq_epi8(p0, tagv)),
+			    _mm256_and_si256(_mm256_cmpeq_epi8(x1, eqv),
+			    _mm256_cmpeq_epi8(p1, tagv))) & keep & low;
 			low = ~0ull;
 		}
 		stop = (unsigned)n;
-		extra = 0;
+		p = o;
 		if (sp != 0) {
-			rare = mask64(_mm256_adds_epu8(t0, rarev),
-			    _mm256_adds_epu8(t1, rarev)) & keep;
-			if (rare != 0) {
-				stop = (unsigned)_tzcnt_u64(rare);
-				sp = _bzhi_u64(sp, stop);
-				cand = _bzhi_u64(cand, stop);
+			if (__builtin_expect(!_mm256_testz_si256(
+			    _mm256_or_si256(t0, t1), rarebits), 0)) {
+				rare = mask64(_mm256_adds_epu8(t0, rarev),
+				    _mm256_adds_epu8(t1, rarev)) & keep;
+				if (rare != 0) {
+					stop = (unsigned)_tzcnt_u64(rare);
+					sp = _bzhi_u64(sp, stop);
+					cand = _bzhi_u64(cand, stop);
+				}
 			}
 			/* Left: the '"' and '\\' before the stop. */
 			for (; sp != 0; sp = _blsr_u64(sp)) {
 				k = (unsigned)_tzcnt_u64(sp);
-				o[k + extra] = '\\';
-				extra++;
-				_mm256_storeu_si256((__m256i *)(void *)(o + k + extra),
+				p[k] = '\\';
+				p++;
+				_mm256_storeu_si256((__m256i *)(void *)(p + k),
 				    _mm256_loadu_si256((const __m256i *)(const void *)(c + k)));
-				_mm256_storeu_si256((__m256i *)(void *)(o + k + extra + 32),
+				_mm256_storeu_si256((__m256i *)(void *)(p + k + 32),
 				    _mm256_loadu_si256((const __m256i *)(const void *)(c + k + 32)));
 			}
 		}
@@ -426,14 +436,13 @@ esc_run64(struct esc *e, const unsigned char *q, size_t qoff, size_t i,
 			else
 				e->scan->pos[nhit++] = (uint32_t)j;
 		}
-		o += stop + extra;
+		o = p + stop;
 		i += stop;
 		c += stop;
 		if (stop < n) {
 			e->b->len = (size_t)(o - e->b->p);
 			i += json_special(e->b, s, i, e->len);
 			o = buf_reserve(e->b, 2 * (e->len - i) + 128);
-			carry = scan && s[i - 1] == tag2;
 			low = i < 3 ? ~0ull << (3 - i) : ~0ull;
 			c = q + (i - qoff);
 		}
@@ -571,11 +580,13 @@ esc(struct buf *b, const char *str, size_t len, struct json_scan *scan,
 		i = run(&e, e.s, 0, 0, len - kern.w);
 		/* ...then the last bytes from a padded copy. */
 		if (i < len) {
-			unsigned char tail[2 * 64];
+			/* With the byte before, which the AVX2 scan reads. */
+			unsigned char tail[1 + 2 * 64];
 
-			memcpy(tail, e.s + i, len - i);
-			memset(tail + (len - i), 0, kern.w);
-			i = run(&e, tail, i, i, len);
+			tail[0] = i > 0 ? e.s[i - 1] : 0;
+			memcpy(tail + 1, e.s + i, len - i);
+			memset(tail + 1 + (len - i), 0, kern.w);
+			i = run(&e, tail + 1, i, i, len);
 		}
 	}
 	if (i < len)
