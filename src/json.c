@@ -156,7 +156,7 @@ struct esc {
 	struct buf		*b;
 	const unsigned char	*s;
 	size_t			 len;
-	char			*o;	/* room for 2 * (len - i) + 32 bytes */
+	char			*o;	/* room for 2 * (len - i) + 64 bytes */
 	struct json_scan	*scan;
 };
 
@@ -359,11 +359,8 @@ esc_run64(struct esc *e, const unsigned char *q, size_t qoff, size_t i,
 	const __m256i tagv = _mm256_set1_epi8(scan ? e->scan->tag[2] : 0);
 	const __m256i any = _mm256_set1_epi8(0x7f), rarev = _mm256_set1_epi8(0x60);
 	const __m256i rarebits = _mm256_set1_epi8((char)0xe0);
-	const unsigned char *s = e->s, *c = q + (i - qoff);
+	const unsigned char *s = e->s, *c = q + (i - qoff), *end = q + (lim - qoff);
 	uint32_t tagw = 0, nhit = scan ? e->scan->n : 0, w;
-	/* No NAME= can end before s[3]: the word compare must not look there. */
-	uint64_t low = i < 3 ? ~0ull << (3 - i) : ~0ull;
-	bool overflow = false;
 	char *o = e->o;
 
 	if (scan)
@@ -371,11 +368,11 @@ esc_run64(struct esc *e, const unsigned char *q, size_t qoff, size_t i,
 		    (uint32_t)(unsigned char)e->scan->tag[1] << 8 |
 		    (uint32_t)(unsigned char)e->scan->tag[2] << 16 |
 		    (uint32_t)'=' << 24;
-	while (i < lim) {
+	while (c < end) {
 		__m256i x0 = _mm256_loadu_si256((const __m256i *)(const void *)c);
 		__m256i x1 = _mm256_loadu_si256((const __m256i *)(const void *)(c + 32));
 		__m256i t0 = class32(x0), t1 = class32(x1);
-		size_t n = lim - i < 64 ? lim - i : 64;
+		size_t n = (size_t)(end - c) < 64 ? (size_t)(end - c) : 64;
 		uint64_t keep = _bzhi_u64(~0ull, (unsigned)n), sp, rare, cand = 0;
 		unsigned k, stop;
 		char *p;
@@ -386,20 +383,27 @@ esc_run64(struct esc *e, const unsigned char *q, size_t qoff, size_t i,
 		    keep;
 		if (scan) {
 			__m256i p0, p1;
+			uint64_t low = ~0ull;
 
-			/* The bytes one back; at s[0] shifted in from x0. */
-			if (__builtin_expect(i != 0, 1))
+			/*
+			 * The bytes one back. Near s[0] (where c - 1 may not be
+			 * readable) they are shifted in from x0 instead, and no
+			 * NAME= can end before s[3]: the word compare below
+			 * must not look before s.
+			 */
+			if (__builtin_expect(i >= 3, 1)) {
 				p0 = _mm256_loadu_si256((const __m256i *)(const void *)(c - 1));
-			else
+			} else {
 				p0 = _mm256_alignr_epi8(x0,
 				    _mm256_permute2x128_si256(x0, x0, 0x08), 15);
+				low <<= 3 - i;
+			}
 			p1 = _mm256_loadu_si256((const __m256i *)(const void *)(c + 31));
 			cand = mask64(
 			    _mm256_and_si256(_mm256_cmpeq_epi8(x0, eqv),
 			    _mm256_cmpeq_epi8(p0, tagv)),
 			    _mm256_and_si256(_mm256_cmpeq_epi8(x1, eqv),
 			    _mm256_cmpeq_epi8(p1, tagv))) & keep & low;
-			low = ~0ull;
 		}
 		stop = (unsigned)n;
 		p = o;
@@ -432,7 +436,7 @@ esc_run64(struct esc *e, const unsigned char *q, size_t qoff, size_t i,
 			if (w != tagw)
 				continue;
 			if (nhit == JSON_SCAN_MAX)
-				overflow = true;
+				e->scan->overflow = true;
 			else
 				e->scan->pos[nhit++] = (uint32_t)j;
 		}
@@ -443,14 +447,11 @@ esc_run64(struct esc *e, const unsigned char *q, size_t qoff, size_t i,
 			e->b->len = (size_t)(o - e->b->p);
 			i += json_special(e->b, s, i, e->len);
 			o = buf_reserve(e->b, 2 * (e->len - i) + 128);
-			low = i < 3 ? ~0ull << (3 - i) : ~0ull;
 			c = q + (i - qoff);
 		}
 	}
-	if (scan) {
+	if (scan)
 		e->scan->n = nhit;
-		e->scan->overflow |= overflow;
-	}
 	e->o = o;
 	return i;
 }
