@@ -142,6 +142,36 @@ TEST(minimal_lines)
 	    "\"hi there\"}],\"uid_map\":{}}\n");
 }
 
+/*
+ * The record opening has a fast path for four-digit types: the types on
+ * either side of it, first in the array and not, read as printf prints.
+ */
+TEST(record_types_of_any_width)
+{
+	static const uint32_t types[] = { 0, 9, 10, 99, 999, 1000, 1009,
+	    1300, 9990, 9999, 10000, 65535, 4294967295u };
+	char want[4096];
+	size_t i, n;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		struct rec_in recs[] = {
+			{ types[i], "a" },
+			{ types[(i + 1) % (sizeof(types) / sizeof(types[0]))],
+			    "b" },
+			{ 0, NULL }
+		};
+
+		n = (size_t)snprintf(want, sizeof(want),
+		    "{\"sequence\":7,\"timestamp\":\"1.5\",\"messages\":["
+		    "{\"type\":%u,\"data\":\"a\"},{\"type\":%u,\"data\":"
+		    "\"b\"}],\"uid_map\":{}}\n", (unsigned)recs[0].type,
+		    (unsigned)recs[1].type);
+		ASSERT(n < sizeof(want));
+		ASSERT_STREQ(enc(ev_build(7, "1.5", recs), FMT_GOAUDIT, NULL),
+		    want);
+	}
+}
+
 TEST(format_names)
 {
 	ASSERT_EQ(encode_format_from_name("pauditd"), FMT_PAUDITD);
@@ -838,7 +868,7 @@ TEST(uid_at_every_offset)
 
 TEST_MAIN(T(go_audit_reference_line_no_uidmap),
     T(pauditd_reference_line_no_uidmap), T(reference_line_with_uidmap),
-    T(minimal_lines), T(format_names), T(uid_scan_go_audit_test_forms),
+    T(minimal_lines), T(record_types_of_any_width), T(format_names), T(uid_scan_go_audit_test_forms),
     T(uid_scan_long_value_in_middle), T(uid_scan_trailing_auid_kept),
     T(uid_scan_skipped_types), T(uid_keys_sorted_bytewise_and_unique),
     T(uid_duplicates_across_records_once), T(uid_values_escaped),
