@@ -183,31 +183,96 @@ render_uid_map(struct encoder *enc, struct buf *out)
 }
 
 /*
- * The key of the set in enc->v (each uid after its length) into `key`,
- * and its slot; -1 if the set is too large to keep.
+ * Append a uid to a set's key: its length, then its bytes. A value of up
+ * to 16 bytes is copied as 16: it lies in the event's arena, which holds
+ * at least JSON_PAD bytes past it, and `key` has UMAP_KEY_SLACK bytes of
+ * room past UMAP_KEY_MAX. False if the key would grow past UMAP_KEY_MAX.
+ */
+#define UMAP_KEY_SLACK	24
+
+static inline bool
+key_put(char *key, size_t *k, const char *p, size_t len)
+{
+	if (*k + 1 + len > UMAP_KEY_MAX)
+		return false;
+	key[*k] = (char)len;
+	if (len <= 16)
+		memcpy(key + *k + 1, p, 16);
+	else
+		memcpy(key + *k + 1, p, len);
+	*k += 1 + len;
+	return true;
+}
+
+/*
+ * The slot of the key key[0..k): zeros key[k..k+8), so that the key
+ * compares and hashes eight bytes at a time.
  */
 static int
-umap_key(const struct encoder *enc, char *key, size_t *ret_klen)
+key_slot(char *key, size_t k)
 {
-	size_t i, k = 0;
 	uint64_t h = 0, w;
+	size_t i;
 
-	for (i = 0; i < enc->nv; i++) {
-		if (k + 1 + enc->v[i].len > UMAP_KEY_MAX)
-			return -1;
-		key[k++] = (char)enc->v[i].len;
-		memcpy(key + k, enc->v[i].p, enc->v[i].len);
-		k += enc->v[i].len;
-	}
-	/* Eight bytes at a time (key has room for the zeros past k). */
 	memset(key + k, 0, 8);
 	for (i = 0; i < k; i += 8) {
 		memcpy(&w, key + i, 8);
 		h = (h ^ w) * 0x9E3779B97F4A7C15ull;
 		h ^= h >> 29;
 	}
-	*ret_klen = k;
 	return (int)((h >> 32) % UMAP_SLOTS);
+}
+
+/*
+ * The key of the uids as the event noted them, in that order, and its
+ * slot; -1 if too long to keep. Most events of a host note the same uids
+ * in the same order, so this key finds their text without sorting; a
+ * set noted in another order has an entry of its own, with the same text.
+ * It never equals the key of another set: a sorted set's key below is
+ * also the key of its uids noted in sorted order.
+ */
+static int
+seq_key(const struct event *ev, char *key, size_t *ret_klen)
+{
+	const struct event_uid *u = ev->uids, *end = u + ev->nuid;
+	size_t k = 0;
+
+	for (; u < end; u++)
+		if (!key_put(key, &k, ev->data.p + u->off, u->len))
+			return -1;
+	*ret_klen = k;
+	return key_slot(key, k);
+}
+
+/* The key of the sorted set in enc->v, and its slot; -1 if too large. */
+static int
+umap_key(const struct encoder *enc, char *key, size_t *ret_klen)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < enc->nv; i++)
+		if (!key_put(key, &k, enc->v[i].p, enc->v[i].len))
+			return -1;
+	*ret_klen = k;
+	return key_slot(key, k);
+}
+
+/* Is e the text of key[0..klen) (zero-padded by key_slot) for gen? */
+static bool
+umap_hit(const struct umap_ent *e, uint64_t gen, const char *key,
+    size_t klen)
+{
+	uint64_t a, b, d = 0;
+	size_t i;
+
+	if (e->gen != gen || e->klen != klen)
+		return false;
+	for (i = 0; i < klen; i += 8) {
+		memcpy(&a, e->key + i, 8);
+		memcpy(&b, key + i, 8);
+		d |= a ^ b;
+	}
+	return d == 0;
 }
 
 /* Set enc->umap/umap_off/umap_len to the uid_map's inner text. */
@@ -215,31 +280,38 @@ static void
 prepare_uid_map(struct encoder *enc, const struct event *ev)
 {
 	struct umap_ent *e = NULL;
-	char key[UMAP_KEY_MAX + 8];
+	char key[UMAP_KEY_MAX + UMAP_KEY_SLACK];
 	size_t klen = 0, start;
 	uint64_t gen = 0;
+	bool collected = false;
 	int slot;
 
-	collect_uids(enc, ev);
 	enc->umap = NULL;
 	enc->umap_off = enc->scratch.len;
 	enc->umap_len = 0;
-	if (enc->nv == 0)
+	enc->nv = 0;
+	if (ev->nuid == 0)
 		return;
 	if (enc->ids != NULL) {
 		/* May forget names (no caching, a full cache): gen moves. */
 		uidmap_begin_event(enc->ids);
 		gen = uidmap_generation(enc->ids) + 1;
-		if ((slot = umap_key(enc, key, &klen)) >= 0) {
+		if ((slot = seq_key(ev, key, &klen)) < 0) {
+			collect_uids(enc, ev);
+			collected = true;
+			slot = umap_key(enc, key, &klen);
+		}
+		if (slot >= 0) {
 			e = &enc->kept[slot];
-			if (e->gen == gen && e->klen == klen &&
-			    memcmp(e->key, key, klen) == 0) {
+			if (umap_hit(e, gen, key, klen)) {
 				enc->umap = e->text;
 				enc->umap_len = e->tlen;
 				return;
 			}
 		}
 	}
+	if (!collected)
+		collect_uids(enc, ev);
 	start = enc->scratch.len;
 	render_uid_map(enc, &enc->scratch);
 	enc->umap_len = enc->scratch.len - start;
@@ -248,7 +320,8 @@ prepare_uid_map(struct encoder *enc, const struct event *ev)
 	    uidmap_generation(enc->ids) + 1 == gen) {
 		e->gen = gen;
 		e->klen = (uint8_t)klen;
-		memcpy(e->key, key, klen);
+		/* With the zeros key_slot put after it, for umap_hit. */
+		memcpy(e->key, key, (klen + 7) & ~(size_t)7);
 		e->tlen = (uint8_t)enc->umap_len;
 		memcpy(e->text, enc->scratch.p + start, enc->umap_len);
 	}

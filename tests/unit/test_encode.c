@@ -783,6 +783,45 @@ TEST(uid_map_text_kept_per_set)
 	uidmap_free(nocache);
 }
 
+/*
+ * Kept texts are found by the uids in the order the event noted them,
+ * else (too many to key that way) by the sorted set: every order, every
+ * value length, and sets too large to keep give a fresh encoder's line.
+ */
+TEST(uid_map_text_kept_by_order)
+{
+	static const char *const data[] = {
+		"uid=0 auid=1",
+		"auid=1 uid=0",
+		"uid=0 auid=1 uid=0",
+		"uid=1234567890123456 auid=0",
+		"uid=12345678901234567 auid=0",
+		"uid=0 auid=1 uid=0 auid=1 uid=0 auid=1 uid=0 auid=1 uid=0 "
+		    "auid=1 uid=0 auid=1 uid=0 auid=1 uid=0 auid=1 uid=0 auid=1 "
+		    "uid=0 auid=1 uid=0 auid=1 uid=0 auid=1 uid=0 auid=1",
+		"uid=10000 auid=10001 euid=10002 suid=10003 fsuid=10004 "
+		    "ouid=10005 iuid=10006 ruid=10007 xuid=10008",
+		"uid=0",
+	};
+	struct uidmap *ids = uidmap_new(true, NULL);
+	struct encoder *e = encoder_new(ids), *fresh;
+	char want[4096];
+	size_t i, k;
+
+	ASSERT(ids != NULL && e != NULL);
+	for (k = 0; k < 3; k++) {
+		for (i = 0; i < sizeof(data) / sizeof(data[0]); i++) {
+			fresh = encoder_new(ids);
+			ASSERT(fresh != NULL);
+			snprintf(want, sizeof(want), "%s", enc_with(fresh, data[i]));
+			encoder_free(fresh);
+			ASSERT_STREQ(enc_with(e, data[i]), want);
+		}
+	}
+	encoder_free(e);
+	uidmap_free(ids);
+}
+
 /* A dropped name cache (a changed password file) drops the kept texts. */
 TEST(uid_map_text_dropped_with_names)
 {
@@ -882,5 +921,6 @@ TEST_MAIN(T(go_audit_reference_line_no_uidmap),
     T(event_begin_copies_timestamps_of_any_length),
     T(uid_scan_matches_reference_on_random_records),
     T(uid_scan_many_fields_in_one_record), T(uid_map_text_kept_per_set),
+    T(uid_map_text_kept_by_order),
     T(uid_map_text_dropped_with_names), T(uid_at_every_offset),
     T(regress_empty_uid_value_dropped), T(regress_empty_first_record_ub))
