@@ -371,6 +371,33 @@ u64_put(char *dst, uint64_t v, size_t len)
 	}
 }
 
+/*
+ * Is the timestamp all digits and '.' (what the parser gives), so that it
+ * needs no escaping? A word at a time, over ev->ts: each test sets the
+ * high bit of a byte above '9' or below '.'. A carry or borrow only sets
+ * bits above a byte that is set already, so the bytes past ts_len are
+ * masked off afterwards. Anything else takes json_plain's way.
+ */
+static inline bool
+ts_digits(const struct event *ev)
+{
+	uint64_t w, bad = 0;
+	size_t i, len = ev->ts_len;
+
+	/* The words stay inside ev->ts. */
+	if ((len + 7) / 8 * 8 > sizeof(ev->ts))
+		return false;
+	for (i = 0; i < len; i += 8) {
+		memcpy(&w, ev->ts + i, 8);
+		w = ((w + 0x4646464646464646ull) | w) |
+		    ((w - 0x2e2e2e2e2e2e2e2eull) & ~w);
+		if (len - i < 8)
+			w &= (1ull << (8 * (len - i))) - 1;
+		bad |= w;
+	}
+	return (bad & 0x8080808080808080ull) == 0;
+}
+
 /* Strings are plain text almost always: copied, not escaped. */
 static void
 prepare_str(struct encoder *enc, struct prepared *ps, const char *s,
@@ -412,7 +439,12 @@ encode_size(struct encoder *enc, const struct event *ev, enum event_format fmt)
 
 	buf_reset(&enc->scratch);
 	prepare_uid_map(enc, ev);
-	prepare_str(enc, &enc->ts, ev->ts, ev->ts_len);
+	if (ts_digits(ev)) {
+		enc->ts.p = ev->ts;
+		enc->ts.len = ev->ts_len;
+	} else {
+		prepare_str(enc, &enc->ts, ev->ts, ev->ts_len);
+	}
 	enc->key.p = NULL;
 	enc->key.len = 0;
 	if (fmt == FMT_PAUDITD)

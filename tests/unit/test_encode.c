@@ -494,6 +494,61 @@ TEST(event_begin_copies_timestamps_of_any_length)
 	ASSERT_EQ(bad, 0);
 }
 
+/*
+ * Timestamps of digits and '.' are copied as they are, the rest escaped:
+ * every byte just outside '.'..'9' (and ones that need escaping) at
+ * every offset of every length, in an event reused after a longer
+ * timestamp, so that stale bytes lie past the end.
+ */
+TEST(timestamps_checked_at_every_offset)
+{
+	static const char odd[] = { '-', ':', '/', '0', '9', '.', '<', '"',
+	    '\\', '\x01', '\x7f', '\x80', '\xff' };
+	struct encoder *e = encoder_new(NULL);
+	struct event *ev = event_new();
+	struct record r;
+	struct buf line, want;
+	char ts[32];
+	size_t len, pos, c;
+	int bad = 0;
+
+	ASSERT(e != NULL);
+	buf_init(&line);
+	buf_init(&want);
+	memset(&r, 0, sizeof(r));
+	for (len = 0; len < sizeof(ts); len++) {
+		for (pos = 0; pos < len || (len == 0 && pos == 0); pos++) {
+			for (c = 0; c < sizeof(odd); c++) {
+				r.ts = "<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<";
+				r.ts_len = 31;
+				event_begin(ev, &r);
+				memset(ts, '5', sizeof(ts));
+				if (len > 0)
+					ts[pos] = odd[c];
+				r.ts = ts;
+				r.ts_len = len;
+				event_begin(ev, &r);
+				event_add(ev, 1300, "x", 1);
+				event_finish(ev);
+				buf_reset(&line);
+				encode_event(e, ev, FMT_GOAUDIT, &line);
+				buf_reset(&want);
+				buf_puts_lit(&want, "{\"sequence\":0,\"timestamp\":");
+				json_str(&want, ts, len);
+				buf_puts_lit(&want, ",\"messages\":[");
+				if (line.len < want.len ||
+				    memcmp(line.p, want.p, want.len) != 0)
+					bad++;
+			}
+		}
+	}
+	buf_fini(&line);
+	buf_fini(&want);
+	event_free(ev);
+	encoder_free(e);
+	ASSERT_EQ(bad, 0);
+}
+
 /* The key of a finished event, as a NUL-terminated copy. */
 static const char *
 key_of(const char *syscall_rec)
@@ -919,6 +974,7 @@ TEST_MAIN(T(go_audit_reference_line_no_uidmap),
     T(rule_key_quotes_removed_everywhere), T(rule_key_quote_at_every_offset),
     T(event_info_syscall_anywhere),
     T(event_begin_copies_timestamps_of_any_length),
+    T(timestamps_checked_at_every_offset),
     T(uid_scan_matches_reference_on_random_records),
     T(uid_scan_many_fields_in_one_record), T(uid_map_text_kept_per_set),
     T(uid_map_text_kept_by_order),
