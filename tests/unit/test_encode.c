@@ -877,6 +877,43 @@ TEST(uid_map_text_kept_by_order)
 	uidmap_free(ids);
 }
 
+/*
+ * A value equal to the one noted just before is not noted again, whatever
+ * its length (up to 16 bytes and past it), within a record and across.
+ */
+TEST(uid_repeats_noted_once)
+{
+	/* Each record twice: the second starts after the first's last. */
+	static const struct {
+		const char	*data;
+		uint32_t	 nuid;
+	} cases[] = {
+		{ "uid=1 auid=1 euid=2 suid=1", 5 },
+		{ "uid= auid= euid=", 1 },
+		{ "uid=1234567890123456 auid=1234567890123456", 1 },
+		{ "uid=1234567890123456 auid=1234567890123457", 4 },
+		{ "uid=12345678901234567 auid=12345678901234567 euid=1", 4 },
+		{ "uid=12345678901234567 auid=12345678901234568", 4 },
+		{ "uid=12345678901234567 auid=1234567890123456", 4 },
+		{ "uid=123456789012345678901234567890 "
+		    "auid=123456789012345678901234567890", 1 },
+		{ "uid=1 auid=10 euid=1", 5 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct rec_in recs[] = {
+			{ 1300, cases[i].data }, { 1302, cases[i].data },
+			{ 0, NULL }
+		};
+		struct event *ev = ev_build(1, "1.0", recs);
+		uint32_t nuid = ev->nuid;
+
+		event_free(ev);
+		ASSERT_EQ(nuid, cases[i].nuid);
+	}
+}
+
 /* A dropped name cache (a changed password file) drops the kept texts. */
 TEST(uid_map_text_dropped_with_names)
 {
@@ -977,6 +1014,6 @@ TEST_MAIN(T(go_audit_reference_line_no_uidmap),
     T(timestamps_checked_at_every_offset),
     T(uid_scan_matches_reference_on_random_records),
     T(uid_scan_many_fields_in_one_record), T(uid_map_text_kept_per_set),
-    T(uid_map_text_kept_by_order),
+    T(uid_map_text_kept_by_order), T(uid_repeats_noted_once),
     T(uid_map_text_dropped_with_names), T(uid_at_every_offset),
     T(regress_empty_uid_value_dropped), T(regress_empty_first_record_ub))
