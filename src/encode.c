@@ -62,6 +62,9 @@ struct encoder {
 	const char	*umap;		/* NULL: at umap_off in scratch */
 	size_t		 umap_off, umap_len;
 	struct prepared	 key, ts;
+	char		 seq_buf[20];	/* the serial's digits, at the end */
+	const char	*seq;
+	size_t		 seq_len;
 	struct umap_ent	 kept[UMAP_SLOTS];
 };
 
@@ -352,23 +355,72 @@ static const char digit_pairs[] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
-/* Write v's `len` decimal digits (len = u64_len(v)) at dst. */
-static void
-u64_put(char *dst, uint64_t v, size_t len)
+/*
+ * Write v's decimal digits so that they end at `end`; returns where they
+ * start. Serials and types fit in 32 bits, where dividing by 100 is a
+ * cheaper multiply.
+ */
+static inline char *
+u64_back(char *end, uint64_t v)
 {
-	char *t = dst + len;
+	char *t = end;
+	uint32_t v32;
 
-	while (v >= 100) {
+	while (v > UINT32_MAX) {
 		t -= 2;
 		memcpy(t, digit_pairs + (v % 100) * 2, 2);
 		v /= 100;
 	}
-	if (v >= 10) {
+	for (v32 = (uint32_t)v; v32 >= 100; v32 /= 100) {
 		t -= 2;
-		memcpy(t, digit_pairs + v * 2, 2);
-	} else {
-		*--t = (char)('0' + v);
+		memcpy(t, digit_pairs + (v32 % 100) * 2, 2);
 	}
+	if (v32 >= 10) {
+		t -= 2;
+		memcpy(t, digit_pairs + v32 * 2, 2);
+	} else {
+		*--t = (char)('0' + v32);
+	}
+	return t;
+}
+
+/*
+ * Copy a short string (serial, timestamp, key, kept uid_map text) with
+ * two overlapping copies of a fixed size instead of a call; longer ones
+ * are left to memcpy.
+ */
+static inline char *
+put_short(char *o, const char *p, size_t n)
+{
+	char a[16], b[16];
+
+	if (n >= 8 && n <= 16) {
+		memcpy(a, p, 8);
+		memcpy(b, p + n - 8, 8);
+		memcpy(o, a, 8);
+		memcpy(o + n - 8, b, 8);
+	} else if (n > 16 && n <= 32) {
+		memcpy(a, p, 16);
+		memcpy(b, p + n - 16, 16);
+		memcpy(o, a, 16);
+		memcpy(o + n - 16, b, 16);
+	} else if (n >= 4 && n < 8) {
+		memcpy(a, p, 4);
+		memcpy(b, p + n - 4, 4);
+		memcpy(o, a, 4);
+		memcpy(o + n - 4, b, 4);
+	} else if (n > 32) {
+		memcpy(o, p, n);
+	} else if (n > 0) {
+		/* 1 to 3 bytes: first, middle and last cover them all. */
+		a[0] = p[0];
+		a[1] = p[n / 2];
+		a[2] = p[n - 1];
+		o[0] = a[0];
+		o[n / 2] = a[1];
+		o[n - 1] = a[2];
+	}
+	return o + n;
 }
 
 /*
@@ -449,7 +501,9 @@ encode_size(struct encoder *enc, const struct event *ev, enum event_format fmt)
 	enc->key.len = 0;
 	if (fmt == FMT_PAUDITD)
 		prepare_str(enc, &enc->key, ev->info.key, ev->info.key_len);
-	n = LEN(LIT_SEQ) + u64_len(ev->serial) + LEN(LIT_TS) + enc->ts.len +
+	enc->seq = u64_back(enc->seq_buf + sizeof(enc->seq_buf), ev->serial);
+	enc->seq_len = (size_t)(enc->seq_buf + sizeof(enc->seq_buf) - enc->seq);
+	n = LEN(LIT_SEQ) + enc->seq_len + LEN(LIT_TS) + enc->ts.len +
 	    LEN(LIT_MSGS) + ev->json.len + LEN(LIT_UMAP) + enc->umap_len;
 	if (fmt == FMT_PAUDITD)
 		n += LEN(LIT_KEY) + enc->key.len + LEN(LIT_END_KEY);
@@ -489,7 +543,7 @@ encode_record_open(struct buf *b, uint32_t type, bool first)
 	if (!first)
 		*o++ = ',';
 	PUT_LIT(o, LIT_TYPE);
-	u64_put(o, type, n);
+	u64_back(o + n, type);
 	o += n;
 	PUT_LIT(o, LIT_DATA);
 	b->len = (size_t)(o - b->p);
@@ -506,21 +560,19 @@ encode_write(struct encoder *enc, const struct event *ev,
     enum event_format fmt, char *o)
 {
 	const char *sp = enc->scratch.p;
-	size_t n;
 
 	PUT_LIT(o, LIT_SEQ);
-	n = u64_len(ev->serial);
-	u64_put(o, ev->serial, n);
-	o += n;
+	o = put_short(o, enc->seq, enc->seq_len);
 	PUT_LIT(o, LIT_TS);
-	PUT(o, str_at(enc, &enc->ts), enc->ts.len);
+	o = put_short(o, str_at(enc, &enc->ts), enc->ts.len);
 	PUT_LIT(o, LIT_MSGS);
 	PUT(o, ev->json.p, ev->json.len);
 	PUT_LIT(o, LIT_UMAP);
-	PUT(o, enc->umap != NULL ? enc->umap : sp + enc->umap_off, enc->umap_len);
+	o = put_short(o, enc->umap != NULL ? enc->umap : sp + enc->umap_off,
+	    enc->umap_len);
 	if (fmt == FMT_PAUDITD) {
 		PUT_LIT(o, LIT_KEY);
-		PUT(o, str_at(enc, &enc->key), enc->key.len);
+		o = put_short(o, str_at(enc, &enc->key), enc->key.len);
 		PUT_LIT(o, LIT_END_KEY);
 	} else {
 		PUT_LIT(o, LIT_END);

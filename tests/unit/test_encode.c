@@ -172,6 +172,44 @@ TEST(record_types_of_any_width)
 	}
 }
 
+/*
+ * Serials of every width (32-bit and past it) and keys of every length
+ * (the short copies of encode_write) come out as printf writes them.
+ */
+TEST(serials_and_keys_of_any_length)
+{
+	static const uint64_t serials[] = { 0, 9, 10, 99, 100, 12345,
+	    4294967295ull, 4294967296ull, 99999999999ull, 100000000000ull,
+	    18446744073709551615ull };
+	char rec[128], want[512];
+	size_t i, n;
+
+	for (i = 0; i < sizeof(serials) / sizeof(serials[0]); i++) {
+		n = (size_t)snprintf(want, sizeof(want),
+		    "{\"sequence\":%llu,\"timestamp\":\"1.5\",\"messages\":["
+		    "{\"type\":1300,\"data\":\"hi there\"},{\"type\":1301,"
+		    "\"data\":\"hi there\"}],\"uid_map\":{}}\n",
+		    (unsigned long long)serials[i]);
+		ASSERT(n < sizeof(want));
+		ASSERT_STREQ(enc(ev_build(serials[i], "1.5", hi_recs),
+		    FMT_GOAUDIT, NULL), want);
+	}
+	for (n = 0; n <= 70; n++) {
+		const struct rec_in recs[] = { { 1300, rec }, { 0, NULL } };
+		const char *line, *p;
+
+		snprintf(rec, sizeof(rec), "a=1 key=\"%.*s\"", (int)n,
+		    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789_-abcdefghijklmnop");
+		line = enc(ev_build(3, "1.5", recs), FMT_PAUDITD, NULL);
+		snprintf(want, sizeof(want), "},\"rule_key\":\"%.*s\"}\n",
+		    (int)n, rec + 9);
+		p = strstr(line, "},\"rule_key\":");
+		ASSERT(p != NULL);
+		ASSERT_STREQ(p, want);
+	}
+}
+
 TEST(format_names)
 {
 	ASSERT_EQ(encode_format_from_name("pauditd"), FMT_PAUDITD);
@@ -999,7 +1037,8 @@ TEST(uid_at_every_offset)
 
 TEST_MAIN(T(go_audit_reference_line_no_uidmap),
     T(pauditd_reference_line_no_uidmap), T(reference_line_with_uidmap),
-    T(minimal_lines), T(record_types_of_any_width), T(format_names), T(uid_scan_go_audit_test_forms),
+    T(minimal_lines), T(record_types_of_any_width),
+    T(serials_and_keys_of_any_length), T(format_names), T(uid_scan_go_audit_test_forms),
     T(uid_scan_long_value_in_middle), T(uid_scan_trailing_auid_kept),
     T(uid_scan_skipped_types), T(uid_keys_sorted_bytewise_and_unique),
     T(uid_duplicates_across_records_once), T(uid_values_escaped),
