@@ -62,6 +62,9 @@ struct encoder {
 	const char	*umap;		/* NULL: at umap_off in scratch */
 	size_t		 umap_off, umap_len;
 	struct prepared	 key, ts;
+	char		 seq_buf[20];	/* the serial's digits, at the end */
+	const char	*seq;
+	size_t		 seq_len;
 	struct umap_ent	 kept[UMAP_SLOTS];
 };
 
@@ -183,31 +186,96 @@ render_uid_map(struct encoder *enc, struct buf *out)
 }
 
 /*
- * The key of the set in enc->v (each uid after its length) into `key`,
- * and its slot; -1 if the set is too large to keep.
+ * Append a uid to a set's key: its length, then its bytes. A value of up
+ * to 16 bytes is copied as 16: it lies in the event's arena, which holds
+ * at least JSON_PAD bytes past it, and `key` has UMAP_KEY_SLACK bytes of
+ * room past UMAP_KEY_MAX. False if the key would grow past UMAP_KEY_MAX.
+ */
+#define UMAP_KEY_SLACK	24
+
+static inline bool
+key_put(char *key, size_t *k, const char *p, size_t len)
+{
+	if (*k + 1 + len > UMAP_KEY_MAX)
+		return false;
+	key[*k] = (char)len;
+	if (len <= 16)
+		memcpy(key + *k + 1, p, 16);
+	else
+		memcpy(key + *k + 1, p, len);
+	*k += 1 + len;
+	return true;
+}
+
+/*
+ * The slot of the key key[0..k): zeros key[k..k+8), so that the key
+ * compares and hashes eight bytes at a time.
  */
 static int
-umap_key(const struct encoder *enc, char *key, size_t *ret_klen)
+key_slot(char *key, size_t k)
 {
-	size_t i, k = 0;
 	uint64_t h = 0, w;
+	size_t i;
 
-	for (i = 0; i < enc->nv; i++) {
-		if (k + 1 + enc->v[i].len > UMAP_KEY_MAX)
-			return -1;
-		key[k++] = (char)enc->v[i].len;
-		memcpy(key + k, enc->v[i].p, enc->v[i].len);
-		k += enc->v[i].len;
-	}
-	/* Eight bytes at a time (key has room for the zeros past k). */
 	memset(key + k, 0, 8);
 	for (i = 0; i < k; i += 8) {
 		memcpy(&w, key + i, 8);
 		h = (h ^ w) * 0x9E3779B97F4A7C15ull;
 		h ^= h >> 29;
 	}
-	*ret_klen = k;
 	return (int)((h >> 32) % UMAP_SLOTS);
+}
+
+/*
+ * The key of the uids as the event noted them, in that order, and its
+ * slot; -1 if too long to keep. Most events of a host note the same uids
+ * in the same order, so this key finds their text without sorting; a
+ * set noted in another order has an entry of its own, with the same text.
+ * It never equals the key of another set: a sorted set's key below is
+ * also the key of its uids noted in sorted order.
+ */
+static int
+seq_key(const struct event *ev, char *key, size_t *ret_klen)
+{
+	const struct event_uid *u = ev->uids, *end = u + ev->nuid;
+	size_t k = 0;
+
+	for (; u < end; u++)
+		if (!key_put(key, &k, ev->data.p + u->off, u->len))
+			return -1;
+	*ret_klen = k;
+	return key_slot(key, k);
+}
+
+/* The key of the sorted set in enc->v, and its slot; -1 if too large. */
+static int
+umap_key(const struct encoder *enc, char *key, size_t *ret_klen)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < enc->nv; i++)
+		if (!key_put(key, &k, enc->v[i].p, enc->v[i].len))
+			return -1;
+	*ret_klen = k;
+	return key_slot(key, k);
+}
+
+/* Is e the text of key[0..klen) (zero-padded by key_slot) for gen? */
+static bool
+umap_hit(const struct umap_ent *e, uint64_t gen, const char *key,
+    size_t klen)
+{
+	uint64_t a, b, d = 0;
+	size_t i;
+
+	if (e->gen != gen || e->klen != klen)
+		return false;
+	for (i = 0; i < klen; i += 8) {
+		memcpy(&a, e->key + i, 8);
+		memcpy(&b, key + i, 8);
+		d |= a ^ b;
+	}
+	return d == 0;
 }
 
 /* Set enc->umap/umap_off/umap_len to the uid_map's inner text. */
@@ -215,31 +283,38 @@ static void
 prepare_uid_map(struct encoder *enc, const struct event *ev)
 {
 	struct umap_ent *e = NULL;
-	char key[UMAP_KEY_MAX + 8];
+	char key[UMAP_KEY_MAX + UMAP_KEY_SLACK];
 	size_t klen = 0, start;
 	uint64_t gen = 0;
+	bool collected = false;
 	int slot;
 
-	collect_uids(enc, ev);
 	enc->umap = NULL;
 	enc->umap_off = enc->scratch.len;
 	enc->umap_len = 0;
-	if (enc->nv == 0)
+	enc->nv = 0;
+	if (ev->nuid == 0)
 		return;
 	if (enc->ids != NULL) {
 		/* May forget names (no caching, a full cache): gen moves. */
 		uidmap_begin_event(enc->ids);
 		gen = uidmap_generation(enc->ids) + 1;
-		if ((slot = umap_key(enc, key, &klen)) >= 0) {
+		if ((slot = seq_key(ev, key, &klen)) < 0) {
+			collect_uids(enc, ev);
+			collected = true;
+			slot = umap_key(enc, key, &klen);
+		}
+		if (slot >= 0) {
 			e = &enc->kept[slot];
-			if (e->gen == gen && e->klen == klen &&
-			    memcmp(e->key, key, klen) == 0) {
+			if (umap_hit(e, gen, key, klen)) {
 				enc->umap = e->text;
 				enc->umap_len = e->tlen;
 				return;
 			}
 		}
 	}
+	if (!collected)
+		collect_uids(enc, ev);
 	start = enc->scratch.len;
 	render_uid_map(enc, &enc->scratch);
 	enc->umap_len = enc->scratch.len - start;
@@ -248,7 +323,8 @@ prepare_uid_map(struct encoder *enc, const struct event *ev)
 	    uidmap_generation(enc->ids) + 1 == gen) {
 		e->gen = gen;
 		e->klen = (uint8_t)klen;
-		memcpy(e->key, key, klen);
+		/* With the zeros key_slot put after it, for umap_hit. */
+		memcpy(e->key, key, (klen + 7) & ~(size_t)7);
 		e->tlen = (uint8_t)enc->umap_len;
 		memcpy(e->text, enc->scratch.p + start, enc->umap_len);
 	}
@@ -274,27 +350,104 @@ u64_len(uint64_t v)
 	}
 }
 
-/* Write v's `len` decimal digits (len = u64_len(v)) at dst. */
-static void
-u64_put(char *dst, uint64_t v, size_t len)
-{
-	static const char pairs[] =
-	    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-	    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-	    "8081828384858687888990919293949596979899";
-	char *t = dst + len;
+static const char digit_pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
 
-	while (v >= 100) {
+/*
+ * Write v's decimal digits so that they end at `end`; returns where they
+ * start. Serials and types fit in 32 bits, where dividing by 100 is a
+ * cheaper multiply.
+ */
+static inline char *
+u64_back(char *end, uint64_t v)
+{
+	char *t = end;
+	uint32_t v32;
+
+	while (v > UINT32_MAX) {
 		t -= 2;
-		memcpy(t, pairs + (v % 100) * 2, 2);
+		memcpy(t, digit_pairs + (v % 100) * 2, 2);
 		v /= 100;
 	}
-	if (v >= 10) {
+	for (v32 = (uint32_t)v; v32 >= 100; v32 /= 100) {
 		t -= 2;
-		memcpy(t, pairs + v * 2, 2);
-	} else {
-		*--t = (char)('0' + v);
+		memcpy(t, digit_pairs + (v32 % 100) * 2, 2);
 	}
+	if (v32 >= 10) {
+		t -= 2;
+		memcpy(t, digit_pairs + v32 * 2, 2);
+	} else {
+		*--t = (char)('0' + v32);
+	}
+	return t;
+}
+
+/*
+ * Copy a short string (serial, timestamp, key, kept uid_map text) with
+ * two overlapping copies of a fixed size instead of a call; longer ones
+ * are left to memcpy.
+ */
+static inline char *
+put_short(char *o, const char *p, size_t n)
+{
+	char a[16], b[16];
+
+	if (n >= 8 && n <= 16) {
+		memcpy(a, p, 8);
+		memcpy(b, p + n - 8, 8);
+		memcpy(o, a, 8);
+		memcpy(o + n - 8, b, 8);
+	} else if (n > 16 && n <= 32) {
+		memcpy(a, p, 16);
+		memcpy(b, p + n - 16, 16);
+		memcpy(o, a, 16);
+		memcpy(o + n - 16, b, 16);
+	} else if (n >= 4 && n < 8) {
+		memcpy(a, p, 4);
+		memcpy(b, p + n - 4, 4);
+		memcpy(o, a, 4);
+		memcpy(o + n - 4, b, 4);
+	} else if (n > 32) {
+		memcpy(o, p, n);
+	} else if (n > 0) {
+		/* 1 to 3 bytes: first, middle and last cover them all. */
+		a[0] = p[0];
+		a[1] = p[n / 2];
+		a[2] = p[n - 1];
+		o[0] = a[0];
+		o[n / 2] = a[1];
+		o[n - 1] = a[2];
+	}
+	return o + n;
+}
+
+/*
+ * Is the timestamp all digits and '.' (what the parser gives), so that it
+ * needs no escaping? A word at a time, over ev->ts: each test sets the
+ * high bit of a byte above '9' or below '.'. A carry or borrow only sets
+ * bits above a byte that is set already, so the bytes past ts_len are
+ * masked off afterwards. Anything else takes json_plain's way.
+ */
+static inline bool
+ts_digits(const struct event *ev)
+{
+	uint64_t w, bad = 0;
+	size_t i, len = ev->ts_len;
+
+	/* The words stay inside ev->ts. */
+	if ((len + 7) / 8 * 8 > sizeof(ev->ts))
+		return false;
+	for (i = 0; i < len; i += 8) {
+		memcpy(&w, ev->ts + i, 8);
+		w = ((w + 0x4646464646464646ull) | w) |
+		    ((w - 0x2e2e2e2e2e2e2e2eull) & ~w);
+		if (len - i < 8)
+			w &= (1ull << (8 * (len - i))) - 1;
+		bad |= w;
+	}
+	return (bad & 0x8080808080808080ull) == 0;
 }
 
 /* Strings are plain text almost always: copied, not escaped. */
@@ -338,12 +491,19 @@ encode_size(struct encoder *enc, const struct event *ev, enum event_format fmt)
 
 	buf_reset(&enc->scratch);
 	prepare_uid_map(enc, ev);
-	prepare_str(enc, &enc->ts, ev->ts, ev->ts_len);
+	if (ts_digits(ev)) {
+		enc->ts.p = ev->ts;
+		enc->ts.len = ev->ts_len;
+	} else {
+		prepare_str(enc, &enc->ts, ev->ts, ev->ts_len);
+	}
 	enc->key.p = NULL;
 	enc->key.len = 0;
 	if (fmt == FMT_PAUDITD)
 		prepare_str(enc, &enc->key, ev->info.key, ev->info.key_len);
-	n = LEN(LIT_SEQ) + u64_len(ev->serial) + LEN(LIT_TS) + enc->ts.len +
+	enc->seq = u64_back(enc->seq_buf + sizeof(enc->seq_buf), ev->serial);
+	enc->seq_len = (size_t)(enc->seq_buf + sizeof(enc->seq_buf) - enc->seq);
+	n = LEN(LIT_SEQ) + enc->seq_len + LEN(LIT_TS) + enc->ts.len +
 	    LEN(LIT_MSGS) + ev->json.len + LEN(LIT_UMAP) + enc->umap_len;
 	if (fmt == FMT_PAUDITD)
 		n += LEN(LIT_KEY) + enc->key.len + LEN(LIT_END_KEY);
@@ -355,16 +515,35 @@ encode_size(struct encoder *enc, const struct event *ev, enum event_format fmt)
 #define PUT(o, p, n)	do { memcpy((o), (p), (n)); (o) += (n); } while (0)
 #define PUT_LIT(o, lit)	PUT((o), (lit), LEN(lit))
 
+/*
+ * A record's opening for a four-digit type (every type the kernel and
+ * the user-space tools send): copied whole, from the ',' or just past it,
+ * with the digits written over the zeros. The copy is a fixed 32 bytes,
+ * so the template has room for it from either start.
+ */
+#define REC_OPEN_COPY	32
+static const char rec_open[REC_OPEN_COPY + 1] = ",{\"type\":0000,\"data\":\"";
+
 void
 encode_record_open(struct buf *b, uint32_t type, bool first)
 {
-	size_t n = u64_len(type);
-	char *o = buf_reserve(b, 1 + LEN(LIT_TYPE) + n + LEN(LIT_DATA));
+	size_t n;
+	char *o;
 
+	if (type - 1000 < 9000) {
+		o = buf_reserve(b, REC_OPEN_COPY);
+		memcpy(o, rec_open + first, REC_OPEN_COPY);
+		memcpy(o + 9 - first, digit_pairs + type / 100 * 2, 2);
+		memcpy(o + 11 - first, digit_pairs + type % 100 * 2, 2);
+		b->len += LEN(",") + LEN(LIT_TYPE) + 4 + LEN(LIT_DATA) - first;
+		return;
+	}
+	n = u64_len(type);
+	o = buf_reserve(b, 1 + LEN(LIT_TYPE) + n + LEN(LIT_DATA));
 	if (!first)
 		*o++ = ',';
 	PUT_LIT(o, LIT_TYPE);
-	u64_put(o, type, n);
+	u64_back(o + n, type);
 	o += n;
 	PUT_LIT(o, LIT_DATA);
 	b->len = (size_t)(o - b->p);
@@ -381,21 +560,19 @@ encode_write(struct encoder *enc, const struct event *ev,
     enum event_format fmt, char *o)
 {
 	const char *sp = enc->scratch.p;
-	size_t n;
 
 	PUT_LIT(o, LIT_SEQ);
-	n = u64_len(ev->serial);
-	u64_put(o, ev->serial, n);
-	o += n;
+	o = put_short(o, enc->seq, enc->seq_len);
 	PUT_LIT(o, LIT_TS);
-	PUT(o, str_at(enc, &enc->ts), enc->ts.len);
+	o = put_short(o, str_at(enc, &enc->ts), enc->ts.len);
 	PUT_LIT(o, LIT_MSGS);
 	PUT(o, ev->json.p, ev->json.len);
 	PUT_LIT(o, LIT_UMAP);
-	PUT(o, enc->umap != NULL ? enc->umap : sp + enc->umap_off, enc->umap_len);
+	o = put_short(o, enc->umap != NULL ? enc->umap : sp + enc->umap_off,
+	    enc->umap_len);
 	if (fmt == FMT_PAUDITD) {
 		PUT_LIT(o, LIT_KEY);
-		PUT(o, str_at(enc, &enc->key), enc->key.len);
+		o = put_short(o, str_at(enc, &enc->key), enc->key.len);
 		PUT_LIT(o, LIT_END_KEY);
 	} else {
 		PUT_LIT(o, LIT_END);

@@ -77,80 +77,112 @@ event_begin(struct event *ev, const struct record *rec)
 	ev->ts_len = (uint8_t)n;
 }
 
-/*
- * Equal values? uids are short: two words at a time. The arena holds at
- * least JSON_PAD bytes past any value, so 16-byte loads stay inside it.
- */
-static inline bool
-same_value(const char *a, const char *b, uint32_t len)
-{
-	uint64_t a0, a1, b0, b1, m0, m1;
+/* The bytes of a value of n <= 8 bytes in a word (n = 8: all of it). */
+#define LOW_BYTES(n)	(((1ull << (4 * (n))) << (4 * (n))) - 1)
+#define VALUE_MASK(n)	{ LOW_BYTES((n) < 8 ? (n) : 8), \
+			    LOW_BYTES((n) < 8 ? 0 : (n) - 8) }
 
-	if (len > 16)
-		return memcmp(a, b, len) == 0;
-	memcpy(&a0, a, 8);
-	memcpy(&a1, a + 8, 8);
-	memcpy(&b0, b, 8);
-	memcpy(&b1, b + 8, 8);
-	m0 = len >= 8 ? ~0ull : (1ull << (8 * len)) - 1;
-	m1 = len >= 16 ? ~0ull : len <= 8 ? 0 : (1ull << (8 * (len - 8))) - 1;
-	return (((a0 ^ b0) & m0) | ((a1 ^ b1) & m1)) == 0;
-}
+/* The bytes of a value of n <= 16 bytes in two words: a load, no shifts. */
+static const uint64_t value_mask[17][2] = {
+	VALUE_MASK(0), VALUE_MASK(1), VALUE_MASK(2), VALUE_MASK(3),
+	VALUE_MASK(4), VALUE_MASK(5), VALUE_MASK(6), VALUE_MASK(7),
+	VALUE_MASK(8), VALUE_MASK(9), VALUE_MASK(10), VALUE_MASK(11),
+	VALUE_MASK(12), VALUE_MASK(13), VALUE_MASK(14), VALUE_MASK(15),
+	VALUE_MASK(16),
+};
 
-static void
-note_uid(struct event *ev, uint32_t off, uint32_t len)
+static __attribute__((noinline)) void
+grow_uids(struct event *ev)
 {
+	uint32_t cap = ev->uid_cap ? ev->uid_cap * 2 : 16;
 	struct event_uid *u;
 
-	if (ev->nuid > 0) {
-		u = &ev->uids[ev->nuid - 1];
-		if (u->len == len &&
-		    same_value(ev->data.p + u->off, ev->data.p + off, len))
-			return;
-	}
-	if (ev->nuid == ev->uid_cap) {
-		uint32_t cap = ev->uid_cap ? ev->uid_cap * 2 : 16;
+	u = realloc(ev->uids, cap * sizeof(*u));
+	if (u == NULL)
+		fatal("event uids");
+	ev->uids = u;
+	ev->uid_cap = cap;
+}
 
-		u = realloc(ev->uids, cap * sizeof(*u));
-		if (u == NULL)
-			fatal("event uids");
-		ev->uids = u;
-		ev->uid_cap = cap;
-	}
+/* Append a value; the caller has checked it against the one before. */
+static inline void
+note_uid(struct event *ev, uint32_t off, uint32_t len)
+{
+	if (ev->nuid == ev->uid_cap)
+		grow_uids(ev);
 	ev->uids[ev->nuid].off = off;
 	ev->uids[ev->nuid].len = len;
 	ev->nuid++;
 }
 
 /*
- * The value of the uid field whose '=' is d[eq]: up to the next space.
- * Returns where the value ends; scanning goes on from there, so that a
- * "uid=" inside a value is not a field.
+ * The value noted last, ready for take_uid to compare: most uid fields
+ * of a record repeat it (auid=, uid=, euid=, ...), so its words are
+ * loaded and masked once, not at every field.
  */
-static inline size_t
-take_uid(struct event *ev, uint32_t off, const char *d, size_t len, size_t eq)
-{
-	size_t v = eq + 1, e = v;
-	const struct event_uid *u;
-	uint64_t w, sp;
+struct uid_last {
+	const char	*p;		/* in the arena; NULL: none yet */
+	uint32_t	 len;
+	uint64_t	 w0, w1;	/* up to 16 bytes: its bytes, masked */
+	uint64_t	 m0, m1;	/* the masks */
+};
 
-	/*
-	 * Most uid fields of a record repeat the value just noted (auid=,
-	 * uid=, euid=, ...): check for it first, which also finds its end.
-	 */
+static inline void
+last_set(struct uid_last *l, const char *p, uint32_t len)
+{
+	l->p = p;
+	l->len = len;
+	if (len > 16)
+		return;
+	/* The arena holds JSON_PAD bytes past any value. */
+	l->m0 = value_mask[len][0];
+	l->m1 = value_mask[len][1];
+	memcpy(&l->w0, p, 8);
+	memcpy(&l->w1, p + 8, 8);
+	l->w0 &= l->m0;
+	l->w1 &= l->m1;
+}
+
+static inline void
+last_init(struct uid_last *l, const struct event *ev)
+{
+	const struct event_uid *u;
+
+	l->p = NULL;
+	l->len = UINT32_MAX;
 	if (ev->nuid > 0) {
 		u = &ev->uids[ev->nuid - 1];
-		e = v + u->len;
-		if (u->len <= 16 && e <= len && (e == len || d[e] == ' ') &&
-		    same_value(ev->data.p + u->off, d + v, u->len))
+		last_set(l, ev->data.p + u->off, u->len);
+	}
+}
+
+/*
+ * The value of the uid field whose '=' is d[eq]: up to the next space.
+ * Returns where the value ends; scanning goes on from there, so that a
+ * "uid=" inside a value is not a field. Inlined into its callers: it runs
+ * for most uid fields, and a call costs about a third of it.
+ */
+static inline __attribute__((always_inline)) size_t
+take_uid(struct event *ev, struct uid_last *l, uint32_t off, const char *d,
+    size_t len, size_t eq)
+{
+	size_t v = eq + 1, e = v + l->len;
+	uint64_t w0, w1, sp;
+
+	/* The value noted last? That also finds its end. */
+	if (l->len <= 16 && e <= len && (e == len || d[e] == ' ')) {
+		memcpy(&w0, d + v, 8);
+		memcpy(&w1, d + v + 8, 8);
+		if ((((w0 & l->m0) ^ l->w0) | ((w1 & l->m1) ^ l->w1)) == 0)
 			return e;
-		e = v;
 	}
 	/* A word at a time while one fits (bit trick: the first space). */
+	e = v;
 	while (len - e >= 8) {
-		memcpy(&w, d + e, 8);
-		w ^= 0x2020202020202020ull;
-		sp = (w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull;
+		memcpy(&w0, d + e, 8);
+		w0 ^= 0x2020202020202020ull;
+		sp = (w0 - 0x0101010101010101ull) & ~w0 &
+		    0x8080808080808080ull;
 		if (sp != 0) {
 			e += (size_t)__builtin_ctzll(sp) / 8;
 			goto found;
@@ -160,7 +192,15 @@ take_uid(struct event *ev, uint32_t off, const char *d, size_t len, size_t eq)
 	while (e < len && d[e] != ' ')
 		e++;
 found:
+	/*
+	 * A value of up to 16 bytes equal to the one before was found above;
+	 * a longer one is checked here.
+	 */
+	if (l->p != NULL && l->len > 16 && l->len == e - v &&
+	    memcmp(l->p, d + v, l->len) == 0)
+		return e;
 	note_uid(ev, off + (uint32_t)v, (uint32_t)(e - v));
+	last_set(l, d + v, (uint32_t)(e - v));
 	return e;
 }
 
@@ -168,18 +208,21 @@ found:
 static void
 scan_uids(struct event *ev, uint32_t off, const char *d, size_t len)
 {
+	struct uid_last l;
 	size_t j;
 
+	last_init(&l, ev);
 	for (j = 3; j < len; j++)
 		if (d[j] == '=' && d[j - 1] == 'd' && d[j - 2] == 'i' &&
 		    d[j - 3] == 'u')
-			j = take_uid(ev, off, d, len, j);
+			j = take_uid(ev, &l, off, d, len, j);
 }
 
 void
 event_add(struct event *ev, uint32_t type, const char *data, size_t len)
 {
 	struct json_scan sc;	/* not zeroed: 64 positions json_esc fills */
+	struct uid_last l;
 	struct event_rec *r;
 	bool uids;
 	char *d;
@@ -219,9 +262,12 @@ event_add(struct event *ev, uint32_t type, const char *data, size_t len)
 		scan_uids(ev, r->off, d, len);
 		return;
 	}
+	if (sc.n == 0)
+		return;
+	last_init(&l, ev);
 	for (k = 0, from = 0; k < sc.n; k++)
 		if (sc.pos[k] >= from)
-			from = take_uid(ev, r->off, d, len, sc.pos[k]);
+			from = take_uid(ev, &l, r->off, d, len, sc.pos[k]);
 }
 
 size_t

@@ -142,6 +142,74 @@ TEST(minimal_lines)
 	    "\"hi there\"}],\"uid_map\":{}}\n");
 }
 
+/*
+ * The record opening has a fast path for four-digit types: the types on
+ * either side of it, first in the array and not, read as printf prints.
+ */
+TEST(record_types_of_any_width)
+{
+	static const uint32_t types[] = { 0, 9, 10, 99, 999, 1000, 1009,
+	    1300, 9990, 9999, 10000, 65535, 4294967295u };
+	char want[4096];
+	size_t i, n;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		struct rec_in recs[] = {
+			{ types[i], "a" },
+			{ types[(i + 1) % (sizeof(types) / sizeof(types[0]))],
+			    "b" },
+			{ 0, NULL }
+		};
+
+		n = (size_t)snprintf(want, sizeof(want),
+		    "{\"sequence\":7,\"timestamp\":\"1.5\",\"messages\":["
+		    "{\"type\":%u,\"data\":\"a\"},{\"type\":%u,\"data\":"
+		    "\"b\"}],\"uid_map\":{}}\n", (unsigned)recs[0].type,
+		    (unsigned)recs[1].type);
+		ASSERT(n < sizeof(want));
+		ASSERT_STREQ(enc(ev_build(7, "1.5", recs), FMT_GOAUDIT, NULL),
+		    want);
+	}
+}
+
+/*
+ * Serials of every width (32-bit and past it) and keys of every length
+ * (the short copies of encode_write) come out as printf writes them.
+ */
+TEST(serials_and_keys_of_any_length)
+{
+	static const uint64_t serials[] = { 0, 9, 10, 99, 100, 12345,
+	    4294967295ull, 4294967296ull, 99999999999ull, 100000000000ull,
+	    18446744073709551615ull };
+	char rec[128], want[512];
+	size_t i, n;
+
+	for (i = 0; i < sizeof(serials) / sizeof(serials[0]); i++) {
+		n = (size_t)snprintf(want, sizeof(want),
+		    "{\"sequence\":%llu,\"timestamp\":\"1.5\",\"messages\":["
+		    "{\"type\":1300,\"data\":\"hi there\"},{\"type\":1301,"
+		    "\"data\":\"hi there\"}],\"uid_map\":{}}\n",
+		    (unsigned long long)serials[i]);
+		ASSERT(n < sizeof(want));
+		ASSERT_STREQ(enc(ev_build(serials[i], "1.5", hi_recs),
+		    FMT_GOAUDIT, NULL), want);
+	}
+	for (n = 0; n <= 70; n++) {
+		const struct rec_in recs[] = { { 1300, rec }, { 0, NULL } };
+		const char *line, *p;
+
+		snprintf(rec, sizeof(rec), "a=1 key=\"%.*s\"", (int)n,
+		    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789_-abcdefghijklmnop");
+		line = enc(ev_build(3, "1.5", recs), FMT_PAUDITD, NULL);
+		snprintf(want, sizeof(want), "},\"rule_key\":\"%.*s\"}\n",
+		    (int)n, rec + 9);
+		p = strstr(line, "},\"rule_key\":");
+		ASSERT(p != NULL);
+		ASSERT_STREQ(p, want);
+	}
+}
+
 TEST(format_names)
 {
 	ASSERT_EQ(encode_format_from_name("pauditd"), FMT_PAUDITD);
@@ -464,6 +532,61 @@ TEST(event_begin_copies_timestamps_of_any_length)
 	ASSERT_EQ(bad, 0);
 }
 
+/*
+ * Timestamps of digits and '.' are copied as they are, the rest escaped:
+ * every byte just outside '.'..'9' (and ones that need escaping) at
+ * every offset of every length, in an event reused after a longer
+ * timestamp, so that stale bytes lie past the end.
+ */
+TEST(timestamps_checked_at_every_offset)
+{
+	static const char odd[] = { '-', ':', '/', '0', '9', '.', '<', '"',
+	    '\\', '\x01', '\x7f', '\x80', '\xff' };
+	struct encoder *e = encoder_new(NULL);
+	struct event *ev = event_new();
+	struct record r;
+	struct buf line, want;
+	char ts[32];
+	size_t len, pos, c;
+	int bad = 0;
+
+	ASSERT(e != NULL);
+	buf_init(&line);
+	buf_init(&want);
+	memset(&r, 0, sizeof(r));
+	for (len = 0; len < sizeof(ts); len++) {
+		for (pos = 0; pos < len || (len == 0 && pos == 0); pos++) {
+			for (c = 0; c < sizeof(odd); c++) {
+				r.ts = "<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<";
+				r.ts_len = 31;
+				event_begin(ev, &r);
+				memset(ts, '5', sizeof(ts));
+				if (len > 0)
+					ts[pos] = odd[c];
+				r.ts = ts;
+				r.ts_len = len;
+				event_begin(ev, &r);
+				event_add(ev, 1300, "x", 1);
+				event_finish(ev);
+				buf_reset(&line);
+				encode_event(e, ev, FMT_GOAUDIT, &line);
+				buf_reset(&want);
+				buf_puts_lit(&want, "{\"sequence\":0,\"timestamp\":");
+				json_str(&want, ts, len);
+				buf_puts_lit(&want, ",\"messages\":[");
+				if (line.len < want.len ||
+				    memcmp(line.p, want.p, want.len) != 0)
+					bad++;
+			}
+		}
+	}
+	buf_fini(&line);
+	buf_fini(&want);
+	event_free(ev);
+	encoder_free(e);
+	ASSERT_EQ(bad, 0);
+}
+
 /* The key of a finished event, as a NUL-terminated copy. */
 static const char *
 key_of(const char *syscall_rec)
@@ -753,6 +876,82 @@ TEST(uid_map_text_kept_per_set)
 	uidmap_free(nocache);
 }
 
+/*
+ * Kept texts are found by the uids in the order the event noted them,
+ * else (too many to key that way) by the sorted set: every order, every
+ * value length, and sets too large to keep give a fresh encoder's line.
+ */
+TEST(uid_map_text_kept_by_order)
+{
+	static const char *const data[] = {
+		"uid=0 auid=1",
+		"auid=1 uid=0",
+		"uid=0 auid=1 uid=0",
+		"uid=1234567890123456 auid=0",
+		"uid=12345678901234567 auid=0",
+		"uid=0 auid=1 uid=0 auid=1 uid=0 auid=1 uid=0 auid=1 uid=0 "
+		    "auid=1 uid=0 auid=1 uid=0 auid=1 uid=0 auid=1 uid=0 auid=1 "
+		    "uid=0 auid=1 uid=0 auid=1 uid=0 auid=1 uid=0 auid=1",
+		"uid=10000 auid=10001 euid=10002 suid=10003 fsuid=10004 "
+		    "ouid=10005 iuid=10006 ruid=10007 xuid=10008",
+		"uid=0",
+	};
+	struct uidmap *ids = uidmap_new(true, NULL);
+	struct encoder *e = encoder_new(ids), *fresh;
+	char want[4096];
+	size_t i, k;
+
+	ASSERT(ids != NULL && e != NULL);
+	for (k = 0; k < 3; k++) {
+		for (i = 0; i < sizeof(data) / sizeof(data[0]); i++) {
+			fresh = encoder_new(ids);
+			ASSERT(fresh != NULL);
+			snprintf(want, sizeof(want), "%s", enc_with(fresh, data[i]));
+			encoder_free(fresh);
+			ASSERT_STREQ(enc_with(e, data[i]), want);
+		}
+	}
+	encoder_free(e);
+	uidmap_free(ids);
+}
+
+/*
+ * A value equal to the one noted just before is not noted again, whatever
+ * its length (up to 16 bytes and past it), within a record and across.
+ */
+TEST(uid_repeats_noted_once)
+{
+	/* Each record twice: the second starts after the first's last. */
+	static const struct {
+		const char	*data;
+		uint32_t	 nuid;
+	} cases[] = {
+		{ "uid=1 auid=1 euid=2 suid=1", 5 },
+		{ "uid= auid= euid=", 1 },
+		{ "uid=1234567890123456 auid=1234567890123456", 1 },
+		{ "uid=1234567890123456 auid=1234567890123457", 4 },
+		{ "uid=12345678901234567 auid=12345678901234567 euid=1", 4 },
+		{ "uid=12345678901234567 auid=12345678901234568", 4 },
+		{ "uid=12345678901234567 auid=1234567890123456", 4 },
+		{ "uid=123456789012345678901234567890 "
+		    "auid=123456789012345678901234567890", 1 },
+		{ "uid=1 auid=10 euid=1", 5 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct rec_in recs[] = {
+			{ 1300, cases[i].data }, { 1302, cases[i].data },
+			{ 0, NULL }
+		};
+		struct event *ev = ev_build(1, "1.0", recs);
+		uint32_t nuid = ev->nuid;
+
+		event_free(ev);
+		ASSERT_EQ(nuid, cases[i].nuid);
+	}
+}
+
 /* A dropped name cache (a changed password file) drops the kept texts. */
 TEST(uid_map_text_dropped_with_names)
 {
@@ -838,7 +1037,8 @@ TEST(uid_at_every_offset)
 
 TEST_MAIN(T(go_audit_reference_line_no_uidmap),
     T(pauditd_reference_line_no_uidmap), T(reference_line_with_uidmap),
-    T(minimal_lines), T(format_names), T(uid_scan_go_audit_test_forms),
+    T(minimal_lines), T(record_types_of_any_width),
+    T(serials_and_keys_of_any_length), T(format_names), T(uid_scan_go_audit_test_forms),
     T(uid_scan_long_value_in_middle), T(uid_scan_trailing_auid_kept),
     T(uid_scan_skipped_types), T(uid_keys_sorted_bytewise_and_unique),
     T(uid_duplicates_across_records_once), T(uid_values_escaped),
@@ -850,7 +1050,9 @@ TEST_MAIN(T(go_audit_reference_line_no_uidmap),
     T(rule_key_quotes_removed_everywhere), T(rule_key_quote_at_every_offset),
     T(event_info_syscall_anywhere),
     T(event_begin_copies_timestamps_of_any_length),
+    T(timestamps_checked_at_every_offset),
     T(uid_scan_matches_reference_on_random_records),
     T(uid_scan_many_fields_in_one_record), T(uid_map_text_kept_per_set),
+    T(uid_map_text_kept_by_order), T(uid_repeats_noted_once),
     T(uid_map_text_dropped_with_names), T(uid_at_every_offset),
     T(regress_empty_uid_value_dropped), T(regress_empty_first_record_ub))
