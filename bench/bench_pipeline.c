@@ -58,8 +58,8 @@ run(void *arg)
 	struct outputs *outs = NULL;
 	struct pipeline *p;
 	struct source_sink sink;
-	size_t i, len, batch = 0;
-	const char *line;
+	struct source_line lines[64];
+	size_t i, n = 0, batch = 0;
 
 	cfg_ctx_init(&cc, "<bench>");
 	cc.quiet = true;
@@ -69,14 +69,20 @@ run(void *arg)
 	BENCH_CHECK(p != NULL, "pipeline_new");
 	pipeline_sink(p, &sink);
 	for (i = 0; i < x->c->nlines; i++) {
-		line = bench_line(x->c, i, &len);
-		sink.line(sink.arg, line, len);
-		batch += len + 1;
+		/* In batches of lines, as linesplit hands them. */
+		lines[n].p = bench_line(x->c, i, &lines[n].len);
+		batch += lines[n++].len + 1;
+		if (n == nitems(lines) || batch >= BATCH_BYTES) {
+			sink.lines(sink.arg, lines, n);
+			n = 0;
+		}
 		if (batch >= BATCH_BYTES) {
 			sink.batch_end(sink.arg);
 			batch = 0;
 		}
 	}
+	if (n > 0)
+		sink.lines(sink.arg, lines, n);
 	sink.batch_end(sink.arg);
 	pipeline_flush(p);
 	outs = outputs_stop(outs, DRAIN_MS);

@@ -274,10 +274,10 @@ sink_payload(void *arg, uint32_t type, const char *s, size_t len)
 }
 
 /*
- * A non-empty line, parsed and added; false if it is malformed. Out of
- * line, so that sink_line saves no registers and jumps here.
+ * A non-empty line, parsed and added; false if it is malformed. Inlined
+ * into sink_lines' loop, whose registers are saved once per batch.
  */
-static __attribute__((noinline)) bool
+static inline __attribute__((always_inline)) bool
 line_record(struct pipeline *p, const char *s, size_t len)
 {
 	struct record rec;
@@ -304,17 +304,20 @@ line_timed(struct pipeline *p, const char *s, size_t len)
 }
 
 static void
-sink_line(void *arg, const char *s, size_t len)
+sink_lines(void *arg, const struct source_line *l, size_t n)
 {
 	struct pipeline *p = arg;
+	const struct source_line *end = l + n;
 
-	if (__builtin_expect(++p->sample % SAMPLE_EVERY == 0, 0)) {
-		line_timed(p, s, len);
-		return;
+	for (; l < end; l++) {
+		if (__builtin_expect(++p->sample % SAMPLE_EVERY == 0, 0)) {
+			line_timed(p, l->p, l->len);
+			continue;
+		}
+		p->lines++;
+		if (l->len != 0)
+			line_record(p, l->p, l->len);
 	}
-	p->lines++;
-	if (len != 0)
-		line_record(p, s, len);
 }
 
 /*
@@ -368,7 +371,7 @@ void
 pipeline_sink(struct pipeline *p, struct source_sink *ret)
 {
 	ret->payload = sink_payload;
-	ret->line = sink_line;
+	ret->lines = sink_lines;
 	ret->batch_end = sink_batch_end;
 	ret->arg = p;
 }

@@ -433,7 +433,11 @@ load32(const char *p)
 #define WORD4(s)	((uint32_t)(s)[0] | (uint32_t)(s)[1] << 8 |	\
 			(uint32_t)(s)[2] << 16 | (uint32_t)(s)[3] << 24)
 
-int
+/*
+ * Inlined into the pipeline's loop over a batch of lines (with LTO),
+ * where the registers it needs are saved once per batch, not per line.
+ */
+inline __attribute__((always_inline)) int
 record_parse_line_cut(const char *p, size_t len, struct record *ret_rec)
 {
 	const char *end, *q, *name;

@@ -85,26 +85,32 @@ ctl_mask_avx2(const char *p)
 	return zero32(a) | zero32(b) << 32;
 }
 
+/*
+ * Lines gathered for one call of sink->lines: 64 of them, 1 KiB of
+ * stack, cost one call where there were 64.
+ */
+#define BATCH_MAX	64
+
 /* The line [line, end), cut at `cut` unless that leaves nothing. */
 static inline void
-emit(const struct source_sink *sink, const char *line, const char *cut,
-    const char *end)
+put(struct source_line *l, const char *line, const char *cut, const char *end)
 {
 	if (cut != NULL && cut > line)
 		end = cut;
-	sink->line(sink->arg, line, (size_t)(end - line));
+	l->p = line;
+	l->len = (size_t)(end - line);
 }
 
 /*
  * The loop, written once for both instruction sets: `mask` is a
  * constant in each caller, so it is inlined there with its target.
- * Pointers rather than offsets from buf: fewer values live across the
- * sink's call, so that none is spilled to the stack around it.
  */
 static inline __attribute__((always_inline)) size_t
 split(const char *buf, size_t len, bool final, const struct source_sink *sink,
     size_t *ret_lines, uint64_t (*mask)(const char *))
 {
+	struct source_line batch[BATCH_MAX], *l = batch;
+	struct source_line *const batch_end = batch + BATCH_MAX;
 	const char *end = buf + len, *full = buf + (len & ~(size_t)63);
 	const char *at = buf, *line = buf, *cut = NULL, *c;
 	size_t n = 0;
@@ -122,19 +128,26 @@ split(const char *buf, size_t len, bool final, const struct source_sink *sink,
 		for (; m != 0; m &= m - 1) {
 			c = at + __builtin_ctzll(m);
 			if (*c == '\n') {
-				emit(sink, line, cut, c);
+				put(l++, line, cut, c);
 				line = c + 1;
 				cut = NULL;
-				n++;
+				if (l == batch_end) {
+					sink->lines(sink->arg, batch, BATCH_MAX);
+					n += BATCH_MAX;
+					l = batch;
+				}
 			} else if (*c == ENRICHED_SEP && cut == NULL) {
 				cut = c;
 			}
 		}
 	}
 	if (final && line < end) {
-		emit(sink, line, cut, end);
+		put(l++, line, cut, end);
 		line = end;
-		n++;
+	}
+	if (l > batch) {
+		sink->lines(sink->arg, batch, (size_t)(l - batch));
+		n += (size_t)(l - batch);
 	}
 	*ret_lines = n;
 	return (size_t)(line - buf);

@@ -4,8 +4,8 @@
  *
  * Every byte has to be looked at for '\n' anyway; looking for 0x1d in the
  * same pass spares the parser a second scan of the line. The lines go to
- * a source_sink, cut as its `line` member describes. Pure: no I/O, no
- * allocation, no state between calls.
+ * a source_sink, cut as struct source_line describes, in batches. Pure:
+ * no I/O, no allocation, no state between calls.
  */
 #ifndef PAUDITD_LINESPLIT_H
 #define PAUDITD_LINESPLIT_H
@@ -16,8 +16,8 @@
 struct source_sink;
 
 /*
- * Hand every complete line of buf[0, len) to sink->line, and the
- * unterminated tail too when `final`. Returns the length of the prefix
+ * Hand every complete line of buf[0, len) to sink->lines, and the
+ * unterminated tail too when `final`; all of them before it returns. Returns the length of the prefix
  * consumed: the caller keeps buf[ret, len) and passes it again, with more
  * text after it, in the next call. *ret_lines counts the lines handed.
  */

@@ -43,9 +43,12 @@ got_put(struct got *g, const char *p, size_t len)
 }
 
 static void
-on_line(void *arg, const char *p, size_t len)
+on_line(void *arg, const struct source_line *l, size_t n)
 {
-	got_put(arg, p, len);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		got_put(arg, l[i].p, l[i].len);
 }
 
 /* What a source must hand over, byte by byte. */
@@ -71,7 +74,7 @@ reference(const char *buf, size_t len, struct got *g)
 static void
 feed(split_fn *fn, const char *buf, size_t len, size_t step, struct got *g)
 {
-	struct source_sink sink = { .line = on_line, .arg = g };
+	struct source_sink sink = { .lines = on_line, .arg = g };
 	char *held = malloc(len + 1);
 	size_t n = 0, have = 0, off = 0, lines, done;
 
@@ -122,7 +125,7 @@ static bool
 split_is(split_fn *fn, const char *s, bool final, const char *want,
     size_t want_done)
 {
-	struct source_sink sink = { .line = on_line };
+	struct source_sink sink = { .lines = on_line };
 	struct got g = { 0 };
 	size_t lines, done;
 	bool ok;
@@ -212,6 +215,48 @@ TEST(pieces)
 	free(buf);
 }
 
+/* Batch sizes seen by on_batch: calls, the smallest and largest n. */
+struct batches {
+	size_t	calls, lines, min, max;
+};
+
+static void
+on_batch(void *arg, const struct source_line *l, size_t n)
+{
+	struct batches *b = arg;
+
+	(void)l;
+	b->calls++;
+	b->lines += n;
+	if (b->min == 0 || n < b->min)
+		b->min = n;
+	if (n > b->max)
+		b->max = n;
+}
+
+/* Many lines in one call come in several batches, none empty. */
+TEST(batches)
+{
+	split_fn *fns[] = { linesplit, linesplit_sse2 };
+	char buf[1000];
+	size_t i, lines, done;
+
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = i % 5 == 4 ? '\n' : 'a';
+	for (i = 0; i < nitems(fns); i++) {
+		struct batches b = { 0 };
+		struct source_sink sink = { .lines = on_batch, .arg = &b };
+
+		done = fns[i](buf, sizeof(buf), false, &sink, &lines);
+		ASSERT(done == sizeof(buf) && lines == 200 && b.lines == 200);
+		ASSERT(b.calls >= 2 && b.min >= 1 && b.max <= 64);
+		memset(&b, 0, sizeof(b));
+		done = fns[i](buf, 2, false, &sink, &lines);
+		/* No line: no call. */
+		ASSERT(done == 0 && lines == 0 && b.calls == 0);
+	}
+}
+
 /*
  * Through src_replay: a line longer than the 1 MiB read buffer with its
  * 0x1d past the first megabyte, and lines across the read boundaries.
@@ -221,7 +266,7 @@ TEST(replay_long_lines)
 	char path[] = "/tmp/test_linesplit.XXXXXX";
 	size_t big = (3u << 20) / 2, len = 0, i;
 	struct got want = { 0 }, g = { 0 };
-	struct source_sink sink = { .line = on_line, .arg = &g };
+	struct source_sink sink = { .lines = on_line, .arg = &g };
 	struct source s = { .ops = &src_replay_ops, .input = path };
 	char *buf = malloc(3u << 21);
 	int fd, r, ok;
@@ -271,18 +316,22 @@ static size_t hook_at;		/* lines to hand before the hook runs */
 static void (*hook)(void);
 
 static void
-on_line_hook(void *arg, const char *p, size_t len)
+on_line_hook(void *arg, const struct source_line *l, size_t n)
 {
-	got_put(arg, p, len);
-	if (hook != NULL && hook_at-- == 0)
-		hook();
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		got_put(arg, l[i].p, l[i].len);
+		if (hook != NULL && hook_at-- == 0)
+			hook();
+	}
 }
 
 static int
 replay_buf(const char *buf, size_t len, struct got *g)
 {
 	char path[] = "/tmp/test_linesplit.XXXXXX";
-	struct source_sink sink = { .line = on_line_hook, .arg = g };
+	struct source_sink sink = { .lines = on_line_hook, .arg = g };
 	struct source s = { .ops = &src_replay_ops, .input = path };
 	int fd, r;
 
@@ -401,4 +450,4 @@ TEST(replay_truncated)
 }
 
 TEST_MAIN(T(lines_and_tail), T(enriched_suffix_cut), T(every_position),
-    T(pieces), T(replay_long_lines), T(replay_edges), T(replay_truncated))
+    T(pieces), T(batches), T(replay_long_lines), T(replay_edges), T(replay_truncated))
