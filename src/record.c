@@ -342,47 +342,50 @@ record_type_from_name(const char *name, size_t len)
 
 /*
  * In front of that cache, one for the names of up to 15 bytes read from
- * a line, where the 16 bytes from the name on can be loaded at once: the
- * key is those bytes with everything from the space on zeroed, and the
- * length plus one in the last byte (never the name's), so the space, the
- * length and the comparison take a few SSE2 instructions and no byte
- * loop, and an empty entry (all zero) matches no key. Main thread only.
+ * a line, where the 16 bytes from the name on can be loaded at once. An
+ * entry holds such 16 bytes as they were read: they match a line's when
+ * they agree up to and including the line's first space, which is then
+ * the entry's first space too, so the name is the same. The bytes after
+ * the space are not compared, and need no masking; an empty entry (all
+ * zero) has no space and matches nothing. Two entries per slot, the
+ * newer first, as a log's twenty-odd names often share a slot of a
+ * small table. Main thread only.
  */
-#define LINE_TYPE_CACHE_SIZE	64
+#define LINE_TYPE_SLOTS	64
 
 struct line_type_ent {
-	__m128i		key;
+	__m128i		text;
 	int		type;
 };
-static struct line_type_ent line_type_cache[LINE_TYPE_CACHE_SIZE];
+static struct line_type_ent line_type_cache[LINE_TYPE_SLOTS][2];
 
-/* For a name of n bytes: which of the 16 loaded to keep, what to add. */
-#define K(n, i)	((i) < (n) ? 0xff : 0)
-#define ROW(n)	{ { K(n, 0), K(n, 1), K(n, 2), K(n, 3), K(n, 4), K(n, 5),	\
-		K(n, 6), K(n, 7), K(n, 8), K(n, 9), K(n, 10), K(n, 11),	\
-		K(n, 12), K(n, 13), K(n, 14), K(n, 15) }, { [15] = (n) + 1 } }
-static const struct {
-	unsigned char	keep[16];
-	unsigned char	tag[16];
-} line_key[16] = {
-	ROW(0), ROW(1), ROW(2), ROW(3), ROW(4), ROW(5), ROW(6), ROW(7),
-	ROW(8), ROW(9), ROW(10), ROW(11), ROW(12), ROW(13), ROW(14), ROW(15),
+/* The first n bytes of a little-endian word, for n < 16. */
+static const uint64_t name_bytes[16] = {
+	0, 0xff, 0xffff, 0xffffff, 0xffffffff, 0xffffffffffull,
+	0xffffffffffffull, 0xffffffffffffffull, ~0ull, ~0ull, ~0ull, ~0ull,
+	~0ull, ~0ull, ~0ull, ~0ull,
 };
-#undef ROW
-#undef K
+
+/* Whether e holds the name whose bytes and space are the `upto` of v. */
+static inline bool
+line_type_hit(const struct line_type_ent *e, __m128i v, unsigned upto)
+{
+	return (~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(e->text, v)) &
+	    upto) == 0;
+}
 
 /*
  * The type of the name at `name`, ended by a space, into *ret_type (-1
  * if unknown); returns the space, or NULL if the name is not one this
  * cache can take (too long, or too near `end`).
  */
-static const char *
+static inline const char *
 type_from_line(const char *name, const char *end, int *ret_type)
 {
 	struct line_type_ent *ce;
-	__m128i v, key;
+	__m128i v;
 	uint64_t h;
-	unsigned sp, n;
+	unsigned sp, n, upto;
 
 	if (end - name < 16)
 		return NULL;
@@ -391,20 +394,23 @@ type_from_line(const char *name, const char *end, int *ret_type)
 	if (sp == 0)
 		return NULL;
 	n = (unsigned)__builtin_ctz(sp);
-	key = _mm_or_si128(_mm_and_si128(v,
-	    _mm_loadu_si128((const __m128i *)line_key[n].keep)),
-	    _mm_loadu_si128((const __m128i *)line_key[n].tag));
-	h = (uint64_t)_mm_cvtsi128_si64(key) ^
-	    (uint64_t)_mm_cvtsi128_si64(_mm_srli_si128(key, 8)) * 31;
-	ce = &line_type_cache[(h * 0x9e3779b97f4a7c15ull) >> 58];
-	if (_mm_movemask_epi8(_mm_cmpeq_epi8(ce->key, key)) == 0xffff) {
-		*ret_type = ce->type;
+	upto = sp ^ (sp - 1);	/* the bits of the name's bytes and space */
+	/* The slot: the name's first 8 bytes and its length. */
+	h = ((uint64_t)_mm_cvtsi128_si64(v) & name_bytes[n]) ^ n;
+	ce = line_type_cache[(h * 0x9e3779b97f4a7c15ull) >> 58];
+	if (line_type_hit(&ce[0], v, upto)) {
+		*ret_type = ce[0].type;
+		return name + n;
+	}
+	if (line_type_hit(&ce[1], v, upto)) {
+		*ret_type = ce[1].type;
 		return name + n;
 	}
 	*ret_type = record_type_from_name(name, n);
 	if (*ret_type > 0) {
-		ce->key = key;
-		ce->type = *ret_type;
+		ce[1] = ce[0];
+		ce[0].text = v;
+		ce[0].type = *ret_type;
 	}
 	return name + n;
 }

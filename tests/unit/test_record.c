@@ -239,6 +239,21 @@ TEST(log_line_every_type_name)
 		}
 	}
 	ASSERT(n > 200);
+	/*
+	 * Names in turn with SYSCALL and PATH, so that slots shared by
+	 * three names are refilled: each answer still libaudit's.
+	 */
+	for (t = 1000; t < 2999; t++) {
+		if ((name = audit_msg_type_to_name(t)) == NULL)
+			continue;
+		snprintf(line, sizeof(line), "type=%s msg=audit(1.000:9): a", name);
+		ASSERT_EQ(record_parse_line_cut(line, strlen(line), &r), 0);
+		ASSERT_EQ(r.type, audit_name_to_msg_type(name));
+		ASSERT_EQ(parse_line("type=SYSCALL msg=audit(1.000:9): a", &r), 0);
+		ASSERT_EQ(r.type, 1300);
+		ASSERT_EQ(parse_line("type=PATH msg=audit(1.000:9): a", &r), 0);
+		ASSERT_EQ(r.type, 1302);
+	}
 	/* Near the end of the line the name is read another way. */
 	ASSERT_EQ(parse_line("type=SYSCALL msg=audit(1.000:9):", &r), 0);
 	ASSERT_EQ(r.type, 1300);
