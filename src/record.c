@@ -38,7 +38,12 @@ fail(enum record_error e)
 #define HDR_CACHE_MAX	48
 static struct {
 	char		text[HDR_CACHE_MAX];
-	size_t		len;		/* "audit(...)" bytes, 0: empty */
+	/*
+	 * "audit(...): " bytes, the kernel's ": " included, when 16 to 48
+	 * of them (the data starts right after); else 0: no hit.
+	 */
+	size_t		len;
+	size_t		mid;		/* where the middle 16 compared start */
 	size_t		ts_len;
 	size_t		sec_len;	/* "audit(SEC." bytes, 0: no such shape */
 	uint64_t	serial;
@@ -88,20 +93,54 @@ hdr_prefix(const char *p, size_t n)
 	return _mm_movemask_epi8(_mm_and_si128(a, b)) == 0xffff;
 }
 
+/* Drop trailing NUL and newline bytes from the data. */
+static inline void
+trim_data(struct record *r)
+{
+	while (r->data_len > 0 && (r->data[r->data_len - 1] == '\0' ||
+	    r->data[r->data_len - 1] == '\n'))
+		r->data_len--;
+}
+
+/*
+ * Whether p starts with the cached header of n bytes, 16 <= n <= 48: its
+ * first, middle and last 16 bytes, overlapping as n has them.
+ */
+static inline bool
+hdr_match(const char *p, size_t n)
+{
+	size_t mid = hdr_cache.mid;
+	__m128i a, b, c;
+
+	a = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p),
+	    _mm_loadu_si128((const __m128i *)hdr_cache.text));
+	b = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + mid)),
+	    _mm_loadu_si128((const __m128i *)(hdr_cache.text + mid)));
+	c = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + n - 16)),
+	    _mm_loadu_si128((const __m128i *)(hdr_cache.text + n - 16)));
+	return _mm_movemask_epi8(_mm_and_si128(_mm_and_si128(a, b), c)) ==
+	    0xffff;
+}
+
 static inline int
 parse_header(const char *p, size_t len, struct record *r, bool trim)
 {
+	size_t n = hdr_cache.len;
+
 	/*
-	 * A header of 16 to 32 bytes, "audit(1700000000.001:1234)" among
-	 * them, is two overlapping 16-byte compares with the cached one.
+	 * The cache holds the ": " after the header too, so that a hit has
+	 * nothing left to read: the data starts n bytes on. n - 16 wraps
+	 * for an empty cache.
 	 */
-	if (hdr_cache.len != 0 && len > hdr_cache.len &&
-	    hdr_prefix(p, hdr_cache.len)) {
+	if (n - 16 <= HDR_CACHE_MAX - 16 && len >= n && hdr_match(p, n)) {
 		r->ts = p + 6;
 		r->ts_len = hdr_cache.ts_len;
 		r->serial = hdr_cache.serial;
 		r->time_ms = hdr_cache.time_ms;
-		set_data(p + hdr_cache.len, p + len, r, trim);
+		r->data = p + n;
+		r->data_len = len - n;
+		if (trim)
+			trim_data(r);
 		return 0;
 	}
 	return parse_header_miss(p, len, r);
@@ -245,7 +284,7 @@ static __attribute__((noinline)) int
 parse_header_miss(const char *p, size_t len, struct record *r)
 {
 	const char *end = p + len, *q;
-	size_t ts_len, sec_len = hdr_cache.sec_len, n;
+	size_t ts_len, sec_len = hdr_cache.sec_len, n, k;
 	uint64_t time_ms, serial, sec_ms = hdr_cache.sec_ms, ms;
 	uint32_t w;
 
@@ -269,23 +308,32 @@ parse_header_miss(const char *p, size_t len, struct record *r)
 	r->time_ms = time_ms;
 	set_data(q + 1, end, r, true);
 	n = (size_t)(q + 1 - p);
-	if (n <= HDR_CACHE_MAX) {
-		/* What hdr_prefix compares: n bytes, two 16-byte moves. */
-		if (n >= 16 && n <= 32) {
-			_mm_storeu_si128((__m128i *)hdr_cache.text,
-			    _mm_loadu_si128((const __m128i *)p));
-			_mm_storeu_si128((__m128i *)(hdr_cache.text + n - 16),
-			    _mm_loadu_si128((const __m128i *)(p + n - 16)));
-		} else {
-			memcpy(hdr_cache.text, p, n);
+	/* With the kernel's ": " after it, what parse_header compares. */
+	k = end - q > 2 && q[1] == ':' && q[2] == ' ' ? n + 2 : 0;
+	if (k >= 16 && k <= HDR_CACHE_MAX) {
+		_mm_storeu_si128((__m128i *)hdr_cache.text,
+		    _mm_loadu_si128((const __m128i *)p));
+		hdr_cache.mid = 0;
+		if (k > 32) {
+			hdr_cache.mid = 16;
+			_mm_storeu_si128((__m128i *)(hdr_cache.text + 16),
+			    _mm_loadu_si128((const __m128i *)(p + 16)));
 		}
-		hdr_cache.len = n;
-		hdr_cache.ts_len = ts_len;
-		hdr_cache.sec_len = sec_len;
-		hdr_cache.serial = serial;
-		hdr_cache.time_ms = time_ms;
-		hdr_cache.sec_ms = sec_ms;
+		_mm_storeu_si128((__m128i *)(hdr_cache.text + k - 16),
+		    _mm_loadu_si128((const __m128i *)(p + k - 16)));
+		hdr_cache.len = k;
+	} else if (n <= HDR_CACHE_MAX) {
+		/* No hit on it, but its seconds can serve the next miss. */
+		memcpy(hdr_cache.text, p, n);
+		hdr_cache.len = 0;
+	} else {
+		return 0;
 	}
+	hdr_cache.ts_len = ts_len;
+	hdr_cache.sec_len = sec_len;
+	hdr_cache.serial = serial;
+	hdr_cache.time_ms = time_ms;
+	hdr_cache.sec_ms = sec_ms;
 	return 0;
 }
 
