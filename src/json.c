@@ -307,12 +307,12 @@ esc_run_scan(struct esc *e, const unsigned char *q, size_t qoff, size_t i,
  * low ones, so that one saturating add tells "special" (t + 0x7f) and
  * another "rare" (t + 0x60) by the sign bit, without compares.
  *
- * The constants are loaded from this table at each call through a
- * pointer the compiler cannot see through: folded into immediates, each
- * would be built with three instructions (a record takes only a few
- * blocks, so the set-up counts).
+ * The constants are loaded from this table at each call, after an empty
+ * asm that may have changed it: folded into immediates, each would be
+ * built with three instructions (a record takes only a few blocks, so
+ * the set-up counts). It is never written.
  */
-static const struct k64_consts {
+static struct k64_consts {
 	unsigned char	lo[32], hi[32], low4[32], any[32], eq[32];
 	unsigned char	rare[32], rarebits[32];
 } k64_consts __attribute__((aligned(32))) = {
@@ -351,7 +351,6 @@ struct k64 {
 	char				*o;
 	struct json_scan		*scan;
 	uint32_t			 nhit, tagw;
-	const struct k64_consts		*kc;
 	__m256i				 lo, hi, tagv;
 };
 
@@ -359,17 +358,15 @@ __attribute__((AVX2_FNS)) static inline __attribute__((always_inline)) void
 k64_init(struct k64 *k, struct buf *b, const unsigned char *s,
     const unsigned char *q, size_t qoff, struct json_scan *scan, bool scanning)
 {
-	const struct k64_consts *kc = &k64_consts;
-
-	__asm__("" : "+r" (kc));
+	/* What the compiler must not fold: see k64_consts. */
+	__asm__("" : "+m" (k64_consts));
 	k->s = s;
 	k->q = q;
 	k->qoff = qoff;
 	k->o = b->p + b->len;
 	k->scan = scan;
-	k->kc = kc;
-	k->lo = V(kc->lo);
-	k->hi = V(kc->hi);
+	k->lo = V(k64_consts.lo);
+	k->hi = V(k64_consts.hi);
 	if (scanning) {
 		/* tag[0..2], then the '=' in the byte that held overflow. */
 		memcpy(&k->tagw, scan->tag, 4);
@@ -382,8 +379,8 @@ k64_init(struct k64 *k, struct buf *b, const unsigned char *s,
 __attribute__((AVX2_FNS)) static inline __attribute__((always_inline)) __m256i
 class32(const struct k64 *k, __m256i x)
 {
-	__m256i lo = _mm256_and_si256(x, V(k->kc->low4));
-	__m256i hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), V(k->kc->low4));
+	__m256i lo = _mm256_and_si256(x, V(k64_consts.low4));
+	__m256i hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), V(k64_consts.low4));
 
 	return _mm256_and_si256(_mm256_shuffle_epi8(k->lo, lo),
 	    _mm256_shuffle_epi8(k->hi, hi));
@@ -397,7 +394,12 @@ mask64(__m256i a, __m256i b)
 	    (uint64_t)(uint32_t)_mm256_movemask_epi8(b) << 32;
 }
 
-/* The '"' and '\\' of sp: each gets its backslash, the rest moves on. */
+/*
+ * The '"' and '\\' of sp: each gets its backslash, the rest moves on.
+ * The empty asm keeps the compiler from working out p's final value
+ * after the loop again (a popcnt, a test and a cmov) instead of taking
+ * the register it already has.
+ */
 __attribute__((AVX2_FNS)) static inline __attribute__((always_inline)) char *
 quotes64(char *p, const unsigned char *c, uint64_t sp)
 {
@@ -407,6 +409,7 @@ quotes64(char *p, const unsigned char *c, uint64_t sp)
 		n = (unsigned)_tzcnt_u64(sp);
 		p[n] = '\\';
 		p++;
+		__asm__("" : "+r" (p));
 		STU(p + n, VU(c + n));
 		STU(p + n + 32, VU(c + n + 32));
 	}
@@ -473,8 +476,8 @@ block64(struct k64 *k, bool scan, bool first, bool last)
 		/* 1 to 64 bytes left: bzhi keeps all 64 bits for 64. */
 		keep = _bzhi_u64(~0ull, (unsigned)(k->end - c));
 	}
-	sp = mask64(_mm256_adds_epu8(t0, V(k->kc->any)),
-	    _mm256_adds_epu8(t1, V(k->kc->any))) & keep;
+	sp = mask64(_mm256_adds_epu8(t0, V(k64_consts.any)),
+	    _mm256_adds_epu8(t1, V(k64_consts.any))) & keep;
 	if (scan) {
 		__m256i p0;
 		uint64_t low = keep;
@@ -492,16 +495,16 @@ block64(struct k64 *k, bool scan, bool first, bool last)
 			low &= ~0ull << (3 - i);
 		}
 		cand = mask64(
-		    _mm256_and_si256(_mm256_cmpeq_epi8(x0, V(k->kc->eq)),
+		    _mm256_and_si256(_mm256_cmpeq_epi8(x0, V(k64_consts.eq)),
 		    _mm256_cmpeq_epi8(p0, k->tagv)),
-		    _mm256_and_si256(_mm256_cmpeq_epi8(x1, V(k->kc->eq)),
+		    _mm256_and_si256(_mm256_cmpeq_epi8(x1, V(k64_consts.eq)),
 		    _mm256_cmpeq_epi8(VU(c + 31), k->tagv))) & low;
 	}
 	if (sp != 0) {
 		if (__builtin_expect(!_mm256_testz_si256(
-		    _mm256_or_si256(t0, t1), V(k->kc->rarebits)), 0)) {
-			rare = mask64(_mm256_adds_epu8(t0, V(k->kc->rare)),
-			    _mm256_adds_epu8(t1, V(k->kc->rare))) & keep;
+		    _mm256_or_si256(t0, t1), V(k64_consts.rarebits)), 0)) {
+			rare = mask64(_mm256_adds_epu8(t0, V(k64_consts.rare)),
+			    _mm256_adds_epu8(t1, V(k64_consts.rare))) & keep;
 			if (rare != 0) {
 				/* Only what comes before it, then stop. */
 				stop = (unsigned)_tzcnt_u64(rare);
@@ -632,7 +635,8 @@ esc64_padded(struct buf *b, const char *str, size_t len,
 	b->len = (size_t)(k.o - b->p);
 	if (scanning)
 		scan->n = k.nhit;
-	esc64_slow(b, s, len, k64_at(&k), scan);
+	/* len is not kept live across the blocks for this. */
+	esc64_slow(b, s, (size_t)(k.end - s), k64_at(&k), scan);
 }
 
 __attribute__((AVX2_FNS)) static void
