@@ -368,8 +368,11 @@ k64_init(struct k64 *k, struct buf *b, const unsigned char *s,
 	k->lo = V(k64_consts.lo);
 	k->hi = V(k64_consts.hi);
 	if (scanning) {
-		/* tag[0..2], then the '=' in the byte that held overflow. */
-		memcpy(&k->tagw, scan->tag, 4);
+		/*
+		 * The struct's first word: tag[0..2], then the '=' in the
+		 * byte that held overflow.
+		 */
+		memcpy(&k->tagw, (const void *)scan, 4);
 		k->tagw = (k->tagw & 0xffffff) | (uint32_t)'=' << 24;
 		k->nhit = scan->n;
 		k->tagv = _mm256_set1_epi8(scan->tag[2]);
@@ -617,6 +620,9 @@ esc64_padded(struct buf *b, const char *str, size_t len,
 	const unsigned char *s = (const unsigned char *)str;
 	struct k64 k;
 
+	/* Not kept live in the plain variant (the caller passes NULL). */
+	if (!scanning)
+		scan = NULL;
 	if (scanning) {
 		scan->n = 0;
 		scan->overflow = false;
@@ -643,7 +649,7 @@ __attribute__((AVX2_FNS)) static void
 esc64_padded_plain(struct buf *b, const char *str, size_t len,
     struct json_scan *scan)
 {
-	esc64_padded(b, str, len, NULL, false);
+	esc64_padded(b, str, len, scan, false);
 }
 
 __attribute__((AVX2_FNS)) static void
