@@ -296,9 +296,9 @@ esc_run_scan(struct esc *e, const unsigned char *q, size_t qoff, size_t i,
 
 #ifdef HAVE_AVX2_KERNEL
 /*
- * esc_run for 64-byte blocks, for the CPUs that have AVX2 (chosen at run
- * time): two 32-byte vectors, one 64-bit mask of each kind, so a record
- * takes a few blocks and the loop's fixed cost is paid a third as often.
+ * The AVX2 kernel, for the CPUs that have it (chosen at run time): 64-byte
+ * blocks as two 32-byte vectors, one 64-bit mask of each kind, so a record
+ * takes a few blocks.
  *
  * Bytes that leave the plain copy, by nibble lookup: a byte is special
  * when the entries for its low and its high nibble share a bit. The bits
@@ -306,32 +306,87 @@ esc_run_scan(struct esc *e, const unsigned char *q, size_t qoff, size_t i,
  * 0x40: '<' and '>'; 0x20: '&'), those of '"' (0x02) and '\\' (0x01) the
  * low ones, so that one saturating add tells "special" (t + 0x7f) and
  * another "rare" (t + 0x60) by the sign bit, without compares.
+ *
+ * The constants are loaded from this table at each call, after an empty
+ * asm that may have changed it: folded into immediates, each would be
+ * built with three instructions (a record takes only a few blocks, so
+ * the set-up counts). It is never written.
  */
-static const unsigned char nib_lo[32] __attribute__((aligned(32))) = {
-	0x80, 0x80, 0x82, 0x80, 0x80, 0x80, 0xa0, 0x80,
-	0x80, 0x80, 0x80, 0x80, 0xc1, 0x80, 0xc0, 0x80,
-	0x80, 0x80, 0x82, 0x80, 0x80, 0x80, 0xa0, 0x80,
-	0x80, 0x80, 0x80, 0x80, 0xc1, 0x80, 0xc0, 0x80,
-};
-static const unsigned char nib_hi[32] __attribute__((aligned(32))) = {
-	0x80, 0x80, 0x22, 0x40, 0x00, 0x01, 0x00, 0x00,
-	0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
-	0x80, 0x80, 0x22, 0x40, 0x00, 0x01, 0x00, 0x00,
-	0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+static struct k64_consts {
+	unsigned char	lo[32], hi[32], low4[32], any[32], eq[32];
+	unsigned char	rare[32], rarebits[32];
+} k64_consts __attribute__((aligned(32))) = {
+	.lo = {
+		0x80, 0x80, 0x82, 0x80, 0x80, 0x80, 0xa0, 0x80,
+		0x80, 0x80, 0x80, 0x80, 0xc1, 0x80, 0xc0, 0x80,
+		0x80, 0x80, 0x82, 0x80, 0x80, 0x80, 0xa0, 0x80,
+		0x80, 0x80, 0x80, 0x80, 0xc1, 0x80, 0xc0, 0x80,
+	},
+	.hi = {
+		0x80, 0x80, 0x22, 0x40, 0x00, 0x01, 0x00, 0x00,
+		0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+		0x80, 0x80, 0x22, 0x40, 0x00, 0x01, 0x00, 0x00,
+		0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+	},
+	.low4 = { [0 ... 31] = 0x0f },
+	.any = { [0 ... 31] = 0x7f },
+	.eq = { [0 ... 31] = '=' },
+	.rare = { [0 ... 31] = 0x60 },
+	.rarebits = { [0 ... 31] = 0xe0 },
 };
 
 #define AVX2_FNS	target("avx2,bmi,bmi2")
+#define V(p)		_mm256_load_si256((const __m256i *)(const void *)(p))
+#define VU(p)		_mm256_loadu_si256((const __m256i *)(const void *)(p))
+#define STU(p, x)	_mm256_storeu_si256((__m256i *)(void *)(p), (x))
 
-__attribute__((AVX2_FNS)) static inline __m256i
-class32(__m256i x)
+/*
+ * One run of the kernel, in registers: the string, where its blocks are
+ * loaded from (q[j - qoff] is s[j]: s itself, or json_esc's tail copy),
+ * the next block and the end in q, the output cursor, the scan.
+ */
+struct k64 {
+	const unsigned char		*s, *q, *c, *end;
+	size_t				 qoff;
+	char				*o;
+	struct json_scan		*scan;
+	uint32_t			 nhit, tagw;
+	__m256i				 lo, hi, tagv;
+};
+
+__attribute__((AVX2_FNS)) static inline __attribute__((always_inline)) void
+k64_init(struct k64 *k, struct buf *b, const unsigned char *s,
+    const unsigned char *q, size_t qoff, struct json_scan *scan, bool scanning)
 {
-	const __m256i low4 = _mm256_set1_epi8(0x0f);
-	__m256i lo = _mm256_and_si256(x, low4);
-	__m256i hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), low4);
+	/* What the compiler must not fold: see k64_consts. */
+	__asm__("" : "+m" (k64_consts));
+	k->s = s;
+	k->q = q;
+	k->qoff = qoff;
+	k->o = b->p + b->len;
+	k->scan = scan;
+	k->lo = V(k64_consts.lo);
+	k->hi = V(k64_consts.hi);
+	if (scanning) {
+		/*
+		 * The struct's first word: tag[0..2], then the '=' in the
+		 * byte that held overflow.
+		 */
+		memcpy(&k->tagw, (const void *)scan, 4);
+		k->tagw = (k->tagw & 0xffffff) | (uint32_t)'=' << 24;
+		k->nhit = scan->n;
+		k->tagv = _mm256_set1_epi8(scan->tag[2]);
+	}
+}
 
-	return _mm256_and_si256(
-	    _mm256_shuffle_epi8(_mm256_load_si256((const __m256i *)(const void *)nib_lo), lo),
-	    _mm256_shuffle_epi8(_mm256_load_si256((const __m256i *)(const void *)nib_hi), hi));
+__attribute__((AVX2_FNS)) static inline __attribute__((always_inline)) __m256i
+class32(const struct k64 *k, __m256i x)
+{
+	__m256i lo = _mm256_and_si256(x, V(k64_consts.low4));
+	__m256i hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), V(k64_consts.low4));
+
+	return _mm256_and_si256(_mm256_shuffle_epi8(k->lo, lo),
+	    _mm256_shuffle_epi8(k->hi, hi));
 }
 
 /* The sign bits of two vectors as one 64-bit mask. */
@@ -343,117 +398,197 @@ mask64(__m256i a, __m256i b)
 }
 
 /*
- * q must be readable up to j = lim + 64 (the tail copy and JSON_PAD), and
- * from j = i - 1 unless i is 0. A '"' or '\\' gets its backslash and the
- * rest of the block is stored again one byte further on, as in esc_run.
- * With `scan`, a candidate '=' (after the tag's last byte, from a load
- * one byte back) is confirmed by comparing the four bytes that end at it
- * with one word; the positions are counted in a register.
+ * The '"' and '\\' of sp: each gets its backslash, the rest moves on.
+ * The empty asm keeps the compiler from working out p's final value
+ * after the loop again (a popcnt, a test and a cmov) instead of taking
+ * the register it already has.
  */
-__attribute__((AVX2_FNS)) static inline
-    __attribute__((always_inline)) size_t
+__attribute__((AVX2_FNS)) static inline __attribute__((always_inline)) char *
+quotes64(char *p, const unsigned char *c, uint64_t sp)
+{
+	unsigned n;
+
+	for (; sp != 0; sp = _blsr_u64(sp)) {
+		n = (unsigned)_tzcnt_u64(sp);
+		p[n] = '\\';
+		p++;
+		__asm__("" : "+r" (p));
+		STU(p + n, VU(c + n));
+		STU(p + n + 32, VU(c + n + 32));
+	}
+	return p;
+}
+
+/*
+ * The candidates of cand (bit n: c[n]) that end the tag's NAME=. The
+ * word is read from q, which holds the three bytes before c (s itself, or
+ * the tail copy; before s[3] the low mask has taken the candidates out).
+ */
+__attribute__((AVX2_FNS)) static inline __attribute__((always_inline)) void
+cands64(struct k64 *k, const unsigned char *c, uint64_t cand)
+{
+	size_t n;
+	uint32_t w;
+
+	for (; cand != 0; cand = _blsr_u64(cand)) {
+		n = _tzcnt_u64(cand);
+		memcpy(&w, c + n - 3, 4);
+		if (w != k->tagw)
+			continue;
+		if (k->nhit == JSON_SCAN_MAX)
+			k->scan->overflow = true;
+		else
+			k->scan->pos[k->nhit++] =
+			    (uint32_t)((size_t)(c - k->q) + k->qoff + n);
+	}
+}
+
+/*
+ * One 64-byte block at k->c, stored to k->o whole; a '"' or '\\' gets
+ * its backslash and the rest of the block is stored again one byte
+ * further on, so that quotes (a few per record) cost a few instructions
+ * each. With `scan`, a candidate '=' (after the tag's last byte, from a
+ * load one byte back) is confirmed by comparing the four bytes that end
+ * at it with one word.
+ *
+ * The first block may start before s[3] (the byte before is shifted
+ * in, and the word compare is kept off s[-3..-1]) and may reach past the
+ * end; the last does (a keep mask); the blocks between need neither. A
+ * block advances by 64 even past the end (the caller takes the overshoot
+ * off o); it returns false if it stopped at a rare byte instead, c and o
+ * at it.
+ */
+__attribute__((AVX2_FNS)) static inline __attribute__((always_inline)) bool
+block64(struct k64 *k, bool scan, bool first, bool last)
+{
+	const unsigned char *c = k->c;
+	__m256i x0 = VU(c), x1 = VU(c + 32);
+	__m256i t0 = class32(k, x0), t1 = class32(k, x1);
+	uint64_t keep = ~0ull, sp, rare, cand = 0;
+	size_t i = 0;
+	unsigned stop;
+	char *p = k->o;
+
+	STU(p, x0);
+	STU(p + 32, x1);
+	if (first) {
+		i = (size_t)(c - k->q) + k->qoff;
+		if (k->end - c < 64)
+			keep = _bzhi_u64(~0ull, (unsigned)(k->end - c));
+	} else if (last) {
+		/* 1 to 64 bytes left: bzhi keeps all 64 bits for 64. */
+		keep = _bzhi_u64(~0ull, (unsigned)(k->end - c));
+	}
+	sp = mask64(_mm256_adds_epu8(t0, V(k64_consts.any)),
+	    _mm256_adds_epu8(t1, V(k64_consts.any))) & keep;
+	if (scan) {
+		__m256i p0;
+		uint64_t low = keep;
+
+		/*
+		 * The bytes one back. Near s[0] (where c - 1 may not be
+		 * readable) they are shifted in from x0 instead, and no
+		 * NAME= can end before s[3].
+		 */
+		if (!first || i >= 3) {
+			p0 = VU(c - 1);
+		} else {
+			p0 = _mm256_alignr_epi8(x0,
+			    _mm256_permute2x128_si256(x0, x0, 0x08), 15);
+			low &= ~0ull << (3 - i);
+		}
+		cand = mask64(
+		    _mm256_and_si256(_mm256_cmpeq_epi8(x0, V(k64_consts.eq)),
+		    _mm256_cmpeq_epi8(p0, k->tagv)),
+		    _mm256_and_si256(_mm256_cmpeq_epi8(x1, V(k64_consts.eq)),
+		    _mm256_cmpeq_epi8(VU(c + 31), k->tagv))) & low;
+	}
+	if (sp != 0) {
+		if (__builtin_expect(!_mm256_testz_si256(
+		    _mm256_or_si256(t0, t1), V(k64_consts.rarebits)), 0)) {
+			rare = mask64(_mm256_adds_epu8(t0, V(k64_consts.rare)),
+			    _mm256_adds_epu8(t1, V(k64_consts.rare))) & keep;
+			if (rare != 0) {
+				/* Only what comes before it, then stop. */
+				stop = (unsigned)_tzcnt_u64(rare);
+				p = quotes64(p, c, _bzhi_u64(sp, stop));
+				if (scan)
+					cands64(k, c, _bzhi_u64(cand, stop));
+				k->o = p + stop;
+				k->c = c + stop;
+				return false;
+			}
+		}
+		p = quotes64(p, c, sp);
+	}
+	if (cand != 0)
+		cands64(k, c, cand);
+	k->o = p + 64;
+	k->c = c + 64;
+	return true;
+}
+
+/*
+ * Escape s[i, lim): q must be readable up to j = lim + 64 (JSON_PAD, or
+ * the tail copy) and from j = i - 3 unless i < 3. Returns false if it
+ * stopped at a rare byte (k->c at it, o at its place in the output).
+ * The blocks between the first and the last are counted down: the
+ * bound is not live in the loop.
+ */
+__attribute__((AVX2_FNS)) static inline __attribute__((always_inline)) bool
+run64(struct k64 *k, size_t i, size_t lim, bool scan)
+{
+	size_t nb;
+
+	if (i >= lim)
+		return true;
+	k->c = k->q + (i - k->qoff);
+	k->end = k->q + (lim - k->qoff);
+	if (!block64(k, scan, true, true))
+		return false;
+	if (k->c < k->end) {
+		for (nb = (size_t)(k->end - k->c - 1) / 64; nb > 0; nb--)
+			if (!block64(k, scan, false, false))
+				return false;
+		if (!block64(k, scan, false, true))
+			return false;
+	}
+	k->o -= k->c - k->end;
+	return true;
+}
+
+/* The index in s of k->c. */
+static inline size_t
+k64_at(const struct k64 *k)
+{
+	return (size_t)(k->c - k->q) + k->qoff;
+}
+
+/*
+ * json_esc's kernel (esc_run_fn): runs, and takes each rare byte through
+ * json_special. Returns lim, or past what json_special took.
+ */
+__attribute__((AVX2_FNS)) static inline __attribute__((always_inline)) size_t
 esc_run64(struct esc *e, const unsigned char *q, size_t qoff, size_t i,
     size_t lim, bool scan)
 {
-	const __m256i eqv = _mm256_set1_epi8('=');
-	const __m256i tagv = _mm256_set1_epi8(scan ? e->scan->tag[2] : 0);
-	const __m256i any = _mm256_set1_epi8(0x7f), rarev = _mm256_set1_epi8(0x60);
-	const __m256i rarebits = _mm256_set1_epi8((char)0xe0);
-	const unsigned char *s = e->s, *c = q + (i - qoff), *end = q + (lim - qoff);
-	uint32_t tagw = 0, nhit = scan ? e->scan->n : 0, w;
-	char *o = e->o;
+	struct k64 k;
+	bool done;
 
-	if (scan)
-		tagw = (uint32_t)(unsigned char)e->scan->tag[0] |
-		    (uint32_t)(unsigned char)e->scan->tag[1] << 8 |
-		    (uint32_t)(unsigned char)e->scan->tag[2] << 16 |
-		    (uint32_t)'=' << 24;
-	while (c < end) {
-		__m256i x0 = _mm256_loadu_si256((const __m256i *)(const void *)c);
-		__m256i x1 = _mm256_loadu_si256((const __m256i *)(const void *)(c + 32));
-		__m256i t0 = class32(x0), t1 = class32(x1);
-		size_t n = (size_t)(end - c) < 64 ? (size_t)(end - c) : 64;
-		uint64_t keep = _bzhi_u64(~0ull, (unsigned)n), sp, rare, cand = 0;
-		unsigned k, stop;
-		char *p;
-
-		_mm256_storeu_si256((__m256i *)(void *)o, x0);
-		_mm256_storeu_si256((__m256i *)(void *)(o + 32), x1);
-		sp = mask64(_mm256_adds_epu8(t0, any), _mm256_adds_epu8(t1, any)) &
-		    keep;
-		if (scan) {
-			__m256i p0, p1;
-			uint64_t low = ~0ull;
-
-			/*
-			 * The bytes one back. Near s[0] (where c - 1 may not be
-			 * readable) they are shifted in from x0 instead, and no
-			 * NAME= can end before s[3]: the word compare below
-			 * must not look before s.
-			 */
-			if (__builtin_expect(i >= 3, 1)) {
-				p0 = _mm256_loadu_si256((const __m256i *)(const void *)(c - 1));
-			} else {
-				p0 = _mm256_alignr_epi8(x0,
-				    _mm256_permute2x128_si256(x0, x0, 0x08), 15);
-				low <<= 3 - i;
-			}
-			p1 = _mm256_loadu_si256((const __m256i *)(const void *)(c + 31));
-			cand = mask64(
-			    _mm256_and_si256(_mm256_cmpeq_epi8(x0, eqv),
-			    _mm256_cmpeq_epi8(p0, tagv)),
-			    _mm256_and_si256(_mm256_cmpeq_epi8(x1, eqv),
-			    _mm256_cmpeq_epi8(p1, tagv))) & keep & low;
-		}
-		stop = (unsigned)n;
-		p = o;
-		if (sp != 0) {
-			if (__builtin_expect(!_mm256_testz_si256(
-			    _mm256_or_si256(t0, t1), rarebits), 0)) {
-				rare = mask64(_mm256_adds_epu8(t0, rarev),
-				    _mm256_adds_epu8(t1, rarev)) & keep;
-				if (rare != 0) {
-					stop = (unsigned)_tzcnt_u64(rare);
-					sp = _bzhi_u64(sp, stop);
-					cand = _bzhi_u64(cand, stop);
-				}
-			}
-			/* Left: the '"' and '\\' before the stop. */
-			for (; sp != 0; sp = _blsr_u64(sp)) {
-				k = (unsigned)_tzcnt_u64(sp);
-				p[k] = '\\';
-				p++;
-				_mm256_storeu_si256((__m256i *)(void *)(p + k),
-				    _mm256_loadu_si256((const __m256i *)(const void *)(c + k)));
-				_mm256_storeu_si256((__m256i *)(void *)(p + k + 32),
-				    _mm256_loadu_si256((const __m256i *)(const void *)(c + k + 32)));
-			}
-		}
-		for (; cand != 0; cand = _blsr_u64(cand)) {
-			size_t j = i + _tzcnt_u64(cand);
-
-			memcpy(&w, s + j - 3, 4);
-			if (w != tagw)
-				continue;
-			if (nhit == JSON_SCAN_MAX)
-				e->scan->overflow = true;
-			else
-				e->scan->pos[nhit++] = (uint32_t)j;
-		}
-		o = p + stop;
-		i += stop;
-		c += stop;
-		if (stop < n) {
-			e->b->len = (size_t)(o - e->b->p);
-			i += json_special(e->b, s, i, e->len);
-			o = buf_reserve(e->b, 2 * (e->len - i) + 128);
-			c = q + (i - qoff);
-		}
+	for (;;) {
+		k64_init(&k, e->b, e->s, q, qoff, e->scan, scan);
+		k.o = e->o;
+		done = run64(&k, i, lim, scan);
+		if (scan)
+			e->scan->n = k.nhit;
+		e->o = k.o;
+		if (done)
+			return lim > i ? lim : i;
+		i = k64_at(&k);
+		e->b->len = (size_t)(e->o - e->b->p);
+		i += json_special(e->b, e->s, i, e->len);
+		e->o = buf_reserve(e->b, 2 * (e->len - i) + 128);
 	}
-	if (scan)
-		e->scan->n = nhit;
-	e->o = o;
-	return i;
 }
 
 __attribute__((AVX2_FNS)) static size_t
@@ -471,30 +606,77 @@ esc_run64_scan(struct esc *e, const unsigned char *q, size_t qoff, size_t i,
 }
 
 /*
- * json_esc_padded's whole work on these CPUs: the run needs no tail copy,
- * and the set-up of esc() (kernel choice, tail, byte loop) is not needed.
+ * json_esc_padded on these CPUs. The common case (room in b, no rare
+ * byte) calls nothing, so no vector is live across a call: no spills, no
+ * stack alignment. The rest goes to esc64_slow.
  */
+static void esc64_slow(struct buf *, const unsigned char *, size_t, size_t,
+    struct json_scan *);
+
+__attribute__((AVX2_FNS)) static inline __attribute__((always_inline)) void
+esc64_padded(struct buf *b, const char *str, size_t len,
+    struct json_scan *scan, bool scanning)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	struct k64 k;
+
+	/* Not kept live in the plain variant (the caller passes NULL). */
+	if (!scanning)
+		scan = NULL;
+	if (scanning) {
+		scan->n = 0;
+		scan->overflow = false;
+	}
+	if (__builtin_expect(b->cap - b->len < 2 * len + 128, 0)) {
+		esc64_slow(b, s, len, 0, scan);
+		return;
+	}
+	k64_init(&k, b, s, s, 0, scan, scanning);
+	if (__builtin_expect(run64(&k, 0, len, scanning), 1)) {
+		b->len = (size_t)(k.o - b->p);
+		if (scanning)
+			scan->n = k.nhit;
+		return;
+	}
+	b->len = (size_t)(k.o - b->p);
+	if (scanning)
+		scan->n = k.nhit;
+	/* len is not kept live across the blocks for this. */
+	esc64_slow(b, s, (size_t)(k.end - s), k64_at(&k), scan);
+}
+
 __attribute__((AVX2_FNS)) static void
 esc64_padded_plain(struct buf *b, const char *str, size_t len,
     struct json_scan *scan)
 {
-	struct esc e = { b, (const unsigned char *)str, len,
-	    buf_reserve(b, 2 * len + 128), NULL };
-
-	esc_run64(&e, e.s, 0, 0, len, false);
-	b->len = (size_t)(e.o - b->p);
+	esc64_padded(b, str, len, scan, false);
 }
 
 __attribute__((AVX2_FNS)) static void
 esc64_padded_scan(struct buf *b, const char *str, size_t len,
     struct json_scan *scan)
 {
-	struct esc e = { b, (const unsigned char *)str, len,
-	    buf_reserve(b, 2 * len + 128), scan };
+	esc64_padded(b, str, len, scan, true);
+}
 
-	scan->n = 0;
-	scan->overflow = false;
-	esc_run64(&e, e.s, 0, 0, len, true);
+/*
+ * The padded run from s[i], b->len and scan->n up to date: json_special
+ * for the rare byte the fast path stopped at, if i is not 0 (one at s[0]
+ * is found again below), then room, then the run with json_special.
+ */
+__attribute__((AVX2_FNS, noinline)) static void
+esc64_slow(struct buf *b, const unsigned char *s, size_t len, size_t i,
+    struct json_scan *scan)
+{
+	struct esc e = { b, s, len, NULL, scan };
+
+	if (i > 0)
+		i += json_special(b, s, i, len);
+	e.o = buf_reserve(b, 2 * (len - i) + 128);
+	if (scan != NULL)
+		esc_run64(&e, s, 0, i, len, true);
+	else
+		esc_run64(&e, s, 0, i, len, false);
 	b->len = (size_t)(e.o - b->p);
 }
 
@@ -581,13 +763,18 @@ esc(struct buf *b, const char *str, size_t len, struct json_scan *scan,
 		i = run(&e, e.s, 0, 0, len - kern.w);
 		/* ...then the last bytes from a padded copy. */
 		if (i < len) {
-			/* With the byte before, which the AVX2 scan reads. */
-			unsigned char tail[1 + 2 * 64];
+			/*
+			 * With the three bytes before, which the AVX2 scan
+			 * reads (those before s are never used).
+			 */
+			unsigned char tail[3 + 2 * 64];
 
-			tail[0] = i > 0 ? e.s[i - 1] : 0;
-			memcpy(tail + 1, e.s + i, len - i);
-			memset(tail + 1 + (len - i), 0, kern.w);
-			i = run(&e, tail + 1, i, i, len);
+			memset(tail, 0, 3);
+			memcpy(tail + 3 - (i < 3 ? i : 3), e.s + i - (i < 3 ? i : 3),
+			    i < 3 ? i : 3);
+			memcpy(tail + 3, e.s + i, len - i);
+			memset(tail + 3 + (len - i), 0, kern.w);
+			i = run(&e, tail + 3, i, i, len);
 		}
 	}
 	if (i < len)

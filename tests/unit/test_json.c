@@ -603,6 +603,43 @@ TEST(padded_ignores_what_follows)
 	ASSERT_EQ(bad, 0);
 }
 
+/*
+ * One NAME= at every offset of every length, through json_esc (whose last
+ * bytes come from a copy that must carry the bytes before them) and
+ * json_esc_padded: the block edges, the first three bytes, the tail.
+ */
+TEST(scan_every_offset_every_length)
+{
+	unsigned char in[200 + JSON_PAD];
+	struct json_scan sc = { .tag = { 'u', 'i', 'd' } };
+	struct buf got;
+	size_t n, off, pass;
+	int bad = 0;
+
+	buf_init(&got);
+	for (n = 3; n <= 200; n++) {
+		for (off = 0; off + 4 <= n + 1; off++) {
+			for (pass = 0; pass < 2; pass++) {
+				memset(in, 'u', sizeof(in));
+				memcpy(in + off, "uid=", off + 4 <= n ? 4 : 3);
+				buf_reset(&got);
+				if (pass == 0)
+					json_esc(&got, (const char *)in, n, &sc);
+				else
+					json_esc_padded(&got, (const char *)in,
+					    n, &sc);
+				if (got.len != n || memcmp(got.p, in, n) != 0)
+					bad++;
+				else if (off + 4 <= n ? sc.n != 1 ||
+				    sc.pos[0] != off + 3 : sc.n != 0)
+					bad++;
+			}
+		}
+	}
+	buf_fini(&got);
+	ASSERT_EQ(bad, 0);
+}
+
 /* The random and per-offset checks again with each narrower kernel. */
 TEST(every_kernel_width)
 {
@@ -615,6 +652,7 @@ TEST(every_kernel_width)
 		test_every_special_at_every_offset(failed_);
 		test_scan_finds_tagged_fields(failed_);
 		test_padded_ignores_what_follows(failed_);
+		test_scan_every_offset_every_length(failed_);
 		if (*failed_) {
 			fprintf(stderr, "  (chunk width %u)\n", widths[i]);
 			break;
@@ -632,4 +670,5 @@ TEST_MAIN(T(plain_ascii), T(quote_and_backslash), T(html_safe),
     T(u64), T(matches_reference_on_random_text),
     T(fresh_buffer_every_length), T(every_special_at_every_offset),
     T(scan_finds_tagged_fields), T(padded_ignores_what_follows),
+    T(scan_every_offset_every_length),
     T(every_kernel_width))
