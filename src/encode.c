@@ -475,14 +475,21 @@ str_at(const struct encoder *enc, const struct prepared *ps)
 #define LIT_SEQ		"{\"sequence\":"
 #define LIT_TS		",\"timestamp\":\""
 #define LIT_MSGS	"\",\"messages\":["
+#define LIT_REC_END	"\"}"
 #define LIT_TYPE	"{\"type\":"
 #define LIT_DATA	",\"data\":\""
-#define LIT_REC_END	"\"}"
 #define LIT_UMAP	"],\"uid_map\":{"
 #define LIT_KEY		"},\"rule_key\":\""
 #define LIT_END_KEY	"\"}\n"
 #define LIT_END		"}}\n"
 #define LEN(lit)	(sizeof(lit) - 1)
+
+/* The last message's "}, which event_add leaves to us: none if no record. */
+static inline size_t
+rec_end_len(const struct event *ev)
+{
+	return ev->json.len != 0 ? LEN(LIT_REC_END) : 0;
+}
 
 size_t
 encode_size(struct encoder *enc, const struct event *ev, enum event_format fmt)
@@ -504,7 +511,8 @@ encode_size(struct encoder *enc, const struct event *ev, enum event_format fmt)
 	enc->seq = u64_back(enc->seq_buf + sizeof(enc->seq_buf), ev->serial);
 	enc->seq_len = (size_t)(enc->seq_buf + sizeof(enc->seq_buf) - enc->seq);
 	n = LEN(LIT_SEQ) + enc->seq_len + LEN(LIT_TS) + enc->ts.len +
-	    LEN(LIT_MSGS) + ev->json.len + LEN(LIT_UMAP) + enc->umap_len;
+	    LEN(LIT_MSGS) + ev->json.len + rec_end_len(ev) + LEN(LIT_UMAP) +
+	    enc->umap_len;
 	if (fmt == FMT_PAUDITD)
 		n += LEN(LIT_KEY) + enc->key.len + LEN(LIT_END_KEY);
 	else
@@ -517,42 +525,40 @@ encode_size(struct encoder *enc, const struct event *ev, enum event_format fmt)
 
 /*
  * A record's opening for a four-digit type (every type the kernel and
- * the user-space tools send): copied whole, from the ',' or just past it,
- * with the digits written over the zeros. The copy is a fixed 32 bytes,
- * so the template has room for it from either start.
+ * the user-space tools send): copied whole, from the end of the message
+ * before or just past it, with the digits written over the zeros. The
+ * copy is a fixed 32 bytes, so the template has room for it from either
+ * start.
  */
+#define REC_SEP		LIT_REC_END ","
 #define REC_OPEN_COPY	32
-static const char rec_open[REC_OPEN_COPY + 1] = ",{\"type\":0000,\"data\":\"";
+static const char rec_open[LEN(REC_SEP) + REC_OPEN_COPY + 1] =
+    REC_SEP LIT_TYPE "0000" LIT_DATA;
 
 void
 encode_record_open(struct buf *b, uint32_t type, bool first)
 {
-	size_t n;
+	size_t n, skip = first ? LEN(REC_SEP) : 0;
 	char *o;
 
 	if (type - 1000 < 9000) {
 		o = buf_reserve(b, REC_OPEN_COPY);
-		memcpy(o, rec_open + first, REC_OPEN_COPY);
-		memcpy(o + 9 - first, digit_pairs + type / 100 * 2, 2);
-		memcpy(o + 11 - first, digit_pairs + type % 100 * 2, 2);
-		b->len += LEN(",") + LEN(LIT_TYPE) + 4 + LEN(LIT_DATA) - first;
+		memcpy(o, rec_open + skip, REC_OPEN_COPY);
+		o += LEN(REC_SEP) + LEN(LIT_TYPE) - skip;
+		memcpy(o, digit_pairs + type / 100 * 2, 2);
+		memcpy(o + 2, digit_pairs + type % 100 * 2, 2);
+		b->len += LEN(REC_SEP) + LEN(LIT_TYPE) + 4 + LEN(LIT_DATA) - skip;
 		return;
 	}
 	n = u64_len(type);
-	o = buf_reserve(b, 1 + LEN(LIT_TYPE) + n + LEN(LIT_DATA));
+	o = buf_reserve(b, LEN(REC_SEP) + LEN(LIT_TYPE) + n + LEN(LIT_DATA));
 	if (!first)
-		*o++ = ',';
+		PUT_LIT(o, REC_SEP);
 	PUT_LIT(o, LIT_TYPE);
 	u64_back(o + n, type);
 	o += n;
 	PUT_LIT(o, LIT_DATA);
 	b->len = (size_t)(o - b->p);
-}
-
-void
-encode_record_close(struct buf *b)
-{
-	buf_puts_lit(b, LIT_REC_END);
 }
 
 void
@@ -567,6 +573,9 @@ encode_write(struct encoder *enc, const struct event *ev,
 	o = put_short(o, str_at(enc, &enc->ts), enc->ts.len);
 	PUT_LIT(o, LIT_MSGS);
 	PUT(o, ev->json.p, ev->json.len);
+	/* Written in any case: without a record, LIT_UMAP overwrites it. */
+	memcpy(o, LIT_REC_END, LEN(LIT_REC_END));
+	o += rec_end_len(ev);
 	PUT_LIT(o, LIT_UMAP);
 	o = put_short(o, enc->umap != NULL ? enc->umap : sp + enc->umap_off,
 	    enc->umap_len);

@@ -218,15 +218,16 @@ scan_uids(struct event *ev, uint32_t off, const char *d, size_t len)
 			j = take_uid(ev, &l, off, d, len, j);
 }
 
-void
+size_t
 event_add(struct event *ev, uint32_t type, const char *data, size_t len)
 {
 	struct json_scan sc;	/* not zeroed: 64 positions json_esc fills */
 	struct uid_last l;
 	struct event_rec *r;
+	uint32_t off;
 	bool uids;
 	char *d;
-	size_t from, k;
+	size_t from, k, grew;
 
 	if (ev->nrec == ev->cap) {
 		uint32_t cap = ev->cap ? ev->cap * 2 : 8;
@@ -238,15 +239,17 @@ event_add(struct event *ev, uint32_t type, const char *data, size_t len)
 		ev->cap = cap;
 	}
 	r = &ev->recs[ev->nrec++];
+	/* A local: the uid loop's stores could alias r->off. */
+	off = (uint32_t)ev->data.len;
 	r->type = type;
-	r->off = (uint32_t)ev->data.len;
+	r->off = off;
 	r->len = (uint32_t)len;
 	/* The copy is followed by JSON_PAD zeros, for json_esc_padded. */
 	d = buf_reserve(&ev->data, len + JSON_PAD);
 	memcpy(d, data, len);
 	memset(d + len, 0, JSON_PAD);
 	ev->data.len += len;
-	r->joff = (uint32_t)ev->json.len;
+	grew = len - ev->json.len;
 	encode_record_open(&ev->json, type, ev->nrec == 1);
 	uids = type != AUDIT_TYPE_EXECVE && type != AUDIT_TYPE_CWD &&
 	    type != AUDIT_TYPE_SOCKADDR;
@@ -254,22 +257,23 @@ event_add(struct event *ev, uint32_t type, const char *data, size_t len)
 	sc.tag[1] = 'i';
 	sc.tag[2] = 'd';
 	json_esc_padded(&ev->json, d, len, uids ? &sc : NULL);
-	encode_record_close(&ev->json);
-	r->jlen = (uint32_t)(ev->json.len - r->joff);
+	grew += ev->json.len;
 	if (!uids)
-		return;
+		return grew;
 	if (sc.overflow) {
-		scan_uids(ev, r->off, d, len);
-		return;
+		scan_uids(ev, off, d, len);
+		return grew;
 	}
 	if (sc.n == 0)
-		return;
+		return grew;
 	last_init(&l, ev);
 	for (k = 0, from = 0; k < sc.n; k++)
 		if (sc.pos[k] >= from)
-			from = take_uid(ev, &l, r->off, d, len, sc.pos[k]);
+			from = take_uid(ev, &l, off, d, len, sc.pos[k]);
+	return grew;
 }
 
+/* Without the last message's end, which encoding adds. */
 size_t
 event_bytes(const struct event *ev)
 {

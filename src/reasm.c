@@ -322,10 +322,7 @@ reasm_add(struct reasm *r, const struct record *rec, uint64_t now_ms)
 	} else if (ev->nrec >= r->conf.max_records) {
 		r->stats.overflow_records++;
 	} else {
-		/* Nothing kept across the call: fewer registers to save. */
-		r->bytes -= event_bytes(ev);
-		event_add(ev, rec->type, rec->data, rec->data_len);
-		r->bytes += event_bytes(ev);
+		r->bytes += event_add(ev, rec->type, rec->data, rec->data_len);
 	}
 	if (k & RT_ENDS) {
 		complete(r, ev);
