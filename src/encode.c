@@ -424,11 +424,22 @@ put_short(char *o, const char *p, size_t n)
 }
 
 /*
+ * Bit 7 set in each byte of w above '9' or below '.' (or not ASCII). A
+ * carry or borrow only sets bits above a byte that is set already.
+ */
+static inline uint64_t
+ts_bad(uint64_t w)
+{
+	return ((w + 0x4646464646464646ull) | w) |
+	    ((w - 0x2e2e2e2e2e2e2e2eull) & ~w);
+}
+
+/*
  * Is the timestamp all digits and '.' (what the parser gives), so that it
- * needs no escaping? A word at a time, over ev->ts: each test sets the
- * high bit of a byte above '9' or below '.'. A carry or borrow only sets
- * bits above a byte that is set already, so the bytes past ts_len are
- * masked off afterwards. Anything else takes json_plain's way.
+ * needs no escaping? A word at a time, over ev->ts. The parser's
+ * "1700000000.001" is 8 to 16 bytes: two overlapping words hold it
+ * exactly. Otherwise the bytes past ts_len are masked off afterwards.
+ * Anything else takes json_plain's way.
  */
 static inline bool
 ts_digits(const struct event *ev)
@@ -436,13 +447,19 @@ ts_digits(const struct event *ev)
 	uint64_t w, bad = 0;
 	size_t i, len = ev->ts_len;
 
+	if (len >= 8 && len <= 16) {
+		memcpy(&w, ev->ts, 8);
+		bad = ts_bad(w);
+		memcpy(&w, ev->ts + len - 8, 8);
+		bad |= ts_bad(w);
+		return (bad & 0x8080808080808080ull) == 0;
+	}
 	/* The words stay inside ev->ts. */
 	if ((len + 7) / 8 * 8 > sizeof(ev->ts))
 		return false;
 	for (i = 0; i < len; i += 8) {
 		memcpy(&w, ev->ts + i, 8);
-		w = ((w + 0x4646464646464646ull) | w) |
-		    ((w - 0x2e2e2e2e2e2e2e2eull) & ~w);
+		w = ts_bad(w);
 		if (len - i < 8)
 			w &= (1ull << (8 * (len - i))) - 1;
 		bad |= w;
