@@ -467,12 +467,59 @@ ts_digits(const struct event *ev)
 	return (bad & 0x8080808080808080ull) == 0;
 }
 
+/*
+ * Bit 7 set in some byte of w if one of its bytes may need escaping: a
+ * control character, '"', '&', '<', '>', '\\' or a byte past ASCII. Only
+ * a byte that is set can set one above it (a borrow), so none set means
+ * none needs escaping.
+ */
+static inline uint64_t
+may_escape(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	uint64_t q = (w | 4 * ones) ^ 0x26 * ones;	/* '"' and '&' */
+	uint64_t a = (w | 2 * ones) ^ 0x3e * ones;	/* '<' and '>' */
+	uint64_t b = w ^ 0x5c * ones;			/* '\\' */
+
+	return (((q - ones) & ~q) | ((a - ones) & ~a) | ((b - ones) & ~b) |
+	    ((w - 0x20 * ones) & ~w) | w) & 0x80 * ones;
+}
+
+/*
+ * Does s need no escaping? Keys are short words: up to 16 bytes are
+ * tested in one or two words loaded from inside the string (it may be a
+ * literal, with nothing readable past its end); a "maybe" and anything
+ * longer are json_plain's to answer.
+ */
+static inline bool
+plain(const char *s, size_t len)
+{
+	uint32_t a, b;
+	uint64_t w, x;
+
+	if (len >= 8 && len <= 16) {
+		memcpy(&w, s, 8);
+		memcpy(&x, s + len - 8, 8);
+		w = may_escape(w) | may_escape(x);
+	} else if (len >= 4 && len < 8) {
+		memcpy(&a, s, 4);
+		memcpy(&b, s + len - 4, 4);
+		w = may_escape(a | (uint64_t)b << 32);
+	} else if (len > 0 && len < 4) {
+		w = may_escape((uint8_t)s[0] | (uint64_t)(uint8_t)s[len / 2] << 8 |
+		    (uint64_t)(uint8_t)s[len - 1] << 16 | 0x6161616161000000ull);
+	} else {
+		w = len != 0;
+	}
+	return w == 0 || json_plain(s, len);
+}
+
 /* Strings are plain text almost always: copied, not escaped. */
-static void
+static inline void
 prepare_str(struct encoder *enc, struct prepared *ps, const char *s,
     size_t len)
 {
-	if (json_plain(s, len)) {
+	if (plain(s, len)) {
 		ps->p = s;
 		ps->len = len;
 		return;

@@ -587,6 +587,62 @@ TEST(timestamps_checked_at_every_offset)
 	ASSERT_EQ(bad, 0);
 }
 
+/*
+ * Keys that need escaping and keys that do not, told apart a word at a
+ * time for up to 16 bytes: every byte that needs escaping and its
+ * neighbours, at every offset of every length up to 20.
+ */
+TEST(keys_checked_at_every_offset)
+{
+	static const char odd[] = { '&', '%', '\'', '<', '=', '>', '\\', '[',
+	    ']', '\x01', '\x1f', '!', '#', '\x7f', '\x80', '\xc3', '\xe2',
+	    '\xff', 'a' };
+	struct encoder *e = encoder_new(NULL);
+	struct event *ev = event_new();
+	struct record r;
+	struct buf line, want;
+	char rec[64];
+	size_t len, pos, c, n;
+	int bad = 0;
+
+	ASSERT(e != NULL);
+	buf_init(&line);
+	buf_init(&want);
+	memset(&r, 0, sizeof(r));
+	r.ts = "1.5";
+	r.ts_len = 3;
+	for (len = 1; len <= 20; len++) {
+		for (pos = 0; pos < len; pos++) {
+			for (c = 0; c < sizeof(odd); c++) {
+				n = (size_t)snprintf(rec, sizeof(rec), "a=1 key=");
+				memset(rec + n, 'k', len);
+				rec[n + pos] = odd[c];
+				event_begin(ev, &r);
+				event_add(ev, 1300, rec, n + len);
+				event_finish(ev);
+				if (ev->info.key_len != len) {
+					bad++;
+					continue;
+				}
+				buf_reset(&line);
+				encode_event(e, ev, FMT_PAUDITD, &line);
+				buf_reset(&want);
+				buf_puts_lit(&want, "},\"rule_key\":");
+				json_str(&want, rec + n, len);
+				buf_puts_lit(&want, "}\n");
+				if (line.len < want.len || memcmp(line.p +
+				    line.len - want.len, want.p, want.len) != 0)
+					bad++;
+			}
+		}
+	}
+	buf_fini(&line);
+	buf_fini(&want);
+	event_free(ev);
+	encoder_free(e);
+	ASSERT_EQ(bad, 0);
+}
+
 /* The key of a finished event, as a NUL-terminated copy. */
 static const char *
 key_of(const char *syscall_rec)
@@ -1051,6 +1107,7 @@ TEST_MAIN(T(go_audit_reference_line_no_uidmap),
     T(event_info_syscall_anywhere),
     T(event_begin_copies_timestamps_of_any_length),
     T(timestamps_checked_at_every_offset),
+    T(keys_checked_at_every_offset),
     T(uid_scan_matches_reference_on_random_records),
     T(uid_scan_many_fields_in_one_record), T(uid_map_text_kept_per_set),
     T(uid_map_text_kept_by_order), T(uid_repeats_noted_once),
