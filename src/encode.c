@@ -588,29 +588,50 @@ encode_size(struct encoder *enc, const struct event *ev, enum event_format fmt)
 #define PUT_LIT(o, lit)	PUT((o), (lit), LEN(lit))
 
 /*
- * A record's opening for a four-digit type (every type the kernel and
- * the user-space tools send): copied whole, from the end of the message
- * before or just past it, with the digits written over the zeros. The
- * copy is a fixed 32 bytes, so the template has room for it from either
- * start.
+ * A record's opening for a type from 1000 to REC_TYPES - 1 (every type
+ * the kernel and the user-space tools send): copied whole, from the end
+ * of the message before or just past it, with the type's four digits
+ * written over the zeros. The copy is a fixed 32 bytes, so the template
+ * has room for it from either start.
  */
 #define REC_SEP		LIT_REC_END ","
 #define REC_OPEN_COPY	32
+#define REC_TYPES	4096
 static const char rec_open[LEN(REC_SEP) + REC_OPEN_COPY + 1] =
     REC_SEP LIT_TYPE "0000" LIT_DATA;
+
+/*
+ * The digits of each type, written the first time the type is seen (a
+ * division and two lookups a record otherwise); zeros: not yet. Main
+ * thread only, as events are.
+ */
+static char type_digits[REC_TYPES][4];
+
+static __attribute__((noinline)) uint32_t
+type_digits_fill(uint32_t type)
+{
+	uint32_t dg;
+
+	memcpy(type_digits[type], digit_pairs + type / 100 * 2, 2);
+	memcpy(type_digits[type] + 2, digit_pairs + type % 100 * 2, 2);
+	memcpy(&dg, type_digits[type], 4);
+	return dg;
+}
 
 void
 encode_record_open(struct buf *b, uint32_t type, bool first)
 {
 	size_t n, skip = first ? LEN(REC_SEP) : 0;
+	uint32_t dg;
 	char *o;
 
-	if (type - 1000 < 9000) {
+	if (type - 1000 < REC_TYPES - 1000) {
+		memcpy(&dg, type_digits[type], 4);
+		if (dg == 0)
+			dg = type_digits_fill(type);
 		o = buf_reserve(b, REC_OPEN_COPY);
 		memcpy(o, rec_open + skip, REC_OPEN_COPY);
-		o += LEN(REC_SEP) + LEN(LIT_TYPE) - skip;
-		memcpy(o, digit_pairs + type / 100 * 2, 2);
-		memcpy(o + 2, digit_pairs + type % 100 * 2, 2);
+		memcpy(o + LEN(REC_SEP) + LEN(LIT_TYPE) - skip, &dg, 4);
 		b->len += LEN(REC_SEP) + LEN(LIT_TYPE) + 4 + LEN(LIT_DATA) - skip;
 		return;
 	}

@@ -143,19 +143,20 @@ TEST(minimal_lines)
 }
 
 /*
- * The record opening has a fast path for four-digit types: the types on
- * either side of it, first in the array and not, read as printf prints.
+ * The record opening has a fast path for the types 1000 to 4095, whose
+ * digits it keeps once seen: the types on either side of it, first in
+ * the array and not, each seen twice, read as printf prints.
  */
 TEST(record_types_of_any_width)
 {
 	static const uint32_t types[] = { 0, 9, 10, 99, 999, 1000, 1009,
-	    1300, 9990, 9999, 10000, 65535, 4294967295u };
+	    1300, 4095, 4096, 9990, 9999, 10000, 65535, 4294967295u };
 	char want[4096];
 	size_t i, n;
 
-	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+	for (i = 0; i < 2 * sizeof(types) / sizeof(types[0]); i++) {
 		struct rec_in recs[] = {
-			{ types[i], "a" },
+			{ types[i % (sizeof(types) / sizeof(types[0]))], "a" },
 			{ types[(i + 1) % (sizeof(types) / sizeof(types[0]))],
 			    "b" },
 			{ 0, NULL }
