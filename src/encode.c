@@ -65,6 +65,7 @@ struct encoder {
 	char		 seq_buf[20];	/* the serial's digits, at the end */
 	const char	*seq;
 	size_t		 seq_len;
+	uint64_t	 seq_serial;	/* the serial they are of */
 	struct umap_ent	 kept[UMAP_SLOTS];
 };
 
@@ -90,6 +91,33 @@ encode_format_name(enum event_format fmt)
 	return (unsigned)fmt < FMT_MAX ? format_names[fmt] : "?";
 }
 
+static inline char *u64_back(char *end, uint64_t v);
+
+static void
+set_serial(struct encoder *enc, uint64_t serial)
+{
+	enc->seq = u64_back(enc->seq_buf + sizeof(enc->seq_buf), serial);
+	enc->seq_len = (size_t)(enc->seq_buf + sizeof(enc->seq_buf) - enc->seq);
+	enc->seq_serial = serial;
+}
+
+/*
+ * Serials mostly come one more than the last: then only the last digit
+ * changes, unless it is a 9.
+ */
+static inline void
+prepare_serial(struct encoder *enc, uint64_t serial)
+{
+	char *last = enc->seq_buf + sizeof(enc->seq_buf) - 1;
+
+	if (serial == enc->seq_serial + 1 && serial != 0 && *last != '9') {
+		(*last)++;
+		enc->seq_serial = serial;
+	} else if (serial != enc->seq_serial) {
+		set_serial(enc, serial);
+	}
+}
+
 struct encoder *
 encoder_new(struct uidmap *ids)
 {
@@ -98,6 +126,7 @@ encoder_new(struct uidmap *ids)
 	if (enc == NULL)
 		return NULL;
 	enc->ids = ids;
+	set_serial(enc, 0);
 	buf_init(&enc->scratch);
 	/* Never NULL, so that even empty text is a valid pointer. */
 	buf_reserve(&enc->scratch, 256);
@@ -572,8 +601,7 @@ encode_size(struct encoder *enc, const struct event *ev, enum event_format fmt)
 	enc->key.len = 0;
 	if (fmt == FMT_PAUDITD)
 		prepare_str(enc, &enc->key, ev->info.key, ev->info.key_len);
-	enc->seq = u64_back(enc->seq_buf + sizeof(enc->seq_buf), ev->serial);
-	enc->seq_len = (size_t)(enc->seq_buf + sizeof(enc->seq_buf) - enc->seq);
+	prepare_serial(enc, ev->serial);
 	n = LEN(LIT_SEQ) + enc->seq_len + LEN(LIT_TS) + enc->ts.len +
 	    LEN(LIT_MSGS) + ev->json.len + rec_end_len(ev) + LEN(LIT_UMAP) +
 	    enc->umap_len;

@@ -211,6 +211,43 @@ TEST(serials_and_keys_of_any_length)
 	}
 }
 
+/*
+ * The encoder counts a serial one more than the last up in its digits:
+ * runs of serials across carries, repeats, and wrap-around.
+ */
+TEST(serials_counted_up)
+{
+	static const uint64_t starts[] = { 0, 1, 7, 95, 995, 1999990,
+	    4294967290ull, 18446744073709551610ull };
+	struct encoder *e = encoder_new(NULL);
+	struct event *ev;
+	struct buf line;
+	char want[64];
+	uint64_t sn;
+	size_t i, j, n;
+	int bad = 0;
+
+	ASSERT(e != NULL);
+	buf_init(&line);
+	for (i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
+		for (j = 0; j < 24; j++) {
+			/* Each serial twice, then the next: 0 after the last. */
+			sn = starts[i] + j / 2;
+			ev = ev_build(sn, "1.5", hi_recs);
+			buf_reset(&line);
+			encode_event(e, ev, FMT_GOAUDIT, &line);
+			event_free(ev);
+			n = (size_t)snprintf(want, sizeof(want),
+			    "{\"sequence\":%llu,", (unsigned long long)sn);
+			if (line.len < n || memcmp(line.p, want, n) != 0)
+				bad++;
+		}
+	}
+	buf_fini(&line);
+	encoder_free(e);
+	ASSERT_EQ(bad, 0);
+}
+
 TEST(format_names)
 {
 	ASSERT_EQ(encode_format_from_name("pauditd"), FMT_PAUDITD);
@@ -1095,7 +1132,8 @@ TEST(uid_at_every_offset)
 TEST_MAIN(T(go_audit_reference_line_no_uidmap),
     T(pauditd_reference_line_no_uidmap), T(reference_line_with_uidmap),
     T(minimal_lines), T(record_types_of_any_width),
-    T(serials_and_keys_of_any_length), T(format_names), T(uid_scan_go_audit_test_forms),
+    T(serials_and_keys_of_any_length), T(serials_counted_up),
+    T(format_names), T(uid_scan_go_audit_test_forms),
     T(uid_scan_long_value_in_middle), T(uid_scan_trailing_auid_kept),
     T(uid_scan_skipped_types), T(uid_keys_sorted_bytewise_and_unique),
     T(uid_duplicates_across_records_once), T(uid_values_escaped),
