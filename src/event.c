@@ -492,9 +492,26 @@ scan_syscall(struct event_info *in, const char *d, size_t len)
 static bool
 key_at_end(struct event_info *in, const char *d, size_t len)
 {
-	const char *sp = memrchr(d, ' ', len);
-	const char *f = sp ? sp + 1 : d;
-	size_t flen = (size_t)(d + len - f);
+	const char *sp, *f;
+	size_t flen;
+#ifdef __SSE2__
+	unsigned m;
+
+	/* The last field is short: mostly the last 16 bytes hold its space. */
+	if (len >= 16) {
+		m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+		    _mm_loadu_si128((const __m128i *)(d + len - 16)),
+		    _mm_set1_epi8(' ')));
+		sp = m != 0 ? d + len - 16 + (31 - __builtin_clz(m)) :
+		    memrchr(d, ' ', len - 16);
+	} else {
+		sp = memrchr(d, ' ', len);
+	}
+#else
+	sp = memrchr(d, ' ', len);
+#endif
+	f = sp ? sp + 1 : d;
+	flen = (size_t)(d + len - f);
 
 	if (flen < 4 || memcmp(f, "key=", 4) != 0)
 		return false;

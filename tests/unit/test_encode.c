@@ -706,6 +706,12 @@ TEST(rule_key_quotes_removed_everywhere)
 	ASSERT_STREQ(key_of("syscall=2 key=\""), "");
 	ASSERT_STREQ(key_of("syscall=2 key=\"\""), "");
 	ASSERT_STREQ(key_of("syscall=2 key=(null)"), "(null)");
+	/* The last field found with and without a space in the last 16. */
+	ASSERT_STREQ(key_of("key=\"abcdefghijklmnopq\""), "abcdefghijklmnopq");
+	ASSERT_STREQ(key_of("key=\"abcdefghijk\""), "abcdefghijk");
+	ASSERT_STREQ(key_of("syscall=2 key=\"abcdefghij\""), "abcdefghij");
+	ASSERT_STREQ(key_of("syscall=2 key=\"abcdefghijklmnopq\""),
+	    "abcdefghijklmnopq");
 	/* 255 characters at most, with or without quotes around them. */
 	strcpy(d, "syscall=2 key=");
 	n = strlen(d);
