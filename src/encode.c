@@ -65,6 +65,7 @@ struct encoder {
 	char		 seq_buf[20];	/* the serial's digits, at the end */
 	const char	*seq;
 	size_t		 seq_len;
+	uint64_t	 seq_serial;	/* the serial they are of */
 	struct umap_ent	 kept[UMAP_SLOTS];
 };
 
@@ -90,6 +91,33 @@ encode_format_name(enum event_format fmt)
 	return (unsigned)fmt < FMT_MAX ? format_names[fmt] : "?";
 }
 
+static inline char *u64_back(char *end, uint64_t v);
+
+static void
+set_serial(struct encoder *enc, uint64_t serial)
+{
+	enc->seq = u64_back(enc->seq_buf + sizeof(enc->seq_buf), serial);
+	enc->seq_len = (size_t)(enc->seq_buf + sizeof(enc->seq_buf) - enc->seq);
+	enc->seq_serial = serial;
+}
+
+/*
+ * Serials mostly come one more than the last: then only the last digit
+ * changes, unless it is a 9.
+ */
+static inline void
+prepare_serial(struct encoder *enc, uint64_t serial)
+{
+	char *last = enc->seq_buf + sizeof(enc->seq_buf) - 1;
+
+	if (serial == enc->seq_serial + 1 && serial != 0 && *last != '9') {
+		(*last)++;
+		enc->seq_serial = serial;
+	} else if (serial != enc->seq_serial) {
+		set_serial(enc, serial);
+	}
+}
+
 struct encoder *
 encoder_new(struct uidmap *ids)
 {
@@ -98,6 +126,7 @@ encoder_new(struct uidmap *ids)
 	if (enc == NULL)
 		return NULL;
 	enc->ids = ids;
+	set_serial(enc, 0);
 	buf_init(&enc->scratch);
 	/* Never NULL, so that even empty text is a valid pointer. */
 	buf_reserve(&enc->scratch, 256);
@@ -424,11 +453,22 @@ put_short(char *o, const char *p, size_t n)
 }
 
 /*
+ * Bit 7 set in each byte of w above '9' or below '.' (or not ASCII). A
+ * carry or borrow only sets bits above a byte that is set already.
+ */
+static inline uint64_t
+ts_bad(uint64_t w)
+{
+	return ((w + 0x4646464646464646ull) | w) |
+	    ((w - 0x2e2e2e2e2e2e2e2eull) & ~w);
+}
+
+/*
  * Is the timestamp all digits and '.' (what the parser gives), so that it
- * needs no escaping? A word at a time, over ev->ts: each test sets the
- * high bit of a byte above '9' or below '.'. A carry or borrow only sets
- * bits above a byte that is set already, so the bytes past ts_len are
- * masked off afterwards. Anything else takes json_plain's way.
+ * needs no escaping? A word at a time, over ev->ts. The parser's
+ * "1700000000.001" is 8 to 16 bytes: two overlapping words hold it
+ * exactly. Otherwise the bytes past ts_len are masked off afterwards.
+ * Anything else takes json_plain's way.
  */
 static inline bool
 ts_digits(const struct event *ev)
@@ -436,13 +476,19 @@ ts_digits(const struct event *ev)
 	uint64_t w, bad = 0;
 	size_t i, len = ev->ts_len;
 
+	if (len >= 8 && len <= 16) {
+		memcpy(&w, ev->ts, 8);
+		bad = ts_bad(w);
+		memcpy(&w, ev->ts + len - 8, 8);
+		bad |= ts_bad(w);
+		return (bad & 0x8080808080808080ull) == 0;
+	}
 	/* The words stay inside ev->ts. */
 	if ((len + 7) / 8 * 8 > sizeof(ev->ts))
 		return false;
 	for (i = 0; i < len; i += 8) {
 		memcpy(&w, ev->ts + i, 8);
-		w = ((w + 0x4646464646464646ull) | w) |
-		    ((w - 0x2e2e2e2e2e2e2e2eull) & ~w);
+		w = ts_bad(w);
 		if (len - i < 8)
 			w &= (1ull << (8 * (len - i))) - 1;
 		bad |= w;
@@ -450,12 +496,59 @@ ts_digits(const struct event *ev)
 	return (bad & 0x8080808080808080ull) == 0;
 }
 
+/*
+ * Bit 7 set in some byte of w if one of its bytes may need escaping: a
+ * control character, '"', '&', '<', '>', '\\' or a byte past ASCII. Only
+ * a byte that is set can set one above it (a borrow), so none set means
+ * none needs escaping.
+ */
+static inline uint64_t
+may_escape(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	uint64_t q = (w | 4 * ones) ^ 0x26 * ones;	/* '"' and '&' */
+	uint64_t a = (w | 2 * ones) ^ 0x3e * ones;	/* '<' and '>' */
+	uint64_t b = w ^ 0x5c * ones;			/* '\\' */
+
+	return (((q - ones) & ~q) | ((a - ones) & ~a) | ((b - ones) & ~b) |
+	    ((w - 0x20 * ones) & ~w) | w) & 0x80 * ones;
+}
+
+/*
+ * Does s need no escaping? Keys are short words: up to 16 bytes are
+ * tested in one or two words loaded from inside the string (it may be a
+ * literal, with nothing readable past its end); a "maybe" and anything
+ * longer are json_plain's to answer.
+ */
+static inline bool
+plain(const char *s, size_t len)
+{
+	uint32_t a, b;
+	uint64_t w, x;
+
+	if (len >= 8 && len <= 16) {
+		memcpy(&w, s, 8);
+		memcpy(&x, s + len - 8, 8);
+		w = may_escape(w) | may_escape(x);
+	} else if (len >= 4 && len < 8) {
+		memcpy(&a, s, 4);
+		memcpy(&b, s + len - 4, 4);
+		w = may_escape(a | (uint64_t)b << 32);
+	} else if (len > 0 && len < 4) {
+		w = may_escape((uint8_t)s[0] | (uint64_t)(uint8_t)s[len / 2] << 8 |
+		    (uint64_t)(uint8_t)s[len - 1] << 16 | 0x6161616161000000ull);
+	} else {
+		w = len != 0;
+	}
+	return w == 0 || json_plain(s, len);
+}
+
 /* Strings are plain text almost always: copied, not escaped. */
-static void
+static inline void
 prepare_str(struct encoder *enc, struct prepared *ps, const char *s,
     size_t len)
 {
-	if (json_plain(s, len)) {
+	if (plain(s, len)) {
 		ps->p = s;
 		ps->len = len;
 		return;
@@ -475,14 +568,21 @@ str_at(const struct encoder *enc, const struct prepared *ps)
 #define LIT_SEQ		"{\"sequence\":"
 #define LIT_TS		",\"timestamp\":\""
 #define LIT_MSGS	"\",\"messages\":["
+#define LIT_REC_END	"\"}"
 #define LIT_TYPE	"{\"type\":"
 #define LIT_DATA	",\"data\":\""
-#define LIT_REC_END	"\"}"
 #define LIT_UMAP	"],\"uid_map\":{"
 #define LIT_KEY		"},\"rule_key\":\""
 #define LIT_END_KEY	"\"}\n"
 #define LIT_END		"}}\n"
 #define LEN(lit)	(sizeof(lit) - 1)
+
+/* The last message's "}, which event_add leaves to us: none if no record. */
+static inline size_t
+rec_end_len(const struct event *ev)
+{
+	return ev->json.len != 0 ? LEN(LIT_REC_END) : 0;
+}
 
 size_t
 encode_size(struct encoder *enc, const struct event *ev, enum event_format fmt)
@@ -501,10 +601,10 @@ encode_size(struct encoder *enc, const struct event *ev, enum event_format fmt)
 	enc->key.len = 0;
 	if (fmt == FMT_PAUDITD)
 		prepare_str(enc, &enc->key, ev->info.key, ev->info.key_len);
-	enc->seq = u64_back(enc->seq_buf + sizeof(enc->seq_buf), ev->serial);
-	enc->seq_len = (size_t)(enc->seq_buf + sizeof(enc->seq_buf) - enc->seq);
+	prepare_serial(enc, ev->serial);
 	n = LEN(LIT_SEQ) + enc->seq_len + LEN(LIT_TS) + enc->ts.len +
-	    LEN(LIT_MSGS) + ev->json.len + LEN(LIT_UMAP) + enc->umap_len;
+	    LEN(LIT_MSGS) + ev->json.len + rec_end_len(ev) + LEN(LIT_UMAP) +
+	    enc->umap_len;
 	if (fmt == FMT_PAUDITD)
 		n += LEN(LIT_KEY) + enc->key.len + LEN(LIT_END_KEY);
 	else
@@ -516,43 +616,62 @@ encode_size(struct encoder *enc, const struct event *ev, enum event_format fmt)
 #define PUT_LIT(o, lit)	PUT((o), (lit), LEN(lit))
 
 /*
- * A record's opening for a four-digit type (every type the kernel and
- * the user-space tools send): copied whole, from the ',' or just past it,
- * with the digits written over the zeros. The copy is a fixed 32 bytes,
- * so the template has room for it from either start.
+ * A record's opening for a type from 1000 to REC_TYPES - 1 (every type
+ * the kernel and the user-space tools send): copied whole, from the end
+ * of the message before or just past it, with the type's four digits
+ * written over the zeros. The copy is a fixed 32 bytes, so the template
+ * has room for it from either start.
  */
+#define REC_SEP		LIT_REC_END ","
 #define REC_OPEN_COPY	32
-static const char rec_open[REC_OPEN_COPY + 1] = ",{\"type\":0000,\"data\":\"";
+#define REC_TYPES	4096
+static const char rec_open[LEN(REC_SEP) + REC_OPEN_COPY + 1] =
+    REC_SEP LIT_TYPE "0000" LIT_DATA;
+
+/*
+ * The digits of each type, written the first time the type is seen (a
+ * division and two lookups a record otherwise); zeros: not yet. Main
+ * thread only, as events are.
+ */
+static char type_digits[REC_TYPES][4];
+
+static __attribute__((noinline)) uint32_t
+type_digits_fill(uint32_t type)
+{
+	uint32_t dg;
+
+	memcpy(type_digits[type], digit_pairs + type / 100 * 2, 2);
+	memcpy(type_digits[type] + 2, digit_pairs + type % 100 * 2, 2);
+	memcpy(&dg, type_digits[type], 4);
+	return dg;
+}
 
 void
 encode_record_open(struct buf *b, uint32_t type, bool first)
 {
-	size_t n;
+	size_t n, skip = first ? LEN(REC_SEP) : 0;
+	uint32_t dg;
 	char *o;
 
-	if (type - 1000 < 9000) {
+	if (type - 1000 < REC_TYPES - 1000) {
+		memcpy(&dg, type_digits[type], 4);
+		if (dg == 0)
+			dg = type_digits_fill(type);
 		o = buf_reserve(b, REC_OPEN_COPY);
-		memcpy(o, rec_open + first, REC_OPEN_COPY);
-		memcpy(o + 9 - first, digit_pairs + type / 100 * 2, 2);
-		memcpy(o + 11 - first, digit_pairs + type % 100 * 2, 2);
-		b->len += LEN(",") + LEN(LIT_TYPE) + 4 + LEN(LIT_DATA) - first;
+		memcpy(o, rec_open + skip, REC_OPEN_COPY);
+		memcpy(o + LEN(REC_SEP) + LEN(LIT_TYPE) - skip, &dg, 4);
+		b->len += LEN(REC_SEP) + LEN(LIT_TYPE) + 4 + LEN(LIT_DATA) - skip;
 		return;
 	}
 	n = u64_len(type);
-	o = buf_reserve(b, 1 + LEN(LIT_TYPE) + n + LEN(LIT_DATA));
+	o = buf_reserve(b, LEN(REC_SEP) + LEN(LIT_TYPE) + n + LEN(LIT_DATA));
 	if (!first)
-		*o++ = ',';
+		PUT_LIT(o, REC_SEP);
 	PUT_LIT(o, LIT_TYPE);
 	u64_back(o + n, type);
 	o += n;
 	PUT_LIT(o, LIT_DATA);
 	b->len = (size_t)(o - b->p);
-}
-
-void
-encode_record_close(struct buf *b)
-{
-	buf_puts_lit(b, LIT_REC_END);
 }
 
 void
@@ -567,6 +686,9 @@ encode_write(struct encoder *enc, const struct event *ev,
 	o = put_short(o, str_at(enc, &enc->ts), enc->ts.len);
 	PUT_LIT(o, LIT_MSGS);
 	PUT(o, ev->json.p, ev->json.len);
+	/* Written in any case: without a record, LIT_UMAP overwrites it. */
+	memcpy(o, LIT_REC_END, LEN(LIT_REC_END));
+	o += rec_end_len(ev);
 	PUT_LIT(o, LIT_UMAP);
 	o = put_short(o, enc->umap != NULL ? enc->umap : sp + enc->umap_off,
 	    enc->umap_len);

@@ -46,11 +46,12 @@ void encode_write(struct encoder *enc, const struct event *ev,
 /*
  * A record's message of the "messages" array, written once as the record
  * joins its event (event_add), so that encoding copies the array whole:
- * open appends [","]{"type":T,"data":" and close appends "}; the record's
- * text, escaped, goes in between.
+ * open appends {"type":T,"data":" for the first record and "},{"type":T,
+ * "data":" for the others, closing the message before; the record's text,
+ * escaped, follows. The last message's "} is added by encode_write, so
+ * that each record takes one append for its framing, not two.
  */
 void encode_record_open(struct buf *b, uint32_t type, bool first);
-void encode_record_close(struct buf *b);
 /* Both steps, appending the line to `out`. */
 void encode_event(struct encoder *enc, const struct event *ev,
     enum event_format fmt, struct buf *out);

@@ -26,8 +26,6 @@ struct event_rec {
 	uint32_t	type;
 	uint32_t	off;		/* text, in event.data */
 	uint32_t	len;
-	uint32_t	joff;		/* its JSON message, in event.json */
-	uint32_t	jlen;
 };
 
 /* The value of a uid field (uid=, auid=, fsuid=, ...), in event.data. */
@@ -56,7 +54,8 @@ struct event {
 	uint32_t		 cap;
 	struct event_rec	*recs;
 	struct buf		 data;		/* record texts, back to back */
-	struct buf		 json;		/* the same as JSON messages (encode.h) */
+	struct buf		 json;		/* the same as JSON messages, but
+						   the last one's end (encode.h) */
 	struct event_uid	*uids;		/* uid field values, in order */
 	uint32_t		 nuid;
 	uint32_t		 uid_cap;
@@ -75,12 +74,14 @@ void event_begin(struct event *ev, const struct record *rec);
 /*
  * Append a record's type and data (copied). In the same pass the record
  * is written as its message of pauditd's "messages" array (escaped for
- * JSON, encode_record_open/close) and the values of its uid fields are
- * noted (uid_map): every "uid=" anywhere in the text, up to the next
- * space, except in EXECVE, CWD and SOCKADDR records, whose text the user
+ * JSON, encode_record_open) and the values of its uid fields are noted
+ * (uid_map): every "uid=" anywhere in the text, up to the next space,
+ * except in EXECVE, CWD and SOCKADDR records, whose text the user
  * controls; a value equal to the one noted just before is not noted again.
+ * Returns by how much event_bytes grew.
  */
-void event_add(struct event *ev, uint32_t type, const char *data, size_t len);
+size_t event_add(struct event *ev, uint32_t type, const char *data,
+    size_t len);
 /* Bytes the event holds for its records (the in-flight bound). */
 size_t event_bytes(const struct event *ev);
 /* Fill ev->info from the records. Called once when the event completes. */
@@ -90,12 +91,6 @@ static inline const char *
 event_rec_data(const struct event *ev, uint32_t i)
 {
 	return ev->data.p + ev->recs[i].off;
-}
-
-static inline const char *
-event_rec_json(const struct event *ev, uint32_t i)
-{
-	return ev->json.p + ev->recs[i].joff;
 }
 
 /*

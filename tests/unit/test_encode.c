@@ -143,19 +143,20 @@ TEST(minimal_lines)
 }
 
 /*
- * The record opening has a fast path for four-digit types: the types on
- * either side of it, first in the array and not, read as printf prints.
+ * The record opening has a fast path for the types 1000 to 4095, whose
+ * digits it keeps once seen: the types on either side of it, first in
+ * the array and not, each seen twice, read as printf prints.
  */
 TEST(record_types_of_any_width)
 {
 	static const uint32_t types[] = { 0, 9, 10, 99, 999, 1000, 1009,
-	    1300, 9990, 9999, 10000, 65535, 4294967295u };
+	    1300, 4095, 4096, 9990, 9999, 10000, 65535, 4294967295u };
 	char want[4096];
 	size_t i, n;
 
-	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+	for (i = 0; i < 2 * sizeof(types) / sizeof(types[0]); i++) {
 		struct rec_in recs[] = {
-			{ types[i], "a" },
+			{ types[i % (sizeof(types) / sizeof(types[0]))], "a" },
 			{ types[(i + 1) % (sizeof(types) / sizeof(types[0]))],
 			    "b" },
 			{ 0, NULL }
@@ -208,6 +209,43 @@ TEST(serials_and_keys_of_any_length)
 		ASSERT(p != NULL);
 		ASSERT_STREQ(p, want);
 	}
+}
+
+/*
+ * The encoder counts a serial one more than the last up in its digits:
+ * runs of serials across carries, repeats, and wrap-around.
+ */
+TEST(serials_counted_up)
+{
+	static const uint64_t starts[] = { 0, 1, 7, 95, 995, 1999990,
+	    4294967290ull, 18446744073709551610ull };
+	struct encoder *e = encoder_new(NULL);
+	struct event *ev;
+	struct buf line;
+	char want[64];
+	uint64_t sn;
+	size_t i, j, n;
+	int bad = 0;
+
+	ASSERT(e != NULL);
+	buf_init(&line);
+	for (i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
+		for (j = 0; j < 24; j++) {
+			/* Each serial twice, then the next: 0 after the last. */
+			sn = starts[i] + j / 2;
+			ev = ev_build(sn, "1.5", hi_recs);
+			buf_reset(&line);
+			encode_event(e, ev, FMT_GOAUDIT, &line);
+			event_free(ev);
+			n = (size_t)snprintf(want, sizeof(want),
+			    "{\"sequence\":%llu,", (unsigned long long)sn);
+			if (line.len < n || memcmp(line.p, want, n) != 0)
+				bad++;
+		}
+	}
+	buf_fini(&line);
+	encoder_free(e);
+	ASSERT_EQ(bad, 0);
 }
 
 TEST(format_names)
@@ -587,6 +625,62 @@ TEST(timestamps_checked_at_every_offset)
 	ASSERT_EQ(bad, 0);
 }
 
+/*
+ * Keys that need escaping and keys that do not, told apart a word at a
+ * time for up to 16 bytes: every byte that needs escaping and its
+ * neighbours, at every offset of every length up to 20.
+ */
+TEST(keys_checked_at_every_offset)
+{
+	static const char odd[] = { '&', '%', '\'', '<', '=', '>', '\\', '[',
+	    ']', '\x01', '\x1f', '!', '#', '\x7f', '\x80', '\xc3', '\xe2',
+	    '\xff', 'a' };
+	struct encoder *e = encoder_new(NULL);
+	struct event *ev = event_new();
+	struct record r;
+	struct buf line, want;
+	char rec[64];
+	size_t len, pos, c, n;
+	int bad = 0;
+
+	ASSERT(e != NULL);
+	buf_init(&line);
+	buf_init(&want);
+	memset(&r, 0, sizeof(r));
+	r.ts = "1.5";
+	r.ts_len = 3;
+	for (len = 1; len <= 20; len++) {
+		for (pos = 0; pos < len; pos++) {
+			for (c = 0; c < sizeof(odd); c++) {
+				n = (size_t)snprintf(rec, sizeof(rec), "a=1 key=");
+				memset(rec + n, 'k', len);
+				rec[n + pos] = odd[c];
+				event_begin(ev, &r);
+				event_add(ev, 1300, rec, n + len);
+				event_finish(ev);
+				if (ev->info.key_len != len) {
+					bad++;
+					continue;
+				}
+				buf_reset(&line);
+				encode_event(e, ev, FMT_PAUDITD, &line);
+				buf_reset(&want);
+				buf_puts_lit(&want, "},\"rule_key\":");
+				json_str(&want, rec + n, len);
+				buf_puts_lit(&want, "}\n");
+				if (line.len < want.len || memcmp(line.p +
+				    line.len - want.len, want.p, want.len) != 0)
+					bad++;
+			}
+		}
+	}
+	buf_fini(&line);
+	buf_fini(&want);
+	event_free(ev);
+	encoder_free(e);
+	ASSERT_EQ(bad, 0);
+}
+
 /* The key of a finished event, as a NUL-terminated copy. */
 static const char *
 key_of(const char *syscall_rec)
@@ -612,6 +706,12 @@ TEST(rule_key_quotes_removed_everywhere)
 	ASSERT_STREQ(key_of("syscall=2 key=\""), "");
 	ASSERT_STREQ(key_of("syscall=2 key=\"\""), "");
 	ASSERT_STREQ(key_of("syscall=2 key=(null)"), "(null)");
+	/* The last field found with and without a space in the last 16. */
+	ASSERT_STREQ(key_of("key=\"abcdefghijklmnopq\""), "abcdefghijklmnopq");
+	ASSERT_STREQ(key_of("key=\"abcdefghijk\""), "abcdefghijk");
+	ASSERT_STREQ(key_of("syscall=2 key=\"abcdefghij\""), "abcdefghij");
+	ASSERT_STREQ(key_of("syscall=2 key=\"abcdefghijklmnopq\""),
+	    "abcdefghijklmnopq");
 	/* 255 characters at most, with or without quotes around them. */
 	strcpy(d, "syscall=2 key=");
 	n = strlen(d);
@@ -936,6 +1036,13 @@ TEST(uid_repeats_noted_once)
 		{ "uid=123456789012345678901234567890 "
 		    "auid=123456789012345678901234567890", 1 },
 		{ "uid=1 auid=10 euid=1", 5 },
+		{ "uid=12345678901234567890123456789012 "
+		    "auid=12345678901234567890123456789012", 1 },
+		{ "uid=123456789012345678901234567890123 x=1 "
+		    "auid=123456789012345678901234567890123", 1 },
+		{ "a=1 uid=1234567890123456", 1 },
+		{ "uid=123456789012345 a=1 auid=123456789012345", 1 },
+		{ "uid=123456789012345 auid=123456789012346", 4 },
 	};
 	size_t i;
 
@@ -1038,7 +1145,8 @@ TEST(uid_at_every_offset)
 TEST_MAIN(T(go_audit_reference_line_no_uidmap),
     T(pauditd_reference_line_no_uidmap), T(reference_line_with_uidmap),
     T(minimal_lines), T(record_types_of_any_width),
-    T(serials_and_keys_of_any_length), T(format_names), T(uid_scan_go_audit_test_forms),
+    T(serials_and_keys_of_any_length), T(serials_counted_up),
+    T(format_names), T(uid_scan_go_audit_test_forms),
     T(uid_scan_long_value_in_middle), T(uid_scan_trailing_auid_kept),
     T(uid_scan_skipped_types), T(uid_keys_sorted_bytewise_and_unique),
     T(uid_duplicates_across_records_once), T(uid_values_escaped),
@@ -1051,6 +1159,7 @@ TEST_MAIN(T(go_audit_reference_line_no_uidmap),
     T(event_info_syscall_anywhere),
     T(event_begin_copies_timestamps_of_any_length),
     T(timestamps_checked_at_every_offset),
+    T(keys_checked_at_every_offset),
     T(uid_scan_matches_reference_on_random_records),
     T(uid_scan_many_fields_in_one_record), T(uid_map_text_kept_per_set),
     T(uid_map_text_kept_by_order), T(uid_repeats_noted_once),

@@ -330,15 +330,16 @@ TEST(max_in_flight_bytes_evicts_oldest)
 	struct reasm *r;
 
 	/*
-	 * A record of 4 bytes holds 31 or 32: its text and its JSON message
-	 * ({"type":1300,"data":"aaaa"}, a comma before all but the first).
+	 * A record of 4 bytes holds 29 or 32: its text and its JSON message
+	 * ({"type":1300,"data":"aaaa, the end of the message before and a
+	 * comma before all but the first; the last "} is not counted).
 	 */
 	c.max_in_flight_bytes = 80;
 	r = reasm_new(&c, on_event, &s);
 	add(r, 1300, 90, "aaaa", 0);
 	add(r, 1300, 91, "bbbb", 0);
 	ASSERT_EQ(s.n, 0);
-	add(r, 1302, 91, "cccc", 0);	/* 94 bytes in flight */
+	add(r, 1302, 91, "cccc", 0);	/* 90 bytes in flight */
 	ASSERT_STREQ(s.log, "90:1300=aaaa");
 	ASSERT_EQ(reasm_stats(r)->evicted, 1);
 	ASSERT_EQ(reasm_in_flight(r), 1);
