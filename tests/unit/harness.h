@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,24 @@ survives(void (*fn)(void))
 	if (waitpid(pid, &st, 0) != pid)
 		return false;
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/*
+ * A small deterministic generator (xorshift32) for the randomised tests;
+ * a file picks its sequence with TEST_RNG_SEED before including this.
+ */
+#ifndef TEST_RNG_SEED
+#define TEST_RNG_SEED 1
+#endif
+static uint32_t rng_state = TEST_RNG_SEED;
+
+static inline uint32_t
+rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 17;
+	rng_state ^= rng_state << 5;
+	return rng_state;
 }
 
 #define TEST_MAIN(...)							\

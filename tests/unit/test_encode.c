@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define TEST_RNG_SEED 4242
 #include "harness.h"
 #include "../../src/buf.h"
 #include "../../src/encode.h"
@@ -828,17 +829,6 @@ next:
 			memcpy(keys[k - 1], t, 400);
 		}
 	return n;
-}
-
-static uint32_t rng_state = 4242;
-
-static uint32_t
-rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 17;
-	rng_state ^= rng_state << 5;
-	return rng_state;
 }
 
 TEST(uid_scan_matches_reference_on_random_records)

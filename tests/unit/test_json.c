@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#define TEST_RNG_SEED 12345
 #include "harness.h"
 #include "../../src/buf.h"
 #include "../../src/json.h"
@@ -317,17 +318,6 @@ ref_escape(struct buf *b, const unsigned char *s, size_t len)
 		}
 	}
 	buf_putc(b, '"');
-}
-
-static uint32_t rng_state = 12345;
-
-static uint32_t
-rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 17;
-	rng_state ^= rng_state << 5;
-	return rng_state;
 }
 
 /* Random text biased towards the interesting bytes and sequences. */

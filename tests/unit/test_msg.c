@@ -8,19 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#define TEST_RNG_SEED 777
 #include "harness.h"
 #include "../../src/msg.h"
-
-static uint32_t rng_state = 777;
-
-static uint32_t
-rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 17;
-	rng_state ^= rng_state << 5;
-	return rng_state;
-}
 
 /* Fill a message's line with a pattern derived from its serial. */
 static struct msg *
