@@ -40,7 +40,8 @@ static struct {
 	char		text[HDR_CACHE_MAX];
 	/*
 	 * "audit(...): " bytes, the kernel's ": " included, when 16 to 48
-	 * of them (the data starts right after); else 0: no hit.
+	 * of them (the data starts right after); else SIZE_MAX, which no
+	 * line is long enough to reach: a hit tests the length once.
 	 */
 	size_t		len;
 	size_t		mid;		/* where the middle 16 compared start */
@@ -49,7 +50,7 @@ static struct {
 	uint64_t	serial;
 	uint64_t	time_ms;
 	uint64_t	sec_ms;		/* SEC * 1000 */
-} hdr_cache;
+} hdr_cache = { .len = SIZE_MAX };
 
 static int parse_header_miss(const char *p, size_t len, struct record *r);
 
@@ -129,10 +130,10 @@ parse_header(const char *p, size_t len, struct record *r, bool trim)
 
 	/*
 	 * The cache holds the ": " after the header too, so that a hit has
-	 * nothing left to read: the data starts n bytes on. n - 16 wraps
-	 * for an empty cache.
+	 * nothing left to read: the data starts n bytes on. An empty cache
+	 * has n == SIZE_MAX, longer than any len.
 	 */
-	if (n - 16 <= HDR_CACHE_MAX - 16 && len >= n && hdr_match(p, n)) {
+	if (len >= n && hdr_match(p, n)) {
 		r->ts = p + 6;
 		r->ts_len = hdr_cache.ts_len;
 		r->serial = hdr_cache.serial;
@@ -325,7 +326,7 @@ parse_header_miss(const char *p, size_t len, struct record *r)
 	} else if (n <= HDR_CACHE_MAX) {
 		/* No hit on it, but its seconds can serve the next miss. */
 		memcpy(hdr_cache.text, p, n);
-		hdr_cache.len = 0;
+		hdr_cache.len = SIZE_MAX;
 	} else {
 		return 0;
 	}
