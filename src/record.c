@@ -184,6 +184,19 @@ parse_ts(const char *p, const char *end, uint64_t *ret_ms, size_t *ret_sec_len,
 	return q + 1;
 }
 
+static inline uint32_t
+load32(const char *p)
+{
+	uint32_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+/* The 4 bytes of s, as load32 reads them from text. */
+#define WORD4(s)	((uint32_t)(s)[0] | (uint32_t)(s)[1] << 8 |	\
+			(uint32_t)(s)[2] << 16 | (uint32_t)(s)[3] << 24)
+
 /* Bit 7 set in each byte of w that is not an ASCII digit. */
 static inline uint64_t
 nondigits(uint64_t w)
@@ -277,12 +290,12 @@ ms_colon(uint32_t w, uint64_t *ret_ms)
 }
 
 /*
- * A header other than the cached one. The next event's time mostly has
- * the seconds of the last one: then only the milliseconds and the
- * serial are read. Out of line, so that a hit saves no registers.
+ * A header other than the cached one, in any shape. The next event's
+ * time mostly has the seconds of the last one: then only the
+ * milliseconds and the serial are read.
  */
 static __attribute__((noinline)) int
-parse_header_miss(const char *p, size_t len, struct record *r)
+parse_header_slow(const char *p, size_t len, struct record *r)
 {
 	const char *end = p + len, *q;
 	size_t ts_len, sec_len = hdr_cache.sec_len, n, k;
@@ -335,6 +348,65 @@ parse_header_miss(const char *p, size_t len, struct record *r)
 	hdr_cache.serial = serial;
 	hdr_cache.time_ms = time_ms;
 	hdr_cache.sec_ms = sec_ms;
+	return 0;
+}
+
+/*
+ * A header other than the cached one, out of line so that a hit saves no
+ * registers. Here only the usual next event's: the cached seconds, 3
+ * digits of milliseconds, a serial of up to 7 digits and the kernel's
+ * ": ", which takes few enough values to need no register saved; any
+ * other goes to parse_header_slow, which gives the same results.
+ */
+static __attribute__((noinline)) int
+parse_header_miss(const char *p, size_t len, struct record *r)
+{
+	size_t sec_len = hdr_cache.sec_len, n, k;
+	const char *q;
+	uint64_t w, nd, serial, ms;
+	__m128i a, b;
+
+	/* 16 bytes from the serial on, as parse_serial wants them. */
+	if (sec_len - 16 > 16 || len < sec_len + 4 + 16)
+		return parse_header_slow(p, len, r);
+	a = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p),
+	    _mm_loadu_si128((const __m128i *)hdr_cache.text));
+	b = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + sec_len - 16)),
+	    _mm_loadu_si128((const __m128i *)(hdr_cache.text + sec_len - 16)));
+	if (_mm_movemask_epi8(_mm_and_si128(a, b)) != 0xffff ||
+	    !ms_colon(load32(p + sec_len), &ms))
+		return parse_header_slow(p, len, r);
+	q = p + sec_len + 4;
+	memcpy(&w, q, 8);
+	if ((nd = nondigits(w)) == 0)
+		return parse_header_slow(p, len, r);
+	n = (unsigned)__builtin_ctzll(nd) >> 3;
+	/* No digit, or a zero serial, is an error parse_header_slow gives. */
+	if ((serial = digits_lt8(w, (unsigned)n)) == 0 ||
+	    (load32(q + n) & 0xffffff) != WORD4("): ") ||
+	    (k = sec_len + 4 + n + 3) > HDR_CACHE_MAX)
+		return parse_header_slow(p, len, r);
+	r->ts = p + 6;
+	r->ts_len = sec_len - 6 + 3;
+	r->serial = serial;
+	r->time_ms = hdr_cache.sec_ms + ms;
+	r->data = p + k;
+	r->data_len = len - k;
+	trim_data(r);
+	_mm_storeu_si128((__m128i *)hdr_cache.text,
+	    _mm_loadu_si128((const __m128i *)p));
+	hdr_cache.mid = 0;
+	if (k > 32) {
+		hdr_cache.mid = 16;
+		_mm_storeu_si128((__m128i *)(hdr_cache.text + 16),
+		    _mm_loadu_si128((const __m128i *)(p + 16)));
+	}
+	_mm_storeu_si128((__m128i *)(hdr_cache.text + k - 16),
+	    _mm_loadu_si128((const __m128i *)(p + k - 16)));
+	hdr_cache.len = k;
+	hdr_cache.ts_len = r->ts_len;
+	hdr_cache.serial = serial;
+	hdr_cache.time_ms = r->time_ms;
 	return 0;
 }
 
@@ -474,19 +546,6 @@ record_parse_line(const char *p, size_t len, struct record *ret_rec)
 		len = (size_t)(sep - p);
 	return record_parse_line_cut(p, len, ret_rec);
 }
-
-static inline uint32_t
-load32(const char *p)
-{
-	uint32_t w;
-
-	memcpy(&w, p, sizeof(w));
-	return w;
-}
-
-/* The 4 bytes of s, as load32 reads them from text. */
-#define WORD4(s)	((uint32_t)(s)[0] | (uint32_t)(s)[1] << 8 |	\
-			(uint32_t)(s)[2] << 16 | (uint32_t)(s)[3] << 24)
 
 /*
  * Inlined into the pipeline's loop over a batch of lines (with LTO),
