@@ -467,7 +467,8 @@ record_type_from_name(const char *name, size_t len)
  * entry holds such 16 bytes as they were read: they match a line's when
  * they agree up to and including the line's first space, which is then
  * the entry's first space too, so the name is the same. The bytes after
- * the space are not compared, and need no masking; an empty entry (all
+ * the space are not compared (but for the "msg=" that follows a short
+ * name, see line_type_upto), and need no masking; an empty entry (all
  * zero) has no space and matches nothing. Two entries per slot, the
  * newer first, as a log's twenty-odd names often share a slot of a
  * small table. Main thread only.
@@ -487,6 +488,18 @@ static const uint64_t name_bytes[16] = {
 	~0ull, ~0ull, ~0ull, ~0ull,
 };
 
+/*
+ * For a name of n bytes, the bits of the name, its space and the "msg="
+ * after them, when those are all in the 16 bytes (n <= 11): an entry
+ * is only made for a line that had the "msg=", so a hit on these bits
+ * has checked it too. For a longer name, bit 16, which a compare's
+ * complement always has: no hit here.
+ */
+static const unsigned line_type_upto[16] = {
+	0x1f, 0x3f, 0x7f, 0xff, 0x1ff, 0x3ff, 0x7ff, 0xfff, 0x1fff, 0x3fff,
+	0x7fff, 0xffff, 0x10000, 0x10000, 0x10000, 0x10000,
+};
+
 /* Whether e holds the name whose bytes and space are the `upto` of v. */
 static inline bool
 line_type_hit(const struct line_type_ent *e, __m128i v, unsigned upto)
@@ -496,14 +509,16 @@ line_type_hit(const struct line_type_ent *e, __m128i v, unsigned upto)
 }
 
 /*
- * The type of the name at `name`, ended by a space, into *ret_type (-1
- * if unknown); returns the space, or NULL if the name is not one this
- * cache can take (too long, or too near `end`).
+ * The type of the name at `name`, ended by a space and then "msg=",
+ * into *ret_type (-1 if unknown); returns the byte after the "msg=", or
+ * NULL if the name is not one this cache can take (too long, or too
+ * near `end`) or has no "msg=" after it, for the caller's slower way.
  */
 static inline const char *
 type_from_line(const char *name, const char *end, int *ret_type)
 {
 	struct line_type_ent *ce;
+	const char *q;
 	__m128i v;
 	uint64_t h;
 	unsigned sp, n, upto;
@@ -515,17 +530,24 @@ type_from_line(const char *name, const char *end, int *ret_type)
 	if (sp == 0)
 		return NULL;
 	n = (unsigned)__builtin_ctz(sp);
-	upto = sp ^ (sp - 1);	/* the bits of the name's bytes and space */
 	/* The slot: the name's first 8 bytes and its length. */
 	h = ((uint64_t)_mm_cvtsi128_si64(v) & name_bytes[n]) ^ n;
 	ce = line_type_cache[(h * 0x9e3779b97f4a7c15ull) >> 58];
+	if (line_type_hit(&ce[0], v, line_type_upto[n])) {
+		*ret_type = ce[0].type;
+		return name + n + 5;
+	}
+	q = name + n + 1;
+	if (end - q < 4 || load32(q) != WORD4("msg="))
+		return NULL;
+	upto = sp ^ (sp - 1);	/* the bits of the name's bytes and space */
 	if (line_type_hit(&ce[0], v, upto)) {
 		*ret_type = ce[0].type;
-		return name + n;
+		return q + 4;
 	}
 	if (line_type_hit(&ce[1], v, upto)) {
 		*ret_type = ce[1].type;
-		return name + n;
+		return q + 4;
 	}
 	*ret_type = record_type_from_name(name, n);
 	if (*ret_type > 0) {
@@ -533,7 +555,7 @@ type_from_line(const char *name, const char *end, int *ret_type)
 		ce[0].text = v;
 		ce[0].type = *ret_type;
 	}
-	return name + n;
+	return q + 4;
 }
 
 int
@@ -590,11 +612,11 @@ record_parse_line_cut(const char *p, size_t len, struct record *ret_rec)
 		if (q == NULL)
 			return fail(RECORD_ERR_HEADER);
 		type = record_type_from_name(name, (size_t)(q - name));
+		q++;
+		if (end - q < 4 || load32(q) != WORD4("msg="))
+			return fail(RECORD_ERR_HEADER);
+		q += 4;
 	}
-	q++;
-	if (end - q < 4 || load32(q) != WORD4("msg="))
-		return fail(RECORD_ERR_HEADER);
-	q += 4;
 	if ((e = parse_header(q, (size_t)(end - q), ret_rec, trim)) < 0)
 		return e;
 	if (type < 0)
