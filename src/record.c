@@ -52,7 +52,8 @@ static struct {
 	uint64_t	sec_ms;		/* SEC * 1000 */
 } hdr_cache = { .len = SIZE_MAX };
 
-static int parse_header_miss(const char *p, size_t len, struct record *r);
+static int parse_header_miss(const char *p, size_t len, struct record *r,
+    bool trim);
 
 /*
  * The data follows the header's ')': skip the kernel's ": " (a bare ")"
@@ -144,7 +145,7 @@ parse_header(const char *p, size_t len, struct record *r, bool trim)
 			trim_data(r);
 		return 0;
 	}
-	return parse_header_miss(p, len, r);
+	return parse_header_miss(p, len, r, trim);
 }
 
 /*
@@ -356,10 +357,12 @@ parse_header_slow(const char *p, size_t len, struct record *r)
  * registers. Here only the usual next event's: the cached seconds, 3
  * digits of milliseconds, a serial of up to 7 digits and the kernel's
  * ": ", which takes few enough values to need no register saved; any
- * other goes to parse_header_slow, which gives the same results.
+ * other goes to parse_header_slow, which gives the same results. With
+ * !trim (parse_header's) the data's last byte is known to be no NUL or
+ * newline; parse_header_slow trims anyway, finding nothing.
  */
 static __attribute__((noinline)) int
-parse_header_miss(const char *p, size_t len, struct record *r)
+parse_header_miss(const char *p, size_t len, struct record *r, bool trim)
 {
 	size_t sec_len = hdr_cache.sec_len, n, k;
 	const char *q;
@@ -392,7 +395,8 @@ parse_header_miss(const char *p, size_t len, struct record *r)
 	r->time_ms = hdr_cache.sec_ms + ms;
 	r->data = p + k;
 	r->data_len = len - k;
-	trim_data(r);
+	if (trim)
+		trim_data(r);
 	_mm_storeu_si128((__m128i *)hdr_cache.text,
 	    _mm_loadu_si128((const __m128i *)p));
 	hdr_cache.mid = 0;
