@@ -623,13 +623,23 @@ esc64_padded(struct buf *b, const char *str, size_t len,
 	/* Not kept live in the plain variant (the caller passes NULL). */
 	if (!scanning)
 		scan = NULL;
+	if (__builtin_expect(b->cap - b->len < 2 * len + 128, 0)) {
+		if (scanning) {
+			scan->n = 0;
+			scan->overflow = false;
+		}
+		return 1;
+	}
+	/*
+	 * The scan is reset after b is read, so that b's fields are not
+	 * loaded again for fear that the stores changed them; its count
+	 * starts at 0 in a register, stored at the end.
+	 */
+	k64_init(&k, b, s, s, 0, scan, scanning);
 	if (scanning) {
-		scan->n = 0;
+		k.nhit = 0;
 		scan->overflow = false;
 	}
-	if (__builtin_expect(b->cap - b->len < 2 * len + 128, 0))
-		return 1;
-	k64_init(&k, b, s, s, 0, scan, scanning);
 	if (__builtin_expect(run64(&k, 0, len, scanning), 1)) {
 		b->len = (size_t)(k.o - b->p);
 		if (scanning)
