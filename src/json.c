@@ -608,12 +608,12 @@ esc_run64_scan(struct esc *e, const unsigned char *q, size_t qoff, size_t i,
 /*
  * json_esc_padded on these CPUs. The common case (room in b, no rare
  * byte) calls nothing, so no vector is live across a call: no spills, no
- * stack alignment. The rest goes to esc64_slow.
+ * stack alignment. The rest is esc64_slow's, which json_esc_padded calls:
+ * with no call here, even by a jump, the values that the call would take
+ * are not kept live across the blocks, and a register fewer is saved.
+ * Returns 0, or 1 + the index esc64_slow goes on from.
  */
-static void esc64_slow(struct buf *, const unsigned char *, size_t, size_t,
-    struct json_scan *);
-
-__attribute__((AVX2_FNS)) static inline __attribute__((always_inline)) void
+__attribute__((AVX2_FNS)) static inline __attribute__((always_inline)) size_t
 esc64_padded(struct buf *b, const char *str, size_t len,
     struct json_scan *scan, bool scanning)
 {
@@ -623,40 +623,47 @@ esc64_padded(struct buf *b, const char *str, size_t len,
 	/* Not kept live in the plain variant (the caller passes NULL). */
 	if (!scanning)
 		scan = NULL;
+	if (__builtin_expect(b->cap - b->len < 2 * len + 128, 0)) {
+		if (scanning) {
+			scan->n = 0;
+			scan->overflow = false;
+		}
+		return 1;
+	}
+	/*
+	 * The scan is reset after b is read, so that b's fields are not
+	 * loaded again for fear that the stores changed them; its count
+	 * starts at 0 in a register, stored at the end.
+	 */
+	k64_init(&k, b, s, s, 0, scan, scanning);
 	if (scanning) {
-		scan->n = 0;
+		k.nhit = 0;
 		scan->overflow = false;
 	}
-	if (__builtin_expect(b->cap - b->len < 2 * len + 128, 0)) {
-		esc64_slow(b, s, len, 0, scan);
-		return;
-	}
-	k64_init(&k, b, s, s, 0, scan, scanning);
 	if (__builtin_expect(run64(&k, 0, len, scanning), 1)) {
 		b->len = (size_t)(k.o - b->p);
 		if (scanning)
 			scan->n = k.nhit;
-		return;
+		return 0;
 	}
 	b->len = (size_t)(k.o - b->p);
 	if (scanning)
 		scan->n = k.nhit;
-	/* len is not kept live across the blocks for this. */
-	esc64_slow(b, s, (size_t)(k.end - s), k64_at(&k), scan);
+	return 1 + k64_at(&k);
 }
 
-__attribute__((AVX2_FNS)) static void
+__attribute__((AVX2_FNS)) static size_t
 esc64_padded_plain(struct buf *b, const char *str, size_t len,
     struct json_scan *scan)
 {
-	esc64_padded(b, str, len, scan, false);
+	return esc64_padded(b, str, len, scan, false);
 }
 
-__attribute__((AVX2_FNS)) static void
+__attribute__((AVX2_FNS)) static size_t
 esc64_padded_scan(struct buf *b, const char *str, size_t len,
     struct json_scan *scan)
 {
-	esc64_padded(b, str, len, scan, true);
+	return esc64_padded(b, str, len, scan, true);
 }
 
 /*
@@ -697,7 +704,8 @@ have_avx2(void)
 
 typedef size_t esc_run_fn(struct esc *, const unsigned char *, size_t,
     size_t, size_t);
-typedef void esc_fn(struct buf *, const char *, size_t, struct json_scan *);
+/* A padded kernel: 0, or 1 + where esc64_slow goes on (AVX2 only). */
+typedef size_t esc_fn(struct buf *, const char *, size_t, struct json_scan *);
 
 static esc_fn esc_padded, esc_padded_first;
 
@@ -782,20 +790,22 @@ esc(struct buf *b, const char *str, size_t len, struct json_scan *scan,
 	b->len = (size_t)(e.o - b->p);
 }
 
-static void
+static size_t
 esc_padded(struct buf *b, const char *str, size_t len, struct json_scan *scan)
 {
 	esc(b, str, len, scan, true);
+	return 0;
 }
 
 /* The first call of json_esc_padded: choose, then go on as chosen. */
-static void
+static size_t
 esc_padded_first(struct buf *b, const char *str, size_t len,
     struct json_scan *scan)
 {
 	if (!kern.chosen)
 		json_simd_width(64);
-	(scan != NULL ? kern.padded_scan : kern.padded)(b, str, len, scan);
+	return (scan != NULL ? kern.padded_scan : kern.padded)(b, str, len,
+	    scan);
 }
 
 bool
@@ -820,7 +830,15 @@ void
 json_esc_padded(struct buf *b, const char *str, size_t len,
     struct json_scan *scan)
 {
-	(scan != NULL ? kern.padded_scan : kern.padded)(b, str, len, scan);
+	size_t r;
+
+	r = (scan != NULL ? kern.padded_scan : kern.padded)(b, str, len, scan);
+#ifdef HAVE_AVX2_KERNEL
+	if (__builtin_expect(r != 0, 0))
+		esc64_slow(b, (const unsigned char *)str, len, r - 1, scan);
+#else
+	(void)r;
+#endif
 }
 
 void

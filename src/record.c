@@ -40,18 +40,19 @@ static struct {
 	char		text[HDR_CACHE_MAX];
 	/*
 	 * "audit(...): " bytes, the kernel's ": " included, when 16 to 48
-	 * of them (the data starts right after); else 0: no hit.
+	 * of them (the data starts right after); else SIZE_MAX, which no
+	 * line is long enough to reach: a hit tests the length once.
 	 */
 	size_t		len;
-	size_t		mid;		/* where the middle 16 compared start */
 	size_t		ts_len;
 	size_t		sec_len;	/* "audit(SEC." bytes, 0: no such shape */
 	uint64_t	serial;
 	uint64_t	time_ms;
 	uint64_t	sec_ms;		/* SEC * 1000 */
-} hdr_cache;
+} hdr_cache = { .len = SIZE_MAX };
 
-static int parse_header_miss(const char *p, size_t len, struct record *r);
+static int parse_header_miss(const char *p, size_t len, struct record *r,
+    bool trim);
 
 /*
  * The data follows the header's ')': skip the kernel's ": " (a bare ")"
@@ -104,22 +105,25 @@ trim_data(struct record *r)
 
 /*
  * Whether p starts with the cached header of n bytes, 16 <= n <= 48: its
- * first, middle and last 16 bytes, overlapping as n has them.
+ * first and last 16 bytes, overlapping as n has them, and the middle 16
+ * only past 32 bytes, as a serial of 9 digits or more makes a header of
+ * 10-digit seconds (a test costs less than a third compare).
  */
 static inline bool
 hdr_match(const char *p, size_t n)
 {
-	size_t mid = hdr_cache.mid;
-	__m128i a, b, c;
+	__m128i a, b;
 
 	a = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p),
 	    _mm_loadu_si128((const __m128i *)hdr_cache.text));
-	b = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + mid)),
-	    _mm_loadu_si128((const __m128i *)(hdr_cache.text + mid)));
-	c = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + n - 16)),
+	b = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + n - 16)),
 	    _mm_loadu_si128((const __m128i *)(hdr_cache.text + n - 16)));
-	return _mm_movemask_epi8(_mm_and_si128(_mm_and_si128(a, b), c)) ==
-	    0xffff;
+	a = _mm_and_si128(a, b);
+	if (n > 32)
+		a = _mm_and_si128(a, _mm_cmpeq_epi8(
+		    _mm_loadu_si128((const __m128i *)(p + 16)),
+		    _mm_loadu_si128((const __m128i *)(hdr_cache.text + 16))));
+	return _mm_movemask_epi8(a) == 0xffff;
 }
 
 static inline int
@@ -129,10 +133,10 @@ parse_header(const char *p, size_t len, struct record *r, bool trim)
 
 	/*
 	 * The cache holds the ": " after the header too, so that a hit has
-	 * nothing left to read: the data starts n bytes on. n - 16 wraps
-	 * for an empty cache.
+	 * nothing left to read: the data starts n bytes on. An empty cache
+	 * has n == SIZE_MAX, longer than any len.
 	 */
-	if (n - 16 <= HDR_CACHE_MAX - 16 && len >= n && hdr_match(p, n)) {
+	if (len >= n && hdr_match(p, n)) {
 		r->ts = p + 6;
 		r->ts_len = hdr_cache.ts_len;
 		r->serial = hdr_cache.serial;
@@ -143,7 +147,7 @@ parse_header(const char *p, size_t len, struct record *r, bool trim)
 			trim_data(r);
 		return 0;
 	}
-	return parse_header_miss(p, len, r);
+	return parse_header_miss(p, len, r, trim);
 }
 
 /*
@@ -182,6 +186,19 @@ parse_ts(const char *p, const char *end, uint64_t *ret_ms, size_t *ret_sec_len,
 	*ret_ms = sec * 1000 + ms;
 	return q + 1;
 }
+
+static inline uint32_t
+load32(const char *p)
+{
+	uint32_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+/* The 4 bytes of s, as load32 reads them from text. */
+#define WORD4(s)	((uint32_t)(s)[0] | (uint32_t)(s)[1] << 8 |	\
+			(uint32_t)(s)[2] << 16 | (uint32_t)(s)[3] << 24)
 
 /* Bit 7 set in each byte of w that is not an ASCII digit. */
 static inline uint64_t
@@ -276,12 +293,12 @@ ms_colon(uint32_t w, uint64_t *ret_ms)
 }
 
 /*
- * A header other than the cached one. The next event's time mostly has
- * the seconds of the last one: then only the milliseconds and the
- * serial are read. Out of line, so that a hit saves no registers.
+ * A header other than the cached one, in any shape. The next event's
+ * time mostly has the seconds of the last one: then only the
+ * milliseconds and the serial are read.
  */
 static __attribute__((noinline)) int
-parse_header_miss(const char *p, size_t len, struct record *r)
+parse_header_slow(const char *p, size_t len, struct record *r)
 {
 	const char *end = p + len, *q;
 	size_t ts_len, sec_len = hdr_cache.sec_len, n, k;
@@ -313,9 +330,7 @@ parse_header_miss(const char *p, size_t len, struct record *r)
 	if (k >= 16 && k <= HDR_CACHE_MAX) {
 		_mm_storeu_si128((__m128i *)hdr_cache.text,
 		    _mm_loadu_si128((const __m128i *)p));
-		hdr_cache.mid = 0;
 		if (k > 32) {
-			hdr_cache.mid = 16;
 			_mm_storeu_si128((__m128i *)(hdr_cache.text + 16),
 			    _mm_loadu_si128((const __m128i *)(p + 16)));
 		}
@@ -325,7 +340,7 @@ parse_header_miss(const char *p, size_t len, struct record *r)
 	} else if (n <= HDR_CACHE_MAX) {
 		/* No hit on it, but its seconds can serve the next miss. */
 		memcpy(hdr_cache.text, p, n);
-		hdr_cache.len = 0;
+		hdr_cache.len = SIZE_MAX;
 	} else {
 		return 0;
 	}
@@ -334,6 +349,66 @@ parse_header_miss(const char *p, size_t len, struct record *r)
 	hdr_cache.serial = serial;
 	hdr_cache.time_ms = time_ms;
 	hdr_cache.sec_ms = sec_ms;
+	return 0;
+}
+
+/*
+ * A header other than the cached one, out of line so that a hit saves no
+ * registers. Here only the usual next event's: the cached seconds, 3
+ * digits of milliseconds, a serial of up to 7 digits and the kernel's
+ * ": ", which takes few enough values to need no register saved; any
+ * other goes to parse_header_slow, which gives the same results. With
+ * !trim (parse_header's) the data's last byte is known to be no NUL or
+ * newline; parse_header_slow trims anyway, finding nothing.
+ */
+static __attribute__((noinline)) int
+parse_header_miss(const char *p, size_t len, struct record *r, bool trim)
+{
+	size_t sec_len = hdr_cache.sec_len, n, k;
+	const char *q;
+	uint64_t w, nd, serial, ms;
+	__m128i a, b;
+
+	/* 16 bytes from the serial on, as parse_serial wants them. */
+	if (sec_len - 16 > 16 || len < sec_len + 4 + 16)
+		return parse_header_slow(p, len, r);
+	a = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p),
+	    _mm_loadu_si128((const __m128i *)hdr_cache.text));
+	b = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + sec_len - 16)),
+	    _mm_loadu_si128((const __m128i *)(hdr_cache.text + sec_len - 16)));
+	if (_mm_movemask_epi8(_mm_and_si128(a, b)) != 0xffff ||
+	    !ms_colon(load32(p + sec_len), &ms))
+		return parse_header_slow(p, len, r);
+	q = p + sec_len + 4;
+	memcpy(&w, q, 8);
+	if ((nd = nondigits(w)) == 0)
+		return parse_header_slow(p, len, r);
+	n = (unsigned)__builtin_ctzll(nd) >> 3;
+	/* No digit, or a zero serial, is an error parse_header_slow gives. */
+	if ((serial = digits_lt8(w, (unsigned)n)) == 0 ||
+	    (load32(q + n) & 0xffffff) != WORD4("): ") ||
+	    (k = sec_len + 4 + n + 3) > HDR_CACHE_MAX)
+		return parse_header_slow(p, len, r);
+	r->ts = p + 6;
+	r->ts_len = sec_len - 6 + 3;
+	r->serial = serial;
+	r->time_ms = hdr_cache.sec_ms + ms;
+	r->data = p + k;
+	r->data_len = len - k;
+	if (trim)
+		trim_data(r);
+	_mm_storeu_si128((__m128i *)hdr_cache.text,
+	    _mm_loadu_si128((const __m128i *)p));
+	if (k > 32) {
+		_mm_storeu_si128((__m128i *)(hdr_cache.text + 16),
+		    _mm_loadu_si128((const __m128i *)(p + 16)));
+	}
+	_mm_storeu_si128((__m128i *)(hdr_cache.text + k - 16),
+	    _mm_loadu_si128((const __m128i *)(p + k - 16)));
+	hdr_cache.len = k;
+	hdr_cache.ts_len = r->ts_len;
+	hdr_cache.serial = serial;
+	hdr_cache.time_ms = r->time_ms;
 	return 0;
 }
 
@@ -394,7 +469,8 @@ record_type_from_name(const char *name, size_t len)
  * entry holds such 16 bytes as they were read: they match a line's when
  * they agree up to and including the line's first space, which is then
  * the entry's first space too, so the name is the same. The bytes after
- * the space are not compared, and need no masking; an empty entry (all
+ * the space are not compared (but for the "msg=" that follows a short
+ * name, see line_type_upto), and need no masking; an empty entry (all
  * zero) has no space and matches nothing. Two entries per slot, the
  * newer first, as a log's twenty-odd names often share a slot of a
  * small table. Main thread only.
@@ -414,6 +490,18 @@ static const uint64_t name_bytes[16] = {
 	~0ull, ~0ull, ~0ull, ~0ull,
 };
 
+/*
+ * For a name of n bytes, the bits of the name, its space and the "msg="
+ * after them, when those are all in the 16 bytes (n <= 11): an entry
+ * is only made for a line that had the "msg=", so a hit on these bits
+ * has checked it too. For a longer name, bit 16, which a compare's
+ * complement always has: no hit here.
+ */
+static const unsigned line_type_upto[16] = {
+	0x1f, 0x3f, 0x7f, 0xff, 0x1ff, 0x3ff, 0x7ff, 0xfff, 0x1fff, 0x3fff,
+	0x7fff, 0xffff, 0x10000, 0x10000, 0x10000, 0x10000,
+};
+
 /* Whether e holds the name whose bytes and space are the `upto` of v. */
 static inline bool
 line_type_hit(const struct line_type_ent *e, __m128i v, unsigned upto)
@@ -423,14 +511,16 @@ line_type_hit(const struct line_type_ent *e, __m128i v, unsigned upto)
 }
 
 /*
- * The type of the name at `name`, ended by a space, into *ret_type (-1
- * if unknown); returns the space, or NULL if the name is not one this
- * cache can take (too long, or too near `end`).
+ * The type of the name at `name`, ended by a space and then "msg=",
+ * into *ret_type (-1 if unknown); returns the byte after the "msg=", or
+ * NULL if the name is not one this cache can take (too long, or too
+ * near `end`) or has no "msg=" after it, for the caller's slower way.
  */
 static inline const char *
 type_from_line(const char *name, const char *end, int *ret_type)
 {
 	struct line_type_ent *ce;
+	const char *q;
 	__m128i v;
 	uint64_t h;
 	unsigned sp, n, upto;
@@ -442,17 +532,24 @@ type_from_line(const char *name, const char *end, int *ret_type)
 	if (sp == 0)
 		return NULL;
 	n = (unsigned)__builtin_ctz(sp);
-	upto = sp ^ (sp - 1);	/* the bits of the name's bytes and space */
 	/* The slot: the name's first 8 bytes and its length. */
 	h = ((uint64_t)_mm_cvtsi128_si64(v) & name_bytes[n]) ^ n;
 	ce = line_type_cache[(h * 0x9e3779b97f4a7c15ull) >> 58];
+	if (line_type_hit(&ce[0], v, line_type_upto[n])) {
+		*ret_type = ce[0].type;
+		return name + n + 5;
+	}
+	q = name + n + 1;
+	if (end - q < 4 || load32(q) != WORD4("msg="))
+		return NULL;
+	upto = sp ^ (sp - 1);	/* the bits of the name's bytes and space */
 	if (line_type_hit(&ce[0], v, upto)) {
 		*ret_type = ce[0].type;
-		return name + n;
+		return q + 4;
 	}
 	if (line_type_hit(&ce[1], v, upto)) {
 		*ret_type = ce[1].type;
-		return name + n;
+		return q + 4;
 	}
 	*ret_type = record_type_from_name(name, n);
 	if (*ret_type > 0) {
@@ -460,7 +557,7 @@ type_from_line(const char *name, const char *end, int *ret_type)
 		ce[0].text = v;
 		ce[0].type = *ret_type;
 	}
-	return name + n;
+	return q + 4;
 }
 
 int
@@ -473,19 +570,6 @@ record_parse_line(const char *p, size_t len, struct record *ret_rec)
 		len = (size_t)(sep - p);
 	return record_parse_line_cut(p, len, ret_rec);
 }
-
-static inline uint32_t
-load32(const char *p)
-{
-	uint32_t w;
-
-	memcpy(&w, p, sizeof(w));
-	return w;
-}
-
-/* The 4 bytes of s, as load32 reads them from text. */
-#define WORD4(s)	((uint32_t)(s)[0] | (uint32_t)(s)[1] << 8 |	\
-			(uint32_t)(s)[2] << 16 | (uint32_t)(s)[3] << 24)
 
 /*
  * Inlined into the pipeline's loop over a batch of lines (with LTO),
@@ -530,11 +614,11 @@ record_parse_line_cut(const char *p, size_t len, struct record *ret_rec)
 		if (q == NULL)
 			return fail(RECORD_ERR_HEADER);
 		type = record_type_from_name(name, (size_t)(q - name));
+		q++;
+		if (end - q < 4 || load32(q) != WORD4("msg="))
+			return fail(RECORD_ERR_HEADER);
+		q += 4;
 	}
-	q++;
-	if (end - q < 4 || load32(q) != WORD4("msg="))
-		return fail(RECORD_ERR_HEADER);
-	q += 4;
 	if ((e = parse_header(q, (size_t)(end - q), ret_rec, trim)) < 0)
 		return e;
 	if (type < 0)

@@ -91,11 +91,14 @@ ctl_mask_avx2(const char *p)
  */
 #define BATCH_MAX	64
 
-/* The line [line, end), cut at `cut` unless that leaves nothing. */
+/*
+ * The line [line, end), cut at `cut` unless that leaves nothing. NULL,
+ * as an address, is below any line: one compare for both tests.
+ */
 static inline void
 put(struct source_line *l, const char *line, const char *cut, const char *end)
 {
-	if (cut != NULL && cut > line)
+	if ((uintptr_t)cut > (uintptr_t)line)
 		end = cut;
 	l->p = line;
 	l->len = (size_t)(end - line);
