@@ -36,7 +36,7 @@ RUN printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d \
  && apt-get update \
  && apt-get install -y --no-install-recommends \
       auditd ca-certificates libaudit1 libcap-ng0 libcurl4 libmicrohttpd12 \
-      libpcre2-8-0 libsystemd0 libyaml-0-2 zlib1g \
+      libpcre2-8-0 libyaml-0-2 zlib1g \
  && rm -f /usr/sbin/policy-rc.d \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/usr/sbin/pauditd /usr/sbin/pauditd
