@@ -49,7 +49,6 @@ struct privs_state {
 static struct {
 	struct __user_cap_data_struct	 data[_LINUX_CAPABILITY_U32S_3];
 	unsigned long long		 bnd;
-	int				 last_cap;
 	atomic_uint			 done, failed;
 } target;
 
@@ -97,11 +96,27 @@ privs_handler(int sig)
 	bool bad = false;
 
 	(void)sig;
-	for (cap = 0; cap <= target.last_cap; cap++)
-		if (!(target.bnd & (1ULL << cap)) &&
-		    prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1 &&
-		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+	/*
+	 * Drop first and read only when that fails: dropping a capability
+	 * already out of the set succeeds with CAP_SETPCAP, so the usual
+	 * case is one prctl() a capability rather than two. Without
+	 * CAP_SETPCAP every drop fails, and a capability still in the set
+	 * is the failure; past the kernel's last capability the read fails
+	 * too (EINVAL), which ends the loop.
+	 */
+	for (cap = 0; cap < 64; cap++) {
+		int in;
+
+		if ((target.bnd & (1ULL << cap)) ||
+		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0)
+			continue;
+		if (errno == EINVAL)
+			break;
+		if ((in = prctl(PR_CAPBSET_READ, cap, 0, 0, 0)) < 0)
+			break;
+		if (in == 1)
 			bad = true;
+	}
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
 	    errno != EINVAL)
 		bad = true;
@@ -212,29 +227,23 @@ drop_self(unsigned keep, bool *ret_bounded)
 	return 0;
 }
 
-/* Record the main thread's sets as the target of the other threads. */
+/*
+ * Record the main thread's sets as the target of the other threads. The
+ * bounding set is the one its status file showed (`self`), which saves
+ * a PR_CAPBSET_READ for each capability.
+ */
 static int
-snapshot_target(void)
+snapshot_target(const struct privs_state *self)
 {
 	struct __user_cap_header_struct hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
 		.pid = 0,
 	};
-	int cap;
 
 	memset(target.data, 0, sizeof(target.data));
 	if (syscall(SYS_capget, &hdr, target.data) < 0)
 		return -errno;
-	target.bnd = 0;
-	for (cap = 0; cap < 64; cap++) {
-		int in = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
-
-		if (in < 0)
-			break;
-		if (in == 1)
-			target.bnd |= 1ULL << cap;
-	}
-	target.last_cap = cap - 1;
+	target.bnd = self->bnd;
 	return 0;
 }
 
@@ -297,7 +306,7 @@ drop_others(unsigned *ret_threads)
 	int r;
 
 	snprintf(me, sizeof(me), "%d", gettid());
-	if ((r = read_state(me, &self)) < 0 || (r = snapshot_target()) < 0)
+	if ((r = read_state(me, &self)) < 0 || (r = snapshot_target(&self)) < 0)
 		return r;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(PRIVS_SIGNAL, &sa, NULL) < 0)
