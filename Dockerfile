@@ -36,14 +36,16 @@ RUN printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d \
  && apt-get update \
  && apt-get install -y --no-install-recommends \
       auditd ca-certificates libaudit1 libcap-ng0 libcurl4 libmicrohttpd12 \
-      libpcre2-8-0 libsystemd0 libyaml-0-2 zlib1g \
+      libpcre2-8-0 libyaml-0-2 zlib1g \
  && rm -f /usr/sbin/policy-rc.d \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/usr/sbin/pauditd /usr/sbin/pauditd
 COPY --from=build /out/usr/share/man/man8/pauditd.8 /usr/share/man/man8/pauditd.8
 COPY --from=build /out/usr/share/doc/pauditd/ /usr/share/doc/pauditd/
-# Fail the build if a library is missing.
+# Fail the build if a library is missing, the two opened at run time too.
 RUN ! ldd /usr/sbin/pauditd | grep "not found" \
+ && ldconfig -p | grep -q 'libcurl\.so\.4 ' \
+ && ldconfig -p | grep -q 'libmicrohttpd\.so\.12 ' \
  && /usr/sbin/pauditd -version \
  && /sbin/auditctl -v
 STOPSIGNAL SIGTERM

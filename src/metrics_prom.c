@@ -18,6 +18,7 @@
  * Only GET and HEAD of /metrics answer 200; other paths are 404, other
  * methods on /metrics 405.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <netdb.h>
@@ -49,6 +50,50 @@ struct snapshot {
 	int64_t			*gauge;		/* gauges, read under the lock */
 	size_t			 n, cap;
 };
+
+/*
+ * libmicrohttpd is opened when the listener starts, not linked: it and
+ * GnuTLS's dependencies are 12 shared libraries whose loading cost ~2 ms
+ * of CPU at every start, also without prometheus_listen. The soname is
+ * the ABI linked against; the library is never closed.
+ */
+#define PROM_LIBMHD		"libmicrohttpd.so.12"
+
+static struct {
+	__typeof__(MHD_create_response_from_buffer)	*create_response_from_buffer;
+	__typeof__(MHD_add_response_header)		*add_response_header;
+	__typeof__(MHD_queue_response)			*queue_response;
+	__typeof__(MHD_destroy_response)		*destroy_response;
+	__typeof__(MHD_start_daemon)			*start_daemon;
+	__typeof__(MHD_stop_daemon)			*stop_daemon;
+} mhd;
+
+/* The listener starts on the main thread, so a plain test is enough. */
+static int
+prom_load_mhd(void)
+{
+	void *h;
+
+	if (mhd.start_daemon != NULL)
+		return 0;
+	if ((h = dlopen(PROM_LIBMHD, RTLD_NOW | RTLD_LOCAL)) == NULL)
+		goto fail;
+#define PROM_SYM(f) \
+	if ((mhd.f = (__typeof__(mhd.f))dlsym(h, "MHD_" #f)) == NULL) \
+		goto fail
+	PROM_SYM(create_response_from_buffer);
+	PROM_SYM(add_response_header);
+	PROM_SYM(queue_response);
+	PROM_SYM(destroy_response);
+	PROM_SYM(stop_daemon);
+	PROM_SYM(start_daemon);		/* last: it marks the table complete */
+#undef PROM_SYM
+	return 0;
+fail:
+	log_warnx("prometheus: %s", dlerror());
+	mhd.start_daemon = NULL;
+	return -ENOENT;
+}
 
 static void
 buf_printf(struct buf *b, const char *fmt, ...) PA_PRINTF(2, 3);
@@ -236,14 +281,14 @@ respond(struct MHD_Connection *conn, unsigned status, char *body, size_t len,
 	struct MHD_Response *resp;
 	enum MHD_Result r;
 
-	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	resp = mhd.create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	if (resp == NULL) {
 		free(body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-	r = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
+	mhd.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	r = mhd.queue_response(conn, status, resp);
+	mhd.destroy_response(resp);
 	return r;
 }
 
@@ -330,14 +375,16 @@ metrics_prom_start(const char *host, const char *port,
     struct metrics_prom **ret)
 {
 	struct metrics_prom *p;
-	int fd, bound = 0;
+	int fd, r, bound = 0;
 
+	if ((r = prom_load_mhd()) < 0)
+		return r;
 	if ((fd = prom_listen(host, port, &bound)) < 0)
 		return fd;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		fatal("prometheus");
 	p->port = bound;
-	p->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+	p->mhd = mhd.start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_POLL, 0, NULL, NULL, prom_handler, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)PROM_MAX_CONN,
@@ -364,7 +411,7 @@ metrics_prom_stop(struct metrics_prom *p)
 	if (p == NULL)
 		return NULL;
 	if (p->mhd != NULL)
-		MHD_stop_daemon(p->mhd);	/* joins its thread, closes the socket */
+		mhd.stop_daemon(p->mhd);	/* joins its thread, closes the socket */
 	free(p);
 	return NULL;
 }

@@ -1,6 +1,6 @@
 /*
- * sdnotify.h: tell systemd (Type=notify) how pauditd is doing, through
- * libsystemd's sd_notify: READY=1 once start-up is over, WATCHDOG=1 while
+ * sdnotify.h: tell systemd (Type=notify) how pauditd is doing, with the
+ * sd_notify(3) protocol: READY=1 once start-up is over, WATCHDOG=1 while
  * the main loop turns, STOPPING=1 when shutdown begins, and STATUS= lines
  * that `systemctl status pauditd` shows.
  *

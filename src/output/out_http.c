@@ -28,6 +28,7 @@
  * response, queue wait included). The core counts
  * http_writer.total_messages and http_writer.dropped_messages.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -98,6 +99,60 @@ struct http_wctx {
 	struct metric		*codes[HTTP_STATUS_MAX];
 	char			 errbuf[CURL_ERROR_SIZE];
 };
+
+/*
+ * libcurl is opened when the first http output starts, not linked: with
+ * its TLS, LDAP, Kerberos and IDN dependencies it is 33 of pauditd's 45
+ * shared libraries, and mapping and relocating them cost ~8 ms of CPU at
+ * every start, also when no http output is configured. The soname is
+ * libcurl's ABI (the version linked against), so the header's prototypes
+ * hold; the library is never closed (TLS libraries do not unload well).
+ */
+#define HTTP_LIBCURL		"libcurl.so.4"
+
+static struct {
+	__typeof__(curl_global_init)	*global_init;
+	__typeof__(curl_global_cleanup)	*global_cleanup;
+	__typeof__(curl_easy_init)	*easy_init;
+	__typeof__(curl_easy_setopt)	*easy_setopt;
+	__typeof__(curl_easy_cleanup)	*easy_cleanup;
+	__typeof__(curl_easy_perform)	*easy_perform;
+	__typeof__(curl_easy_getinfo)	*easy_getinfo;
+	__typeof__(curl_easy_strerror)	*easy_strerror;
+	__typeof__(curl_slist_append)	*slist_append;
+	__typeof__(curl_slist_free_all)	*slist_free_all;
+} lc;
+
+/* Outputs start on the main thread, so a plain test of lc is enough. */
+static int
+http_load_libcurl(void)
+{
+	void *h;
+
+	if (lc.global_init != NULL)
+		return 0;
+	if ((h = dlopen(HTTP_LIBCURL, RTLD_NOW | RTLD_LOCAL)) == NULL)
+		goto fail;
+#define HTTP_SYM(f) \
+	if ((lc.f = (__typeof__(lc.f))dlsym(h, "curl_" #f)) == NULL) \
+		goto fail
+	HTTP_SYM(global_cleanup);
+	HTTP_SYM(easy_init);
+	HTTP_SYM(easy_setopt);
+	HTTP_SYM(easy_cleanup);
+	HTTP_SYM(easy_perform);
+	HTTP_SYM(easy_getinfo);
+	HTTP_SYM(easy_strerror);
+	HTTP_SYM(slist_append);
+	HTTP_SYM(slist_free_all);
+	HTTP_SYM(global_init);		/* last: it marks the table complete */
+#undef HTTP_SYM
+	return 0;
+fail:
+	log_warnx("http: %s", dlerror());
+	lc.global_init = NULL;
+	return -ENOENT;
+}
 
 static struct log_ratelimit http_rl_err, http_rl_status, http_rl_drop;
 
@@ -274,7 +329,7 @@ http_fini(void *vctx)
 	cfg_free(http_extra_fields, &ctx->extra_top);
 	cfg_free(http_extra_fields, &ctx->extra_out);
 	if (ctx->curl_inited)
-		curl_global_cleanup();
+		lc.global_cleanup();
 	free(ctx);
 }
 
@@ -290,7 +345,9 @@ http_init(struct output *o, const void *vconf, void **ret_ctx)
 		return -ENOMEM;
 	ctx->conf = vconf;
 	ctx->name = output_name(o);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	if ((r = http_load_libcurl()) < 0)
+		goto fail;
+	if (lc.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -356,35 +413,35 @@ http_setup_handle(struct http_wctx *w)
 	CURL *c;
 	int r = 0;
 
-	if ((c = curl_easy_init()) == NULL)
+	if ((c = lc.easy_init()) == NULL)
 		return -ENOMEM;
-	r |= curl_easy_setopt(c, CURLOPT_URL, conf->url);
-	r |= curl_easy_setopt(c, CURLOPT_POST, 1L);
-	r |= curl_easy_setopt(c, CURLOPT_HTTPHEADER, w->headers);
-	r |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	r |= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)conf->timeout_ms);
-	r |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)conf->timeout_ms);
-	r |= curl_easy_setopt(c, CURLOPT_MAXAGE_CONN,
+	r |= lc.easy_setopt(c, CURLOPT_URL, conf->url);
+	r |= lc.easy_setopt(c, CURLOPT_POST, 1L);
+	r |= lc.easy_setopt(c, CURLOPT_HTTPHEADER, w->headers);
+	r |= lc.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	r |= lc.easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)conf->timeout_ms);
+	r |= lc.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)conf->timeout_ms);
+	r |= lc.easy_setopt(c, CURLOPT_MAXAGE_CONN,
 	    (long)((conf->idle_conn_timeout_ms + 999) / 1000));
-	r |= curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-	r |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_discard);
-	r |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, w->errbuf);
-	r |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	r |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	r |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	r |= lc.easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+	r |= lc.easy_setopt(c, CURLOPT_WRITEFUNCTION, http_discard);
+	r |= lc.easy_setopt(c, CURLOPT_ERRORBUFFER, w->errbuf);
+	r |= lc.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	r |= lc.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	r |= lc.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (conf->ssl_enabled) {
-		r |= curl_easy_setopt(c, CURLOPT_SSLCERT, conf->client_cert);
-		r |= curl_easy_setopt(c, CURLOPT_SSLKEY, conf->client_key);
-		r |= curl_easy_setopt(c, CURLOPT_CAINFO, conf->ca_cert);
+		r |= lc.easy_setopt(c, CURLOPT_SSLCERT, conf->client_cert);
+		r |= lc.easy_setopt(c, CURLOPT_SSLKEY, conf->client_key);
+		r |= lc.easy_setopt(c, CURLOPT_CAINFO, conf->ca_cert);
 		http_mtime(conf->client_cert, &w->cert_mtime);
 		http_mtime(conf->client_key, &w->key_mtime);
 	}
 	if (r != CURLE_OK) {
-		curl_easy_cleanup(c);
+		lc.easy_cleanup(c);
 		return -EINVAL;
 	}
 	if (w->curl != NULL)
-		curl_easy_cleanup(w->curl);
+		lc.easy_cleanup(w->curl);
 	w->curl = c;
 	return 0;
 }
@@ -397,8 +454,8 @@ http_worker_fini(void *vw)
 	if (w == NULL)
 		return;
 	if (w->curl != NULL)
-		curl_easy_cleanup(w->curl);
-	curl_slist_free_all(w->headers);
+		lc.easy_cleanup(w->curl);
+	lc.slist_free_all(w->headers);
 	buf_fini(&w->scratch);
 	free(w);
 }
@@ -414,15 +471,15 @@ http_make_headers(struct http_wctx *w)
 	struct curl_slist *l, *last;
 	char th[512];
 
-	if ((l = curl_slist_append(NULL, "Content-Type: application/json")) == NULL)
+	if ((l = lc.slist_append(NULL, "Content-Type: application/json")) == NULL)
 		return -ENOMEM;
 	w->headers = l;
-	if ((l = curl_slist_append(l, "Expect:")) == NULL)
+	if ((l = lc.slist_append(l, "Expect:")) == NULL)
 		return -ENOMEM;
 	if (name == NULL || *name == '\0')
 		return 0;
 	snprintf(th, sizeof(th), "%s: %0*d", name, HTTP_UUID_LEN, 0);
-	if ((l = curl_slist_append(l, th)) == NULL)
+	if ((l = lc.slist_append(l, th)) == NULL)
 		return -ENOMEM;
 	for (last = l; last->next != NULL; last = last->next)
 		;
@@ -543,17 +600,17 @@ http_post(struct http_wctx *w, const struct msg *m, const char *body,
 	long code = 0;
 
 	w->errbuf[0] = '\0';
-	curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(w->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	cc = curl_easy_perform(w->curl);
+	lc.easy_setopt(w->curl, CURLOPT_POSTFIELDS, body);
+	lc.easy_setopt(w->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	cc = lc.easy_perform(w->curl);
 	if (cc != CURLE_OK) {
 		metric_inc(w->ctx->request_error);
 		log_warn_ratelimited(&http_rl_err, "[output %s] POST %s: %s, retrying",
 		    w->ctx->name, w->ctx->conf->url,
-		    w->errbuf[0] ? w->errbuf : curl_easy_strerror(cc));
+		    w->errbuf[0] ? w->errbuf : lc.easy_strerror(cc));
 		return OUT_RETRY;
 	}
-	curl_easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, &code);
+	lc.easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, &code);
 	metric_inc(http_code_metric(w, code));
 	if (m->t_in_ns != 0)
 		metric_observe_ns(w->ctx->latency, now_mono_ns() - m->t_in_ns);
