@@ -577,11 +577,18 @@ str_at(const struct encoder *enc, const struct prepared *ps)
 #define LIT_END		"}}\n"
 #define LEN(lit)	(sizeof(lit) - 1)
 
+/* The messages, without the first one's lead. */
+static inline size_t
+msgs_len(const struct event *ev)
+{
+	return ev->json.len != 0 ? ev->json.len - ENCODE_MSGS_LEAD : 0;
+}
+
 /* The last message's "}, which event_add leaves to us: none if no record. */
 static inline size_t
 rec_end_len(const struct event *ev)
 {
-	return ev->json.len != 0 ? LEN(LIT_REC_END) : 0;
+	return msgs_len(ev) != 0 ? LEN(LIT_REC_END) : 0;
 }
 
 size_t
@@ -603,7 +610,7 @@ encode_size(struct encoder *enc, const struct event *ev, enum event_format fmt)
 		prepare_str(enc, &enc->key, ev->info.key, ev->info.key_len);
 	prepare_serial(enc, ev->serial);
 	n = LEN(LIT_SEQ) + enc->seq_len + LEN(LIT_TS) + enc->ts.len +
-	    LEN(LIT_MSGS) + ev->json.len + rec_end_len(ev) + LEN(LIT_UMAP) +
+	    LEN(LIT_MSGS) + msgs_len(ev) + rec_end_len(ev) + LEN(LIT_UMAP) +
 	    enc->umap_len;
 	if (fmt == FMT_PAUDITD)
 		n += LEN(LIT_KEY) + enc->key.len + LEN(LIT_END_KEY);
@@ -617,56 +624,53 @@ encode_size(struct encoder *enc, const struct event *ev, enum event_format fmt)
 
 /*
  * A record's opening for a type from 1000 to REC_TYPES - 1 (every type
- * the kernel and the user-space tools send): copied whole, from the end
- * of the message before or just past it, with the type's four digits
- * written over the zeros. The copy is a fixed 32 bytes, so the template
- * has room for it from either start.
+ * the kernel and the user-space tools send): copied whole, a fixed 32
+ * bytes, with the type's four digits written over the zeros.
  */
 #define REC_SEP		LIT_REC_END ","
 #define REC_OPEN_COPY	32
-#define REC_TYPES	4096
-static const char rec_open[LEN(REC_SEP) + REC_OPEN_COPY + 1] =
+#define REC_TYPES	4000
+static const char rec_open[REC_OPEN_COPY + 1] =
     REC_SEP LIT_TYPE "0000" LIT_DATA;
 
 /*
- * The digits of each type, written the first time the type is seen (a
- * division and two lookups a record otherwise); zeros: not yet. Main
- * thread only, as events are.
+ * The digits of each type from 1000 up, laid out by the compiler: a
+ * division and two lookups a record otherwise, and a test a record if
+ * they were filled in as types are seen.
  */
-static char type_digits[REC_TYPES][4];
-
-static __attribute__((noinline)) uint32_t
-type_digits_fill(uint32_t type)
-{
-	uint32_t dg;
-
-	memcpy(type_digits[type], digit_pairs + type / 100 * 2, 2);
-	memcpy(type_digits[type] + 2, digit_pairs + type % 100 * 2, 2);
-	memcpy(&dg, type_digits[type], 4);
-	return dg;
-}
+#define DG10(a, b, c)	{ a, b, c, '0' }, { a, b, c, '1' }, { a, b, c, '2' }, \
+			{ a, b, c, '3' }, { a, b, c, '4' }, { a, b, c, '5' }, \
+			{ a, b, c, '6' }, { a, b, c, '7' }, { a, b, c, '8' }, \
+			{ a, b, c, '9' }
+#define DG100(a, b)	DG10(a, b, '0'), DG10(a, b, '1'), DG10(a, b, '2'), \
+			DG10(a, b, '3'), DG10(a, b, '4'), DG10(a, b, '5'), \
+			DG10(a, b, '6'), DG10(a, b, '7'), DG10(a, b, '8'), \
+			DG10(a, b, '9')
+#define DG1000(a)	DG100(a, '0'), DG100(a, '1'), DG100(a, '2'), \
+			DG100(a, '3'), DG100(a, '4'), DG100(a, '5'), \
+			DG100(a, '6'), DG100(a, '7'), DG100(a, '8'), \
+			DG100(a, '9')
+static const char type_digits[REC_TYPES - 1000][4] = {
+	DG1000('1'), DG1000('2'), DG1000('3'),
+};
 
 void
-encode_record_open(struct buf *b, uint32_t type, bool first)
+encode_record_open(struct buf *b, uint32_t type)
 {
-	size_t n, skip = first ? LEN(REC_SEP) : 0;
-	uint32_t dg;
+	size_t n;
 	char *o;
 
 	if (type - 1000 < REC_TYPES - 1000) {
-		memcpy(&dg, type_digits[type], 4);
-		if (dg == 0)
-			dg = type_digits_fill(type);
 		o = buf_reserve(b, REC_OPEN_COPY);
-		memcpy(o, rec_open + skip, REC_OPEN_COPY);
-		memcpy(o + LEN(REC_SEP) + LEN(LIT_TYPE) - skip, &dg, 4);
-		b->len += LEN(REC_SEP) + LEN(LIT_TYPE) + 4 + LEN(LIT_DATA) - skip;
+		memcpy(o, rec_open, REC_OPEN_COPY);
+		memcpy(o + LEN(REC_SEP) + LEN(LIT_TYPE), type_digits[type - 1000],
+		    4);
+		b->len += LEN(REC_SEP) + LEN(LIT_TYPE) + 4 + LEN(LIT_DATA);
 		return;
 	}
 	n = u64_len(type);
 	o = buf_reserve(b, LEN(REC_SEP) + LEN(LIT_TYPE) + n + LEN(LIT_DATA));
-	if (!first)
-		PUT_LIT(o, REC_SEP);
+	PUT_LIT(o, REC_SEP);
 	PUT_LIT(o, LIT_TYPE);
 	u64_back(o + n, type);
 	o += n;
@@ -685,7 +689,7 @@ encode_write(struct encoder *enc, const struct event *ev,
 	PUT_LIT(o, LIT_TS);
 	o = put_short(o, str_at(enc, &enc->ts), enc->ts.len);
 	PUT_LIT(o, LIT_MSGS);
-	PUT(o, ev->json.p, ev->json.len);
+	PUT(o, ev->json.p + ENCODE_MSGS_LEAD, msgs_len(ev));
 	/* Written in any case: without a record, LIT_UMAP overwrites it. */
 	memcpy(o, LIT_REC_END, LEN(LIT_REC_END));
 	o += rec_end_len(ev);

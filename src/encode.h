@@ -45,13 +45,15 @@ void encode_write(struct encoder *enc, const struct event *ev,
     enum event_format fmt, char *dst);
 /*
  * A record's message of the "messages" array, written once as the record
- * joins its event (event_add), so that encoding copies the array whole:
- * open appends {"type":T,"data":" for the first record and "},{"type":T,
- * "data":" for the others, closing the message before; the record's text,
- * escaped, follows. The last message's "} is added by encode_write, so
- * that each record takes one append for its framing, not two.
+ * joins its event (event_add), so that encoding copies the array whole.
+ * Every record's opening is the same append, "},{"type":T,"data":",
+ * closing the message before; the record's text, escaped, follows.
+ * encode_write skips the first record's ENCODE_MSGS_LEAD bytes of "},
+ * and adds the last message's "}, so that each record takes one append
+ * for its framing, not two, and the same one whatever its place.
  */
-void encode_record_open(struct buf *b, uint32_t type, bool first);
+#define ENCODE_MSGS_LEAD	3	/* "}, before the first message */
+void encode_record_open(struct buf *b, uint32_t type);
 /* Both steps, appending the line to `out`. */
 void encode_event(struct encoder *enc, const struct event *ev,
     enum event_format fmt, struct buf *out);

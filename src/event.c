@@ -335,8 +335,9 @@ event_add(struct event *ev, uint32_t type, const char *data, size_t len)
 	memcpy(d, data, len);
 	memset(d + len, 0, JSON_PAD);
 	ev->data.len += len;
-	grew = len - ev->json.len;
-	encode_record_open(&ev->json, type, ev->nrec == 1);
+	/* The first record's lead is not counted (event_bytes). */
+	grew = len - ev->json.len - (ev->nrec == 1 ? ENCODE_MSGS_LEAD : 0);
+	encode_record_open(&ev->json, type);
 	uids = type != AUDIT_TYPE_EXECVE && type != AUDIT_TYPE_CWD &&
 	    type != AUDIT_TYPE_SOCKADDR;
 	sc.tag[0] = 'u';
@@ -359,11 +360,12 @@ event_add(struct event *ev, uint32_t type, const char *data, size_t len)
 	return grew;
 }
 
-/* Without the last message's end, which encoding adds. */
+/* Without the lead before the first message and the last one's end. */
 size_t
 event_bytes(const struct event *ev)
 {
-	return ev->data.len + ev->json.len;
+	return ev->data.len + ev->json.len -
+	    (ev->json.len != 0 ? ENCODE_MSGS_LEAD : 0);
 }
 
 const char *

@@ -54,8 +54,8 @@ struct event {
 	uint32_t		 cap;
 	struct event_rec	*recs;
 	struct buf		 data;		/* record texts, back to back */
-	struct buf		 json;		/* the same as JSON messages, but
-						   the last one's end (encode.h) */
+	struct buf		 json;		/* the same as JSON messages, with
+						   a lead, without the last end (encode.h) */
 	struct event_uid	*uids;		/* uid field values, in order */
 	uint32_t		 nuid;
 	uint32_t		 uid_cap;
