@@ -577,18 +577,15 @@ str_at(const struct encoder *enc, const struct prepared *ps)
 #define LIT_END		"}}\n"
 #define LEN(lit)	(sizeof(lit) - 1)
 
-/* The messages, without the first one's lead. */
+/*
+ * The messages as the line holds them: without the first one's lead,
+ * with the last one's "}, which event_add leaves to us; none if no record.
+ */
 static inline size_t
 msgs_len(const struct event *ev)
 {
-	return ev->json.len != 0 ? ev->json.len - ENCODE_MSGS_LEAD : 0;
-}
-
-/* The last message's "}, which event_add leaves to us: none if no record. */
-static inline size_t
-rec_end_len(const struct event *ev)
-{
-	return msgs_len(ev) != 0 ? LEN(LIT_REC_END) : 0;
+	return ev->json.len != 0 ?
+	    ev->json.len - ENCODE_MSGS_LEAD + LEN(LIT_REC_END) : 0;
 }
 
 size_t
@@ -610,7 +607,7 @@ encode_size(struct encoder *enc, const struct event *ev, enum event_format fmt)
 		prepare_str(enc, &enc->key, ev->info.key, ev->info.key_len);
 	prepare_serial(enc, ev->serial);
 	n = LEN(LIT_SEQ) + enc->seq_len + LEN(LIT_TS) + enc->ts.len +
-	    LEN(LIT_MSGS) + msgs_len(ev) + rec_end_len(ev) + LEN(LIT_UMAP) +
+	    LEN(LIT_MSGS) + msgs_len(ev) + LEN(LIT_UMAP) +
 	    enc->umap_len;
 	if (fmt == FMT_PAUDITD)
 		n += LEN(LIT_KEY) + enc->key.len + LEN(LIT_END_KEY);
@@ -689,10 +686,11 @@ encode_write(struct encoder *enc, const struct event *ev,
 	PUT_LIT(o, LIT_TS);
 	o = put_short(o, str_at(enc, &enc->ts), enc->ts.len);
 	PUT_LIT(o, LIT_MSGS);
-	PUT(o, ev->json.p + ENCODE_MSGS_LEAD, msgs_len(ev));
-	/* Written in any case: without a record, LIT_UMAP overwrites it. */
-	memcpy(o, LIT_REC_END, LEN(LIT_REC_END));
-	o += rec_end_len(ev);
+	if (ev->json.len != 0) {
+		PUT(o, ev->json.p + ENCODE_MSGS_LEAD,
+		    ev->json.len - ENCODE_MSGS_LEAD);
+		PUT_LIT(o, LIT_REC_END);
+	}
 	PUT_LIT(o, LIT_UMAP);
 	o = put_short(o, enc->umap != NULL ? enc->umap : sp + enc->umap_off,
 	    enc->umap_len);
