@@ -91,12 +91,11 @@ encode_format_name(enum event_format fmt)
 	return (unsigned)fmt < FMT_MAX ? format_names[fmt] : "?";
 }
 
-static inline char *u64_back(char *end, uint64_t v);
 
 static void
 set_serial(struct encoder *enc, uint64_t serial)
 {
-	enc->seq = u64_back(enc->seq_buf + sizeof(enc->seq_buf), serial);
+	enc->seq = json_u64_back(enc->seq_buf + sizeof(enc->seq_buf), serial);
 	enc->seq_len = (size_t)(enc->seq_buf + sizeof(enc->seq_buf) - enc->seq);
 	enc->seq_serial = serial;
 }
@@ -379,40 +378,6 @@ u64_len(uint64_t v)
 	}
 }
 
-static const char digit_pairs[] =
-    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-    "8081828384858687888990919293949596979899";
-
-/*
- * Write v's decimal digits so that they end at `end`; returns where they
- * start. Serials and types fit in 32 bits, where dividing by 100 is a
- * cheaper multiply.
- */
-static inline char *
-u64_back(char *end, uint64_t v)
-{
-	char *t = end;
-	uint32_t v32;
-
-	while (v > UINT32_MAX) {
-		t -= 2;
-		memcpy(t, digit_pairs + (v % 100) * 2, 2);
-		v /= 100;
-	}
-	for (v32 = (uint32_t)v; v32 >= 100; v32 /= 100) {
-		t -= 2;
-		memcpy(t, digit_pairs + (v32 % 100) * 2, 2);
-	}
-	if (v32 >= 10) {
-		t -= 2;
-		memcpy(t, digit_pairs + v32 * 2, 2);
-	} else {
-		*--t = (char)('0' + v32);
-	}
-	return t;
-}
-
 /*
  * Copy a short string (serial, timestamp, key, kept uid_map text) with
  * two overlapping copies of a fixed size instead of a call; longer ones
@@ -669,7 +634,7 @@ encode_record_open(struct buf *b, uint32_t type)
 	o = buf_reserve(b, LEN(REC_SEP) + LEN(LIT_TYPE) + n + LEN(LIT_DATA));
 	PUT_LIT(o, REC_SEP);
 	PUT_LIT(o, LIT_TYPE);
-	u64_back(o + n, type);
+	json_u64_back(o + n, type);
 	o += n;
 	PUT_LIT(o, LIT_DATA);
 	b->len = (size_t)(o - b->p);

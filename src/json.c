@@ -849,25 +849,43 @@ json_str(struct buf *b, const char *str, size_t len)
 	buf_putc(b, '"');
 }
 
+static const char digit_pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/*
+ * Serials and types fit in 32 bits, where dividing by 100 is a cheaper
+ * multiply.
+ */
+char *
+json_u64_back(char *end, uint64_t v)
+{
+	char *t = end;
+	uint32_t v32;
+
+	while (v > UINT32_MAX) {
+		t -= 2;
+		memcpy(t, digit_pairs + (v % 100) * 2, 2);
+		v /= 100;
+	}
+	for (v32 = (uint32_t)v; v32 >= 100; v32 /= 100) {
+		t -= 2;
+		memcpy(t, digit_pairs + (v32 % 100) * 2, 2);
+	}
+	if (v32 >= 10) {
+		t -= 2;
+		memcpy(t, digit_pairs + v32 * 2, 2);
+	} else {
+		*--t = (char)('0' + v32);
+	}
+	return t;
+}
+
 void
 json_u64(struct buf *b, uint64_t v)
 {
-	static const char pairs[] =
-	    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-	    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-	    "8081828384858687888990919293949596979899";
-	char tmp[20], *t = tmp + sizeof(tmp);
+	char tmp[20], *t = json_u64_back(tmp + sizeof(tmp), v);
 
-	while (v >= 100) {
-		t -= 2;
-		memcpy(t, pairs + (v % 100) * 2, 2);
-		v /= 100;
-	}
-	if (v >= 10) {
-		t -= 2;
-		memcpy(t, pairs + v * 2, 2);
-	} else {
-		*--t = (char)('0' + v);
-	}
 	buf_append(b, t, (size_t)(tmp + sizeof(tmp) - t));
 }

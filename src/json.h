@@ -50,6 +50,8 @@ void json_esc_padded(struct buf *b, const char *s, size_t len,
     struct json_scan *scan);
 /* Append the unsigned decimal `v`. */
 void json_u64(struct buf *b, uint64_t v);
+/* Write v's decimal digits so that they end at `end`; returns their start. */
+char *json_u64_back(char *end, uint64_t v);
 
 /*
  * Tests and benchmarks: escape in chunks of at most `max` bytes (0: one
