@@ -79,19 +79,43 @@ set_data(const char *q, const char *end, struct record *r, bool trim)
 	r->data_len = (size_t)(end - q);
 }
 
-/* Whether the first n bytes of p and of the cached header are equal. */
-static inline bool
-hdr_prefix(const char *p, size_t n)
+/* The same, for 16 <= n <= 32: two overlapping 16-byte compares. */
+static inline __attribute__((always_inline)) bool
+hdr_prefix_16_32(const char *p, size_t n)
 {
 	__m128i a, b;
 
-	if (n < 16 || n > 32)
-		return memcmp(p, hdr_cache.text, n) == 0;
 	a = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p),
 	    _mm_loadu_si128((const __m128i *)hdr_cache.text));
 	b = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + n - 16)),
 	    _mm_loadu_si128((const __m128i *)(hdr_cache.text + n - 16)));
 	return _mm_movemask_epi8(_mm_and_si128(a, b)) == 0xffff;
+}
+
+/* Whether the first n bytes of p and of the cached header are equal. */
+static inline bool
+hdr_prefix(const char *p, size_t n)
+{
+	if (n < 16 || n > 32)
+		return memcmp(p, hdr_cache.text, n) == 0;
+	return hdr_prefix_16_32(p, n);
+}
+
+/*
+ * Keep the k bytes of header at p (16 <= k <= HDR_CACHE_MAX, p readable
+ * that far) for hdr_match: the same loads as it compares.
+ */
+static inline __attribute__((always_inline)) void
+hdr_cache_fill(const char *p, size_t k)
+{
+	_mm_storeu_si128((__m128i *)hdr_cache.text,
+	    _mm_loadu_si128((const __m128i *)p));
+	if (k > 32)
+		_mm_storeu_si128((__m128i *)(hdr_cache.text + 16),
+		    _mm_loadu_si128((const __m128i *)(p + 16)));
+	_mm_storeu_si128((__m128i *)(hdr_cache.text + k - 16),
+	    _mm_loadu_si128((const __m128i *)(p + k - 16)));
+	hdr_cache.len = k;
 }
 
 /* Drop trailing NUL and newline bytes from the data. */
@@ -328,15 +352,7 @@ parse_header_slow(const char *p, size_t len, struct record *r)
 	/* With the kernel's ": " after it, what parse_header compares. */
 	k = end - q > 2 && q[1] == ':' && q[2] == ' ' ? n + 2 : 0;
 	if (k >= 16 && k <= HDR_CACHE_MAX) {
-		_mm_storeu_si128((__m128i *)hdr_cache.text,
-		    _mm_loadu_si128((const __m128i *)p));
-		if (k > 32) {
-			_mm_storeu_si128((__m128i *)(hdr_cache.text + 16),
-			    _mm_loadu_si128((const __m128i *)(p + 16)));
-		}
-		_mm_storeu_si128((__m128i *)(hdr_cache.text + k - 16),
-		    _mm_loadu_si128((const __m128i *)(p + k - 16)));
-		hdr_cache.len = k;
+		hdr_cache_fill(p, k);
 	} else if (n <= HDR_CACHE_MAX) {
 		/* No hit on it, but its seconds can serve the next miss. */
 		memcpy(hdr_cache.text, p, n);
@@ -367,17 +383,11 @@ parse_header_miss(const char *p, size_t len, struct record *r, bool trim)
 	size_t sec_len = hdr_cache.sec_len, n, k;
 	const char *q;
 	uint64_t w, nd, serial, ms;
-	__m128i a, b;
 
 	/* 16 bytes from the serial on, as parse_serial wants them. */
 	if (sec_len - 16 > 16 || len < sec_len + 4 + 16)
 		return parse_header_slow(p, len, r);
-	a = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p),
-	    _mm_loadu_si128((const __m128i *)hdr_cache.text));
-	b = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + sec_len - 16)),
-	    _mm_loadu_si128((const __m128i *)(hdr_cache.text + sec_len - 16)));
-	if (_mm_movemask_epi8(_mm_and_si128(a, b)) != 0xffff ||
-	    !ms_colon(load32(p + sec_len), &ms))
+	if (!hdr_prefix_16_32(p, sec_len) || !ms_colon(load32(p + sec_len), &ms))
 		return parse_header_slow(p, len, r);
 	q = p + sec_len + 4;
 	memcpy(&w, q, 8);
@@ -397,15 +407,7 @@ parse_header_miss(const char *p, size_t len, struct record *r, bool trim)
 	r->data_len = len - k;
 	if (trim)
 		trim_data(r);
-	_mm_storeu_si128((__m128i *)hdr_cache.text,
-	    _mm_loadu_si128((const __m128i *)p));
-	if (k > 32) {
-		_mm_storeu_si128((__m128i *)(hdr_cache.text + 16),
-		    _mm_loadu_si128((const __m128i *)(p + 16)));
-	}
-	_mm_storeu_si128((__m128i *)(hdr_cache.text + k - 16),
-	    _mm_loadu_si128((const __m128i *)(p + k - 16)));
-	hdr_cache.len = k;
+	hdr_cache_fill(p, k);
 	hdr_cache.ts_len = r->ts_len;
 	hdr_cache.serial = serial;
 	hdr_cache.time_ms = r->time_ms;
