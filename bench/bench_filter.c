@@ -20,6 +20,7 @@
 #include "../src/event.h"
 #include "../src/filter.h"
 #include "../src/log.h"
+#include "../src/pipeline.h"
 #include "../src/reasm.h"
 #include "../src/record.h"
 #include "bench.h"
@@ -211,15 +212,7 @@ load_events(struct ctx *x, const struct bench_corpus *c)
 	cc.quiet = true;
 	conf = config_load_string("<bench>", "events:\n  min: 1100\n  max: 1399\n", &cc);
 	BENCH_CHECK(conf != NULL && cc.errors == 0, "bench config: %s", cc.last);
-	rc = (struct reasm_conf){
-		.timeout_ms = conf->events_timeout_ms,
-		.max_in_flight = (size_t)conf->events_max_in_flight,
-		.max_in_flight_bytes = (size_t)conf->events_max_in_flight_bytes,
-		.max_records = (uint32_t)conf->events_max_records,
-		.type_min = (uint32_t)conf->events_min,
-		.type_max = (uint32_t)conf->events_max,
-		.proctitle_ends = true,
-	};
+	pipeline_reasm_conf(conf, true, &rc);
 	config_free(conf);
 	x->cap = BENCH_FILTER_EVENTS;
 	x->evs = calloc(x->cap, sizeof(*x->evs));

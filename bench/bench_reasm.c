@@ -13,6 +13,7 @@
  */
 #include "../src/config/config.h"
 #include "../src/event.h"
+#include "../src/pipeline.h"
 #include "../src/reasm.h"
 #include "../src/record.h"
 #include "bench.h"
@@ -70,15 +71,7 @@ setup(struct ctx *x, const struct bench_corpus *c)
 	cc.quiet = true;
 	conf = config_load_string("<bench>", BENCH_YAML, &cc);
 	BENCH_CHECK(conf != NULL && cc.errors == 0, "bench config: %s", cc.last);
-	x->rc = (struct reasm_conf){
-		.timeout_ms = conf->events_timeout_ms,
-		.max_in_flight = (size_t)conf->events_max_in_flight,
-		.max_in_flight_bytes = (size_t)conf->events_max_in_flight_bytes,
-		.max_records = (uint32_t)conf->events_max_records,
-		.type_min = (uint32_t)conf->events_min,
-		.type_max = (uint32_t)conf->events_max,
-		.proctitle_ends = true,
-	};
+	pipeline_reasm_conf(conf, true, &x->rc);
 	config_free(conf);
 	x->recs = malloc(c->nlines * sizeof(*x->recs));
 	BENCH_CHECK(x->recs != NULL, "out of memory");

@@ -170,24 +170,33 @@ register_metrics(struct pipeline *p)
 	    "marshaller.filter_latency", NULL, NULL);
 }
 
-struct pipeline *
-pipeline_new(const struct config *conf, struct outputs *outs,
-    const struct filter *filter, bool replay_time)
+void
+pipeline_reasm_conf(const struct config *conf, bool replay_time,
+    struct reasm_conf *ret)
 {
-	struct tracker_cb cb = { on_missed, on_late, on_reset, NULL };
-	struct reasm_conf rc = {
+	*ret = (struct reasm_conf){
 		.timeout_ms = conf->events_timeout_ms,
 		.max_in_flight = (size_t)conf->events_max_in_flight,
 		.max_in_flight_bytes = (size_t)conf->events_max_in_flight_bytes,
 		.max_records = (uint32_t)conf->events_max_records,
 		.type_min = (uint32_t)conf->events_min,
 		.type_max = (uint32_t)conf->events_max,
+		/* auditd's logs carry no EOE: PROCTITLE comes last. */
 		.proctitle_ends = replay_time,
 	};
+}
+
+struct pipeline *
+pipeline_new(const struct config *conf, struct outputs *outs,
+    const struct filter *filter, bool replay_time)
+{
+	struct tracker_cb cb = { on_missed, on_late, on_reset, NULL };
+	struct reasm_conf rc;
 	struct pipeline *p = calloc(1, sizeof(*p));
 
 	if (p == NULL)
 		return NULL;
+	pipeline_reasm_conf(conf, replay_time, &rc);
 	cb.arg = p;
 	p->outs = outs;
 	p->formats = outs ? outputs_formats(outs) : 0;
