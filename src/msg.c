@@ -143,16 +143,6 @@ msg_alloc(size_t len, const char *key, size_t key_len, uint64_t serial)
 	return m;
 }
 
-struct msg *
-msg_new_copy(const char *line, size_t len, const char *key, size_t key_len,
-    uint64_t serial)
-{
-	struct msg *m = msg_alloc(len, key, key_len, serial);
-
-	memcpy(m->line, line, len);
-	return m;
-}
-
 void
 msg_unref(struct msg *m)
 {

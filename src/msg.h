@@ -35,17 +35,12 @@ struct msg {
 struct msg *msg_new_take(char *line, size_t len, const char *key,
     size_t key_len, uint64_t serial);
 /*
- * Create a message holding copies of `line` (`len` bytes, ending in '\n')
- * and `key`, in one allocation with the message. Returns a message with
- * one reference. This and msg_alloc allocate from a pool that only one
- * thread (the pipeline's) may allocate from; any thread may unref.
- */
-struct msg *msg_new_copy(const char *line, size_t len, const char *key,
-    size_t key_len, uint64_t serial);
-/*
- * The same, but the caller writes the `len` bytes of the line into
- * m->line before it publishes the message (the pipeline encodes straight
- * into it, without a copy).
+ * Create a message with room for a line of `len` bytes (ending in '\n'),
+ * which the caller writes into m->line before it publishes the message
+ * (the pipeline encodes straight into it), and a copy of `key`, in one
+ * allocation with the message. Returns a message with one reference. It
+ * allocates from a pool that only one thread (the pipeline's) may
+ * allocate from; any thread may unref.
  */
 struct msg *msg_alloc(size_t len, const char *key, size_t key_len,
     uint64_t serial);
