@@ -95,7 +95,8 @@ bench_corpus_load(struct bench_corpus *c, const char *path)
 		bench_fail("%s: %s (run bench/run.sh, or tools/gencorpus -o %s -m %s.meta)",
 		    path, strerror(errno), path, path);
 	c->len = (size_t)st.st_size;
-	if ((c->buf = malloc(c->len + 1)) == NULL)
+	/* The '\n' added below, and the sources' slack (SOURCE_PAD). */
+	if ((c->buf = calloc(1, c->len + 1 + 64)) == NULL)
 		bench_fail("out of memory for %zu bytes", c->len);
 	while (got < c->len) {
 		r = read(fd, c->buf + got, c->len - got);

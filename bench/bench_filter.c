@@ -166,7 +166,6 @@ make_event(const char *const *recs)
 		bar = strchr(*recs, '|');
 		event_add(ev, (uint32_t)atoi(*recs), bar + 1, strlen(bar + 1));
 	}
-	event_finish(ev);
 	return ev;
 }
 
@@ -192,7 +191,6 @@ on_event(struct event *ev, void *arg)
 	c->serial = ev->serial;
 	for (i = 0; i < ev->nrec; i++)
 		event_add(c, ev->recs[i].type, event_rec_data(ev, i), ev->recs[i].len);
-	event_finish(c);
 	x->evs[x->nevs++] = c;
 }
 
@@ -212,7 +210,7 @@ load_events(struct ctx *x, const struct bench_corpus *c)
 	cc.quiet = true;
 	conf = config_load_string("<bench>", "events:\n  min: 1100\n  max: 1399\n", &cc);
 	BENCH_CHECK(conf != NULL && cc.errors == 0, "bench config: %s", cc.last);
-	pipeline_reasm_conf(conf, true, &rc);
+	pipeline_reasm_conf(conf, true, true, &rc);
 	config_free(conf);
 	x->cap = BENCH_FILTER_EVENTS;
 	x->evs = calloc(x->cap, sizeof(*x->evs));

@@ -69,7 +69,6 @@ copy_event(const struct event *src)
 	event_begin(ev, &r);
 	for (i = 0; i < src->nrec; i++)
 		event_add(ev, src->recs[i].type, event_rec_data(src, i), src->recs[i].len);
-	event_finish(ev);
 	return ev;
 }
 
@@ -93,7 +92,6 @@ check_known(void)
 	event_begin(ev, &r);
 	for (i = 0; i < sizeof(known_recs) / sizeof(known_recs[0]); i++)
 		event_add(ev, known_recs[i].type, known_recs[i].data, strlen(known_recs[i].data));
-	event_finish(ev);
 	buf_reset(&b);
 	encode_event(enc, ev, FMT_PAUDITD, &b);
 	BENCH_CHECK(b.len == sizeof(known_line) - 1 && memcmp(b.p, known_line, b.len) == 0,

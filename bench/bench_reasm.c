@@ -1,7 +1,7 @@
 /*
  * bench_reasm.c: the reassembler on the corpus's records, parsed
- * beforehand so that only grouping is timed (with event_finish, which
- * the reassembler runs on every completed event).
+ * beforehand so that only grouping is timed (with event_add's escaping
+ * and uid notes, which the reassembler runs on every record).
  *
  * The reassembler is set up as a replay sets it up (the daemon's
  * defaults for the bounds and timeout, the records' own time as the
@@ -33,9 +33,12 @@ on_event(struct event *ev, void *arg)
 {
 	struct ctx *x = arg;
 
+	uint32_t i;
+
 	x->events++;
 	x->records += ev->nrec;
-	x->bytes += ev->data.len;
+	for (i = 0; i < ev->nrec; i++)
+		x->bytes += ev->recs[i].len;
 	x->keyed += ev->info.key_len > 0;
 }
 
@@ -71,7 +74,7 @@ setup(struct ctx *x, const struct bench_corpus *c)
 	cc.quiet = true;
 	conf = config_load_string("<bench>", BENCH_YAML, &cc);
 	BENCH_CHECK(conf != NULL && cc.errors == 0, "bench config: %s", cc.last);
-	pipeline_reasm_conf(conf, true, &x->rc);
+	pipeline_reasm_conf(conf, true, false, &x->rc);
 	config_free(conf);
 	x->recs = malloc(c->nlines * sizeof(*x->recs));
 	BENCH_CHECK(x->recs != NULL, "out of memory");

@@ -188,7 +188,7 @@ collect_uids(struct encoder *enc, const struct event *ev)
 	enc->nv = 0;
 	for (i = 0; i < ev->nuid; i++)
 		enc->nv = uid_insert(enc->v, enc->nv,
-		    ev->data.p + ev->uids[i].off, ev->uids[i].len);
+		    event_uid_value(ev, i), ev->uids[i].len);
 }
 
 /* "UID":"NAME",... for enc->v, appended to the scratch buffer. */
@@ -269,7 +269,7 @@ seq_key(const struct event *ev, char *key, size_t *ret_klen)
 	size_t k = 0;
 
 	for (; u < end; u++)
-		if (!key_put(key, &k, ev->data.p + u->off, u->len))
+		if (!key_put(key, &k, ev->uidtext.p + u->off, u->len))
 			return -1;
 	*ret_klen = k;
 	return key_slot(key, k);

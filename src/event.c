@@ -1,9 +1,10 @@
 /*
  * event.c: event storage and the facts derived from its records.
  *
- * Records are copied into one arena per event (ev->data) so that an event
- * never points into a receive buffer. Events are recycled by the
- * reassembler, so steady state allocates nothing.
+ * A record is escaped into the event's JSON messages (ev->json) and,
+ * when a stage reads texts (keep_text), copied into its arena (ev->data),
+ * so that an event never points into a receive buffer. Events are
+ * recycled by the reassembler, so steady state allocates nothing.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +27,13 @@ event_new(void)
 		fatal("event");
 	buf_init(&ev->data);
 	buf_init(&ev->json);
+	buf_init(&ev->uidtext);
 	/* Never NULL, so that even empty record data is a valid pointer. */
 	buf_reserve(&ev->data, 512);
 	buf_reserve(&ev->json, 1024);
+	buf_reserve(&ev->uidtext, 64);
+	ev->keep_text = true;
+	ev->info.key = "";
 	return ev;
 }
 
@@ -39,6 +44,7 @@ event_free(struct event *ev)
 		return NULL;
 	buf_fini(&ev->data);
 	buf_fini(&ev->json);
+	buf_fini(&ev->uidtext);
 	free(ev->recs);
 	free(ev->uids);
 	free(ev);
@@ -52,10 +58,13 @@ event_reset(struct event *ev)
 	ev->nuid = 0;
 	buf_reset(&ev->data);
 	buf_reset(&ev->json);
+	buf_reset(&ev->uidtext);
 	ev->older = ev->newer = ev->hnext = NULL;
 	ev->info.syscall = NULL;
+	ev->info.syscall_len = 0;
 	ev->info.key = "";
 	ev->info.key_len = 0;
+	ev->info.key_is_tty = false;
 }
 
 void
@@ -107,15 +116,37 @@ grow_uids(struct event *ev)
 	ev->uid_cap = cap;
 }
 
-/* Append a value; the caller has checked it against the one before. */
+/*
+ * Room for the uid values of a record of len bytes (they are part of
+ * it), each followed by 16 readable bytes for last_set.
+ */
 static inline void
-note_uid(struct event *ev, uint32_t off, uint32_t len)
+uids_reserve(struct event *ev, size_t len)
 {
+	buf_reserve(&ev->uidtext, len + 16);
+}
+
+/*
+ * Append a value (v: readable 16 bytes on, as record texts are) into the
+ * room uids_reserve made; the caller has checked it against the one
+ * before.
+ */
+static inline void
+note_uid(struct event *ev, const char *v, uint32_t len)
+{
+	struct buf *t = &ev->uidtext;
+	char *d = t->p + t->len;
+
+	if (len <= 16)
+		memcpy(d, v, 16);
+	else
+		memcpy(d, v, len);
 	if (ev->nuid == ev->uid_cap)
 		grow_uids(ev);
-	ev->uids[ev->nuid].off = off;
+	ev->uids[ev->nuid].off = (uint32_t)t->len;
 	ev->uids[ev->nuid].len = len;
 	ev->nuid++;
+	t->len += len;
 }
 
 #ifdef __SSE2__
@@ -125,7 +156,7 @@ note_uid(struct event *ev, uint32_t off, uint32_t len)
  * masked once, not at every field, and kept in a vector register.
  */
 struct uid_last {
-	const char	*p;		/* in the arena; NULL: none yet */
+	const char	*p;		/* NULL: none yet */
 	uint32_t	 len;
 	__m128i		 w;		/* up to 16 bytes: its bytes, masked */
 	__m128i		 m;		/* the mask */
@@ -138,7 +169,7 @@ last_set(struct uid_last *l, const char *p, uint32_t len)
 	l->len = len;
 	if (len > 16)
 		return;
-	/* The arena holds JSON_PAD bytes past any value. */
+	/* Record texts and uidtext hold 16 bytes past any value. */
 	l->m = _mm_loadu_si128((const __m128i *)value_mask[len]);
 	l->w = _mm_and_si128(_mm_loadu_si128((const __m128i *)p), l->m);
 }
@@ -150,7 +181,7 @@ last_set(struct uid_last *l, const char *p, uint32_t len)
  * loaded and masked once, not at every field.
  */
 struct uid_last {
-	const char	*p;		/* in the arena; NULL: none yet */
+	const char	*p;		/* NULL: none yet */
 	uint32_t	 len;
 	uint64_t	 w0, w1;	/* up to 16 bytes: its bytes, masked */
 	uint64_t	 m0, m1;	/* the masks */
@@ -183,7 +214,7 @@ last_init(struct uid_last *l, const struct event *ev)
 	l->len = UINT32_MAX;
 	if (ev->nuid > 0) {
 		u = &ev->uids[ev->nuid - 1];
-		last_set(l, ev->data.p + u->off, u->len);
+		last_set(l, ev->uidtext.p + u->off, u->len);
 	}
 }
 
@@ -194,13 +225,13 @@ last_init(struct uid_last *l, const struct event *ev)
  * "uid=" inside a value is not a field. Inlined into its callers: it runs
  * for most uid fields, and a call costs about a third of it.
  *
- * The 16 bytes from the value give both its end (the bytes past len are
- * the JSON_PAD zeros, never a space, so the end is the first space or
- * len) and, compared under the mask, whether it is the value noted last.
+ * The 16 bytes from the value give both its end (the first space, or
+ * len: the bytes past len may hold anything) and, compared under the
+ * mask, whether it is the value noted last.
  */
 static inline __attribute__((always_inline)) size_t
-take_uid(struct event *ev, struct uid_last *l, uint32_t off, const char *d,
-    size_t len, size_t eq)
+take_uid(struct event *ev, struct uid_last *l, const char *d, size_t len,
+    size_t eq)
 {
 	const __m128i spaces = _mm_set1_epi8(' ');
 	size_t v = eq + 1, e;
@@ -227,6 +258,8 @@ take_uid(struct event *ev, struct uid_last *l, uint32_t off, const char *d,
 			}
 		}
 	}
+	if (e > len)
+		e = len;
 	if (e - v == l->len) {
 		if (l->len <= 16) {
 			if (_mm_movemask_epi8(_mm_cmpeq_epi8(
@@ -236,7 +269,7 @@ take_uid(struct event *ev, struct uid_last *l, uint32_t off, const char *d,
 			return e;
 		}
 	}
-	note_uid(ev, off + (uint32_t)v, (uint32_t)(e - v));
+	note_uid(ev, d + v, (uint32_t)(e - v));
 	last_set(l, d + v, (uint32_t)(e - v));
 	return e;
 }
@@ -248,8 +281,8 @@ take_uid(struct event *ev, struct uid_last *l, uint32_t off, const char *d,
  * for most uid fields, and a call costs about a third of it.
  */
 static inline __attribute__((always_inline)) size_t
-take_uid(struct event *ev, struct uid_last *l, uint32_t off, const char *d,
-    size_t len, size_t eq)
+take_uid(struct event *ev, struct uid_last *l, const char *d, size_t len,
+    size_t eq)
 {
 	size_t v = eq + 1, e = v + l->len;
 	uint64_t w0, w1, sp;
@@ -284,7 +317,7 @@ found:
 	if (l->p != NULL && l->len > 16 && l->len == e - v &&
 	    memcmp(l->p, d + v, l->len) == 0)
 		return e;
-	note_uid(ev, off + (uint32_t)v, (uint32_t)(e - v));
+	note_uid(ev, d + v, (uint32_t)(e - v));
 	last_set(l, d + v, (uint32_t)(e - v));
 	return e;
 }
@@ -292,72 +325,17 @@ found:
 
 /* Every uid field of d, byte by byte (for records with very many). */
 static void
-scan_uids(struct event *ev, uint32_t off, const char *d, size_t len)
+scan_uids(struct event *ev, const char *d, size_t len)
 {
 	struct uid_last l;
 	size_t j;
 
+	uids_reserve(ev, len);
 	last_init(&l, ev);
 	for (j = 3; j < len; j++)
 		if (d[j] == '=' && d[j - 1] == 'd' && d[j - 2] == 'i' &&
 		    d[j - 3] == 'u')
-			j = take_uid(ev, &l, off, d, len, j);
-}
-
-size_t
-event_add(struct event *ev, uint32_t type, const char *data, size_t len)
-{
-	struct json_scan sc;	/* not zeroed: 64 positions json_esc fills */
-	struct uid_last l;
-	struct event_rec *r;
-	uint32_t off;
-	bool uids;
-	char *d;
-	size_t from, k, grew;
-
-	if (ev->nrec == ev->cap) {
-		uint32_t cap = ev->cap ? ev->cap * 2 : 8;
-
-		r = realloc(ev->recs, cap * sizeof(*r));
-		if (r == NULL)
-			fatal("event records");
-		ev->recs = r;
-		ev->cap = cap;
-	}
-	r = &ev->recs[ev->nrec++];
-	/* A local: the uid loop's stores could alias r->off. */
-	off = (uint32_t)ev->data.len;
-	r->type = type;
-	r->off = off;
-	r->len = (uint32_t)len;
-	/* The copy is followed by JSON_PAD zeros, for json_esc_padded. */
-	d = buf_reserve(&ev->data, len + JSON_PAD);
-	memcpy(d, data, len);
-	memset(d + len, 0, JSON_PAD);
-	ev->data.len += len;
-	/* The first record's lead is not counted (event_bytes). */
-	grew = len - ev->json.len - (ev->nrec == 1 ? ENCODE_MSGS_LEAD : 0);
-	encode_record_open(&ev->json, type);
-	uids = type != AUDIT_TYPE_EXECVE && type != AUDIT_TYPE_CWD &&
-	    type != AUDIT_TYPE_SOCKADDR;
-	sc.tag[0] = 'u';
-	sc.tag[1] = 'i';
-	sc.tag[2] = 'd';
-	json_esc_padded(&ev->json, d, len, uids ? &sc : NULL);
-	grew += ev->json.len;
-	if (!uids)
-		return grew;
-	if (sc.overflow) {
-		scan_uids(ev, off, d, len);
-		return grew;
-	}
-	if (sc.n == 0)
-		return grew;
-	last_init(&l, ev);
-	for (k = 0, from = 0; k < sc.n; k++)
-		if (sc.pos[k] >= from)
-			from = take_uid(ev, &l, off, d, len, sc.pos[k]);
-	return grew;
+			j = take_uid(ev, &l, d, len, j);
 }
 
 /* Without the lead before the first message and the last one's end. */
@@ -414,7 +392,7 @@ copy_key(struct event_info *in, const char *v, size_t len)
 /*
  * Is there a '"' in v[0..len)? Keys are short: up to 8 bytes in one word
  * (bit trick: a zero byte of w ^ '"'), reading past the end into the
- * JSON_PAD bytes the arena holds after every record.
+ * JSON_PAD bytes that follow every record text.
  */
 static inline bool
 has_quote(const char *v, size_t len)
@@ -443,8 +421,8 @@ set_key_from_syscall(struct event_info *in, const char *v, size_t len)
 
 	/*
 	 * Nearly every key is a word in quotes, or none ("(null)", hex):
-	 * with no '"' left inside, the key is a slice of the record, which
-	 * lives as long as the event. Only the odd key is copied.
+	 * with no '"' left inside, one copy. Only the odd key is copied
+	 * byte by byte.
 	 */
 	if (len >= 2 && v[0] == '"' && v[len - 1] == '"') {
 		in_v = v + 1;
@@ -454,10 +432,35 @@ set_key_from_syscall(struct event_info *in, const char *v, size_t len)
 		copy_key(in, v, len);
 		return;
 	}
-	in->key = in_v;
-	in->key_len = in_len < sizeof(in->key_buf) - 1 ? in_len :
-	    sizeof(in->key_buf) - 1;
+	/* Mostly a short word: one 16-byte copy (the text is readable). */
+	if (in_len < 16) {
+		memcpy(in->key_buf, in_v, 16);
+	} else {
+		if (in_len > sizeof(in->key_buf) - 1)
+			in_len = sizeof(in->key_buf) - 1;
+		memcpy(in->key_buf, in_v, in_len);
+	}
+	in->key_buf[in_len] = '\0';
+	in->key = in->key_buf;
+	in->key_len = in_len;
 	in->key_is_tty = false;
+}
+
+/* v is a record text's, readable 16 bytes on. */
+static inline void
+set_syscall(struct event_info *in, const char *v, size_t len)
+{
+	/* A number: one 16-byte copy. */
+	if (len < 16) {
+		memcpy(in->syscall_buf, v, 16);
+	} else {
+		if (len > sizeof(in->syscall_buf) - 1)
+			len = sizeof(in->syscall_buf) - 1;
+		memcpy(in->syscall_buf, v, len);
+	}
+	in->syscall_buf[len] = '\0';
+	in->syscall = in->syscall_buf;
+	in->syscall_len = len;
 }
 
 /*
@@ -477,10 +480,9 @@ scan_syscall(struct event_info *in, const char *d, size_t len)
 		e = memchr(v, ' ', (size_t)(end - v));
 		if (e == NULL)
 			e = end;
-		if (p - name == 7 && memcmp(name, "syscall", 7) == 0) {
-			in->syscall = v;
-			in->syscall_len = (size_t)(e - v);
-		} else if (p - name == 3 && memcmp(name, "key", 3) == 0) {
+		if (p - name == 7 && memcmp(name, "syscall", 7) == 0)
+			set_syscall(in, v, (size_t)(e - v));
+		else if (p - name == 3 && memcmp(name, "key", 3) == 0) {
 			set_key_from_syscall(in, v, (size_t)(e - v));
 		}
 		p = e;
@@ -561,34 +563,84 @@ syscall_field(const char *d, size_t len, size_t *ret_len)
 	return p;
 }
 
-void
-event_finish(struct event *ev)
+/* What a SYSCALL or TTY record tells the event (ev->info). */
+static void
+record_facts(struct event_info *in, uint32_t type, const char *d, size_t len)
 {
-	struct event_info *in = &ev->info;
-	const struct event_rec *rc, *end;
-	const char *data = ev->data.p, *d, *v;
+	const char *v;
 	size_t vlen;
 
-	in->syscall = NULL;
-	in->syscall_len = 0;
-	in->key = "";
-	in->key_len = 0;
-	in->key_is_tty = false;
-	/* Locals: the key copy writes chars, which could alias ev. */
-	for (rc = ev->recs, end = rc + ev->nrec; rc < end; rc++) {
-		if (rc->type == AUDIT_TYPE_SYSCALL) {
-			d = data + rc->off;
-			if (!key_at_end(in, d, rc->len) ||
-			    (v = syscall_field(d, rc->len, &vlen)) == NULL) {
-				scan_syscall(in, d, rc->len);
-				continue;
-			}
-			in->syscall = v;
-			in->syscall_len = vlen;
-		} else if (rc->type == AUDIT_TYPE_TTY) {
-			in->key = "tty";
-			in->key_len = 3;
-			in->key_is_tty = true;
+	if (type == AUDIT_TYPE_SYSCALL) {
+		if (!key_at_end(in, d, len) ||
+		    (v = syscall_field(d, len, &vlen)) == NULL) {
+			scan_syscall(in, d, len);
+			return;
 		}
+		set_syscall(in, v, vlen);
+	} else if (type == AUDIT_TYPE_TTY) {
+		in->key = "tty";
+		in->key_len = 3;
+		in->key_is_tty = true;
 	}
+}
+
+size_t
+event_add(struct event *ev, uint32_t type, const char *data, size_t len)
+{
+	struct json_scan sc;	/* not zeroed: 64 positions json_esc fills */
+	struct uid_last l;
+	struct event_rec *r;
+	bool uids;
+	char *d;
+	size_t from, k, grew;
+
+	if (ev->nrec == ev->cap) {
+		uint32_t cap = ev->cap ? ev->cap * 2 : 8;
+
+		r = realloc(ev->recs, cap * sizeof(*r));
+		if (r == NULL)
+			fatal("event records");
+		ev->recs = r;
+		ev->cap = cap;
+	}
+	r = &ev->recs[ev->nrec++];
+	r->type = type;
+	r->off = (uint32_t)ev->data.len;
+	r->len = (uint32_t)len;
+	grew = 0;
+	if (ev->keep_text) {
+		/* Followed by JSON_PAD zeros, for json_esc_padded. */
+		d = buf_reserve(&ev->data, len + JSON_PAD);
+		memcpy(d, data, len);
+		memset(d + len, 0, JSON_PAD);
+		ev->data.len += len;
+		data = d;
+		grew = len;
+	}
+	/* The first record's lead is not counted (event_bytes). */
+	grew -= ev->json.len + (ev->nrec == 1 ? ENCODE_MSGS_LEAD : 0);
+	encode_record_open(&ev->json, type);
+	uids = type != AUDIT_TYPE_EXECVE && type != AUDIT_TYPE_CWD &&
+	    type != AUDIT_TYPE_SOCKADDR;
+	sc.tag[0] = 'u';
+	sc.tag[1] = 'i';
+	sc.tag[2] = 'd';
+	json_esc_padded(&ev->json, data, len, uids ? &sc : NULL);
+	grew += ev->json.len;
+	if (type == AUDIT_TYPE_SYSCALL || type == AUDIT_TYPE_TTY)
+		record_facts(&ev->info, type, data, len);
+	if (!uids)
+		return grew;
+	if (sc.overflow) {
+		scan_uids(ev, data, len);
+		return grew;
+	}
+	if (sc.n == 0)
+		return grew;
+	uids_reserve(ev, len);
+	last_init(&l, ev);
+	for (k = 0, from = 0; k < sc.n; k++)
+		if (sc.pos[k] >= from)
+			from = take_uid(ev, &l, data, len, sc.pos[k]);
+	return grew;
 }

@@ -1,15 +1,19 @@
 /*
  * event.h: one audit event: the records that share a serial, in arrival
- * order, copied out of the receive buffer.
+ * order, each kept as its JSON message (and as its text when a later
+ * stage reads it).
  *
  * Ownership: a struct event is owned by whoever holds it. The reassembler
  * owns events in flight and hands completed ones to its emit callback,
  * which borrows the event for the duration of the call; the reassembler
- * recycles it afterwards. Record data lives in the event's own arena, so
- * an event never points into a source buffer.
+ * recycles it afterwards. What an event keeps lives in its own buffers,
+ * so an event never points into a source buffer.
  *
- * Later stages (interpretation, enrichment) attach what they derive to
- * the event (struct event_info) and never change the raw records.
+ * What the records tell once (the rule key, syscall=, the uid values) is
+ * derived as each record joins (struct event_info, uids), so that the
+ * texts themselves are only kept when a stage reads them (keep_text: the
+ * filters now, enrichment later); without, each record is read once, as
+ * it is escaped, straight from the source's buffer.
  */
 #ifndef PAUDITD_EVENT_H
 #define PAUDITD_EVENT_H
@@ -28,19 +32,24 @@ struct event_rec {
 	uint32_t	len;
 };
 
-/* The value of a uid field (uid=, auid=, fsuid=, ...), in event.data. */
+/* The value of a uid field (uid=, auid=, fsuid=, ...), in event.uidtext. */
 struct event_uid {
 	uint32_t	off;
 	uint32_t	len;
 };
 
-/* Facts derived from the records once, when the event completes. */
+/*
+ * Facts derived from the records as they join (the last record that sets
+ * one wins, in arrival order). Both point into the event's own buffers.
+ */
 struct event_info {
-	const char	*syscall;	/* SYSCALL's syscall= value, NULL if none */
+	const char	*syscall;	/* SYSCALL's syscall= value, NULL if none
+					   (a number: cut at 31 bytes) */
 	size_t		 syscall_len;
 	const char	*key;		/* rule key without quotes, "" if none */
 	size_t		 key_len;
 	bool		 key_is_tty;
+	char		 syscall_buf[32];
 	char		 key_buf[256];	/* the unquoted key */
 };
 
@@ -53,9 +62,13 @@ struct event {
 	uint32_t		 nrec;
 	uint32_t		 cap;
 	struct event_rec	*recs;
-	struct buf		 data;		/* record texts, back to back */
-	struct buf		 json;		/* the same as JSON messages, with
+	bool			 keep_text;	/* records' texts in data */
+	struct buf		 data;		/* record texts, back to back, each
+						   followed by JSON_PAD zeros; empty
+						   unless keep_text */
+	struct buf		 json;		/* the records as JSON messages, with
 						   a lead, without the last end (encode.h) */
+	struct buf		 uidtext;	/* uid values, back to back */
 	struct event_uid	*uids;		/* uid field values, in order */
 	uint32_t		 nuid;
 	uint32_t		 uid_cap;
@@ -65,6 +78,7 @@ struct event {
 	struct event		*hnext;
 };
 
+/* A new event keeps its records' texts until keep_text is cleared. */
 struct event *event_new(void);
 struct event *event_free(struct event *ev);	/* accepts NULL */
 /* Reset for reuse, keeping allocations. */
@@ -72,25 +86,34 @@ void event_reset(struct event *ev);
 /* Start an event from its first record (serial, timestamp). */
 void event_begin(struct event *ev, const struct record *rec);
 /*
- * Append a record's type and data (copied). In the same pass the record
- * is written as its message of pauditd's "messages" array (escaped for
- * JSON, encode_record_open) and the values of its uid fields are noted
- * (uid_map): every "uid=" anywhere in the text, up to the next space,
- * except in EXECVE, CWD and SOCKADDR records, whose text the user
- * controls; a value equal to the one noted just before is not noted again.
- * Returns by how much event_bytes grew.
+ * Append a record of `type` whose text is data[0, len). The record is
+ * written as its message of pauditd's "messages" array (escaped for JSON,
+ * encode_record_open), and in the same pass the values of its uid fields
+ * are noted (uid_map): every "uid=" anywhere in the text, up to the next
+ * space, except in EXECVE, CWD and SOCKADDR records, whose text the user
+ * controls; a value equal to the one noted just before is not noted
+ * again. A SYSCALL record sets ev->info's key and syscall, a TTY record
+ * the key "tty". With keep_text the text is copied into ev->data;
+ * without, it is read where it is, and data must be readable (its
+ * contents do not matter) for JSON_PAD bytes past len: every source's
+ * buffer has that slack. Returns by how much event_bytes grew.
  */
 size_t event_add(struct event *ev, uint32_t type, const char *data,
     size_t len);
 /* Bytes the event holds for its records (the in-flight bound). */
 size_t event_bytes(const struct event *ev);
-/* Fill ev->info from the records. Called once when the event completes. */
-void event_finish(struct event *ev);
 
+/* Record i's text; only with keep_text. */
 static inline const char *
 event_rec_data(const struct event *ev, uint32_t i)
 {
 	return ev->data.p + ev->recs[i].off;
+}
+
+static inline const char *
+event_uid_value(const struct event *ev, uint32_t i)
+{
+	return ev->uidtext.p + ev->uids[i].off;
 }
 
 /*

@@ -18,6 +18,7 @@
 #include "encode.h"
 #include "event.h"
 #include "filter.h"
+#include "json.h"
 #include "log.h"
 #include "metrics.h"
 #include "msg.h"
@@ -172,7 +173,7 @@ register_metrics(struct pipeline *p)
 
 void
 pipeline_reasm_conf(const struct config *conf, bool replay_time,
-    struct reasm_conf *ret)
+    bool filters, struct reasm_conf *ret)
 {
 	*ret = (struct reasm_conf){
 		.timeout_ms = conf->events_timeout_ms,
@@ -183,8 +184,13 @@ pipeline_reasm_conf(const struct config *conf, bool replay_time,
 		.type_max = (uint32_t)conf->events_max,
 		/* auditd's logs carry no EOE: PROCTITLE comes last. */
 		.proctitle_ends = replay_time,
+		/* Only the filters read records' texts (sources pad them). */
+		.drop_text = !filters,
 	};
 }
+
+_Static_assert(SOURCE_PAD >= JSON_PAD,
+    "records are escaped straight from the sources' buffers");
 
 struct pipeline *
 pipeline_new(const struct config *conf, struct outputs *outs,
@@ -196,7 +202,7 @@ pipeline_new(const struct config *conf, struct outputs *outs,
 
 	if (p == NULL)
 		return NULL;
-	pipeline_reasm_conf(conf, replay_time, &rc);
+	pipeline_reasm_conf(conf, replay_time, filter != NULL, &rc);
 	cb.arg = p;
 	p->outs = outs;
 	p->formats = outs ? outputs_formats(outs) : 0;

@@ -26,11 +26,12 @@ struct source_sink;
 struct pipeline *pipeline_new(const struct config *conf,
     struct outputs *outs, const struct filter *filter, bool replay_time);
 /*
- * The reassembler's settings the pipeline derives from `conf` (the
- * benchmarks drive a reassembler with the daemon's own).
+ * The reassembler's settings the pipeline derives from `conf` and whether
+ * filters run (they read records' texts: kept only then). The benchmarks
+ * drive a reassembler with the daemon's own.
  */
 void pipeline_reasm_conf(const struct config *conf, bool replay_time,
-    struct reasm_conf *ret);
+    bool filters, struct reasm_conf *ret);
 /* Complete every event in flight (without emitting it: flush first). */
 struct pipeline *pipeline_free(struct pipeline *p);
 void pipeline_sink(struct pipeline *p, struct source_sink *ret_sink);

@@ -249,7 +249,6 @@ complete(struct reasm *r, struct event *ev)
 		r->stats.empty_events++;
 	} else {
 		r->stats.events++;
-		event_finish(ev);
 		r->emit(ev, r->arg);
 	}
 	release(r, ev);
@@ -269,6 +268,7 @@ open_event(struct reasm *r, const struct record *rec, uint64_t now_ms)
 		ev = event_new();
 	}
 	event_begin(ev, rec);
+	ev->keep_text = !r->conf.drop_text;
 	ev->deadline_ms = now_ms + r->conf.timeout_ms;
 	s = slot(r, rec->serial);
 	ev->hnext = r->table[s];

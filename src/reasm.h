@@ -38,6 +38,12 @@ struct reasm_conf {
 	uint32_t	max_records;
 	uint32_t	type_min, type_max;
 	bool		proctitle_ends;
+	/*
+	 * Events do not keep their records' texts (nothing downstream
+	 * reads them): record data must then be readable JSON_PAD bytes
+	 * past its end (event_add).
+	 */
+	bool		drop_text;
 };
 
 struct reasm_stats {

@@ -32,6 +32,13 @@ struct source_line {
 };
 
 /* Where a source delivers records. The pipeline implements it. */
+/*
+ * What a source hands on is readable (its contents do not matter) for
+ * SOURCE_PAD bytes past its end: the reassembler escapes records straight
+ * from the source's buffer, 64 bytes at a time (event_add, JSON_PAD).
+ */
+#define SOURCE_PAD	64
+
 struct source_sink {
 	/* A kernel payload "audit(...): data" of netlink type `type`. */
 	void	(*payload)(void *arg, uint32_t type, const char *p, size_t len);

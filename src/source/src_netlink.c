@@ -428,8 +428,9 @@ open_events(struct nl_ctx *ctx, bool readlog, const struct config *conf)
 			log_info("netlink: socket receive buffer size: %d",
 			    size);
 	}
-	if (ctx->slots == NULL &&
-	    (ctx->slots = malloc((size_t)NL_BATCH * NL_AUDIT_SLOT)) == NULL)
+	/* Zeroed, so that what a record is read past is defined too. */
+	if (ctx->slots == NULL && (ctx->slots = calloc(1,
+	    (size_t)NL_BATCH * NL_AUDIT_SLOT + SOURCE_PAD)) == NULL)
 		fatal("netlink buffers");
 	for (i = 0; i < NL_BATCH; i++) {
 		ctx->iov[i].iov_base = ctx->slots + (size_t)i * NL_AUDIT_SLOT;

@@ -3,7 +3,7 @@
  * (--input FILE, "-" for stdin) instead of the kernel.
  *
  * Reads in large chunks and splits lines in place (zero-copy up to the
- * sink). A line longer than the buffer grows it, so records of any
+ * sink; the buffer has SOURCE_PAD bytes of slack past its capacity). A line longer than the buffer grows it, so records of any
  * length are kept whole. A regular file has no pollable fd: the main loop
  * reads it in a loop until EOF. A pipe or terminal is polled like a socket.
  */
@@ -57,7 +57,8 @@ replay_open(struct source *s, const struct config *conf)
 		posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	}
 	r->cap = REPLAY_CHUNK;
-	if ((r->buf = malloc(r->cap)) == NULL)
+	/* Zeroed, so that what a line is read past is defined too. */
+	if ((r->buf = calloc(1, r->cap + SOURCE_PAD)) == NULL)
 		return -ENOMEM;
 	return 0;
 }
@@ -94,10 +95,11 @@ replay_read(struct source *s, const struct source_sink *sink)
 		if (r->eof)
 			return 0;
 		if (r->len == r->cap) {
-			char *nb = realloc(r->buf, r->cap * 2);
+			char *nb = realloc(r->buf, r->cap * 2 + SOURCE_PAD);
 
 			if (nb == NULL)
 				return -ENOMEM;
+			memset(nb + r->cap, 0, r->cap + SOURCE_PAD);
 			r->buf = nb;
 			r->cap *= 2;
 		}

@@ -1,6 +1,6 @@
 /*
  * test_encode.c: the JSON line (encode.h) of events built with
- * event_begin/event_add/event_finish (event.h), byte for byte: go-audit's
+ * event_begin/event_add (event.h), byte for byte: go-audit's
  * reference line, pauditd's minimal line, uid_map scanning and sorting,
  * and the rule key.
  */
@@ -28,21 +28,107 @@ struct rec_in {
 	const char	*data;
 };
 
-/* Build a finished event from records, as the reassembler does. */
+/*
+ * What follows each record in a source buffer when an event is built
+ * without keeping texts: fields that would change the line, the uid_map
+ * or the key if anything read past the record's end.
+ */
+static const char past_end[] = "77 uid=4242 auid=4343 key=\"evil\" syscall=99 "
+    "uid=4444 \"\\\x01 uid=4545 key=\"evil\" ";
+
 static struct event *
-ev_build(uint64_t serial, const char *ts, const struct rec_in *recs)
+ev_build_as(uint64_t serial, const char *ts, const struct rec_in *recs,
+    bool keep_text)
 {
 	struct event *ev = event_new();
 	struct record r;
+	size_t len, pad = sizeof(past_end) - 1;
+	char *src;
 
+	_Static_assert(sizeof(past_end) - 1 >= JSON_PAD, "past_end too short");
 	memset(&r, 0, sizeof(r));
 	r.serial = serial;
 	r.ts = ts;
 	r.ts_len = strlen(ts);
 	event_begin(ev, &r);
-	for (; recs->data != NULL; recs++)
-		event_add(ev, recs->type, recs->data, strlen(recs->data));
-	event_finish(ev);
+	ev->keep_text = keep_text;
+	for (; recs->data != NULL; recs++) {
+		len = strlen(recs->data);
+		if (keep_text) {
+			event_add(ev, recs->type, recs->data, len);
+			continue;
+		}
+		/* As a source hands it: in a buffer, other text after it. */
+		src = malloc(len + pad);
+		memcpy(src, recs->data, len);
+		memcpy(src + len, past_end, pad);
+		event_add(ev, recs->type, src, len);
+		/* Nothing of the event may point into it. */
+		memset(src, '!', len + pad);
+		free(src);
+	}
+	return ev;
+}
+
+static unsigned twins_built, twins_differ;
+
+static bool
+same_line(const struct event *a, const struct event *b,
+    enum event_format fmt)
+{
+	struct encoder *e = encoder_new(NULL);
+	struct buf x, y;
+	bool same;
+
+	buf_init(&x);
+	buf_init(&y);
+	encode_event(e, a, fmt, &x);
+	encode_event(e, b, fmt, &y);
+	same = x.len == y.len && memcmp(x.p, y.p, x.len) == 0;
+	if (!same)
+		fprintf(stderr, "  kept text:    %.*s  dropped text: %.*s",
+		    (int)x.len, x.p, (int)y.len, y.p);
+	buf_fini(&x);
+	buf_fini(&y);
+	encoder_free(e);
+	return same;
+}
+
+/*
+ * Build a finished event from records, as the reassembler does, keeping
+ * the texts; every event is also built without them (as the daemon does
+ * without filters), from buffers with other text after each record, and
+ * must give the same lines, facts and uid values (drop_text_twins_same).
+ */
+static struct event *
+ev_build(uint64_t serial, const char *ts, const struct rec_in *recs)
+{
+	struct event *ev = ev_build_as(serial, ts, recs, true);
+	struct event *tw = ev_build_as(serial, ts, recs, false);
+	const struct event_info *a = &ev->info, *b = &tw->info;
+	bool same = true;
+	uint32_t i;
+
+	twins_built++;
+	same = same_line(ev, tw, FMT_PAUDITD) && same_line(ev, tw, FMT_GOAUDIT);
+	same = same && a->key_len == b->key_len &&
+	    memcmp(a->key, b->key, a->key_len) == 0 &&
+	    a->key_is_tty == b->key_is_tty &&
+	    (a->syscall == NULL) == (b->syscall == NULL) &&
+	    a->syscall_len == b->syscall_len &&
+	    (a->syscall == NULL ||
+	    memcmp(a->syscall, b->syscall, a->syscall_len) == 0) &&
+	    ev->nuid == tw->nuid && tw->data.len == 0;
+	for (i = 0; same && i < ev->nuid; i++)
+		same = ev->uids[i].len == tw->uids[i].len &&
+		    memcmp(event_uid_value(ev, i), event_uid_value(tw, i),
+		    ev->uids[i].len) == 0;
+	if (!same) {
+		twins_differ++;
+		fprintf(stderr, "  event %llu: built without its texts, it differs\n",
+		    (unsigned long long)serial);
+	}
+	event_free(tw);
 	return ev;
 }
 
@@ -606,7 +692,6 @@ TEST(timestamps_checked_at_every_offset)
 				r.ts_len = len;
 				event_begin(ev, &r);
 				event_add(ev, 1300, "x", 1);
-				event_finish(ev);
 				buf_reset(&line);
 				encode_event(e, ev, FMT_GOAUDIT, &line);
 				buf_reset(&want);
@@ -658,7 +743,6 @@ TEST(keys_checked_at_every_offset)
 				rec[n + pos] = odd[c];
 				event_begin(ev, &r);
 				event_add(ev, 1300, rec, n + len);
-				event_finish(ev);
 				if (ev->info.key_len != len) {
 					bad++;
 					continue;
@@ -1132,6 +1216,19 @@ TEST(uid_at_every_offset)
 	ASSERT_EQ(bad, 0);
 }
 
+/*
+ * Every event the tests above built (ev_build) was built twice: with its
+ * records' texts kept, and as the daemon builds it without filters, each
+ * record read where the source has it, with fields after its end that
+ * would show in the line, the uid_map or the key if read. Both gave the
+ * same lines, facts and uid values. Runs last.
+ */
+TEST(drop_text_twins_same)
+{
+	ASSERT(twins_built > 40);
+	ASSERT_EQ(twins_differ, 0);
+}
+
 TEST_MAIN(T(go_audit_reference_line_no_uidmap),
     T(pauditd_reference_line_no_uidmap), T(reference_line_with_uidmap),
     T(minimal_lines), T(record_types_of_any_width),
@@ -1154,4 +1251,5 @@ TEST_MAIN(T(go_audit_reference_line_no_uidmap),
     T(uid_scan_many_fields_in_one_record), T(uid_map_text_kept_per_set),
     T(uid_map_text_kept_by_order), T(uid_repeats_noted_once),
     T(uid_map_text_dropped_with_names), T(uid_at_every_offset),
-    T(regress_empty_uid_value_dropped), T(regress_empty_first_record_ub))
+    T(regress_empty_uid_value_dropped), T(regress_empty_first_record_ub),
+    T(drop_text_twins_same))

@@ -61,7 +61,6 @@ ev_make(const char *const *recs)
 		bar = strchr(*recs, '|');
 		event_add(ev, (uint32_t)atoi(*recs), bar + 1, strlen(bar + 1));
 	}
-	event_finish(ev);
 	return ev;
 }
 

@@ -85,7 +85,7 @@ TEST(eoe_completes_and_is_not_stored)
 	add(r, AUDIT_TYPE_EOE, 5, "", 0);
 	ASSERT_EQ(s.n, 1);
 	ASSERT_STREQ(s.log, "5:1300=syscall=59 key=\"k\",1302=item=0");
-	ASSERT_STREQ(s.key, "k");	/* event_finish ran */
+	ASSERT_STREQ(s.key, "k");	/* derived as the SYSCALL record joined */
 	ASSERT_EQ(reasm_in_flight(r), 0);
 	ASSERT_EQ(reasm_stats(r)->events, 1);
 	ASSERT_EQ(reasm_stats(r)->timed_out, 0);
