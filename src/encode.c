@@ -640,12 +640,27 @@ encode_record_open(struct buf *b, uint32_t type)
 	b->len = (size_t)(o - b->p);
 }
 
+/* The line after the messages: their end, uid_map, rule_key. */
+static inline char *
+write_end(const struct encoder *enc, enum event_format fmt, char *o)
+{
+	PUT_LIT(o, LIT_UMAP);
+	o = put_short(o, enc->umap != NULL ? enc->umap :
+	    enc->scratch.p + enc->umap_off, enc->umap_len);
+	if (fmt == FMT_PAUDITD) {
+		PUT_LIT(o, LIT_KEY);
+		o = put_short(o, str_at(enc, &enc->key), enc->key.len);
+		PUT_LIT(o, LIT_END_KEY);
+	} else {
+		PUT_LIT(o, LIT_END);
+	}
+	return o;
+}
+
 void
 encode_write(struct encoder *enc, const struct event *ev,
     enum event_format fmt, char *o)
 {
-	const char *sp = enc->scratch.p;
-
 	PUT_LIT(o, LIT_SEQ);
 	o = put_short(o, enc->seq, enc->seq_len);
 	PUT_LIT(o, LIT_TS);
@@ -656,16 +671,35 @@ encode_write(struct encoder *enc, const struct event *ev,
 		    ev->json.len - ENCODE_MSGS_LEAD);
 		PUT_LIT(o, LIT_REC_END);
 	}
-	PUT_LIT(o, LIT_UMAP);
-	o = put_short(o, enc->umap != NULL ? enc->umap : sp + enc->umap_off,
-	    enc->umap_len);
-	if (fmt == FMT_PAUDITD) {
-		PUT_LIT(o, LIT_KEY);
-		o = put_short(o, str_at(enc, &enc->key), enc->key.len);
-		PUT_LIT(o, LIT_END_KEY);
-	} else {
-		PUT_LIT(o, LIT_END);
-	}
+	write_end(enc, fmt, o);
+}
+
+char *
+encode_in_place(struct encoder *enc, struct event *ev, enum event_format fmt,
+    size_t room, size_t *ret_len)
+{
+	size_t n, head, end;
+	char *line, *o;
+
+	if (ev->json.len == 0)
+		return NULL;
+	n = encode_size(enc, ev, fmt);
+	head = LEN(LIT_SEQ) + enc->seq_len + LEN(LIT_TS) + enc->ts.len +
+	    LEN(LIT_MSGS);
+	end = n - head - msgs_len(ev) + LEN(LIT_REC_END);
+	if (head > ENCODE_HEAD_MAX + ENCODE_MSGS_LEAD || end > room)
+		return NULL;
+	line = o = ev->json.p + ENCODE_MSGS_LEAD - head;
+	PUT_LIT(o, LIT_SEQ);
+	o = put_short(o, enc->seq, enc->seq_len);
+	PUT_LIT(o, LIT_TS);
+	o = put_short(o, str_at(enc, &enc->ts), enc->ts.len);
+	PUT_LIT(o, LIT_MSGS);
+	o = ev->json.p + ev->json.len;
+	PUT_LIT(o, LIT_REC_END);
+	write_end(enc, fmt, o);
+	*ret_len = n;
+	return line;
 }
 
 void

@@ -54,6 +54,21 @@ void encode_write(struct encoder *enc, const struct event *ev,
  */
 #define ENCODE_MSGS_LEAD	3	/* "}, before the first message */
 void encode_record_open(struct buf *b, uint32_t type);
+/*
+ * The line's start, up to the first message, takes at most this much
+ * more than ENCODE_MSGS_LEAD (a timestamp that needs escaping aside).
+ */
+#define ENCODE_HEAD_MAX		96
+/*
+ * Finish the line around ev's messages where they are: its start written
+ * to end where the first message starts (over the lead; the
+ * ENCODE_HEAD_MAX bytes before ev->json.p must be writable), its end
+ * after ev->json.len, if it fits in `room` bytes there. Returns the
+ * line's start (*ret_len bytes, '\n' included), or NULL with nothing
+ * written when it does not fit (or ev has no record).
+ */
+char *encode_in_place(struct encoder *enc, struct event *ev,
+    enum event_format fmt, size_t room, size_t *ret_len);
 /* Both steps, appending the line to `out`. */
 void encode_event(struct encoder *enc, const struct event *ev,
     enum event_format fmt, struct buf *out);

@@ -16,6 +16,7 @@
 #include "event.h"
 #include "json.h"
 #include "log.h"
+#include "msg.h"
 #include "record.h"
 
 struct event *
@@ -37,11 +38,85 @@ event_new(void)
 	return ev;
 }
 
+/*
+ * The event whose messages are in the message pool's tail, if any (the
+ * pool's thread only, as the pool). An event that begins takes the tail
+ * from it: the event that began last is the likeliest to complete next
+ * (one that waits for a timeout would hold it for seconds).
+ */
+static struct event *tail_holder;
+
+void
+event_tail_taken(struct event *ev)
+{
+	ev->json = ev->json_spare;
+	buf_reset(&ev->json);
+	ev->json_in_tail = false;
+	tail_holder = NULL;
+}
+
+/*
+ * ev's messages leave the tail, for the event's own buffer: copied
+ * there with `need` bytes of room after them, or dropped (keep false).
+ * The loan ends; the body stays readable until the next pool call.
+ */
+static void
+tail_leave(struct event *ev, bool keep, size_t need)
+{
+	const char *body = ev->json.p;
+	size_t used = keep ? ev->json.len : 0;
+
+	msg_tail_close();
+	event_tail_taken(ev);
+	if (keep) {
+		memcpy(buf_reserve(&ev->json, used + need), body, used);
+		ev->json.len = used;
+	}
+}
+
+/* Back to the event's own buffer, emptied. */
+static inline void
+json_own(struct event *ev)
+{
+	if (ev->json_in_tail)
+		tail_leave(ev, false, 0);
+}
+
+void
+event_retire(struct event *ev)
+{
+	json_own(ev);
+}
+
+/*
+ * Room for a record of len bytes in the tail: its opening, its text
+ * escaped (at most 6 bytes a byte), the escaping's slack and some of the
+ * line's end. A fresh region when the slab is short of it; the event's
+ * own buffer when no slab holds it.
+ */
+#define TAIL_RECORD_ROOM(len)	(6 * (len) + 32 + 128 + 256)
+
+static __attribute__((noinline)) void
+tail_make_room(struct event *ev, size_t need)
+{
+	size_t room;
+	char *body;
+
+	body = msg_tail_move(ENCODE_HEAD_MAX, ev->json.len, need, &room);
+	if (body != NULL) {
+		ev->json.p = body;
+		ev->json.cap = room;
+		return;
+	}
+	tail_leave(ev, true, need);
+}
+
 struct event *
 event_free(struct event *ev)
 {
 	if (ev == NULL)
 		return NULL;
+	json_own(ev);
 	buf_fini(&ev->data);
 	buf_fini(&ev->json);
 	buf_fini(&ev->uidtext);
@@ -56,6 +131,7 @@ event_reset(struct event *ev)
 {
 	ev->nrec = 0;
 	ev->nuid = 0;
+	json_own(ev);
 	buf_reset(&ev->data);
 	buf_reset(&ev->json);
 	buf_reset(&ev->uidtext);
@@ -71,8 +147,21 @@ void
 event_begin(struct event *ev, const struct record *rec)
 {
 	size_t n = rec->ts_len < sizeof(ev->ts) ? rec->ts_len : sizeof(ev->ts) - 1;
+	size_t room;
+	char *body;
 
 	event_reset(ev);
+	if (tail_holder != NULL)
+		tail_leave(tail_holder, true, 0);
+	/* The line's start goes before the messages: ENCODE_HEAD_MAX. */
+	if ((body = msg_tail_open(ENCODE_HEAD_MAX, &room)) != NULL) {
+		ev->json_spare = ev->json;
+		ev->json.p = body;
+		ev->json.len = 0;
+		ev->json.cap = room;
+		ev->json_in_tail = true;
+		tail_holder = ev;
+	}
 	ev->serial = rec->serial;
 	ev->time_ms = rec->time_ms;
 	/*
@@ -617,6 +706,9 @@ event_add(struct event *ev, uint32_t type, const char *data, size_t len)
 		data = d;
 		grew = len;
 	}
+	if (ev->json_in_tail &&
+	    ev->json.cap - ev->json.len < TAIL_RECORD_ROOM(len))
+		tail_make_room(ev, TAIL_RECORD_ROOM(len));
 	/* The first record's lead is not counted (event_bytes). */
 	grew -= ev->json.len + (ev->nrec == 1 ? ENCODE_MSGS_LEAD : 0);
 	encode_record_open(&ev->json, type);

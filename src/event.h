@@ -67,7 +67,11 @@ struct event {
 						   followed by JSON_PAD zeros; empty
 						   unless keep_text */
 	struct buf		 json;		/* the records as JSON messages, with
-						   a lead, without the last end (encode.h) */
+						   a lead, without the last end (encode.h);
+						   in the message pool's tail or not */
+	struct buf		 json_spare;	/* the event's own buffer, while json
+						   is in the tail */
+	bool			 json_in_tail;
 	struct buf		 uidtext;	/* uid values, back to back */
 	struct event_uid	*uids;		/* uid field values, in order */
 	uint32_t		 nuid;
@@ -102,6 +106,27 @@ size_t event_add(struct event *ev, uint32_t type, const char *data,
     size_t len);
 /* Bytes the event holds for its records (the in-flight bound). */
 size_t event_bytes(const struct event *ev);
+
+/*
+ * An event writes its messages into the message pool's tail when the
+ * tail is free as it begins (msg.h): its line can then be finished
+ * around them in place (encode_in_place) and published without a copy.
+ * event_tail_room is the room after ev->json, 0 if it is not in the
+ * tail; after msg_tail_commit made a message of it, event_tail_taken
+ * gives the event its own buffer back.
+ */
+static inline size_t
+event_tail_room(const struct event *ev)
+{
+	return ev->json_in_tail ? ev->json.cap - ev->json.len : 0;
+}
+
+void event_tail_taken(struct event *ev);
+/*
+ * Done with ev until its next event_begin (the reassembler keeps it for
+ * reuse): it gives back what it borrows, the tail.
+ */
+void event_retire(struct event *ev);
 
 /* Record i's text; only with keep_text. */
 static inline const char *

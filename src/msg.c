@@ -17,6 +17,10 @@
  * private list when that runs dry (push-only plus take-all has no ABA
  * problem). Idle slabs beyond MSG_SLAB_IDLE_MAX are freed by
  * msg_pool_trim; messages too large for a slab are malloc'd.
+ *
+ * Two carvers cut slabs: one for msg_alloc, one for the tail, whose
+ * current region (the rest of its slab) is lent to one event at a time
+ * and becomes a message, cut to its size, when the event completes.
  */
 #include <stdalign.h>
 #include <stdlib.h>
@@ -28,6 +32,8 @@
 #define MSG_SLAB_SIZE		(64 * 1024)
 #define MSG_SLAB_MSG_MAX	(MSG_SLAB_SIZE / 4)	/* larger: malloc */
 #define MSG_SLAB_IDLE_MAX	128			/* 8 MiB idle */
+/* A line opened with less room than this goes to a fresh slab. */
+#define MSG_TAIL_MIN		(8 * 1024)
 #define MSG_ALIGN		64
 
 struct msg_slab {
@@ -42,9 +48,20 @@ struct msg_slab {
 static _Atomic(struct msg_slab *) slab_returned;
 /* The allocating thread's. */
 static struct msg_slab *slab_idle;	/* private list of empty slabs */
-static struct msg_slab *slab_cur;	/* being carved */
-static size_t slab_off;			/* next free byte in slab_cur */
-static long slab_carved;		/* messages carved from slab_cur */
+
+struct carver {
+	struct msg_slab	*slab;		/* being carved, or NULL */
+	size_t		 off;		/* next free byte in slab */
+	long		 carved;	/* messages carved from slab */
+};
+
+static struct carver car_alloc;		/* msg_alloc's */
+static struct carver car_tail;		/* the tail's */
+static bool tail_lent;
+
+/* A message's own fields, rounded up: the tail keeps them before a line. */
+#define MSG_HDR		((sizeof(struct msg) + MSG_ALIGN - 1) & \
+			    ~(size_t)(MSG_ALIGN - 1))
 
 struct msg *
 msg_new_take(char *line, size_t len, const char *key, size_t key_len,
@@ -62,6 +79,7 @@ msg_new_take(char *line, size_t len, const char *key, size_t key_len,
 	m->len = len;
 	m->line_apart = true;
 	m->slab = NULL;
+	m->key = (char *)(m + 1);
 	memcpy(m->key, key, key_len);
 	m->key[key_len] = '\0';
 	return m;
@@ -95,23 +113,55 @@ slab_get(void)
 	return s;
 }
 
-/* Count what was carved from the current slab; recycle it if all gone. */
+/* Count what was carved from c's slab; recycle it if all gone. */
 static void
-slab_retire(void)
+slab_retire(struct carver *c)
 {
-	struct msg_slab *s = slab_cur;
+	struct msg_slab *s = c->slab;
 
 	if (s == NULL)
 		return;
-	slab_cur = NULL;
-	if (atomic_fetch_add_explicit(&s->live, slab_carved,
-	    memory_order_acq_rel) + slab_carved == 0)
+	c->slab = NULL;
+	if (atomic_fetch_add_explicit(&s->live, c->carved,
+	    memory_order_acq_rel) + c->carved == 0)
 		slab_push(s);
+}
+
+static void
+slab_next(struct carver *c)
+{
+	slab_retire(c);
+	c->slab = slab_get();
+	c->off = MSG_SLAB_HDR;
+	c->carved = 0;
+}
+
+static inline size_t
+align_up(size_t n)
+{
+	return (n + MSG_ALIGN - 1) & ~(size_t)(MSG_ALIGN - 1);
+}
+
+/* The fields of a message whose line and key follow at `line`. */
+static inline void
+msg_init(struct msg *m, char *line, size_t len, const char *key,
+    size_t key_len, uint64_t serial)
+{
+	atomic_init(&m->refs, 1);
+	m->serial = serial;
+	m->t_in_ns = 0;
+	m->line = line;
+	m->len = len;
+	m->line_apart = false;
+	m->key = line + len;
+	memcpy(m->key, key, key_len);
+	m->key[key_len] = '\0';
 }
 
 struct msg *
 msg_alloc(size_t len, const char *key, size_t key_len, uint64_t serial)
 {
+	struct carver *c = &car_alloc;
 	size_t size = sizeof(struct msg) + key_len + 1 + len;
 	struct msg *m;
 
@@ -120,27 +170,82 @@ msg_alloc(size_t len, const char *key, size_t key_len, uint64_t serial)
 			fatal("message");
 		m->slab = NULL;
 	} else {
-		size = (size + MSG_ALIGN - 1) & ~(size_t)(MSG_ALIGN - 1);
-		if (slab_cur == NULL || slab_off + size > MSG_SLAB_SIZE) {
-			slab_retire();
-			slab_cur = slab_get();
-			slab_off = MSG_SLAB_HDR;
-			slab_carved = 0;
-		}
-		m = (struct msg *)(void *)((char *)slab_cur + slab_off);
-		slab_off += size;
-		slab_carved++;
-		m->slab = slab_cur;
+		size = align_up(size);
+		if (c->slab == NULL || c->off + size > MSG_SLAB_SIZE)
+			slab_next(c);
+		m = (struct msg *)(void *)((char *)c->slab + c->off);
+		c->off += size;
+		c->carved++;
+		m->slab = c->slab;
 	}
-	atomic_init(&m->refs, 1);
-	m->serial = serial;
-	m->t_in_ns = 0;
-	memcpy(m->key, key, key_len);
-	m->key[key_len] = '\0';
-	m->line = m->key + key_len + 1;
-	m->len = len;
-	m->line_apart = false;
+	msg_init(m, (char *)(m + 1), len, key, key_len, serial);
 	return m;
+}
+
+/* Lend from c->off: the body starts after the message and `head`. */
+static char *
+tail_lend(size_t head, size_t *ret_room)
+{
+	struct carver *c = &car_tail;
+	size_t body = c->off + MSG_HDR + head;
+
+	tail_lent = true;
+	*ret_room = body < MSG_SLAB_SIZE ? MSG_SLAB_SIZE - body : 0;
+	return (char *)c->slab + body;
+}
+
+char *
+msg_tail_open(size_t head, size_t *ret_room)
+{
+	struct carver *c = &car_tail;
+
+	if (tail_lent)
+		return NULL;
+	if (c->slab == NULL || c->off + MSG_HDR + head + MSG_TAIL_MIN >
+	    MSG_SLAB_SIZE)
+		slab_next(c);
+	return tail_lend(head, ret_room);
+}
+
+char *
+msg_tail_move(size_t head, size_t used, size_t need, size_t *ret_room)
+{
+	struct carver *c = &car_tail, old = *c;
+	const char *from = (const char *)old.slab + old.off + MSG_HDR + head;
+	char *body;
+
+	tail_lent = false;
+	if (MSG_SLAB_HDR + MSG_HDR + head + used + need > MSG_SLAB_SIZE)
+		return NULL;
+	/* A fresh slab; the old one is retired once the body is out of it. */
+	c->slab = slab_get();
+	c->off = MSG_SLAB_HDR;
+	c->carved = 0;
+	body = tail_lend(head, ret_room);
+	memcpy(body, from, used);
+	slab_retire(&old);
+	return body;
+}
+
+struct msg *
+msg_tail_commit(char *line, size_t len, const char *key, size_t key_len,
+    uint64_t serial)
+{
+	struct carver *c = &car_tail;
+	struct msg *m = (struct msg *)(void *)((char *)c->slab + c->off);
+
+	tail_lent = false;
+	msg_init(m, line, len, key, key_len, serial);
+	m->slab = c->slab;
+	c->off = align_up((size_t)(line + len + key_len + 1 - (char *)c->slab));
+	c->carved++;
+	return m;
+}
+
+void
+msg_tail_close(void)
+{
+	tail_lent = false;
 }
 
 void
@@ -190,7 +295,9 @@ msg_pool_drain(void)
 {
 	struct msg_slab *s, *next;
 
-	slab_retire();
+	tail_lent = false;
+	slab_retire(&car_alloc);
+	slab_retire(&car_tail);
 	s = atomic_exchange_explicit(&slab_returned, NULL, memory_order_acquire);
 	for (; s != NULL; s = next) {
 		next = s->next;

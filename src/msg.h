@@ -25,7 +25,8 @@ struct msg {
 	size_t		 len;		/* bytes of line, '\n' included */
 	bool		 line_apart;	/* line is its own allocation */
 	struct msg_slab	*slab;		/* carved from it (msg.c), or NULL */
-	char		 key[];		/* rule key, NUL-terminated ("" if none) */
+	char		*key;		/* rule key, NUL-terminated ("" if none),
+					   in the message's allocation */
 };
 
 /*
@@ -44,6 +45,26 @@ struct msg *msg_new_take(char *line, size_t len, const char *key,
  */
 struct msg *msg_alloc(size_t len, const char *key, size_t key_len,
     uint64_t serial);
+
+/*
+ * The tail: one line at a time may be written where its message will
+ * live, while its event is still being assembled, so that it is not
+ * copied when the event completes (the pipeline's thread only, like
+ * msg_alloc). msg_tail_open lends the rest of a slab: `head` bytes for
+ * the start of the line, then *ret_room bytes from the returned body.
+ * Returns NULL if the tail is lent already. msg_tail_move lends a fresh
+ * region with `need` bytes of room after the `used` bytes of the body,
+ * copied there; NULL if no slab holds that much: the loan ends, and the
+ * body stays readable until the next msg_alloc or msg_tail_* call. msg_tail_commit makes the line [line, line + len), which must
+ * lie in the region and leave key_len + 1 bytes of room after it, a
+ * message with one reference; msg_tail_close gives the region back
+ * unused. Both end the loan.
+ */
+char *msg_tail_open(size_t head, size_t *ret_room);
+char *msg_tail_move(size_t head, size_t used, size_t need, size_t *ret_room);
+struct msg *msg_tail_commit(char *line, size_t len, const char *key,
+    size_t key_len, uint64_t serial);
+void msg_tail_close(void);
 
 static inline struct msg *
 msg_ref(struct msg *m)

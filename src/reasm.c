@@ -82,6 +82,7 @@ reasm_new(const struct reasm_conf *conf, reasm_emit_fn *emit, void *arg)
 static void
 release(struct reasm *r, struct event *ev)
 {
+	event_retire(ev);
 	if (r->nfree < REASM_FREE_MAX && ev->data.cap + ev->json.cap <= (1u << 20)) {
 		ev->hnext = r->free_list;
 		r->free_list = ev;

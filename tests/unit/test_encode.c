@@ -70,7 +70,36 @@ ev_build_as(uint64_t serial, const char *ts, const struct rec_in *recs,
 	return ev;
 }
 
-static unsigned twins_built, twins_differ;
+static unsigned twins_built, twins_differ, in_place_built, in_place_differ;
+
+/*
+ * The line encode_in_place finishes around tw's messages (tw built
+ * last, so in the message pool's tail) against ev's line from
+ * encode_event, for fmt.
+ */
+static void
+check_in_place(const struct event *ev, struct event *tw, enum event_format fmt)
+{
+	struct encoder *e = encoder_new(NULL);
+	size_t room = event_tail_room(tw), n = 0;
+	const char *line = NULL;
+	struct buf x;
+
+	buf_init(&x);
+	encode_event(e, ev, fmt, &x);
+	if (room > tw->info.key_len + 1)
+		line = encode_in_place(e, tw, fmt, room - tw->info.key_len - 1, &n);
+	if (line != NULL) {
+		in_place_built++;
+		if (n != x.len || memcmp(line, x.p, n) != 0) {
+			in_place_differ++;
+			fprintf(stderr, "  encode_event:     %.*s  encode_in_place:  %.*s",
+			    (int)x.len, x.p, (int)n, line);
+		}
+	}
+	buf_fini(&x);
+	encoder_free(e);
+}
 
 static bool
 same_line(const struct event *a, const struct event *b,
@@ -128,6 +157,8 @@ ev_build(uint64_t serial, const char *ts, const struct rec_in *recs)
 		fprintf(stderr, "  event %llu: built without its texts, it differs\n",
 		    (unsigned long long)serial);
 	}
+	check_in_place(ev, tw, FMT_GOAUDIT);
+	check_in_place(ev, tw, FMT_PAUDITD);
 	event_free(tw);
 	return ev;
 }
@@ -1229,6 +1260,18 @@ TEST(drop_text_twins_same)
 	ASSERT_EQ(twins_differ, 0);
 }
 
+/*
+ * The twin of every event above was built last, so its messages were
+ * written into the message pool's tail (and the first event's were
+ * copied out when it began): finished in place, in both formats, it gave
+ * the line encode_event gives. Runs last.
+ */
+TEST(in_place_lines_same)
+{
+	ASSERT(in_place_built > 80);
+	ASSERT_EQ(in_place_differ, 0);
+}
+
 TEST_MAIN(T(go_audit_reference_line_no_uidmap),
     T(pauditd_reference_line_no_uidmap), T(reference_line_with_uidmap),
     T(minimal_lines), T(record_types_of_any_width),
@@ -1252,4 +1295,4 @@ TEST_MAIN(T(go_audit_reference_line_no_uidmap),
     T(uid_map_text_kept_by_order), T(uid_repeats_noted_once),
     T(uid_map_text_dropped_with_names), T(uid_at_every_offset),
     T(regress_empty_uid_value_dropped), T(regress_empty_first_record_ub),
-    T(drop_text_twins_same))
+    T(drop_text_twins_same), T(in_place_lines_same))

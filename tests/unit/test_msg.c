@@ -1,7 +1,8 @@
 /*
  * test_msg.c: messages (msg.h): contents and keys, references, and the
- * slab allocator: messages of every size carved and freed in any order,
- * on another thread, with every slab given back (ASan checks the memory).
+ * slab allocator: messages of every size carved (by msg_alloc and through
+ * the tail) and freed in any order, on another thread, with every slab
+ * given back (ASan checks the memory).
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -25,6 +26,42 @@ make(uint64_t serial, size_t len)
 	for (i = 0; i < len; i++)
 		m->line[i] = (char)('a' + (serial + i) % 26);
 	return m;
+}
+
+#define HEAD	96
+
+static int tail_bad;
+
+/*
+ * The same through the tail, as the pipeline makes one: the line starts
+ * within the head (as far in as the serial says) and goes on into the
+ * body; every seventh, and any that would not fit, is first moved to
+ * more room with some bytes written, which must come along.
+ */
+static struct msg *
+make_tail(uint64_t serial, size_t len)
+{
+	size_t room, lead = serial % (HEAD + 1), i;
+	char key[16], *body, *line;
+
+	snprintf(key, sizeof(key), "k%llu", (unsigned long long)serial);
+	if ((body = msg_tail_open(HEAD, &room)) == NULL) {
+		tail_bad++;
+		return make(serial, len);
+	}
+	if (serial % 7 == 0 || room < len + sizeof(key) + 1) {
+		memset(body, 'x', 10);
+		body = msg_tail_move(HEAD, 10, len + sizeof(key) + 1, &room);
+		if (body == NULL || memcmp(body, "xxxxxxxxxx", 10) != 0 ||
+		    room < len + sizeof(key) + 1) {
+			tail_bad++;
+			return make(serial, len);
+		}
+	}
+	line = body - lead;
+	for (i = 0; i < len; i++)
+		line[i] = (char)('a' + (serial + i) % 26);
+	return msg_tail_commit(line, len, key, strlen(key), serial);
 }
 
 static bool
@@ -92,7 +129,9 @@ TEST(carved_and_freed_in_any_order)
 				bad++;
 			msg_unref(live[i]);
 		}
-		live[i] = make(serial, size_of(serial));
+		live[i] = serial % 3 == 0 && size_of(serial) <= 16000 ?
+		    make_tail(serial, size_of(serial)) :
+		    make(serial, size_of(serial));
 	}
 	for (i = 0; i < LIVE; i++) {
 		if (!intact(live[i], size_of(live[i]->serial)))
@@ -101,6 +140,56 @@ TEST(carved_and_freed_in_any_order)
 	}
 	msg_pool_trim();
 	ASSERT_EQ(bad, 0);
+	ASSERT_EQ(tail_bad, 0);
+}
+
+TEST(tail_lent_once)
+{
+	size_t room, room2;
+	char *body, *b2;
+	struct msg *m;
+
+	body = msg_tail_open(HEAD, &room);
+	ASSERT(body != NULL);
+	ASSERT(room >= 8 * 1024);
+	ASSERT(msg_tail_open(HEAD, &room2) == NULL);
+	/* Closed unused: the same region is lent again. */
+	msg_tail_close();
+	b2 = msg_tail_open(HEAD, &room2);
+	ASSERT(b2 == body);
+	ASSERT_EQ(room2, room);
+	/* The line may start anywhere in the head. */
+	memcpy(b2 - HEAD, "{}\n", 3);
+	m = msg_tail_commit(b2 - HEAD, 3, "exec", 4, 5);
+	ASSERT_MEMEQ(m->line, m->len, "{}\n");
+	ASSERT_STREQ(m->key, "exec");
+	ASSERT_EQ(m->serial, 5);
+	/* The next loan starts after it. */
+	b2 = msg_tail_open(HEAD, &room2);
+	ASSERT(b2 > body);
+	msg_tail_close();
+	msg_unref(m);
+}
+
+TEST(tail_move_beyond_a_slab_refused)
+{
+	size_t room;
+	char *body;
+
+	body = msg_tail_open(HEAD, &room);
+	ASSERT(body != NULL);
+	memcpy(body, "abc", 3);
+	/* No slab holds 64 KiB after the head: the loan ends, body intact. */
+	ASSERT(msg_tail_move(HEAD, 3, 64 * 1024, &room) == NULL);
+	ASSERT_MEMEQ(body, 3, "abc");
+	body = msg_tail_open(HEAD, &room);
+	ASSERT(body != NULL);
+	/* Most of a slab is fine. */
+	body = msg_tail_move(HEAD, 0, 60 * 1024, &room);
+	ASSERT(body != NULL);
+	ASSERT(room >= 60 * 1024);
+	memset(body, 'y', room);
+	msg_tail_close();
 }
 
 struct ring {
@@ -144,7 +233,9 @@ TEST(freed_on_another_thread)
 
 	ASSERT_EQ(pthread_create(&t, NULL, consumer, &r), 0);
 	for (serial = 1; serial <= 50000; serial++) {
-		struct msg *m = make(serial, size_of(serial) % 5000);
+		struct msg *m = serial % 3 == 0 ?
+		    make_tail(serial, size_of(serial) % 5000) :
+		    make(serial, size_of(serial) % 5000);
 
 		/* Two references: the consumer's and ours, dropped here. */
 		msg_ref(m);
@@ -165,7 +256,9 @@ TEST(freed_on_another_thread)
 	/* Every slab is back: drain frees them all (ASan reports a leak if not). */
 	msg_pool_drain();
 	ASSERT_EQ(r.bad, 0);
+	ASSERT_EQ(tail_bad, 0);
 }
 
 TEST_MAIN(T(copy_and_key), T(references), T(carved_and_freed_in_any_order),
+    T(tail_lent_once), T(tail_move_beyond_a_slab_refused),
     T(freed_on_another_thread))
