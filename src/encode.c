@@ -590,10 +590,12 @@ encode_size(struct encoder *enc, const struct event *ev, enum event_format fmt)
  * bytes, with the type's four digits written over the zeros.
  */
 #define REC_SEP		LIT_REC_END ","
-#define REC_OPEN_COPY	32
-#define REC_TYPES	4000
-static const char rec_open[REC_OPEN_COPY + 1] =
+#define REC_TYPES	(1000 + ENCODE_REC_TYPES)
+const char encode_rec_open[ENCODE_REC_OPEN_COPY + 1] =
     REC_SEP LIT_TYPE "0000" LIT_DATA;
+_Static_assert(sizeof(REC_SEP LIT_TYPE) - 1 == ENCODE_REC_TYPE_AT &&
+    sizeof(REC_SEP LIT_TYPE "0000" LIT_DATA) - 1 == ENCODE_REC_OPEN_LEN &&
+    ENCODE_REC_OPEN_LEN <= ENCODE_REC_OPEN_COPY, "a record's opening");
 
 /*
  * The digits of each type from 1000 up, laid out by the compiler: a
@@ -612,24 +614,17 @@ static const char rec_open[REC_OPEN_COPY + 1] =
 			DG100(a, '3'), DG100(a, '4'), DG100(a, '5'), \
 			DG100(a, '6'), DG100(a, '7'), DG100(a, '8'), \
 			DG100(a, '9')
-static const char type_digits[REC_TYPES - 1000][4] = {
+const char encode_type_digits[ENCODE_REC_TYPES][4] = {
 	DG1000('1'), DG1000('2'), DG1000('3'),
 };
 
+/* Any other type: its digits worked out. */
 void
-encode_record_open(struct buf *b, uint32_t type)
+encode_record_open_any(struct buf *b, uint32_t type)
 {
 	size_t n;
 	char *o;
 
-	if (type - 1000 < REC_TYPES - 1000) {
-		o = buf_reserve(b, REC_OPEN_COPY);
-		memcpy(o, rec_open, REC_OPEN_COPY);
-		memcpy(o + LEN(REC_SEP) + LEN(LIT_TYPE), type_digits[type - 1000],
-		    4);
-		b->len += LEN(REC_SEP) + LEN(LIT_TYPE) + 4 + LEN(LIT_DATA);
-		return;
-	}
 	n = u64_len(type);
 	o = buf_reserve(b, LEN(REC_SEP) + LEN(LIT_TYPE) + n + LEN(LIT_DATA));
 	PUT_LIT(o, REC_SEP);
