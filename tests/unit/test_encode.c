@@ -1248,6 +1248,34 @@ TEST(uid_at_every_offset)
 }
 
 /*
+ * event_add has a copy with the AVX2 escaping kernel inlined and one
+ * that calls json_esc_padded's kernel: the events again with each
+ * narrower kernel (json_simd_width decides for both).
+ */
+TEST(every_kernel_width)
+{
+	static const unsigned widths[] = { 16, 0 };
+	size_t i;
+
+	for (i = 0; i < sizeof(widths) / sizeof(widths[0]); i++) {
+		json_simd_width(widths[i]);
+		test_reference_line_with_uidmap(failed_);
+		test_messages_escaped_and_many_records(failed_);
+		test_uid_scan_matches_reference_on_random_records(failed_);
+		test_uid_scan_many_fields_in_one_record(failed_);
+		test_uid_at_every_offset(failed_);
+		test_keys_checked_at_every_offset(failed_);
+		test_rule_key_quote_at_every_offset(failed_);
+		test_event_info_syscall_anywhere(failed_);
+		if (*failed_) {
+			fprintf(stderr, "  (chunk width %u)\n", widths[i]);
+			break;
+		}
+	}
+	json_simd_width(64);
+}
+
+/*
  * Every event the tests above built (ev_build) was built twice: with its
  * records' texts kept, and as the daemon builds it without filters, each
  * record read where the source has it, with fields after its end that
@@ -1295,4 +1323,5 @@ TEST_MAIN(T(go_audit_reference_line_no_uidmap),
     T(uid_map_text_kept_by_order), T(uid_repeats_noted_once),
     T(uid_map_text_dropped_with_names), T(uid_at_every_offset),
     T(regress_empty_uid_value_dropped), T(regress_empty_first_record_ub),
-    T(drop_text_twins_same), T(in_place_lines_same))
+    T(every_kernel_width), T(drop_text_twins_same),
+    T(in_place_lines_same))
