@@ -19,15 +19,25 @@
 #include "source.h"
 
 #define REPLAY_CHUNK	(1u << 20)
+/*
+ * read() copies out of the page cache fastest when the destination sits
+ * at the offset in its page that the file position has in its own: at
+ * some small distances (1 to ~31 bytes on this project's AMD EPYC
+ * machine) the copy runs four times slower. The text held is placed so
+ * that the next read lands at that offset: up to a page of slack.
+ */
+#define REPLAY_ALIGN	4096u
 
 struct replay {
-	int	 fd;
-	bool	 pollable;
-	bool	 own_fd;
-	char	*buf;
-	size_t	 cap;
-	size_t	 len;		/* bytes held, from the start of buf */
-	bool	 eof;
+	int		 fd;
+	bool		 pollable;
+	bool		 own_fd;
+	char		*buf;		/* cap + REPLAY_ALIGN + SOURCE_PAD */
+	size_t		 cap;
+	size_t		 start;		/* where the text held starts */
+	size_t		 len;		/* bytes held, from buf + start */
+	uint64_t	 pos;		/* bytes read */
+	bool		 eof;
 };
 
 static int
@@ -58,8 +68,10 @@ replay_open(struct source *s, const struct config *conf)
 	}
 	r->cap = REPLAY_CHUNK;
 	/* Zeroed, so that what a line is read past is defined too. */
-	if ((r->buf = calloc(1, r->cap + SOURCE_PAD)) == NULL)
+	if ((r->buf = calloc(1, r->cap + REPLAY_ALIGN + SOURCE_PAD)) == NULL)
 		return -ENOMEM;
+	/* The first read, at position 0, lands on a page boundary. */
+	r->start = (size_t)(-(uintptr_t)r->buf) & (REPLAY_ALIGN - 1);
 	return 0;
 }
 
@@ -75,12 +87,16 @@ replay_fd(struct source *s)
 static size_t
 split_lines(struct replay *r, const struct source_sink *sink)
 {
-	size_t n, done;
+	size_t n, done, start;
 
 	/* The tail is split again, from its start, after the next read. */
-	done = linesplit(r->buf, r->len, r->eof, sink, &n);
+	done = linesplit(r->buf + r->start, r->len, r->eof, sink, &n);
 	r->len -= done;
-	memmove(r->buf, r->buf + done, r->len);
+	/* So that the next read lands where r->pos is in its page. */
+	start = (size_t)(r->pos - r->len - (uintptr_t)r->buf) &
+	    (REPLAY_ALIGN - 1);
+	memmove(r->buf + start, r->buf + r->start + done, r->len);
+	r->start = start;
 	return n;
 }
 
@@ -95,15 +111,16 @@ replay_read(struct source *s, const struct source_sink *sink)
 		if (r->eof)
 			return 0;
 		if (r->len == r->cap) {
-			char *nb = realloc(r->buf, r->cap * 2 + SOURCE_PAD);
+			char *nb = realloc(r->buf,
+			    r->cap * 2 + REPLAY_ALIGN + SOURCE_PAD);
 
 			if (nb == NULL)
 				return -ENOMEM;
-			memset(nb + r->cap, 0, r->cap + SOURCE_PAD);
+			memset(nb + r->cap + REPLAY_ALIGN + SOURCE_PAD, 0, r->cap);
 			r->buf = nb;
 			r->cap *= 2;
 		}
-		got = read(r->fd, r->buf + r->len, r->cap - r->len);
+		got = read(r->fd, r->buf + r->start + r->len, r->cap - r->len);
 		if (got < 0) {
 			if (errno == EINTR)
 				continue;
@@ -115,6 +132,7 @@ replay_read(struct source *s, const struct source_sink *sink)
 		if (got == 0)
 			r->eof = true;
 		r->len += (size_t)got;
+		r->pos += (uint64_t)got;
 		lines = split_lines(r, sink);
 		if (sink->batch_end)
 			sink->batch_end(sink->arg);
