@@ -221,6 +221,19 @@ on_signal(struct daemon *d)
 	}
 }
 
+/*
+ * A replay waits for a full output queue rather than drop events: only a
+ * signal (SIGTERM, SIGINT) ends the wait, and SIGHUP still reopens.
+ */
+static bool
+replay_keep_waiting(void *arg)
+{
+	struct daemon *d = arg;
+
+	on_signal(d);
+	return !d->stop;
+}
+
 static void
 on_timer(struct daemon *d)
 {
@@ -325,6 +338,8 @@ start(struct daemon *d)
 	setup_loop(d);
 	if ((r = outputs_start(d->outs)) < 0)
 		return r;
+	if (d->opt.input != NULL)
+		outputs_wait_when_full(d->outs, replay_keep_waiting, d);
 	if ((r = metrics_export_start(d->mexp)) < 0)
 		return r;
 	d->pipe = pipeline_new(d->conf, d->outs, d->filter, d->opt.input != NULL);

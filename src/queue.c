@@ -17,6 +17,7 @@ struct queue {
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 nonempty;
 	pthread_cond_t	 drained;
+	pthread_cond_t	 notfull;	/* for queue_push_batch_wait */
 	struct msg	**ring;
 	size_t		 cap;
 	size_t		 head;		/* next to pop */
@@ -24,6 +25,7 @@ struct queue {
 	unsigned	 busy;		/* consumers holding a popped batch */
 	bool		 closed;
 	unsigned	 waiters;
+	unsigned	 push_waiters;
 };
 
 struct queue *
@@ -53,6 +55,7 @@ queue_new(size_t capacity)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&q->nonempty, &ca);
 	pthread_cond_init(&q->drained, &ca);
+	pthread_cond_init(&q->notfull, &ca);
 	pthread_condattr_destroy(&ca);
 	return q;
 }
@@ -70,6 +73,7 @@ queue_free(struct queue *q)
 	pthread_mutex_destroy(&q->lock);
 	pthread_cond_destroy(&q->nonempty);
 	pthread_cond_destroy(&q->drained);
+	pthread_cond_destroy(&q->notfull);
 	free(q->ring);
 	free(q);
 	return NULL;
@@ -114,6 +118,38 @@ queue_push_batch(struct queue *q, struct msg *const *v, size_t n)
 	return i;
 }
 
+static void deadline_after(struct timespec *ts, int ms);
+
+size_t
+queue_push_batch_wait(struct queue *q, struct msg *const *v, size_t n,
+    int timeout_ms)
+{
+	struct timespec dl;
+	size_t i = 0;
+	int r = 0;
+
+	deadline_after(&dl, timeout_ms);
+	pthread_mutex_lock(&q->lock);
+	while (!q->closed) {
+		for (; i < n && q->len < q->cap; i++) {
+			q->ring[(q->head + q->len) % q->cap] = v[i];
+			q->len++;
+		}
+		if (i == n || r == ETIMEDOUT)
+			break;
+		/* Full: the consumers must be awake to make room. */
+		if (q->waiters > 0)
+			pthread_cond_signal(&q->nonempty);
+		q->push_waiters++;
+		r = pthread_cond_timedwait(&q->notfull, &q->lock, &dl);
+		q->push_waiters--;
+	}
+	if (q->waiters > 0 && i > 0)
+		pthread_cond_signal(&q->nonempty);
+	pthread_mutex_unlock(&q->lock);
+	return i;
+}
+
 static void
 deadline_after(struct timespec *ts, int ms)
 {
@@ -154,6 +190,8 @@ queue_pop_batch(struct queue *q, struct msg **v, size_t max, int timeout_ms)
 	}
 	if (n > 0)
 		q->busy++;
+	if (n > 0 && q->push_waiters > 0)
+		pthread_cond_signal(&q->notfull);
 	/* Pass a wake-up on when more is left for another worker. */
 	if (q->len > 0 && q->waiters > 0)
 		pthread_cond_signal(&q->nonempty);
@@ -195,6 +233,7 @@ queue_close(struct queue *q)
 	pthread_mutex_lock(&q->lock);
 	q->closed = true;
 	pthread_cond_broadcast(&q->nonempty);
+	pthread_cond_broadcast(&q->notfull);
 	pthread_mutex_unlock(&q->lock);
 }
 

@@ -4,7 +4,7 @@
  *
  * Bounded: queue_push never blocks and never grows the queue; when it is
  * full it returns -ENOSPC and the caller keeps its reference (and counts
- * the drop). queue_pop_batch blocks until messages are available, the
+ * the drop). Only queue_push_batch_wait waits for room (a replay). queue_pop_batch blocks until messages are available, the
  * queue is closed, or the timeout passes. After queue_close, pops drain
  * what is left, then return 0.
  */
@@ -28,6 +28,12 @@ int queue_push(struct queue *q, struct msg *m);
  * rest (the queue was full). Returns the count pushed.
  */
 size_t queue_push_batch(struct queue *q, struct msg *const *v, size_t n);
+/*
+ * The same, waiting up to timeout_ms for consumers to make room while
+ * the queue is full (not once it is closed). Returns the count pushed.
+ */
+size_t queue_push_batch_wait(struct queue *q, struct msg *const *v, size_t n,
+    int timeout_ms);
 /*
  * Pop up to `max` messages into `v` (references move to the caller).
  * Waits at most `timeout_ms` (-1: forever). Returns the count, 0 on

@@ -110,7 +110,12 @@ struct outputs {
 	struct output	**v;
 	size_t		  n;
 	unsigned	  formats;
+	bool		(*wait_full)(void *arg);	/* outputs_wait_when_full */
+	void		 *wait_arg;
 };
+
+/* How long a push waits for room before it asks wait_full again. */
+#define OUT_FULL_WAIT_MS	100
 
 const struct output_ops *
 output_lookup(const char *name)
@@ -627,7 +632,7 @@ outputs_find(struct outputs *os, const char *name)
 }
 
 static void
-flush_one(struct output *o)
+flush_one(const struct outputs *os, struct output *o)
 {
 	size_t pushed, i;
 
@@ -635,6 +640,14 @@ flush_one(struct output *o)
 		return;
 	metric_add(o->m_received, o->nstage);
 	pushed = queue_push_batch(o->q, o->stage, o->nstage);
+	if (pushed < o->nstage && os->wait_full != NULL) {
+		log_warn_ratelimited(&o->rl_full,
+		    "[output %s] queue full (%zu events): the replay waits for it",
+		    o->name, queue_capacity(o->q));
+		while (pushed < o->nstage && os->wait_full(os->wait_arg))
+			pushed += queue_push_batch_wait(o->q, o->stage + pushed,
+			    o->nstage - pushed, OUT_FULL_WAIT_MS);
+	}
 	if (pushed < o->nstage) {
 		metric_add(o->m_queue_full, o->nstage - pushed);
 		log_warn_ratelimited(&o->rl_full,
@@ -662,7 +675,7 @@ outputs_publish(struct outputs *os, enum event_format fmt, struct msg *m)
 		o->stage[o->nstage++] = mine ? m : msg_ref(m);
 		mine = false;
 		if (o->nstage == OUT_STAGE)
-			flush_one(o);
+			flush_one(os, o);
 	}
 	if (mine)
 		msg_unref(m);
@@ -674,7 +687,7 @@ outputs_flush(struct outputs *os)
 	size_t i;
 
 	for (i = 0; i < os->n; i++)
-		flush_one(os->v[i]);
+		flush_one(os, os->v[i]);
 }
 
 void
@@ -691,8 +704,16 @@ outputs_flush_lazy(struct outputs *os, uint64_t now_ms)
 			o->stage_since_ms = now_ms;
 		if (o->nstage >= OUT_STAGE_WAKE ||
 		    now_ms - o->stage_since_ms >= OUT_STAGE_LINGER_MS)
-			flush_one(o);
+			flush_one(os, o);
 	}
+}
+
+void
+outputs_wait_when_full(struct outputs *os, bool (*keep_waiting)(void *arg),
+    void *arg)
+{
+	os->wait_full = keep_waiting;
+	os->wait_arg = arg;
 }
 
 void
@@ -714,7 +735,7 @@ outputs_stop(struct outputs *os, int timeout_ms)
 		return NULL;
 	for (i = 0; i < os->n; i++) {
 		if (os->v[i]->q != NULL) {
-			flush_one(os->v[i]);
+			flush_one(os, os->v[i]);
 			queue_close(os->v[i]->q);
 		}
 	}

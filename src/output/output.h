@@ -85,8 +85,9 @@ size_t outputs_count(const struct outputs *os);
  * the caller's reference of `m` (and one more per further output).
  * Messages are staged and pushed in batches (one lock and one wake-up per
  * batch); outputs_flush pushes what is staged, and must be called at the
- * end of every source batch and on every tick. Never blocks: a full queue
- * drops the newest events and counts them.
+ * end of every source batch and on every tick. Never blocks, unless
+ * outputs_wait_when_full asked: a full queue drops the newest events and
+ * counts them.
  */
 void outputs_publish(struct outputs *os, enum event_format fmt, struct msg *m);
 void outputs_flush(struct outputs *os);
@@ -97,6 +98,14 @@ void outputs_flush(struct outputs *os);
  * an inter-processor interrupt in a VM) for every few events.
  */
 void outputs_flush_lazy(struct outputs *os, uint64_t now_ms);
+/*
+ * A replay: a push to a full queue waits for the output to make room,
+ * asking keep_waiting(arg) every 100 ms whether to go on (false: drop and
+ * count, as without). The kernel source never waits: the kernel would
+ * block the audited processes.
+ */
+void outputs_wait_when_full(struct outputs *os, bool (*keep_waiting)(void *arg),
+    void *arg);
 /* Ask every worker to reopen (SIGHUP/SIGUSR1). Async-safe w.r.t. workers. */
 void outputs_reopen(struct outputs *os);
 /* Close the queues, let workers drain within timeout_ms, join, free. */

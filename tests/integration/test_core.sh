@@ -132,5 +132,30 @@ check "stdout got every event" "[ \$(wc -l < $tmp/two.out) = 10 ]"
 check "file got every event" "[ \$(wc -l < $tmp/two.json) = 10 ]"
 check "go-audit format has no rule_key" "! grep -q rule_key $tmp/two.json && grep -q '\"rule_key\":\"k\"' $tmp/two.out"
 
+# --- a replay waits for a slow output instead of dropping events
+n=1; : > "$tmp/many.log"; while [ $n -le 2000 ]; do event $n >> "$tmp/many.log"; n=$((n + 1)); done
+printf 'output:\n  stdout:\n    enabled: true\n    buffer_size: 8\n' > "$tmp/slow.yaml"
+# The pipe fills (64 KiB, ~100 events) long before the reader wakes up.
+"$bin" --input "$tmp/many.log" -config "$tmp/slow.yaml" --metrics-out "$tmp/slow.prom" \
+    2>"$tmp/slow.err" | { sleep 1; cat; } > "$tmp/slow.out"
+check "slow output: every event written" "[ \$(wc -l < $tmp/slow.out) = 2000 ]"
+check "slow output: nothing dropped" "grep -qx 'pauditd_output_dropped_queue_full_total{output=\"stdout\"} 0' $tmp/slow.prom"
+check "slow output: the wait is logged" "grep -q 'queue full (8 events): the replay waits for it' $tmp/slow.err"
+# SIGTERM ends the wait: the replay stops reading, then drains.
+mkfifo "$tmp/stuck"
+exec 4<>"$tmp/stuck"
+"$bin" --input "$tmp/many.log" -config "$tmp/slow.yaml" >"$tmp/stuck" 2>"$tmp/stuck.err" &
+pid=$!; pids="$pids $pid"
+sleep 0.5
+kill -TERM $pid
+sleep 0.3
+cat <&4 > "$tmp/stuck.out" &
+cat_pid=$!; pids="$pids $cat_pid"
+wait $pid; rc=$?
+exec 4>&-
+check "SIGTERM ends a replay's wait: exit 0" "[ $rc = 0 ]"
+check "SIGTERM ends a replay's wait: logged" "grep -q 'shutting down' $tmp/stuck.err"
+check "SIGTERM ends a replay's wait: the rest not read" "[ \$(grep -c . $tmp/stuck.out) -lt 2000 ]"
+
 echo "$P passed, $F failed"
 [ "$F" = 0 ]

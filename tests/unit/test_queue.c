@@ -1,7 +1,7 @@
 /*
  * test_queue.c: the bounded message queue (queue.h): order, the full
- * queue, close and drain, batches, timeouts, two consumer threads, and
- * queue_wait_empty with queue_batch_done.
+ * queue, close and drain, batches, timeouts, two consumer threads,
+ * queue_wait_empty with queue_batch_done, and pushes that wait for room.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -398,8 +398,108 @@ TEST(wait_empty_with_batch_done)
 	ASSERT(e3);
 }
 
+/*
+ * A push that waits for room: a slow consumer (one message at a time,
+ * 1 ms apart) takes all of them, in order, through a queue of 2.
+ */
+static void *
+consume_slowly(void *p)
+{
+	struct consumer *c = p;
+	struct msg *v[1];
+	struct timespec ms = { 0, 1000000 };
+
+	while (queue_pop_batch(c->q, v, 1, -1) == 1) {
+		c->seen[c->n++] = v[0]->serial;
+		unref_all(v, 1);
+		queue_batch_done(c->q);
+		nanosleep(&ms, NULL);
+	}
+	return NULL;
+}
+
+TEST(push_wait_for_room)
+{
+	struct queue *q = queue_new(2);
+	struct consumer c = { q, calloc(64, sizeof(uint64_t)), 0, 0 };
+	struct msg *v[64];
+	size_t i, pushed;
+	bool ordered = true;
+
+	ASSERT(q != NULL && c.seen != NULL);
+	for (i = 0; i < 64; i++)
+		v[i] = mk(i + 1);
+	ASSERT_EQ(pthread_create(&c.th, NULL, consume_slowly, &c), 0);
+	pushed = queue_push_batch_wait(q, v, 64, 10000);
+	queue_close(q);
+	pthread_join(c.th, NULL);
+	for (i = 0; i < c.n; i++)
+		ordered = ordered && c.seen[i] == i + 1;
+	free(c.seen);
+	queue_free(q);
+	ASSERT_EQ(pushed, 64);
+	ASSERT_EQ(c.n, 64);
+	ASSERT(ordered);
+}
+
+/* Nobody pops: the wait ends at its timeout with what fitted. */
+TEST(push_wait_times_out)
+{
+	struct queue *q = queue_new(3);
+	struct msg *v[5];
+	uint64_t t0, dt;
+	size_t i, pushed;
+
+	ASSERT(q != NULL);
+	for (i = 0; i < 5; i++)
+		v[i] = mk(i + 1);
+	t0 = now_ms();
+	pushed = queue_push_batch_wait(q, v, 5, 50);
+	dt = now_ms() - t0;
+	for (i = pushed; i < 5; i++)
+		msg_unref(v[i]);
+	queue_free(q);
+	ASSERT_EQ(pushed, 3);
+	ASSERT(dt >= 40);
+}
+
+/* Closing the queue ends a push's wait. */
+static void *
+close_later(void *p)
+{
+	struct timespec ms = { 0, 30000000 };
+
+	nanosleep(&ms, NULL);
+	queue_close(p);
+	return NULL;
+}
+
+TEST(push_wait_ends_on_close)
+{
+	struct queue *q = queue_new(1);
+	struct msg *v[3];
+	pthread_t th;
+	uint64_t t0, dt;
+	size_t i, pushed;
+
+	ASSERT(q != NULL);
+	for (i = 0; i < 3; i++)
+		v[i] = mk(i + 1);
+	ASSERT_EQ(pthread_create(&th, NULL, close_later, q), 0);
+	t0 = now_ms();
+	pushed = queue_push_batch_wait(q, v, 3, 10000);
+	dt = now_ms() - t0;
+	pthread_join(th, NULL);
+	for (i = pushed; i < 3; i++)
+		msg_unref(v[i]);
+	queue_free(q);
+	ASSERT_EQ(pushed, 1);
+	ASSERT(dt < 5000);
+}
+
 TEST_MAIN(T(push_pop_order), T(full_is_enospc),
     T(push_batch_partial_when_full), T(zero_capacity_means_one),
     T(close_then_drain), T(batch_pop_wraps_around), T(pop_timeout),
     T(pop_wakes_on_push), T(two_consumer_threads),
-    T(wait_empty_with_batch_done))
+    T(wait_empty_with_batch_done), T(push_wait_for_room),
+    T(push_wait_times_out), T(push_wait_ends_on_close))
