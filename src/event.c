@@ -503,6 +503,25 @@ has_quote(const char *v, size_t len)
 	return (q & (~0ull >> (64 - 8 * len))) != 0;
 }
 
+/*
+ * v[0, len), a record text's (readable 16 bytes on), into dst (cap >= 17
+ * bytes) with a NUL, cut at cap - 1 bytes: mostly a short word (a key, a
+ * syscall number), so one 16-byte copy. Returns the length kept.
+ */
+static inline size_t
+copy_cut(char *dst, size_t cap, const char *v, size_t len)
+{
+	if (len < 16) {
+		memcpy(dst, v, 16);
+	} else {
+		if (len > cap - 1)
+			len = cap - 1;
+		memcpy(dst, v, len);
+	}
+	dst[len] = '\0';
+	return len;
+}
+
 static inline void
 set_key_from_syscall(struct event_info *in, const char *v, size_t len)
 {
@@ -522,35 +541,17 @@ set_key_from_syscall(struct event_info *in, const char *v, size_t len)
 		copy_key(in, v, len);
 		return;
 	}
-	/* Mostly a short word: one 16-byte copy (the text is readable). */
-	if (in_len < 16) {
-		memcpy(in->key_buf, in_v, 16);
-	} else {
-		if (in_len > sizeof(in->key_buf) - 1)
-			in_len = sizeof(in->key_buf) - 1;
-		memcpy(in->key_buf, in_v, in_len);
-	}
-	in->key_buf[in_len] = '\0';
+	in->key_len = copy_cut(in->key_buf, sizeof(in->key_buf), in_v, in_len);
 	in->key = in->key_buf;
-	in->key_len = in_len;
 	in->key_is_tty = false;
 }
 
-/* v is a record text's, readable 16 bytes on. */
 static inline void
 set_syscall(struct event_info *in, const char *v, size_t len)
 {
-	/* A number: one 16-byte copy. */
-	if (len < 16) {
-		memcpy(in->syscall_buf, v, 16);
-	} else {
-		if (len > sizeof(in->syscall_buf) - 1)
-			len = sizeof(in->syscall_buf) - 1;
-		memcpy(in->syscall_buf, v, len);
-	}
-	in->syscall_buf[len] = '\0';
+	in->syscall_len = copy_cut(in->syscall_buf, sizeof(in->syscall_buf),
+	    v, len);
 	in->syscall = in->syscall_buf;
-	in->syscall_len = len;
 }
 
 /*

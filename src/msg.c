@@ -63,6 +63,22 @@ static bool tail_lent;
 #define MSG_HDR		((sizeof(struct msg) + MSG_ALIGN - 1) & \
 			    ~(size_t)(MSG_ALIGN - 1))
 
+/* The fields of a message, its key copied to key_at. */
+static inline void
+msg_init(struct msg *m, char *line, size_t len, char *key_at,
+    const char *key, size_t key_len, uint64_t serial)
+{
+	atomic_init(&m->refs, 1);
+	m->serial = serial;
+	m->t_in_ns = 0;
+	m->line = line;
+	m->len = len;
+	m->line_apart = false;
+	m->key = key_at;
+	memcpy(m->key, key, key_len);
+	m->key[key_len] = '\0';
+}
+
 struct msg *
 msg_new_take(char *line, size_t len, const char *key, size_t key_len,
     uint64_t serial)
@@ -72,16 +88,9 @@ msg_new_take(char *line, size_t len, const char *key, size_t key_len,
 	m = malloc(sizeof(*m) + key_len + 1);
 	if (m == NULL)
 		fatal("message");
-	atomic_init(&m->refs, 1);
-	m->serial = serial;
-	m->t_in_ns = 0;
-	m->line = line;
-	m->len = len;
+	msg_init(m, line, len, (char *)(m + 1), key, key_len, serial);
 	m->line_apart = true;
 	m->slab = NULL;
-	m->key = (char *)(m + 1);
-	memcpy(m->key, key, key_len);
-	m->key[key_len] = '\0';
 	return m;
 }
 
@@ -142,22 +151,6 @@ align_up(size_t n)
 	return (n + MSG_ALIGN - 1) & ~(size_t)(MSG_ALIGN - 1);
 }
 
-/* The fields of a message whose line and key follow at `line`. */
-static inline void
-msg_init(struct msg *m, char *line, size_t len, const char *key,
-    size_t key_len, uint64_t serial)
-{
-	atomic_init(&m->refs, 1);
-	m->serial = serial;
-	m->t_in_ns = 0;
-	m->line = line;
-	m->len = len;
-	m->line_apart = false;
-	m->key = line + len;
-	memcpy(m->key, key, key_len);
-	m->key[key_len] = '\0';
-}
-
 struct msg *
 msg_alloc(size_t len, const char *key, size_t key_len, uint64_t serial)
 {
@@ -178,7 +171,8 @@ msg_alloc(size_t len, const char *key, size_t key_len, uint64_t serial)
 		c->carved++;
 		m->slab = c->slab;
 	}
-	msg_init(m, (char *)(m + 1), len, key, key_len, serial);
+	msg_init(m, (char *)(m + 1), len, (char *)(m + 1) + len, key, key_len,
+	    serial);
 	return m;
 }
 
@@ -235,7 +229,7 @@ msg_tail_commit(char *line, size_t len, const char *key, size_t key_len,
 	struct msg *m = (struct msg *)(void *)((char *)c->slab + c->off);
 
 	tail_lent = false;
-	msg_init(m, line, len, key, key_len, serial);
+	msg_init(m, line, len, line + len, key, key_len, serial);
 	m->slab = c->slab;
 	c->off = align_up((size_t)(line + len + key_len + 1 - (char *)c->slab));
 	c->carved++;
