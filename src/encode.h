@@ -84,10 +84,12 @@ encode_record_open(struct buf *b, uint32_t type)
 	b->len += ENCODE_REC_OPEN_LEN;
 }
 /*
- * The line's start, up to the first message, takes at most this much
- * more than ENCODE_MSGS_LEAD (a timestamp that needs escaping aside).
+ * Room kept before an event's messages for the line's start (which takes
+ * the lead's place too): {"sequence":S,"timestamp":"T","messages":[ is
+ * 40 bytes and the digits, 64 for the kernel's serials and time stamps.
+ * A longer start (a timestamp that needs escaping) is copied instead.
  */
-#define ENCODE_HEAD_MAX		96
+#define ENCODE_HEAD_MAX		64
 /*
  * Finish the line around ev's messages where they are: its start written
  * to end where the first message starts (over the lead; the

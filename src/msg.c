@@ -33,7 +33,7 @@
 #define MSG_SLAB_MSG_MAX	(MSG_SLAB_SIZE / 4)	/* larger: malloc */
 #define MSG_SLAB_IDLE_MAX	128			/* 8 MiB idle */
 /* A line opened with less room than this goes to a fresh slab. */
-#define MSG_TAIL_MIN		(8 * 1024)
+#define MSG_TAIL_MIN		(2 * 1024)
 #define MSG_ALIGN		64
 
 struct msg_slab {

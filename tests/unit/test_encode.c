@@ -20,6 +20,7 @@
 #include "../../src/encode.h"
 #include "../../src/event.h"
 #include "../../src/json.h"
+#include "../../src/msg.h"
 #include "../../src/record.h"
 #include "../../src/uidmap.h"
 
@@ -1248,6 +1249,79 @@ TEST(uid_at_every_offset)
 }
 
 /*
+ * Records of bytes that escape to six (control bytes, invalid UTF-8)
+ * among plain ones, of many lengths, in events written into the message
+ * pool's tail and published there one after another, as the pipeline
+ * does, so that the slabs fill: the AVX2 copy of event_add asks room for
+ * two bytes a byte and must make room for the rest when the escaping
+ * stops at such a byte, wherever the slab stands. Each line must be the
+ * one encode_event gives for the same records kept apart.
+ */
+TEST(rare_bytes_make_room_in_the_tail)
+{
+	struct encoder *e = encoder_new(NULL);
+	struct event *ev = event_new(), *ref;
+	struct rec_in recs[3];
+	struct record r;
+	struct msg *m;
+	struct buf want;
+	size_t n, i, len, room;
+	char sys[32 + JSON_PAD], *d, *line;
+	int bad = 0, in_place = 0;
+
+	/* Record texts are read JSON_PAD bytes on: padded copies. */
+	memset(sys, 0, sizeof(sys));
+	strcpy(sys, "syscall=59 uid=7 key=\"k\"");
+	buf_init(&want);
+	memset(&r, 0, sizeof(r));
+	r.ts = "1700000000.001";
+	r.ts_len = strlen(r.ts);
+	for (n = 1; n < 12000; n = n * 9 / 8 + 7) {
+		d = malloc(n + 3 + JSON_PAD);
+		memcpy(d, "a=", 2);
+		for (i = 0; i < n; i++)
+			d[2 + i] = (char)(i % 7 == 3 ? 'x' : i % 2 ? 0x01 : 0xff);
+		memset(d + 2 + n, 0, 1 + JSON_PAD);
+		recs[0] = (struct rec_in){ 1300, sys };
+		recs[1] = (struct rec_in){ 1302, d };
+		recs[2] = (struct rec_in){ 0, NULL };
+		/*
+		 * The reference, with its texts; the event that begins next
+		 * takes the tail from it (it copies its messages out).
+		 */
+		ref = ev_build_as(1000 + n, r.ts, recs, true);
+		/* The same, in the tail, without its texts, published in place. */
+		r.serial = 1000 + n;
+		event_begin(ev, &r);
+		ev->keep_text = false;
+		buf_reset(&want);
+		encode_event(e, ref, FMT_PAUDITD, &want);
+		event_free(ref);
+		event_add(ev, 1300, sys, strlen(sys));
+		event_add(ev, 1302, d, n + 2);
+		room = event_tail_room(ev);
+		line = room > ev->info.key_len + 1 ? encode_in_place(e, ev,
+		    FMT_PAUDITD, room - ev->info.key_len - 1, &len) : NULL;
+		if (line != NULL) {
+			in_place++;
+			m = msg_tail_commit(line, len, ev->info.key,
+			    ev->info.key_len, ev->serial);
+			event_tail_taken(ev);
+			if (m->len != want.len || memcmp(m->line, want.p, want.len) != 0)
+				bad++;
+			msg_unref(m);
+		}
+		free(d);
+	}
+	event_free(ev);
+	encoder_free(e);
+	buf_fini(&want);
+	ASSERT_EQ(bad, 0);
+	/* The longest do not fit a slab at six bytes a byte: copied. */
+	ASSERT(in_place > 30);
+}
+
+/*
  * event_add has a copy with the AVX2 escaping kernel inlined and one
  * that calls json_esc_padded's kernel: the events again with each
  * narrower kernel (json_simd_width decides for both).
@@ -1323,5 +1397,6 @@ TEST_MAIN(T(go_audit_reference_line_no_uidmap),
     T(uid_map_text_kept_by_order), T(uid_repeats_noted_once),
     T(uid_map_text_dropped_with_names), T(uid_at_every_offset),
     T(regress_empty_uid_value_dropped), T(regress_empty_first_record_ub),
-    T(every_kernel_width), T(drop_text_twins_same),
+    T(rare_bytes_make_room_in_the_tail), T(every_kernel_width),
+    T(drop_text_twins_same),
     T(in_place_lines_same))
