@@ -7,7 +7,7 @@
 # Environment (make bench sets the first three):
 #   PAUDITD        the release binary          (default ./pauditd)
 #   BENCHBIN       the bench_* binaries        (default build/rel/bench)
-#   TOOLBIN        gencorpus                   (default build/rel/tools)
+#   TOOLBIN        gencorpus, cputime          (default build/rel/tools)
 #   BENCH_EVENTS   events in the corpus        (default 275000, ~1.2M records)
 #   BENCH_SEED     gencorpus seed              (default 1)
 #   BENCH_RUNS     runs of the daemon per case (default 5, the median is kept)
@@ -80,9 +80,6 @@ for b in "$BENCHBIN"/bench_*; do
 	cat "$OUT/out.$n" >> "$RESULTS"
 done
 
-# Seconds from /usr/bin/time's "h:mm:ss" or "m:ss.ss".
-to_sec() { echo "$1" | awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }'; }
-field() { sed -n "s/^[[:space:]]*$1: //p" "$2"; }
 
 # whole NAME CONFIG CORPUS OUTPUT: run the daemon RUNS times, keep the median.
 whole() {
@@ -93,18 +90,15 @@ whole() {
 	: > "$OUT/runs.$name"
 	i=0
 	while [ "$i" -lt "$RUNS" ]; do
-		/usr/bin/time -v -o "$OUT/time.$name" "$PAUDITD" --input "$in" \
+		# CPU time to the microsecond (tools/cputime, wait4).
+		"$TOOLBIN/cputime" -o "$OUT/time.$name" "$PAUDITD" --input "$in" \
 		    -config "$conf" --metrics-out "$OUT/metrics.$name" \
 		    2> "$OUT/stderr.$name" || die "$name: pauditd failed (see $OUT/stderr.$name)"
 		got=$(sed -n 's/^pauditd_events_total //p' "$OUT/metrics.$name")
 		wrote=$(sed -n "s/^pauditd_output_events_total{output=\"$out\"} //p" "$OUT/metrics.$name")
 		[ "$got" = "$evs" ] || die "$name: $got events published, the corpus has $evs"
 		[ "$wrote" = "$evs" ] || die "$name: the $out output wrote $wrote of $evs events"
-		u=$(field "User time (seconds)" "$OUT/time.$name")
-		s=$(field "System time (seconds)" "$OUT/time.$name")
-		e=$(to_sec "$(field "Elapsed (wall clock) time (h:mm:ss or m:ss)" "$OUT/time.$name")")
-		rss=$(field "Maximum resident set size (kbytes)" "$OUT/time.$name")
-		echo "$u $s $e $rss" >> "$OUT/runs.$name"
+		cat "$OUT/time.$name" >> "$OUT/runs.$name"	# user sys wall rss
 		i=$((i + 1))
 	done
 	# The run with the median CPU time (user + sys), and the median peak RSS.
@@ -115,7 +109,7 @@ whole() {
 		NR == int((n + 1) / 2) {
 			cpu = $1; u = $2; s = $3; e = $4
 			printf "BENCH name=%s items=%d unit=record iters=%d cpu_ns=%.1f" \
-			    " cpu_ns_min=%.1f user_s=%.2f sys_s=%.2f wall_s=%.2f wall_ns=%.1f" \
+			    " cpu_ns_min=%.1f user_s=%.3f sys_s=%.3f wall_s=%.3f wall_ns=%.1f" \
 			    " rate=%.2fM/s maxrss_kb=%d\n", name, recs, n, cpu * 1e9 / recs,
 			    best * 1e9 / recs, u, s, e, e * 1e9 / recs,
 			    (e > 0 ? recs / e / 1e6 : 0), rss
