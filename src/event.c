@@ -100,8 +100,9 @@ event_retire(struct event *ev)
  * for a full queue). A fresh region when the slab is short of it; the
  * event's own buffer when no slab holds it.
  */
-#define TAIL_RECORD_ROOM(len, per_byte)	((per_byte) * (len) + 32 + 128 + 256)
-#define TAIL_REST_ROOM(len)		(6 * (len) + 128)
+#define TAIL_RECORD_ROOM(len, per_byte) \
+	((per_byte) * (len) + 32 + 128 + 256)
+#define TAIL_REST_ROOM(len)	(6 * (len) + 128)
 
 static __attribute__((noinline)) void
 tail_make_room(struct event *ev, size_t need)
@@ -116,6 +117,14 @@ tail_make_room(struct event *ev, size_t need)
 		return;
 	}
 	tail_leave(ev, true, need);
+}
+
+/* need bytes of room after ev->json, if it is in the tail. */
+static inline void
+tail_room(struct event *ev, size_t need)
+{
+	if (ev->json_in_tail && ev->json.cap - ev->json.len < need)
+		tail_make_room(ev, need);
 }
 
 struct event *
@@ -290,7 +299,7 @@ last_set(struct uid_last *l, const char *p, uint32_t len)
 	l->len = len;
 	if (len > 16)
 		return;
-	/* The arena holds JSON_PAD bytes past any value. */
+	/* Record texts and uidtext hold 16 bytes past any value. */
 	l->m0 = value_mask[len][0];
 	l->m1 = value_mask[len][1];
 	memcpy(&l->w0, p, 8);
@@ -579,9 +588,8 @@ scan_syscall(struct event_info *in, const char *d, size_t len)
 			e = end;
 		if (p - name == 7 && memcmp(name, "syscall", 7) == 0)
 			set_syscall(in, v, (size_t)(e - v));
-		else if (p - name == 3 && memcmp(name, "key", 3) == 0) {
+		else if (p - name == 3 && memcmp(name, "key", 3) == 0)
 			set_key_from_syscall(in, v, (size_t)(e - v));
-		}
 		p = e;
 	}
 }
@@ -717,9 +725,7 @@ add_open(struct event *ev, uint32_t type, const char *data, size_t len,
 		data = d;
 		grew = len;
 	}
-	if (ev->json_in_tail &&
-	    ev->json.cap - ev->json.len < TAIL_RECORD_ROOM(len, per_byte))
-		tail_make_room(ev, TAIL_RECORD_ROOM(len, per_byte));
+	tail_room(ev, TAIL_RECORD_ROOM(len, per_byte));
 	/* The first record's lead is not counted (event_bytes). */
 	*ret_grew = grew - ev->json.len -
 	    (ev->nrec == 1 ? ENCODE_MSGS_LEAD : 0);
@@ -780,10 +786,8 @@ add_k64(struct event *ev, uint32_t type, const char *data, size_t len)
 	else
 		stop = esc64_padded(&ev->json, data, len, NULL, false);
 	if (__builtin_expect(stop != 0, 0)) {
-		/* The rest may take 6 bytes a byte; json.len is where it stopped. */
-		if (ev->json_in_tail && ev->json.cap - ev->json.len <
-		    TAIL_REST_ROOM(len - (stop - 1)))
-			tail_make_room(ev, TAIL_REST_ROOM(len - (stop - 1)));
+		/* The rest may take 6 bytes a byte; it stopped at json.len. */
+		tail_room(ev, TAIL_REST_ROOM(len - (stop - 1)));
 		json_k64_slow(&ev->json, data, len, stop - 1,
 		    uids ? &sc : NULL);
 	}
