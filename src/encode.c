@@ -14,7 +14,9 @@
  * escaped each record's text and noted its uid values in one pass. What
  * is left is to assemble the line. encode_size works out its exact length
  * (the uid_map text, the escaped key), so that the caller can allocate
- * the final message once and encode_write fills it with plain copies.
+ * the final message once and encode_write fills it with plain copies;
+ * encode_in_place writes only the line's start and end, around messages
+ * already where the line will live (the message pool's tail).
  * Most events of a host carry one of a few sets of uids (a user and
  * root), so the uid_map text is kept per set, for as long as the user
  * names behind it stay valid (uidmap_generation).
@@ -215,8 +217,8 @@ render_uid_map(struct encoder *enc, struct buf *out)
 
 /*
  * Append a uid to a set's key: its length, then its bytes. A value of up
- * to 16 bytes is copied as 16: it lies in the event's arena, which holds
- * at least JSON_PAD bytes past it, and `key` has UMAP_KEY_SLACK bytes of
+ * to 16 bytes is copied as 16: it lies in the event's uidtext, which holds
+ * 16 readable bytes past any value, and `key` has UMAP_KEY_SLACK bytes of
  * room past UMAP_KEY_MAX. False if the key would grow past UMAP_KEY_MAX.
  */
 #define UMAP_KEY_SLACK	24
@@ -265,11 +267,11 @@ key_slot(char *key, size_t k)
 static int
 seq_key(const struct event *ev, char *key, size_t *ret_klen)
 {
-	const struct event_uid *u = ev->uids, *end = u + ev->nuid;
 	size_t k = 0;
+	uint32_t i;
 
-	for (; u < end; u++)
-		if (!key_put(key, &k, ev->uidtext.p + u->off, u->len))
+	for (i = 0; i < ev->nuid; i++)
+		if (!key_put(key, &k, event_uid_value(ev, i), ev->uids[i].len))
 			return -1;
 	*ret_klen = k;
 	return key_slot(key, k);
