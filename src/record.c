@@ -79,9 +79,15 @@ set_data(const char *q, const char *end, struct record *r, bool trim)
 	r->data_len = (size_t)(end - q);
 }
 
-/* The same, for 16 <= n <= 32: two overlapping 16-byte compares. */
-static inline __attribute__((always_inline)) bool
-hdr_prefix_16_32(const char *p, size_t n)
+/*
+ * Whether the first n bytes of p and of the cached header are equal, for
+ * 16 <= n <= 48: the first and last 16 bytes, overlapping as n has them,
+ * and the middle 16
+ * only past 32 bytes, as a serial of 9 digits or more makes a header of
+ * 10-digit seconds (a test costs less than a third compare).
+ */
+static inline bool
+hdr_match(const char *p, size_t n)
 {
 	__m128i a, b;
 
@@ -89,16 +95,21 @@ hdr_prefix_16_32(const char *p, size_t n)
 	    _mm_loadu_si128((const __m128i *)hdr_cache.text));
 	b = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + n - 16)),
 	    _mm_loadu_si128((const __m128i *)(hdr_cache.text + n - 16)));
-	return _mm_movemask_epi8(_mm_and_si128(a, b)) == 0xffff;
+	a = _mm_and_si128(a, b);
+	if (n > 32)
+		a = _mm_and_si128(a, _mm_cmpeq_epi8(
+		    _mm_loadu_si128((const __m128i *)(p + 16)),
+		    _mm_loadu_si128((const __m128i *)(hdr_cache.text + 16))));
+	return _mm_movemask_epi8(a) == 0xffff;
 }
 
-/* Whether the first n bytes of p and of the cached header are equal. */
+/* The same, for any n. */
 static inline bool
 hdr_prefix(const char *p, size_t n)
 {
 	if (n < 16 || n > 32)
 		return memcmp(p, hdr_cache.text, n) == 0;
-	return hdr_prefix_16_32(p, n);
+	return hdr_match(p, n);
 }
 
 /*
@@ -125,29 +136,6 @@ trim_data(struct record *r)
 	while (r->data_len > 0 && (r->data[r->data_len - 1] == '\0' ||
 	    r->data[r->data_len - 1] == '\n'))
 		r->data_len--;
-}
-
-/*
- * Whether p starts with the cached header of n bytes, 16 <= n <= 48: its
- * first and last 16 bytes, overlapping as n has them, and the middle 16
- * only past 32 bytes, as a serial of 9 digits or more makes a header of
- * 10-digit seconds (a test costs less than a third compare).
- */
-static inline bool
-hdr_match(const char *p, size_t n)
-{
-	__m128i a, b;
-
-	a = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p),
-	    _mm_loadu_si128((const __m128i *)hdr_cache.text));
-	b = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + n - 16)),
-	    _mm_loadu_si128((const __m128i *)(hdr_cache.text + n - 16)));
-	a = _mm_and_si128(a, b);
-	if (n > 32)
-		a = _mm_and_si128(a, _mm_cmpeq_epi8(
-		    _mm_loadu_si128((const __m128i *)(p + 16)),
-		    _mm_loadu_si128((const __m128i *)(hdr_cache.text + 16))));
-	return _mm_movemask_epi8(a) == 0xffff;
 }
 
 static inline int
@@ -387,7 +375,7 @@ parse_header_miss(const char *p, size_t len, struct record *r, bool trim)
 	/* 16 bytes from the serial on, as parse_serial wants them. */
 	if (sec_len - 16 > 16 || len < sec_len + 4 + 16)
 		return parse_header_slow(p, len, r);
-	if (!hdr_prefix_16_32(p, sec_len) || !ms_colon(load32(p + sec_len), &ms))
+	if (!hdr_match(p, sec_len) || !ms_colon(load32(p + sec_len), &ms))
 		return parse_header_slow(p, len, r);
 	q = p + sec_len + 4;
 	memcpy(&w, q, 8);
