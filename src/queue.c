@@ -79,23 +79,15 @@ queue_free(struct queue *q)
 	return NULL;
 }
 
-int
-queue_push(struct queue *q, struct msg *m)
+/* Under the lock: v[i, n) into the ring while it has room. */
+static size_t
+fill(struct queue *q, struct msg *const *v, size_t i, size_t n)
 {
-	bool wake;
-
-	pthread_mutex_lock(&q->lock);
-	if (q->closed || q->len == q->cap) {
-		pthread_mutex_unlock(&q->lock);
-		return -ENOSPC;
+	for (; i < n && q->len < q->cap; i++) {
+		q->ring[(q->head + q->len) % q->cap] = v[i];
+		q->len++;
 	}
-	q->ring[(q->head + q->len) % q->cap] = m;
-	q->len++;
-	wake = q->waiters > 0;
-	pthread_mutex_unlock(&q->lock);
-	if (wake)
-		pthread_cond_signal(&q->nonempty);
-	return 0;
+	return i;
 }
 
 size_t
@@ -105,12 +97,8 @@ queue_push_batch(struct queue *q, struct msg *const *v, size_t n)
 	bool wake;
 
 	pthread_mutex_lock(&q->lock);
-	if (!q->closed) {
-		for (; i < n && q->len < q->cap; i++) {
-			q->ring[(q->head + q->len) % q->cap] = v[i];
-			q->len++;
-		}
-	}
+	if (!q->closed)
+		i = fill(q, v, 0, n);
 	wake = q->waiters > 0 && i > 0;
 	pthread_mutex_unlock(&q->lock);
 	if (wake)
@@ -118,7 +106,23 @@ queue_push_batch(struct queue *q, struct msg *const *v, size_t n)
 	return i;
 }
 
-static void deadline_after(struct timespec *ts, int ms);
+int
+queue_push(struct queue *q, struct msg *m)
+{
+	return queue_push_batch(q, &m, 1) == 1 ? 0 : -ENOSPC;
+}
+
+static void
+deadline_after(struct timespec *ts, int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
 
 size_t
 queue_push_batch_wait(struct queue *q, struct msg *const *v, size_t n,
@@ -131,10 +135,7 @@ queue_push_batch_wait(struct queue *q, struct msg *const *v, size_t n,
 	deadline_after(&dl, timeout_ms);
 	pthread_mutex_lock(&q->lock);
 	while (!q->closed) {
-		for (; i < n && q->len < q->cap; i++) {
-			q->ring[(q->head + q->len) % q->cap] = v[i];
-			q->len++;
-		}
+		i = fill(q, v, i, n);
 		if (i == n || r == ETIMEDOUT)
 			break;
 		/* Full: the consumers must be awake to make room. */
@@ -148,18 +149,6 @@ queue_push_batch_wait(struct queue *q, struct msg *const *v, size_t n,
 		pthread_cond_signal(&q->nonempty);
 	pthread_mutex_unlock(&q->lock);
 	return i;
-}
-
-static void
-deadline_after(struct timespec *ts, int ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
 }
 
 size_t
