@@ -212,9 +212,8 @@ msg_tail_move(size_t head, size_t used, size_t need, size_t *ret_room)
 	if (MSG_SLAB_HDR + MSG_HDR + head + used + need > MSG_SLAB_SIZE)
 		return NULL;
 	/* A fresh slab; the old one is retired once the body is out of it. */
-	c->slab = slab_get();
-	c->off = MSG_SLAB_HDR;
-	c->carved = 0;
+	c->slab = NULL;
+	slab_next(c);
 	body = tail_lend(head, ret_room);
 	memcpy(body, from, used);
 	slab_retire(&old);
@@ -266,40 +265,40 @@ msg_unref(struct msg *m)
 		slab_push(s);
 }
 
-void
-msg_pool_trim(void)
+/* Free a list of slabs. */
+static void
+slabs_free(struct msg_slab *s)
 {
-	struct msg_slab *s = slab_idle, *next;
-	size_t n = 0;
+	struct msg_slab *next;
 
-	for (; s != NULL && ++n < MSG_SLAB_IDLE_MAX; s = s->next)
-		;
-	if (s == NULL)
-		return;
-	next = s->next;
-	s->next = NULL;
-	for (s = next; s != NULL; s = next) {
+	for (; s != NULL; s = next) {
 		next = s->next;
 		free(s);
 	}
 }
 
 void
+msg_pool_trim(void)
+{
+	struct msg_slab *s = slab_idle;
+	size_t n = 0;
+
+	for (; s != NULL && ++n < MSG_SLAB_IDLE_MAX; s = s->next)
+		;
+	if (s == NULL)
+		return;
+	slabs_free(s->next);
+	s->next = NULL;
+}
+
+void
 msg_pool_drain(void)
 {
-	struct msg_slab *s, *next;
-
 	tail_lent = false;
 	slab_retire(&car_alloc);
 	slab_retire(&car_tail);
-	s = atomic_exchange_explicit(&slab_returned, NULL, memory_order_acquire);
-	for (; s != NULL; s = next) {
-		next = s->next;
-		free(s);
-	}
-	for (s = slab_idle; s != NULL; s = next) {
-		next = s->next;
-		free(s);
-	}
+	slabs_free(atomic_exchange_explicit(&slab_returned, NULL,
+	    memory_order_acquire));
+	slabs_free(slab_idle);
 	slab_idle = NULL;
 }
