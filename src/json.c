@@ -157,6 +157,21 @@ struct esc {
 	struct json_scan	*scan;
 };
 
+/*
+ * The rare byte at s[i], with the output cursor at o, through
+ * json_special; then room for the rest again: twice what is left and
+ * `slack` bytes more, which the kernel's whole-chunk stores overshoot.
+ * Returns past what json_special took, the cursor in e->o.
+ */
+static size_t
+esc_special(struct esc *e, char *o, size_t i, size_t slack)
+{
+	e->b->len = (size_t)(o - e->b->p);
+	i += json_special(e->b, e->s, i, e->len);
+	e->o = buf_reserve(e->b, 2 * (e->len - i) + slack);
+	return i;
+}
+
 static inline void
 scan_hit(struct esc *e, size_t j)
 {
@@ -194,9 +209,8 @@ esc_bytes(struct esc *e, size_t i, size_t lim)
 			*o++ = (char)c;
 			i++;
 		} else {
-			e->b->len = (size_t)(o - e->b->p);
-			i += json_special(e->b, e->s, i, e->len);
-			o = buf_reserve(e->b, 2 * (e->len - i) + 64);
+			i = esc_special(e, o, i, 64);
+			o = e->o;
 		}
 	}
 	e->o = o;
@@ -267,9 +281,8 @@ esc_run(struct esc *e, const unsigned char *q, size_t qoff, size_t i,
 		o += stop + extra;
 		i += stop;
 		if (stop < n) {
-			e->b->len = (size_t)(o - e->b->p);
-			i += json_special(e->b, e->s, i, e->len);
-			o = buf_reserve(e->b, 2 * (e->len - i) + 64);
+			i = esc_special(e, o, i, 64);
+			o = e->o;
 		}
 	}
 	e->o = o;
@@ -312,10 +325,7 @@ esc_run64(struct esc *e, const unsigned char *q, size_t qoff, size_t i,
 		e->o = k.o;
 		if (done)
 			return lim > i ? lim : i;
-		i = k64_at(&k);
-		e->b->len = (size_t)(e->o - e->b->p);
-		i += json_special(e->b, e->s, i, e->len);
-		e->o = buf_reserve(e->b, 2 * (e->len - i) + 128);
+		i = esc_special(e, e->o, k64_at(&k), 128);
 	}
 }
 
