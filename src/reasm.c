@@ -314,27 +314,19 @@ reasm_add(struct reasm *r, const struct record *rec, uint64_t now_ms)
 		ev = open_event(r, rec, now_ms);
 		k |= RT_OPENED;
 	}
-	/* Mostly a record to store, its event not complete: one test. */
-	if ((k & (RT_EOE | RT_STORE | RT_ENDS)) == RT_STORE &&
-	    ev->nrec < r->conf.max_records) {
+	if (k & RT_EOE) {
+		complete(r, ev);
+		return;
+	}
+	if (!(k & RT_STORE))
+		r->stats.out_of_range_records++;
+	else if (ev->nrec >= r->conf.max_records)
+		r->stats.overflow_records++;
+	else
 		r->bytes += event_add(ev, rec->type, rec->data, rec->data_len);
-	} else {
-		if (k & RT_EOE) {
-			complete(r, ev);
-			return;
-		}
-		if (!(k & RT_STORE)) {
-			r->stats.out_of_range_records++;
-		} else if (ev->nrec >= r->conf.max_records) {
-			r->stats.overflow_records++;
-		} else {
-			r->bytes += event_add(ev, rec->type, rec->data,
-			    rec->data_len);
-		}
-		if (k & RT_ENDS) {
-			complete(r, ev);
-			return;
-		}
+	if (k & RT_ENDS) {
+		complete(r, ev);
+		return;
 	}
 	/*
 	 * Both bounds hold when a call returns, and only this record can
