@@ -371,9 +371,9 @@ sync_counts(struct pipeline *p)
 static void
 sync_stats(struct pipeline *p)
 {
-	sync_counts(p);
 	const struct reasm_stats *st = reasm_stats(p->reasm);
 
+	sync_counts(p);
 	atomic_store_explicit(&p->m_late_records->value, st->late_records, memory_order_relaxed);
 	atomic_store_explicit(&p->m_overflow->value, st->overflow_records, memory_order_relaxed);
 	atomic_store_explicit(&p->m_evicted->value, st->evicted, memory_order_relaxed);
