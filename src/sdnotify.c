@@ -63,8 +63,9 @@ notify(const char *msg)
 	if (e[0] == '@') {
 		sa.sun_path[0] = '\0';
 		salen = offsetof(struct sockaddr_un, sun_path) + n;
-	} else
+	} else {
 		salen = offsetof(struct sockaddr_un, sun_path) + n + 1;
+	}
 	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
 		return -errno;
 	w = sendto(fd, msg, len, MSG_NOSIGNAL, (struct sockaddr *)&sa, salen);

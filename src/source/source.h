@@ -31,7 +31,6 @@ struct source_line {
 	size_t		 len;
 };
 
-/* Where a source delivers records. The pipeline implements it. */
 /*
  * What a source hands on is readable (its contents do not matter) for
  * SOURCE_PAD bytes past its end: the reassembler escapes records straight
@@ -39,6 +38,7 @@ struct source_line {
  */
 #define SOURCE_PAD	64
 
+/* Where a source delivers records. The pipeline implements it. */
 struct source_sink {
 	/* A kernel payload "audit(...): data" of netlink type `type`. */
 	void	(*payload)(void *arg, uint32_t type, const char *p, size_t len);

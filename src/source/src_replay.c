@@ -3,8 +3,9 @@
  * (--input FILE, "-" for stdin) instead of the kernel.
  *
  * Reads in large chunks and splits lines in place (zero-copy up to the
- * sink; the buffer has SOURCE_PAD bytes of slack past its capacity). A line longer than the buffer grows it, so records of any
- * length are kept whole. A regular file has no pollable fd: the main loop
+ * sink; the buffer has SOURCE_PAD bytes of slack past its capacity). A
+ * line longer than the buffer grows it, so records of any length are
+ * kept whole. A regular file has no pollable fd: the main loop
  * reads it in a loop until EOF. A pipe or terminal is polled like a socket.
  */
 #include <errno.h>
