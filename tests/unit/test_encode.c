@@ -798,12 +798,20 @@ TEST(keys_checked_at_every_offset)
 	ASSERT_EQ(bad, 0);
 }
 
+/* A finished event of one SYSCALL record. */
+static struct event *
+syscall_event(const char *syscall_rec)
+{
+	const struct rec_in recs[] = { { 1300, syscall_rec }, { 0, NULL } };
+
+	return ev_build(5, "1.000", recs);
+}
+
 /* The key of a finished event, as a NUL-terminated copy. */
 static const char *
 key_of(const char *syscall_rec)
 {
-	const struct rec_in recs[] = { { 1300, syscall_rec }, { 0, NULL } };
-	struct event *ev = ev_build(5, "1.000", recs);
+	struct event *ev = syscall_event(syscall_rec);
 	static char out[512];
 
 	snprintf(out, sizeof(out), "%.*s", (int)ev->info.key_len, ev->info.key);
@@ -872,8 +880,7 @@ TEST(rule_key_quote_at_every_offset)
 static const char *
 syscall_of(const char *syscall_rec)
 {
-	const struct rec_in recs[] = { { 1300, syscall_rec }, { 0, NULL } };
-	struct event *ev = ev_build(5, "1.000", recs);
+	struct event *ev = syscall_event(syscall_rec);
 	static char out[64];
 
 	if (ev->info.syscall == NULL)

@@ -456,6 +456,31 @@ ref_scan(const unsigned char *s, size_t n, uint32_t *pos, size_t max)
 	return k;
 }
 
+/*
+ * How the scan of s[0, n) differs from ref_scan's: 1 if it noted another
+ * count (the first JSON_SCAN_MAX and overflow past them), else the
+ * positions that differ.
+ */
+static int
+scan_bad(const struct json_scan *sc, const unsigned char *s, size_t n)
+{
+	uint32_t want[JSON_SCAN_MAX + 8];
+	size_t wn = ref_scan(s, n, want, JSON_SCAN_MAX + 8), k;
+	int bad = 0;
+
+	if (wn > JSON_SCAN_MAX) {
+		if (!sc->overflow || sc->n != JSON_SCAN_MAX)
+			bad++;
+		wn = JSON_SCAN_MAX;
+	} else if (sc->overflow || sc->n != wn) {
+		return 1;
+	}
+	for (k = 0; k < wn; k++)
+		if (sc->pos[k] != want[k])
+			bad++;
+	return bad;
+}
+
 TEST(scan_finds_tagged_fields)
 {
 	static const char *const frags[] = {
@@ -463,10 +488,9 @@ TEST(scan_finds_tagged_fields)
 		"\x01", "<", " ",
 	};
 	unsigned char in[300];
-	uint32_t want[JSON_SCAN_MAX + 8];
 	struct json_scan sc = { .tag = { 'u', 'i', 'd' } };
 	struct buf got, esc;
-	size_t n, k, iter, wn;
+	size_t n, iter;
 	int bad = 0, badesc = 0;
 
 	buf_init(&got);
@@ -486,7 +510,6 @@ TEST(scan_finds_tagged_fields)
 			memcpy(in + n, f, fl);
 			n += fl;
 		}
-		wn = ref_scan(in, n, want, JSON_SCAN_MAX + 8);
 		buf_reset(&got);
 		buf_reset(&esc);
 		json_esc(&got, (const char *)in, n, &sc);
@@ -494,18 +517,7 @@ TEST(scan_finds_tagged_fields)
 		json_str(&esc, (const char *)in, n);
 		if (got.len + 2 != esc.len || memcmp(got.p, esc.p + 1, got.len) != 0)
 			badesc++;
-		if (wn > JSON_SCAN_MAX) {
-
-			if (!sc.overflow || sc.n != JSON_SCAN_MAX)
-				bad++;
-			wn = JSON_SCAN_MAX;
-		} else if (sc.overflow || sc.n != wn) {
-			bad++;
-			continue;
-		}
-		for (k = 0; k < wn; k++)
-			if (sc.pos[k] != want[k])
-				bad++;
+		bad += scan_bad(&sc, in, n);
 	}
 	buf_fini(&esc);
 	ASSERT_EQ(badesc, 0);
@@ -536,10 +548,9 @@ TEST(padded_ignores_what_follows)
 		"&", " ", "=\"",
 	};
 	unsigned char in[300 + JSON_PAD];
-	uint32_t want[JSON_SCAN_MAX + 8];
 	struct json_scan sc = { .tag = { 'u', 'i', 'd' } };
 	struct buf got, ref;
-	size_t n, k, iter, wn, fl;
+	size_t n, k, iter, fl;
 	int bad = 0;
 
 	buf_init(&got);
@@ -575,18 +586,7 @@ TEST(padded_ignores_what_follows)
 		}
 		if (iter % 3 == 0)
 			continue;
-		wn = ref_scan(in, n, want, JSON_SCAN_MAX + 8);
-		if (wn > JSON_SCAN_MAX) {
-			if (!sc.overflow || sc.n != JSON_SCAN_MAX)
-				bad++;
-			wn = JSON_SCAN_MAX;
-		} else if (sc.overflow || sc.n != wn) {
-			bad++;
-			continue;
-		}
-		for (k = 0; k < wn; k++)
-			if (sc.pos[k] != want[k])
-				bad++;
+		bad += scan_bad(&sc, in, n);
 	}
 	buf_fini(&got);
 	buf_fini(&ref);
