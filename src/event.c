@@ -762,9 +762,13 @@ add_close(struct event *ev, uint32_t type, const char *data, size_t len,
 	return grew;
 }
 
-/* The scan of "uid=" fields, not zeroed: the escaping fills it. */
-#define UID_SCAN(sc)	do { (sc).tag[0] = 'u'; (sc).tag[1] = 'i'; \
-			    (sc).tag[2] = 'd'; } while (0)
+/*
+ * The scan of "uid=" fields, not zeroed: the escaping fills it. The tag
+ * is written with one store: the AVX2 kernel loads it as one word at
+ * once, and a load that spans several stores still in flight waits for
+ * them to reach the cache (a stall seen in every record's profile).
+ */
+#define UID_SCAN(sc)	memcpy((sc).tag, "uid=", 4)
 
 #ifdef HAVE_AVX2_KERNEL
 /*

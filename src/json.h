@@ -28,7 +28,7 @@ void json_str(struct buf *b, const char *s, size_t len);
 #define JSON_SCAN_MAX	64
 
 struct json_scan {
-	char		tag[3];
+	char		tag[4];		/* NAME and '=': "uid=" */
 	bool		overflow;
 	uint32_t	n;
 	uint32_t	pos[JSON_SCAN_MAX];

@@ -99,10 +99,10 @@ k64_init(struct k64 *k, struct buf *b, const unsigned char *s,
 	k->hi = V(k64_consts.hi);
 	if (scanning) {
 		/*
-		 * The struct's first word: tag[0..2], then the '=' in the
-		 * byte that held overflow.
+		 * The tag as the word the kernel compares; its '=' is set
+		 * here, for callers that filled only the name.
 		 */
-		memcpy(&k->tagw, (const void *)scan, 4);
+		memcpy(&k->tagw, scan->tag, 4);
 		k->tagw = (k->tagw & 0xffffff) | (uint32_t)'=' << 24;
 		k->nhit = scan->n;
 		k->tagv = _mm256_set1_epi8(scan->tag[2]);
