@@ -473,13 +473,6 @@ struct line_type_ent {
 };
 static struct line_type_ent line_type_cache[LINE_TYPE_SLOTS][2];
 
-/* The first n bytes of a little-endian word, for n < 16. */
-static const uint64_t name_bytes[16] = {
-	0, 0xff, 0xffff, 0xffffff, 0xffffffff, 0xffffffffffull,
-	0xffffffffffffull, 0xffffffffffffffull, ~0ull, ~0ull, ~0ull, ~0ull,
-	~0ull, ~0ull, ~0ull, ~0ull,
-};
-
 /*
  * For a name of n bytes, the bits of the name, its space and the "msg="
  * after them, when those are all in the 16 bytes (n <= 11): an entry
@@ -522,8 +515,13 @@ type_from_line(const char *name, const char *end, int *ret_type)
 	if (sp == 0)
 		return NULL;
 	n = (unsigned)__builtin_ctz(sp);
-	/* The slot: the name's first 8 bytes and its length. */
-	h = ((uint64_t)_mm_cvtsi128_si64(v) & name_bytes[n]) ^ n;
+	/*
+	 * The slot: the line's first 8 bytes, name or not (a shorter name
+	 * is followed by " msg=..." in every line that can hit). Not the
+	 * name's bytes alone: masking them waits for n, and the slot's load
+	 * is the head of every line's chain of dependent loads.
+	 */
+	h = (uint64_t)_mm_cvtsi128_si64(v);
 	ce = line_type_cache[(h * 0x9e3779b97f4a7c15ull) >> 58];
 	if (line_type_hit(&ce[0], v, line_type_upto[n])) {
 		*ret_type = ce[0].type;
