@@ -60,6 +60,16 @@ queue_new(size_t capacity)
 	return q;
 }
 
+/*
+ * The ring's next index. The capacity is the configured buffer_size,
+ * not a power of two: a compare instead of a division per message.
+ */
+static inline size_t
+ring_next(const struct queue *q, size_t i)
+{
+	return i + 1 == q->cap ? 0 : i + 1;
+}
+
 struct queue *
 queue_free(struct queue *q)
 {
@@ -67,7 +77,7 @@ queue_free(struct queue *q)
 		return NULL;
 	while (q->len > 0) {
 		msg_unref(q->ring[q->head]);
-		q->head = (q->head + 1) % q->cap;
+		q->head = ring_next(q, q->head);
 		q->len--;
 	}
 	pthread_mutex_destroy(&q->lock);
@@ -83,8 +93,13 @@ queue_free(struct queue *q)
 static size_t
 fill(struct queue *q, struct msg *const *v, size_t i, size_t n)
 {
+	size_t at = q->head + q->len;
+
+	if (at >= q->cap)
+		at -= q->cap;
 	for (; i < n && q->len < q->cap; i++) {
-		q->ring[(q->head + q->len) % q->cap] = v[i];
+		q->ring[at] = v[i];
+		at = ring_next(q, at);
 		q->len++;
 	}
 	return i;
@@ -174,7 +189,7 @@ queue_pop_batch(struct queue *q, struct msg **v, size_t max, int timeout_ms)
 	}
 	while (n < max && q->len > 0) {
 		v[n++] = q->ring[q->head];
-		q->head = (q->head + 1) % q->cap;
+		q->head = ring_next(q, q->head);
 		q->len--;
 	}
 	if (n > 0)
