@@ -62,6 +62,17 @@ bit_put(struct tracker *t, uint64_t s, bool v)
 		t->bits[i / 64] &= ~(1ull << (i % 64));
 }
 
+/*
+ * Every move of `last` but see_next's, which steps last_bit on by a
+ * compare: a division per event is ~40 cycles of latency.
+ */
+static void
+set_last(struct tracker *t, uint64_t s)
+{
+	t->last = s;
+	t->last_bit = s % t->window;
+}
+
 static void
 report_missed(struct tracker *t, uint64_t first, uint64_t n, uint64_t current)
 {
@@ -119,7 +130,7 @@ advance(struct tracker *t, uint64_t s)
 		for (; x < s; x++)
 			bit_put(t, x, false);
 	}
-	t->last = s;
+	set_last(t, s);
 }
 
 /*
@@ -129,13 +140,14 @@ advance(struct tracker *t, uint64_t s)
 static void
 see_next(struct tracker *t, uint64_t s)
 {
-	uint64_t i = s % t->window, m = 1ull << (i % 64);
-	uint64_t *w = &t->bits[i / 64];
+	uint64_t i = t->last_bit + 1 == t->window ? 0 : t->last_bit + 1;
+	uint64_t m = 1ull << (i % 64), *w = &t->bits[i / 64];
 
 	if (s > t->window && s - t->window >= t->first && !(*w & m))
 		report_missed(t, s - t->window, 1, s);
 	*w |= m;
 	t->last = s;
+	t->last_bit = i;
 }
 
 /* Every case but the two of tracker_see's fast path. */
@@ -148,7 +160,7 @@ see_other(struct tracker *t, uint64_t s)
 		return;
 	if (t->last == 0) {
 		t->first = s;
-		t->last = s;
+		set_last(t, s);
 		bit_put(t, s, true);
 		return;
 	}
@@ -181,7 +193,7 @@ see_other(struct tracker *t, uint64_t s)
 		t->cb.reset(t->cb.arg, t->last, s);
 	memset(t->bits, 0, ((t->window + 63) / 64) * sizeof(uint64_t));
 	t->first = s;
-	t->last = s;
+	set_last(t, s);
 	bit_put(t, s, true);
 }
 

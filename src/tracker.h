@@ -33,6 +33,7 @@ struct tracker {
 	uint64_t		 reset_lag;
 	uint64_t		 first;		/* first serial tracked */
 	uint64_t		 last;		/* highest serial seen, 0: none */
+	uint64_t		 last_bit;	/* last % window */
 	uint64_t		 worst_lag;
 	uint64_t		 missed;	/* total declared missed */
 	uint64_t		 late;		/* total late arrivals */
