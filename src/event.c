@@ -571,10 +571,11 @@ set_syscall(struct event_info *in, const char *v, size_t len)
 
 /*
  * One pass over the SYSCALL record's fields, driven by '=', for the two
- * that matter downstream: syscall= (filters) and key= (rule key).
+ * that matter downstream: syscall= (filters, if asked) and key= (rule
+ * key).
  */
 static void
-scan_syscall(struct event_info *in, const char *d, size_t len)
+scan_syscall(struct event_info *in, const char *d, size_t len, bool syscall)
 {
 	const char *end = d + len, *p = d, *name, *v, *e;
 
@@ -586,7 +587,7 @@ scan_syscall(struct event_info *in, const char *d, size_t len)
 		e = memchr(v, ' ', (size_t)(end - v));
 		if (e == NULL)
 			e = end;
-		if (p - name == 7 && memcmp(name, "syscall", 7) == 0)
+		if (syscall && p - name == 7 && memcmp(name, "syscall", 7) == 0)
 			set_syscall(in, v, (size_t)(e - v));
 		else if (p - name == 3 && memcmp(name, "key", 3) == 0)
 			set_key_from_syscall(in, v, (size_t)(e - v));
@@ -668,20 +669,25 @@ syscall_field(const char *d, size_t len, size_t *ret_len)
 	return p;
 }
 
-/* What a SYSCALL or TTY record tells the event (ev->info). */
+/*
+ * What a SYSCALL or TTY record tells the event (ev->info); syscall= only
+ * when asked (filters read it, nothing else does).
+ */
 static void
-record_facts(struct event_info *in, uint32_t type, const char *d, size_t len)
+record_facts(struct event_info *in, uint32_t type, const char *d, size_t len,
+    bool syscall)
 {
 	const char *v;
 	size_t vlen;
 
 	if (type == AUDIT_TYPE_SYSCALL) {
 		if (!key_at_end(in, d, len) ||
-		    (v = syscall_field(d, len, &vlen)) == NULL) {
-			scan_syscall(in, d, len);
+		    (syscall && (v = syscall_field(d, len, &vlen)) == NULL)) {
+			scan_syscall(in, d, len, syscall);
 			return;
 		}
-		set_syscall(in, v, vlen);
+		if (syscall)
+			set_syscall(in, v, vlen);
 	} else if (type == AUDIT_TYPE_TTY) {
 		in->key = "tty";
 		in->key_len = 3;
@@ -745,7 +751,7 @@ add_close(struct event *ev, uint32_t type, const char *data, size_t len,
 
 	grew += ev->json.len;
 	if (type == AUDIT_TYPE_SYSCALL || type == AUDIT_TYPE_TTY)
-		record_facts(&ev->info, type, data, len);
+		record_facts(&ev->info, type, data, len, ev->keep_text);
 	if (!uids)
 		return grew;
 	if (sc->overflow) {

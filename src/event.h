@@ -44,7 +44,8 @@ struct event_uid {
  */
 struct event_info {
 	const char	*syscall;	/* SYSCALL's syscall= value, NULL if none
-					   (a number: cut at 31 bytes) */
+					   or not keep_text (only filters read
+					   it; a number: cut at 31 bytes) */
 	size_t		 syscall_len;
 	const char	*key;		/* rule key without quotes, "" if none */
 	size_t		 key_len;
@@ -62,7 +63,8 @@ struct event {
 	uint32_t		 nrec;
 	uint32_t		 cap;
 	struct event_rec	*recs;
-	bool			 keep_text;	/* records' texts in data */
+	bool			 keep_text;	/* for filters: records' texts in
+						   data, info.syscall */
 	struct buf		 data;		/* record texts, back to back, each
 						   followed by JSON_PAD zeros; empty
 						   unless keep_text */
@@ -96,8 +98,9 @@ void event_begin(struct event *ev, const struct record *rec);
  * are noted (uid_map): every "uid=" anywhere in the text, up to the next
  * space, except in EXECVE, CWD and SOCKADDR records, whose text the user
  * controls; a value equal to the one noted just before is not noted
- * again. A SYSCALL record sets ev->info's key and syscall, a TTY record
- * the key "tty". With keep_text the text is copied into ev->data;
+ * again. A SYSCALL record sets ev->info's key (and with keep_text its
+ * syscall), a TTY record the key "tty". With keep_text the text is
+ * copied into ev->data;
  * without, it is read where it is, and data must be readable (its
  * contents do not matter) for JSON_PAD bytes past len: every source's
  * buffer has that slack. Returns by how much event_bytes grew.

@@ -128,7 +128,8 @@ same_line(const struct event *a, const struct event *b,
  * Build a finished event from records, as the reassembler does, keeping
  * the texts; every event is also built without them (as the daemon does
  * without filters), from buffers with other text after each record, and
- * must give the same lines, facts and uid values (drop_text_twins_same).
+ * must give the same lines, key and uid values, and no syscall= (only
+ * filters read it) (drop_text_twins_same).
  */
 static struct event *
 ev_build(uint64_t serial, const char *ts, const struct rec_in *recs)
@@ -143,11 +144,7 @@ ev_build(uint64_t serial, const char *ts, const struct rec_in *recs)
 	same = same_line(ev, tw, FMT_PAUDITD) && same_line(ev, tw, FMT_GOAUDIT);
 	same = same && a->key_len == b->key_len &&
 	    memcmp(a->key, b->key, a->key_len) == 0 &&
-	    a->key_is_tty == b->key_is_tty &&
-	    (a->syscall == NULL) == (b->syscall == NULL) &&
-	    a->syscall_len == b->syscall_len &&
-	    (a->syscall == NULL ||
-	    memcmp(a->syscall, b->syscall, a->syscall_len) == 0) &&
+	    a->key_is_tty == b->key_is_tty && b->syscall == NULL &&
 	    ev->nuid == tw->nuid && tw->data.len == 0;
 	for (i = 0; same && i < ev->nuid; i++)
 		same = ev->uids[i].len == tw->uids[i].len &&
