@@ -106,7 +106,8 @@ fill(struct queue *q, struct msg *const *v, size_t i, size_t n)
 }
 
 size_t
-queue_push_batch(struct queue *q, struct msg *const *v, size_t n)
+queue_push_batch_lazy(struct queue *q, struct msg *const *v, size_t n,
+    size_t wake_at, bool *ret_woke)
 {
 	size_t i = 0;
 	bool wake;
@@ -114,11 +115,32 @@ queue_push_batch(struct queue *q, struct msg *const *v, size_t n)
 	pthread_mutex_lock(&q->lock);
 	if (!q->closed)
 		i = fill(q, v, 0, n);
-	wake = q->waiters > 0 && i > 0;
+	wake = q->waiters > 0 && q->len > 0 && q->len >= wake_at;
+	*ret_woke = wake || q->waiters == 0;
 	pthread_mutex_unlock(&q->lock);
 	if (wake)
 		pthread_cond_signal(&q->nonempty);
 	return i;
+}
+
+size_t
+queue_push_batch(struct queue *q, struct msg *const *v, size_t n)
+{
+	bool woke;
+
+	return queue_push_batch_lazy(q, v, n, 1, &woke);
+}
+
+void
+queue_wake(struct queue *q)
+{
+	bool wake;
+
+	pthread_mutex_lock(&q->lock);
+	wake = q->waiters > 0 && q->len > 0;
+	pthread_mutex_unlock(&q->lock);
+	if (wake)
+		pthread_cond_signal(&q->nonempty);
 }
 
 int
@@ -259,6 +281,17 @@ queue_depth(struct queue *q)
 
 	pthread_mutex_lock(&q->lock);
 	n = q->len;
+	pthread_mutex_unlock(&q->lock);
+	return n;
+}
+
+size_t
+queue_sleepers(struct queue *q)
+{
+	size_t n;
+
+	pthread_mutex_lock(&q->lock);
+	n = q->waiters;
 	pthread_mutex_unlock(&q->lock);
 	return n;
 }

@@ -29,6 +29,17 @@ int queue_push(struct queue *q, struct msg *m);
  */
 size_t queue_push_batch(struct queue *q, struct msg *const *v, size_t n);
 /*
+ * The same, waking a waiting consumer only if the queue then holds at
+ * least `wake_at` messages (1: always). A consumer that is awake takes
+ * the messages anyway; one that waits gets them at the next push that
+ * wakes it, or queue_wake. *ret_woke says whether this push woke one
+ * (or none was waiting). Returns the count pushed.
+ */
+size_t queue_push_batch_lazy(struct queue *q, struct msg *const *v, size_t n,
+    size_t wake_at, bool *ret_woke);
+/* Wake a waiting consumer if the queue holds anything. */
+void queue_wake(struct queue *q);
+/*
  * The same, waiting up to timeout_ms for consumers to make room while
  * the queue is full (not once it is closed). Returns the count pushed.
  */
@@ -44,6 +55,8 @@ size_t queue_pop_batch(struct queue *q, struct msg **v, size_t max,
 void queue_close(struct queue *q);
 bool queue_closed_and_empty(struct queue *q);
 size_t queue_depth(struct queue *q);
+/* Consumers waiting in queue_pop_batch for messages. */
+size_t queue_sleepers(struct queue *q);
 size_t queue_capacity(const struct queue *q);
 /* A consumer is done with the batch it popped (written or dropped). */
 void queue_batch_done(struct queue *q);

@@ -276,6 +276,94 @@ TEST(pop_wakes_on_push)
 	ASSERT(dt < 2000);
 }
 
+struct popper {
+	struct queue	*q;
+	struct msg	*v[16];
+	size_t		 n;
+	uint64_t	 dt;
+};
+
+/* One pop that waits up to 10 s, timed. */
+static void *
+pop_once(void *p)
+{
+	struct popper *a = p;
+	uint64_t t0 = now_ms();
+
+	a->n = queue_pop_batch(a->q, a->v, 16, 10000);
+	a->dt = now_ms() - t0;
+	return NULL;
+}
+
+/* Start pop_once and return once it waits in the queue. */
+static void
+start_popper(struct popper *a, pthread_t *th)
+{
+	struct timespec ts = { 0, 1000000L };
+
+	a->n = 0;
+	pthread_create(th, NULL, pop_once, a);
+	while (queue_sleepers(a->q) == 0)
+		nanosleep(&ts, NULL);
+}
+
+TEST(lazy_push_wakes_at_count_or_kick)
+{
+	struct queue *q = queue_new(16);
+	struct popper a = { .q = q };
+	struct msg *m[3];
+	bool woke[4], idle_woke;
+	size_t n1, n2, n3;
+	uint64_t dt1, dt2;
+	pthread_t th;
+
+	ASSERT(q != NULL);
+	/* Nobody waits: nothing is left unwoken. */
+	m[0] = mk(1);
+	n1 = queue_push_batch_lazy(q, m, 1, 8, &idle_woke);
+	n3 = queue_pop_batch(q, a.v, 16, 0);
+	unref_all(a.v, n3);
+	queue_batch_done(q);
+
+	/* Below the count: the sleeper stays asleep until the count. */
+	start_popper(&a, &th);
+	m[0] = mk(2);
+	m[1] = mk(3);
+	queue_push_batch_lazy(q, m, 1, 3, &woke[0]);
+	queue_push_batch_lazy(q, m + 1, 1, 3, &woke[1]);
+	m[2] = mk(4);
+	queue_push_batch_lazy(q, m + 2, 1, 3, &woke[2]);
+	pthread_join(th, NULL);
+	n2 = a.n;
+	dt1 = a.dt;
+	unref_all(a.v, a.n);
+	queue_batch_done(q);
+
+	/* Below the count, then a kick. */
+	start_popper(&a, &th);
+	m[0] = mk(5);
+	queue_push_batch_lazy(q, m, 1, 8, &woke[3]);
+	queue_wake(q);
+	pthread_join(th, NULL);
+	n3 = a.n;
+	dt2 = a.dt;
+	unref_all(a.v, a.n);
+	queue_batch_done(q);
+	queue_free(q);
+
+	ASSERT_EQ(n1, 1);
+	ASSERT(idle_woke);
+	ASSERT(!woke[0]);
+	ASSERT(!woke[1]);
+	ASSERT(woke[2]);
+	ASSERT_EQ(n2, 3);
+	ASSERT(!woke[3]);
+	ASSERT_EQ(n3, 1);
+	/* Woken, not timed out (10 s). */
+	ASSERT(dt1 < 5000);
+	ASSERT(dt2 < 5000);
+}
+
 #define NMSG	20000
 
 struct consumer {
@@ -502,4 +590,5 @@ TEST_MAIN(T(push_pop_order), T(full_is_enospc),
     T(close_then_drain), T(batch_pop_wraps_around), T(pop_timeout),
     T(pop_wakes_on_push), T(two_consumer_threads),
     T(wait_empty_with_batch_done), T(push_wait_for_room),
-    T(push_wait_times_out), T(push_wait_ends_on_close))
+    T(push_wait_times_out), T(push_wait_ends_on_close),
+    T(lazy_push_wakes_at_count_or_kick))
