@@ -164,12 +164,15 @@ awk -v target="$TARGET" '
 			dn = f["cpu_ns"]; dnb = f["cpu_ns_min"]; rss1 = f["maxrss_kb"]; n1 = f["items"]
 		}
 		if (f["name"] == "process.devnull.4x") { rss4 = f["maxrss_kb"]; n4 = f["items"] }
+		if (f["name"] == "record.parse_line") pl = f["cpu_ns"]
 	}
 	END {
 		printf "\n"
 		if (dn != "")
 			printf "target: replay -> JSON on /dev/null at most %d CPU ns/record: median %.1f, best %.1f ns/record: %s\n",
 			    target, dn, dnb, (dn + 0 <= target + 0) ? "MET" : "NOT MET"
+		if (dn != "" && pl != "")
+			printf "host speed in this run: record.parse_line at %.1f ns/record (the same code runs 1.3 to 1.5 times slower when the host is busy: bench/README.md)\n", pl
 		if (rss1 != "" && rss4 != "")
 			printf "peak memory: %d kB for 1x, %d kB for 4x the input (x%.2f, %+.1f bytes per extra record): %s\n",
 			    rss1, rss4, rss4 / rss1, (rss4 - rss1) * 1024 / (n4 - n1),
