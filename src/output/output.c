@@ -44,10 +44,10 @@
  * them has waited OUT_LINGER_MS. Each wake-up is an interrupt to the
  * other CPU and two context switches, on a machine that the audited
  * processes and kauditd share: at 75,000 events/s, waking for 64 cost
- * 10% more CPU per event than for 256, and in a replay waking for every
- * 1 MiB read was 10% of the CPU samples when the host was busy, 3% when
- * waking for 4,096. A worker that is awake takes what is pushed anyway.
- * The linger bounds the wait of a trickle.
+ * 10% more CPU per event than for 256, and in a replay waking at every
+ * push (each 1 MiB read) held 6-10% of the CPU samples when the host was
+ * busy, 2% with these. A worker that is awake takes what is pushed
+ * anyway. The linger bounds the wait of a trickle.
  */
 #define OUT_STAGE_PUSH		256
 #define OUT_WAKE_AT		4096
