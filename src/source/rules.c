@@ -284,7 +284,7 @@ rules_auditctl(const char *auditctl, char *const args[], char *out,
 	if ((r = resolve(auditctl, path, sizeof(path))) < 0)
 		return r;
 	argv[0] = path;
-	for (i = 0; args[i] != NULL && i < RULES_MAX_WORDS; i++)
+	for (i = 0; i < RULES_MAX_WORDS && args[i] != NULL; i++)
 		argv[i + 1] = args[i];
 	argv[i + 1] = NULL;
 	if (pipe2(pfd, O_CLOEXEC) < 0)
