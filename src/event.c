@@ -208,6 +208,18 @@ static const uint64_t value_mask[17][2] = {
 	VALUE_MASK(16),
 };
 
+/*
+ * Bit 7 of each byte of w equal to c, for the first such byte exactly
+ * (a borrow can set the bit of a byte above a true one, never below):
+ * enough to find the first, or to know there is none.
+ */
+static inline uint64_t
+bytes_eq(uint64_t w, unsigned char c)
+{
+	w ^= 0x0101010101010101ull * c;
+	return (w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull;
+}
+
 static __attribute__((noinline)) void
 grow_uids(struct event *ev)
 {
@@ -319,7 +331,7 @@ last_init(struct uid_last *l, const struct event *ev)
 	l->len = UINT32_MAX;
 	if (ev->nuid > 0) {
 		u = &ev->uids[ev->nuid - 1];
-		last_set(l, ev->uidtext.p + u->off, u->len);
+		last_set(l, event_uid_value(ev, ev->nuid - 1), u->len);
 	}
 }
 
@@ -400,13 +412,10 @@ take_uid(struct event *ev, struct uid_last *l, const char *d, size_t len,
 			return e;
 	}
 	e = v;
-	/* A word at a time while one fits (bit trick: the first space). */
+	/* A word at a time while one fits (bytes_eq: the first space). */
 	while (len - e >= 8) {
 		memcpy(&w0, d + e, 8);
-		w0 ^= 0x2020202020202020ull;
-		sp = (w0 - 0x0101010101010101ull) & ~w0 &
-		    0x8080808080808080ull;
-		if (sp != 0) {
+		if ((sp = bytes_eq(w0, ' ')) != 0) {
 			e += (size_t)__builtin_ctzll(sp) / 8;
 			goto found;
 		}
@@ -496,26 +505,24 @@ copy_key(struct event_info *in, const char *v, size_t len)
 
 /*
  * Is there a '"' in v[0..len)? Keys are short: up to 8 bytes in one word
- * (bit trick: a zero byte of w ^ '"'), reading past the end into the
- * JSON_PAD bytes that follow every record text.
+ * (bytes_eq), reading past the end into the JSON_PAD bytes that follow
+ * every record text.
  */
 static inline bool
 has_quote(const char *v, size_t len)
 {
-	uint64_t w, q;
+	uint64_t w;
 
 	if (len == 0)
 		return false;
 	if (len > 8)
 		return memchr(v, '"', len) != NULL;
 	memcpy(&w, v, 8);
-	w ^= 0x2222222222222222ull;
-	q = (w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull;
 	/*
 	 * Only a true match carries into the bytes above it, so the bytes
 	 * past the end can be masked off afterwards.
 	 */
-	return (q & (~0ull >> (64 - 8 * len))) != 0;
+	return (bytes_eq(w, '"') & (~0ull >> (64 - 8 * len))) != 0;
 }
 
 /*
@@ -650,9 +657,7 @@ syscall_field(const char *d, size_t len, size_t *ret_len)
 		p = NULL;
 		if (len > 13 && d[13] == ' ' && memcmp(d, "arch=", 5) == 0) {
 			memcpy(&w, d + 5, 8);
-			w ^= 0x2020202020202020ull;
-			if (((w - 0x0101010101010101ull) & ~w &
-			    0x8080808080808080ull) == 0)
+			if (bytes_eq(w, ' ') == 0)
 				p = d + 13;
 		}
 		if (p == NULL && (p = memchr(d, ' ', len)) == NULL)
