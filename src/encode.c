@@ -93,7 +93,6 @@ encode_format_name(enum event_format fmt)
 	return (unsigned)fmt < FMT_MAX ? format_names[fmt] : "?";
 }
 
-
 static void
 set_serial(struct encoder *enc, uint64_t serial)
 {
@@ -555,6 +554,14 @@ msgs_len(const struct event *ev)
 	    ev->json.len - ENCODE_MSGS_LEAD + LEN(LIT_REC_END) : 0;
 }
 
+/* The bytes write_head writes, once encode_size has prepared them. */
+static inline size_t
+head_len(const struct encoder *enc)
+{
+	return LEN(LIT_SEQ) + enc->seq_len + LEN(LIT_TS) + enc->ts.len +
+	    LEN(LIT_MSGS);
+}
+
 size_t
 encode_size(struct encoder *enc, const struct event *ev, enum event_format fmt)
 {
@@ -573,9 +580,7 @@ encode_size(struct encoder *enc, const struct event *ev, enum event_format fmt)
 	if (fmt == FMT_PAUDITD)
 		prepare_str(enc, &enc->key, ev->info.key, ev->info.key_len);
 	prepare_serial(enc, ev->serial);
-	n = LEN(LIT_SEQ) + enc->seq_len + LEN(LIT_TS) + enc->ts.len +
-	    LEN(LIT_MSGS) + msgs_len(ev) + LEN(LIT_UMAP) +
-	    enc->umap_len;
+	n = head_len(enc) + msgs_len(ev) + LEN(LIT_UMAP) + enc->umap_len;
 	if (fmt == FMT_PAUDITD)
 		n += LEN(LIT_KEY) + enc->key.len + LEN(LIT_END_KEY);
 	else
@@ -637,6 +642,18 @@ encode_record_open_any(struct buf *b, uint32_t type)
 	b->len = (size_t)(o - b->p);
 }
 
+/* The line before the messages: sequence, timestamp, the array's '['. */
+static inline char *
+write_head(const struct encoder *enc, char *o)
+{
+	PUT_LIT(o, LIT_SEQ);
+	o = put_short(o, enc->seq, enc->seq_len);
+	PUT_LIT(o, LIT_TS);
+	o = put_short(o, str_at(enc, &enc->ts), enc->ts.len);
+	PUT_LIT(o, LIT_MSGS);
+	return o;
+}
+
 /* The line after the messages: their end, uid_map, rule_key. */
 static inline char *
 write_end(const struct encoder *enc, enum event_format fmt, char *o)
@@ -658,11 +675,7 @@ void
 encode_write(struct encoder *enc, const struct event *ev,
     enum event_format fmt, char *o)
 {
-	PUT_LIT(o, LIT_SEQ);
-	o = put_short(o, enc->seq, enc->seq_len);
-	PUT_LIT(o, LIT_TS);
-	o = put_short(o, str_at(enc, &enc->ts), enc->ts.len);
-	PUT_LIT(o, LIT_MSGS);
+	o = write_head(enc, o);
 	if (ev->json.len != 0) {
 		PUT(o, ev->json.p + ENCODE_MSGS_LEAD,
 		    ev->json.len - ENCODE_MSGS_LEAD);
@@ -681,17 +694,12 @@ encode_in_place(struct encoder *enc, struct event *ev, enum event_format fmt,
 	if (ev->json.len == 0)
 		return NULL;
 	n = encode_size(enc, ev, fmt);
-	head = LEN(LIT_SEQ) + enc->seq_len + LEN(LIT_TS) + enc->ts.len +
-	    LEN(LIT_MSGS);
+	head = head_len(enc);
 	end = n - head - msgs_len(ev) + LEN(LIT_REC_END);
 	if (head > ENCODE_HEAD_MAX + ENCODE_MSGS_LEAD || end > room)
 		return NULL;
-	line = o = ev->json.p + ENCODE_MSGS_LEAD - head;
-	PUT_LIT(o, LIT_SEQ);
-	o = put_short(o, enc->seq, enc->seq_len);
-	PUT_LIT(o, LIT_TS);
-	o = put_short(o, str_at(enc, &enc->ts), enc->ts.len);
-	PUT_LIT(o, LIT_MSGS);
+	line = ev->json.p + ENCODE_MSGS_LEAD - head;
+	write_head(enc, line);
 	o = ev->json.p + ev->json.len;
 	PUT_LIT(o, LIT_REC_END);
 	write_end(enc, fmt, o);
