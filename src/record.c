@@ -54,6 +54,15 @@ static struct {
 static int parse_header_miss(const char *p, size_t len, struct record *r,
     bool trim);
 
+/* Drop trailing NUL and newline bytes from the data. */
+static inline void
+trim_data(struct record *r)
+{
+	while (r->data_len > 0 && (r->data[r->data_len - 1] == '\0' ||
+	    r->data[r->data_len - 1] == '\n'))
+		r->data_len--;
+}
+
 /*
  * The data follows the header's ')': skip the kernel's ": " (a bare ")"
  * or "):" at the end is accepted), and drop trailing NUL and newline
@@ -73,10 +82,10 @@ set_data(const char *q, const char *end, struct record *r, bool trim)
 		if (q < end && *q == ' ')
 			q++;
 	}
-	while (trim && end > q && (end[-1] == '\0' || end[-1] == '\n'))
-		end--;
 	r->data = q;
 	r->data_len = (size_t)(end - q);
+	if (trim)
+		trim_data(r);
 }
 
 /*
@@ -127,15 +136,6 @@ hdr_cache_fill(const char *p, size_t k)
 	_mm_storeu_si128((__m128i *)(hdr_cache.text + k - 16),
 	    _mm_loadu_si128((const __m128i *)(p + k - 16)));
 	hdr_cache.len = k;
-}
-
-/* Drop trailing NUL and newline bytes from the data. */
-static inline void
-trim_data(struct record *r)
-{
-	while (r->data_len > 0 && (r->data[r->data_len - 1] == '\0' ||
-	    r->data[r->data_len - 1] == '\n'))
-		r->data_len--;
 }
 
 static inline int
@@ -315,10 +315,9 @@ parse_header_slow(const char *p, size_t len, struct record *r)
 	const char *end = p + len, *q;
 	size_t ts_len, sec_len = hdr_cache.sec_len, n, k;
 	uint64_t time_ms, serial, sec_ms = hdr_cache.sec_ms, ms;
-	uint32_t w;
 
 	if (sec_len != 0 && len > sec_len + 4 && hdr_prefix(p, sec_len) &&
-	    (memcpy(&w, p + sec_len, 4), ms_colon(w, &ms))) {
+	    ms_colon(load32(p + sec_len), &ms)) {
 		q = p + sec_len + 4;
 		ts_len = sec_len - 6 + 3;
 		time_ms = sec_ms + ms;
