@@ -131,16 +131,13 @@ queue_push_batch(struct queue *q, struct msg *const *v, size_t n)
 	return queue_push_batch_lazy(q, v, n, 1, &woke);
 }
 
+/* A push of nothing that wakes for whatever the queue holds. */
 void
 queue_wake(struct queue *q)
 {
-	bool wake;
+	bool woke;
 
-	pthread_mutex_lock(&q->lock);
-	wake = q->waiters > 0 && q->len > 0;
-	pthread_mutex_unlock(&q->lock);
-	if (wake)
-		pthread_cond_signal(&q->nonempty);
+	queue_push_batch_lazy(q, NULL, 0, 1, &woke);
 }
 
 int

@@ -4,9 +4,10 @@
  *
  * Bounded: queue_push never blocks and never grows the queue; when it is
  * full it returns -ENOSPC and the caller keeps its reference (and counts
- * the drop). Only queue_push_batch_wait waits for room (a replay). queue_pop_batch blocks until messages are available, the
- * queue is closed, or the timeout passes. After queue_close, pops drain
- * what is left, then return 0.
+ * the drop). Only queue_push_batch_wait waits for room (a replay).
+ * queue_pop_batch blocks until messages are available, the queue is
+ * closed, or the timeout passes. After queue_close, pops drain what is
+ * left, then return 0.
  */
 #ifndef PAUDITD_QUEUE_H
 #define PAUDITD_QUEUE_H
