@@ -444,6 +444,14 @@ json_simd_width(unsigned max)
 	return (unsigned)kern.w;
 }
 
+/* The widest kernel, unless json_simd_width chose already. */
+static inline void
+kern_choose(void)
+{
+	if (!kern.chosen)
+		json_simd_width(64);
+}
+
 static void
 esc(struct buf *b, const char *str, size_t len, struct json_scan *scan,
     bool padded)
@@ -452,8 +460,7 @@ esc(struct buf *b, const char *str, size_t len, struct json_scan *scan,
 	esc_run_fn *run;
 	size_t i = 0;
 
-	if (!kern.chosen)
-		json_simd_width(64);
+	kern_choose();
 	if (scan != NULL) {
 		scan->n = 0;
 		scan->overflow = false;
@@ -500,8 +507,7 @@ static size_t
 esc_padded_first(struct buf *b, const char *str, size_t len,
     struct json_scan *scan)
 {
-	if (!kern.chosen)
-		json_simd_width(64);
+	kern_choose();
 	return (scan != NULL ? kern.padded_scan : kern.padded)(b, str, len,
 	    scan);
 }

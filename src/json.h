@@ -21,14 +21,14 @@ void json_str(struct buf *b, const char *s, size_t len);
 
 /*
  * What json_esc can note in the same pass: the offset in `s` of every
- * '=' that directly follows the three bytes `tag` ("uid" finds uid=,
- * auid=, fsuid=, ...), in order. At most JSON_SCAN_MAX are kept;
+ * '=' that directly follows the first three bytes of `tag` ("uid=" finds
+ * uid=, auid=, fsuid=, ...), in order. At most JSON_SCAN_MAX are kept;
  * `overflow` says that more were seen (the caller then scans itself).
  */
 #define JSON_SCAN_MAX	64
 
 struct json_scan {
-	char		tag[4];		/* NAME and '=': "uid=" */
+	char		tag[4];		/* NAME and its '=': "uid=" */
 	bool		overflow;
 	uint32_t	n;
 	uint32_t	pos[JSON_SCAN_MAX];

@@ -297,10 +297,10 @@ k64_at(const struct k64 *k)
 /*
  * json_esc_padded on these CPUs. The common case (room in b, no rare
  * byte) calls nothing, so no vector is live across a call: no spills, no
- * stack alignment. The rest is esc64_slow's, which json_esc_padded calls:
+ * stack alignment. The rest is json_k64_slow's, which the caller calls:
  * with no call here, even by a jump, the values that the call would take
  * are not kept live across the blocks, and a register fewer is saved.
- * Returns 0, or 1 + the index esc64_slow goes on from.
+ * Returns 0, or 1 + the index json_k64_slow goes on from.
  */
 __attribute__((AVX2_FNS)) static inline __attribute__((always_inline)) size_t
 esc64_padded(struct buf *b, const char *str, size_t len,
@@ -329,6 +329,10 @@ esc64_padded(struct buf *b, const char *str, size_t len,
 		k.nhit = 0;
 		scan->overflow = false;
 	}
+	/*
+	 * The two exits store the same, each for itself: one shared tail
+	 * cost 0.86 M more instructions on corpus-cg (0.45 %).
+	 */
 	if (__builtin_expect(run64(&k, 0, len, scanning), 1)) {
 		b->len = (size_t)(k.o - b->p);
 		if (scanning)
