@@ -31,6 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../src/source/source.h"
+
 #define BENCH_DEFAULT_CORPUS	"build/bench/corpus.log"
 #define BENCH_ITERS_MAX		100
 
@@ -95,8 +97,8 @@ bench_corpus_load(struct bench_corpus *c, const char *path)
 		bench_fail("%s: %s (run bench/run.sh, or tools/gencorpus -o %s -m %s.meta)",
 		    path, strerror(errno), path, path);
 	c->len = (size_t)st.st_size;
-	/* The '\n' added below, and the sources' slack (SOURCE_PAD). */
-	if ((c->buf = calloc(1, c->len + 1 + 64)) == NULL)
+	/* The '\n' added below, and the sources' slack. */
+	if ((c->buf = calloc(1, c->len + 1 + SOURCE_PAD)) == NULL)
 		bench_fail("out of memory for %zu bytes", c->len);
 	while (got < c->len) {
 		r = read(fd, c->buf + got, c->len - got);

@@ -32,7 +32,6 @@ static void
 on_event(struct event *ev, void *arg)
 {
 	struct ctx *x = arg;
-
 	uint32_t i;
 
 	x->events++;

@@ -80,7 +80,6 @@ for b in "$BENCHBIN"/bench_*; do
 	cat "$OUT/out.$n" >> "$RESULTS"
 done
 
-
 # whole NAME CONFIG CORPUS OUTPUT: run the daemon RUNS times, keep the median.
 whole() {
 	name=$1 conf=$2 in=$3 out=$4

@@ -55,10 +55,11 @@ struct msg *msg_alloc(size_t len, const char *key, size_t key_len,
  * Returns NULL if the tail is lent already. msg_tail_move lends a fresh
  * region with `need` bytes of room after the `used` bytes of the body,
  * copied there; NULL if no slab holds that much: the loan ends, and the
- * body stays readable until the next msg_alloc or msg_tail_* call. msg_tail_commit makes the line [line, line + len), which must
- * lie in the region and leave key_len + 1 bytes of room after it, a
- * message with one reference; msg_tail_close gives the region back
- * unused. Both end the loan.
+ * body stays readable until the next msg_alloc or msg_tail_* call.
+ * msg_tail_commit makes the line [line, line + len), which must lie in
+ * the region and leave key_len + 1 bytes of room after it, a message
+ * with one reference; msg_tail_close gives the region back unused. Both
+ * end the loan.
  */
 char *msg_tail_open(size_t head, size_t *ret_room);
 char *msg_tail_move(size_t head, size_t used, size_t need, size_t *ret_room);

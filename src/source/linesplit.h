@@ -17,9 +17,10 @@ struct source_sink;
 
 /*
  * Hand every complete line of buf[0, len) to sink->lines, and the
- * unterminated tail too when `final`; all of them before it returns. Returns the length of the prefix
- * consumed: the caller keeps buf[ret, len) and passes it again, with more
- * text after it, in the next call. *ret_lines counts the lines handed.
+ * unterminated tail too when `final`; all of them before it returns.
+ * Returns the length of the prefix consumed: the caller keeps
+ * buf[ret, len) and passes it again, with more text after it, in the
+ * next call. *ret_lines counts the lines handed.
  */
 size_t linesplit(const char *buf, size_t len, bool final,
     const struct source_sink *sink, size_t *ret_lines);
