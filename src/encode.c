@@ -215,10 +215,19 @@ render_uid_map(struct encoder *enc, struct buf *out)
 }
 
 /*
- * Append a uid to a set's key: its length, then its bytes. A value of up
- * to 16 bytes is copied as 16: it lies in the event's uidtext, which holds
- * 16 readable bytes past any value, and `key` has UMAP_KEY_SLACK bytes of
- * room past UMAP_KEY_MAX. False if the key would grow past UMAP_KEY_MAX.
+ * A set's key is its uids, each after its length in a byte: the form in
+ * which the event keeps its uidtext (event.h), so that a set in noted
+ * order is its event's uidtext as it is. Keys are hashed and compared
+ * eight bytes at a time, the last word masked to the key's length (never
+ * a padding of zeros written just before: a word loaded across bytes
+ * just stored waits for the stores to retire).
+ */
+
+/*
+ * Append a uid to a sorted set's key. A value of up to 16 bytes is
+ * copied as 16: it lies in the event's uidtext, which holds 16 readable
+ * bytes past any value, and `key` has UMAP_KEY_SLACK bytes of room past
+ * UMAP_KEY_MAX. False if the key would grow past UMAP_KEY_MAX.
  */
 #define UMAP_KEY_SLACK	24
 
@@ -236,19 +245,24 @@ key_put(char *key, size_t *k, const char *p, size_t len)
 	return true;
 }
 
-/*
- * The slot of the key key[0..k): zeros key[k..k+8), so that the key
- * compares and hashes eight bytes at a time.
- */
+/* The n (1 to 7) first bytes of a little-endian word. */
+static inline uint64_t
+low_bytes(size_t n)
+{
+	return (UINT64_C(1) << (8 * n)) - 1;
+}
+
+/* The slot of the key key[0..k), 8 readable bytes past it. */
 static int
-key_slot(char *key, size_t k)
+key_slot(const char *key, size_t k)
 {
 	uint64_t h = 0, w;
 	size_t i;
 
-	memset(key + k, 0, 8);
 	for (i = 0; i < k; i += 8) {
 		memcpy(&w, key + i, 8);
+		if (k - i < 8)
+			w &= low_bytes(k - i);
 		h = (h ^ w) * 0x9E3779B97F4A7C15ull;
 		h ^= h >> 29;
 	}
@@ -264,16 +278,13 @@ key_slot(char *key, size_t k)
  * also the key of its uids noted in sorted order.
  */
 static int
-seq_key(const struct event *ev, char *key, size_t *ret_klen)
+seq_key(const struct event *ev, const char **ret_key, size_t *ret_klen)
 {
-	size_t k = 0;
-	uint32_t i;
-
-	for (i = 0; i < ev->nuid; i++)
-		if (!key_put(key, &k, event_uid_value(ev, i), ev->uids[i].len))
-			return -1;
-	*ret_klen = k;
-	return key_slot(key, k);
+	if (ev->uidtext.len > UMAP_KEY_MAX)
+		return -1;
+	*ret_key = ev->uidtext.p;
+	*ret_klen = ev->uidtext.len;
+	return key_slot(ev->uidtext.p, ev->uidtext.len);
 }
 
 /* The key of the sorted set in enc->v, and its slot; -1 if too large. */
@@ -289,7 +300,7 @@ umap_key(const struct encoder *enc, char *key, size_t *ret_klen)
 	return key_slot(key, k);
 }
 
-/* Is e the text of key[0..klen) (zero-padded by key_slot) for gen? */
+/* Is e the text of key[0..klen) (8 readable bytes past it) for gen? */
 static bool
 umap_hit(const struct umap_ent *e, uint64_t gen, const char *key,
     size_t klen)
@@ -302,7 +313,10 @@ umap_hit(const struct umap_ent *e, uint64_t gen, const char *key,
 	for (i = 0; i < klen; i += 8) {
 		memcpy(&a, e->key + i, 8);
 		memcpy(&b, key + i, 8);
-		d |= a ^ b;
+		if (klen - i < 8)
+			d |= (a ^ b) & low_bytes(klen - i);
+		else
+			d |= a ^ b;
 	}
 	return d == 0;
 }
@@ -312,7 +326,8 @@ static void
 prepare_uid_map(struct encoder *enc, const struct event *ev)
 {
 	struct umap_ent *e = NULL;
-	char key[UMAP_KEY_MAX + UMAP_KEY_SLACK];
+	char sorted[UMAP_KEY_MAX + UMAP_KEY_SLACK];
+	const char *key = NULL;
 	size_t klen = 0, start;
 	uint64_t gen = 0;
 	bool collected = false;
@@ -328,10 +343,11 @@ prepare_uid_map(struct encoder *enc, const struct event *ev)
 		/* May forget names (no caching, a full cache): gen moves. */
 		uidmap_begin_event(enc->ids);
 		gen = uidmap_generation(enc->ids) + 1;
-		if ((slot = seq_key(ev, key, &klen)) < 0) {
+		if ((slot = seq_key(ev, &key, &klen)) < 0) {
 			collect_uids(enc, ev);
 			collected = true;
-			slot = umap_key(enc, key, &klen);
+			key = sorted;
+			slot = umap_key(enc, sorted, &klen);
 		}
 		if (slot >= 0) {
 			e = &enc->kept[slot];
@@ -352,8 +368,7 @@ prepare_uid_map(struct encoder *enc, const struct event *ev)
 	    uidmap_generation(enc->ids) + 1 == gen) {
 		e->gen = gen;
 		e->klen = (uint8_t)klen;
-		/* With the zeros key_slot put after it, for umap_hit. */
-		memcpy(e->key, key, (klen + 7) & ~(size_t)7);
+		memcpy(e->key, key, klen);
 		e->tlen = (uint8_t)enc->umap_len;
 		memcpy(e->text, enc->scratch.p + start, enc->umap_len);
 	}

@@ -234,8 +234,9 @@ grow_uids(struct event *ev)
 }
 
 /*
- * Room for the uid values of a record of len bytes (they are part of
- * it), each followed by 16 readable bytes for last_set.
+ * Room for the uid values of a record of len bytes, each with its length
+ * byte (value and byte fit in the "uid=VALUE" they come from), the last
+ * followed by 16 readable bytes for last_set.
  */
 static inline void
 uids_reserve(struct event *ev, size_t len)
@@ -244,9 +245,9 @@ uids_reserve(struct event *ev, size_t len)
 }
 
 /*
- * Append a value (v: readable 16 bytes on, as record texts are) into the
- * room uids_reserve made; the caller has checked it against the one
- * before.
+ * Append a value (v: readable 16 bytes on, as record texts are) and its
+ * length byte into the room uids_reserve made; the caller has checked it
+ * against the one before.
  */
 static inline void
 note_uid(struct event *ev, const char *v, uint32_t len)
@@ -254,16 +255,18 @@ note_uid(struct event *ev, const char *v, uint32_t len)
 	struct buf *t = &ev->uidtext;
 	char *d = t->p + t->len;
 
+	/* A longer value makes the text too long to be a key anyway. */
+	d[0] = (char)(len < UINT8_MAX ? len : UINT8_MAX);
 	if (len <= 16)
-		memcpy(d, v, 16);
+		memcpy(d + 1, v, 16);
 	else
-		memcpy(d, v, len);
+		memcpy(d + 1, v, len);
 	if (ev->nuid == ev->uid_cap)
 		grow_uids(ev);
-	ev->uids[ev->nuid].off = (uint32_t)t->len;
+	ev->uids[ev->nuid].off = (uint32_t)t->len + 1;
 	ev->uids[ev->nuid].len = len;
 	ev->nuid++;
-	t->len += len;
+	t->len += 1 + len;
 }
 
 #ifdef __SSE2__

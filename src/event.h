@@ -74,7 +74,9 @@ struct event {
 	struct buf		 json_spare;	/* the event's own buffer, while json
 						   is in the tail */
 	bool			 json_in_tail;
-	struct buf		 uidtext;	/* uid values, back to back */
+	struct buf		 uidtext;	/* uid values, back to back, each
+						   after its length in a byte (the
+						   encoder's key of the set) */
 	struct event_uid	*uids;		/* uid field values, in order */
 	uint32_t		 nuid;
 	uint32_t		 uid_cap;
