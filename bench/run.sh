@@ -80,12 +80,24 @@ for b in "$BENCHBIN"/bench_*; do
 	cat "$OUT/out.$n" >> "$RESULTS"
 done
 
+# Put $1 in the page cache as a log read from disk is: written back,
+# dropped, read once. The daemon is then timed, not the disk, and the
+# file's pages are the same in every run whatever wrote them: a corpus
+# just written by gencorpus sits in the cache in the 4 KiB folios of its
+# writes, one read from disk in the large folios of readahead, and the
+# kernel's read() copies the latter faster (see bench/README.md).
+from_disk() {
+	sync "$1"
+	dd if="$1" iflag=nocache count=0 status=none
+	cat "$1" > /dev/null
+}
+
 # whole NAME CONFIG CORPUS OUTPUT: run the daemon RUNS times, keep the median.
 whole() {
 	name=$1 conf=$2 in=$3 out=$4
 	recs=$(meta "$in" records)
 	evs=$(meta "$in" events)
-	cat "$in" > /dev/null		# page cache: time the daemon, not the disk
+	from_disk "$in"
 	: > "$OUT/runs.$name"
 	i=0
 	while [ "$i" -lt "$RUNS" ]; do
