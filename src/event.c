@@ -287,11 +287,23 @@ last_set(struct uid_last *l, const char *p, uint32_t len)
 {
 	l->p = p;
 	l->len = len;
-	if (len > 16)
+	if (len > 16) {
+		/* Compared by memcmp; the words only defined. */
+		l->w = l->m = _mm_setzero_si128();
 		return;
+	}
 	/* Record texts and uidtext hold 16 bytes past any value. */
 	l->m = _mm_loadu_si128((const __m128i *)value_mask[len]);
 	l->w = _mm_and_si128(_mm_loadu_si128((const __m128i *)p), l->m);
+}
+
+/* No value yet: a length no value has, and defined words besides. */
+static inline void
+last_none(struct uid_last *l)
+{
+	l->p = NULL;
+	l->len = UINT32_MAX;
+	l->w = l->m = _mm_setzero_si128();
 }
 
 #else
@@ -312,8 +324,11 @@ last_set(struct uid_last *l, const char *p, uint32_t len)
 {
 	l->p = p;
 	l->len = len;
-	if (len > 16)
+	if (len > 16) {
+		/* Compared by memcmp; the words only defined. */
+		l->w0 = l->w1 = l->m0 = l->m1 = 0;
 		return;
+	}
 	/* Record texts and uidtext hold 16 bytes past any value. */
 	l->m0 = value_mask[len][0];
 	l->m1 = value_mask[len][1];
@@ -323,19 +338,25 @@ last_set(struct uid_last *l, const char *p, uint32_t len)
 	l->w1 &= l->m1;
 }
 
+/* No value yet: a length no value has, and defined words besides. */
+static inline void
+last_none(struct uid_last *l)
+{
+	l->p = NULL;
+	l->len = UINT32_MAX;
+	l->w0 = l->w1 = l->m0 = l->m1 = 0;
+}
+
 #endif
 
 static inline void
 last_init(struct uid_last *l, const struct event *ev)
 {
-	const struct event_uid *u;
-
-	l->p = NULL;
-	l->len = UINT32_MAX;
-	if (ev->nuid > 0) {
-		u = &ev->uids[ev->nuid - 1];
-		last_set(l, event_uid_value(ev, ev->nuid - 1), u->len);
-	}
+	if (ev->nuid > 0)
+		last_set(l, event_uid_value(ev, ev->nuid - 1),
+		    ev->uids[ev->nuid - 1].len);
+	else
+		last_none(l);
 }
 
 #ifdef __SSE2__
