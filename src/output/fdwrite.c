@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -12,6 +13,23 @@
 #include "output.h"
 
 #define FDW_IOV	256
+
+/* End a dropped message's part; false (last_errno set) if not yet. */
+static bool
+end_torn(struct fdwriter *w)
+{
+	ssize_t r;
+
+	do {
+		r = write(w->fd, "\n", 1);
+	} while (r < 0 && errno == EINTR);
+	if (r == 1) {
+		w->torn = false;
+		return true;
+	}
+	w->last_errno = r < 0 ? errno : 0;
+	return false;
+}
 
 void
 fdwrite_batch(struct fdwriter *w, struct out_item *it, size_t n)
@@ -22,15 +40,18 @@ fdwrite_batch(struct fdwriter *w, struct out_item *it, size_t n)
 
 	/*
 	 * A message written in part is retried first. If it was dropped
-	 * instead (attempts exhausted), end its torn line so that the next
-	 * line stays whole.
+	 * instead (attempts exhausted), its part is ended before the next
+	 * line; while that fails (a full disk), nothing else is written.
 	 */
 	if (w->partial != NULL && (n == 0 || it[0].m != w->partial ||
 	    it[0].attempts == 0)) {
 		w->partial = NULL;
-		do {
-			r = write(w->fd, "\n", 1);
-		} while (r < 0 && errno == EINTR);
+		w->torn = true;
+	}
+	if (w->torn && !end_torn(w)) {
+		for (i = 0; i < n; i++)
+			it[i].res = OUT_RETRY;
+		return;
 	}
 	while (i < n) {
 		first = i;
@@ -66,8 +87,8 @@ fdwrite_batch(struct fdwriter *w, struct out_item *it, size_t n)
 				w->partial = it[i].m;
 				r = 0;
 			}
-			/* Short write: try the rest of the batch again now. */
-			w->last_errno = EAGAIN;
+			/* Short write: the core retries the rest. */
+			w->last_errno = 0;
 			break;
 		}
 		if (i < first + k) {
@@ -79,4 +100,12 @@ fdwrite_batch(struct fdwriter *w, struct out_item *it, size_t n)
 			return;
 		}
 	}
+}
+
+const char *
+fdwrite_error(const struct fdwriter *w)
+{
+	if (w->last_errno == 0)
+		return "a short write (no room left?)";
+	return strerror(w->last_errno);
 }

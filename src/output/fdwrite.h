@@ -4,11 +4,15 @@
  *
  * A short write (disk full, signal) leaves a message half written; the
  * writer remembers how much of it reached the fd so that the retry
- * writes only the rest, and a line is never duplicated or torn.
+ * writes only the rest, and a line is never duplicated. A message dropped
+ * half written (its attempts spent) leaves its part on the fd: that part
+ * is ended with a '\n' before anything else is written, however many
+ * batches that takes, so that it never runs into the next line.
  */
 #ifndef PAUDITD_FDWRITE_H
 #define PAUDITD_FDWRITE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct msg;
@@ -18,10 +22,14 @@ struct fdwriter {
 	int		 fd;
 	const struct msg *partial;	/* message written in part, or NULL */
 	size_t		 partial_off;	/* bytes of it already written */
-	int		 last_errno;
+	bool		 torn;		/* a dropped part wants its '\n' */
+	int		 last_errno;	/* of the last failure; 0: a short write */
 };
 
 /* Write items[0..n) to w->fd; sets each item's result (OK or RETRY). */
 void fdwrite_batch(struct fdwriter *w, struct out_item *items, size_t n);
+
+/* Why the last batch was not all written, for a log line. */
+const char *fdwrite_error(const struct fdwriter *w);
 
 #endif

@@ -183,7 +183,7 @@ out_file_write(void *wctx, struct out_item *items, size_t n)
 	fdwrite_batch(&f->w, items, n);
 	if (items[n - 1].res != OUT_OK)
 		log_warn_ratelimited(&f->rl, "[output file] write to %s failed: %s",
-		    f->path, strerror(f->w.last_errno));
+		    f->path, fdwrite_error(&f->w));
 }
 
 static void
@@ -197,9 +197,15 @@ out_file_reopen(void *wctx)
 		    f->path, strerror(-fd));
 		return;
 	}
+	/*
+	 * A line begun in the old file is written whole to the new one; its
+	 * part is left unended there, as the last line of a file a writer
+	 * stopped in.
+	 */
 	close(f->w.fd);
 	f->w.fd = fd;
 	f->w.partial = NULL;
+	f->w.torn = false;
 	log_info("[output file] reopened %s", f->path);
 }
 

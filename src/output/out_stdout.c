@@ -31,9 +31,8 @@ out_stdout_write(void *wctx, struct out_item *items, size_t n)
 	if (items[n - 1].res != OUT_OK) {
 		static struct log_ratelimit rl;
 
-		errno = w->last_errno;
 		log_warn_ratelimited(&rl, "[output stdout] write failed: %s",
-		    strerror(errno));
+		    fdwrite_error(w));
 	}
 }
 
