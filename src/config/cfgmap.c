@@ -299,9 +299,15 @@ bind_scalar(struct cfg_ctx *c, const struct cfg_field *f, const char *text,
 			cfg_error(c, line, path, "must be an octal mode such as 0600, not \"%s\"", text);
 			return -EINVAL;
 		}
-		if (text[0] != '0' && iv > 0777)
-			cfg_warn(c, line, path, "%s is decimal (octal %#llo); write 0%s for an octal mode",
-			    text, iv, text);
+		/* A YAML integer without a leading 0 is decimal, as in pauditd. */
+		if (text[0] != '0' && iv > 0777) {
+			if (text[strspn(text, "01234567")] == '\0')
+				cfg_warn(c, line, path, "%s is decimal (octal %#llo); write 0%s for an octal mode",
+				    text, iv, text);
+			else
+				cfg_warn(c, line, path, "%s is decimal (octal %#llo), a mode with set-id or sticky bits",
+				    text, iv);
+		}
 		*(int *)(dst + f->offset) = (int)iv;
 		return 0;
 	case CFG_DURATION:

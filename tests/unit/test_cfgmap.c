@@ -256,6 +256,14 @@ TEST(modes)
 	ASSERT_EQ(BIND1(&fx, "mode: 600"), 0);
 	ASSERT_EQ(fx.t.mode, 600);
 	ASSERT_EQ(fx.c.warnings, 1);
+	ASSERT_STREQ(fx.c.last, "t.yaml:1: sec.mode: 600 is decimal (octal 01130); "
+	    "write 0600 for an octal mode");
+	/* With an 8 or a 9 there is no octal to suggest. */
+	ASSERT_EQ(BIND1(&fx, "mode: 999"), 0);
+	ASSERT_EQ(fx.t.mode, 999);
+	ASSERT_EQ(fx.c.warnings, 1);
+	ASSERT_STREQ(fx.c.last, "t.yaml:1: sec.mode: 999 is decimal (octal 01747), "
+	    "a mode with set-id or sticky bits");
 }
 
 TEST(durations)
