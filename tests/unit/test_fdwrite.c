@@ -61,117 +61,120 @@ count(const char *buf, size_t n, char c)
 	return k;
 }
 
+/*
+ * A writer on a fresh small pipe, with a 20,000-byte line of 'a' written
+ * in part: the pipe took PIPE_SIZE bytes of it and is full.
+ */
+struct fx {
+	struct fdwriter	 w;
+	int		 fds[2];
+	struct msg	*a;
+	struct out_item	 it;
+	char		 buf[65536];
+};
+
+static bool
+fx_part_written(struct fx *fx)
+{
+	memset(&fx->w, 0, sizeof(fx->w));
+	if (!small_pipe(fx->fds))
+		return false;
+	fx->w.fd = fx->fds[1];
+	fx->a = line('a', 20000, 1);
+	fx->it = (struct out_item){ .m = fx->a };
+	fdwrite_batch(&fx->w, &fx->it, 1);
+	return fx->it.res == OUT_RETRY && fx->w.partial == fx->a &&
+	    fx->w.partial_off == PIPE_SIZE;
+}
+
+static void
+fx_fini(struct fx *fx)
+{
+	close(fx->fds[0]);
+	close(fx->fds[1]);
+	msg_unref(fx->a);
+	msg_pool_drain();
+}
+
+/* Write one item of m after `attempts` tries; its result. */
+static enum out_result
+write1(struct fx *fx, struct msg *m, unsigned attempts)
+{
+	fx->it = (struct out_item){ .m = m, .attempts = attempts };
+	fdwrite_batch(&fx->w, &fx->it, 1);
+	return fx->it.res;
+}
+
 TEST(part_written_then_finished_once)
 {
-	static char buf[65536];
-	struct fdwriter w = { .fd = -1 };
-	struct out_item it;
-	struct msg *a = line('a', 20000, 1);
-	int fds[2];
+	static struct fx fx;
 	size_t n;
 
-	ASSERT(small_pipe(fds));
-	w.fd = fds[1];
-	it = (struct out_item){ .m = a };
-	fdwrite_batch(&w, &it, 1);
-	ASSERT_EQ(it.res, OUT_RETRY);
-	ASSERT(w.partial == a);
-	ASSERT_EQ(w.partial_off, PIPE_SIZE);
-	ASSERT_EQ(w.last_errno, 0);
-	ASSERT_STREQ(fdwrite_error(&w), "a short write (no room left?)");
+	ASSERT(fx_part_written(&fx));
+	ASSERT_EQ(fx.w.last_errno, 0);
+	ASSERT_STREQ(fdwrite_error(&fx.w), "a short write (no room left?)");
 	/* Still full: refused outright, nothing more written. */
-	it = (struct out_item){ .m = a, .attempts = 1 };
-	fdwrite_batch(&w, &it, 1);
-	ASSERT_EQ(it.res, OUT_RETRY);
-	ASSERT_EQ(w.last_errno, EAGAIN);
-	ASSERT_EQ(w.partial_off, PIPE_SIZE);
-	n = drain(fds[0], buf, sizeof(buf));
+	ASSERT_EQ(write1(&fx, fx.a, 1), OUT_RETRY);
+	ASSERT_EQ(fx.w.last_errno, EAGAIN);
+	ASSERT_EQ(fx.w.partial_off, PIPE_SIZE);
+	n = drain(fx.fds[0], fx.buf, sizeof(fx.buf));
 	ASSERT_EQ(n, PIPE_SIZE);
 	/* The retry writes the rest only. */
-	it = (struct out_item){ .m = a, .attempts = 2 };
-	fdwrite_batch(&w, &it, 1);
-	ASSERT_EQ(it.res, OUT_OK);
-	ASSERT(w.partial == NULL);
-	n += drain(fds[0], buf + n, sizeof(buf) - n);
+	ASSERT_EQ(write1(&fx, fx.a, 2), OUT_OK);
+	ASSERT(fx.w.partial == NULL);
+	n += drain(fx.fds[0], fx.buf + n, sizeof(fx.buf) - n);
 	ASSERT_EQ(n, 20000);
-	ASSERT_EQ(count(buf, n, 'a'), 19999);
-	ASSERT_EQ(buf[n - 1], '\n');
-	close(fds[0]);
-	close(fds[1]);
-	msg_unref(a);
-	msg_pool_drain();
+	ASSERT_EQ(count(fx.buf, n, 'a'), 19999);
+	ASSERT_EQ(fx.buf[n - 1], '\n');
+	fx_fini(&fx);
 }
 
 TEST(dropped_part_ended_before_the_next_line)
 {
-	static char buf[65536];
-	struct fdwriter w = { .fd = -1 };
-	struct out_item it;
-	struct msg *a = line('a', 20000, 1), *b = line('b', 100, 2);
-	int fds[2], i;
+	static struct fx fx;
+	struct msg *b = line('b', 100, 2);
+	unsigned i;
 	size_t n;
 
-	ASSERT(small_pipe(fds));
-	w.fd = fds[1];
-	it = (struct out_item){ .m = a };
-	fdwrite_batch(&w, &it, 1);
-	ASSERT(w.partial == a);
+	ASSERT(fx_part_written(&fx));
 	/*
 	 * a is dropped (the core moves on to b) while the pipe is full:
 	 * its part cannot be ended yet, so b waits, batch after batch.
 	 */
 	for (i = 0; i < 3; i++) {
-		it = (struct out_item){ .m = b, .attempts = (unsigned)i };
-		fdwrite_batch(&w, &it, 1);
-		ASSERT_EQ(it.res, OUT_RETRY);
-		ASSERT(w.torn);
-		ASSERT_EQ(w.last_errno, EAGAIN);
+		ASSERT_EQ(write1(&fx, b, i), OUT_RETRY);
+		ASSERT(fx.w.torn);
+		ASSERT_EQ(fx.w.last_errno, EAGAIN);
 	}
-	n = drain(fds[0], buf, sizeof(buf));
+	n = drain(fx.fds[0], fx.buf, sizeof(fx.buf));
 	ASSERT_EQ(n, PIPE_SIZE);
-	it = (struct out_item){ .m = b, .attempts = 3 };
-	fdwrite_batch(&w, &it, 1);
-	ASSERT_EQ(it.res, OUT_OK);
-	ASSERT(!w.torn);
-	n = drain(fds[0], buf, sizeof(buf));
+	ASSERT_EQ(write1(&fx, b, 3), OUT_OK);
+	ASSERT(!fx.w.torn);
+	n = drain(fx.fds[0], fx.buf, sizeof(fx.buf));
 	/* The part's end, then b whole on a line of its own. */
 	ASSERT_EQ(n, 1 + 100);
-	ASSERT_EQ(buf[0], '\n');
-	ASSERT_EQ(count(buf + 1, 99, 'b'), 99);
-	ASSERT_EQ(buf[100], '\n');
-	close(fds[0]);
-	close(fds[1]);
-	msg_unref(a);
+	ASSERT_EQ(fx.buf[0], '\n');
+	ASSERT_EQ(count(fx.buf + 1, 99, 'b'), 99);
+	ASSERT_EQ(fx.buf[100], '\n');
 	msg_unref(b);
-	msg_pool_drain();
+	fx_fini(&fx);
 }
 
 TEST(dropped_part_ended_with_nothing_after_it)
 {
-	static char buf[65536];
-	struct fdwriter w = { .fd = -1 };
-	struct out_item it;
-	struct msg *a = line('a', 20000, 1);
-	int fds[2];
+	static struct fx fx;
 	size_t n;
 
-	ASSERT(small_pipe(fds));
-	w.fd = fds[1];
-	it = (struct out_item){ .m = a };
-	fdwrite_batch(&w, &it, 1);
-	ASSERT(w.partial == a);
-	n = drain(fds[0], buf, sizeof(buf));
+	ASSERT(fx_part_written(&fx));
+	n = drain(fx.fds[0], fx.buf, sizeof(fx.buf));
 	/* An empty batch: the core dropped a and has nothing else. */
-	fdwrite_batch(&w, NULL, 0);
-	ASSERT(!w.torn);
-	ASSERT(w.partial == NULL);
-	n += drain(fds[0], buf + n, sizeof(buf) - n);
+	fdwrite_batch(&fx.w, NULL, 0);
+	ASSERT(!fx.w.torn);
+	ASSERT(fx.w.partial == NULL);
+	n += drain(fx.fds[0], fx.buf + n, sizeof(fx.buf) - n);
 	ASSERT_EQ(n, PIPE_SIZE + 1);
-	ASSERT_EQ(buf[n - 1], '\n');
-	close(fds[0]);
-	close(fds[1]);
-	msg_unref(a);
-	msg_pool_drain();
+	ASSERT_EQ(fx.buf[n - 1], '\n');
+	fx_fini(&fx);
 }
 
 TEST_MAIN(T(part_written_then_finished_once),
