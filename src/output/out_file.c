@@ -88,6 +88,37 @@ line_of(const struct ynode *node, const char *key)
 	return p ? p->line : (node ? node->line : 0);
 }
 
+/*
+ * What --check-config can tell of the path without creating the file:
+ * its directory must exist, and the path must not be a directory.
+ * Whether it may be written depends on who runs the daemon; open says.
+ */
+static int
+check_path(const char *path, const struct ynode *node, struct cfg_ctx *c)
+{
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	char *dir;
+	int r = 0;
+
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		cfg_error(c, line_of(node, "path"), "output.file.path",
+		    "%s is a directory", path);
+		return -EINVAL;
+	}
+	if (slash == NULL || slash == path)
+		return 0;
+	if ((dir = strndup(path, (size_t)(slash - path))) == NULL)
+		fatal("config path");
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		cfg_error(c, line_of(node, "path"), "output.file.path",
+		    "no directory %s for %s", dir, path);
+		r = -EINVAL;
+	}
+	free(dir);
+	return r;
+}
+
 static int
 out_file_check(const void *conf, const struct ynode *node, struct cfg_ctx *c)
 {
@@ -97,6 +128,8 @@ out_file_check(const void *conf, const struct ynode *node, struct cfg_ctx *c)
 
 	if (fc->path != NULL && fc->path[0] == '\0') {
 		cfg_error(c, line_of(node, "path"), "output.file.path", "must not be empty");
+		r = -EINVAL;
+	} else if (fc->path != NULL && check_path(fc->path, node, c) < 0) {
 		r = -EINVAL;
 	}
 	if (resolve_id(fc->user, false, &id) < 0) {

@@ -452,6 +452,17 @@ TEST(bad_values_rejected)
 	ASSERT_EQ(fx.r, -EINVAL);
 	ASSERT_STREQ(fx.c.last, "t.yaml:4: output.file.path: must not be empty");
 	fx_done(&fx);
+	/* What start-up would fail on is found by --check-config. */
+	fx_configure(&fx, "output:\n  file:\n    enabled: true\n"
+	    "    path: /nonexistent-pauditd/x.log\n");
+	ASSERT_EQ(fx.r, -EINVAL);
+	ASSERT_STREQ(fx.c.last, "t.yaml:4: output.file.path: no directory "
+	    "/nonexistent-pauditd for /nonexistent-pauditd/x.log");
+	fx_done(&fx);
+	fx_configure(&fx, "output:\n  file:\n    enabled: true\n    path: /tmp\n");
+	ASSERT_EQ(fx.r, -EINVAL);
+	ASSERT_STREQ(fx.c.last, "t.yaml:4: output.file.path: /tmp is a directory");
+	fx_done(&fx);
 	fx_configure(&fx, "output:\n  file:\n    enabled: true\n"
 	    "    path: /tmp/x.log\n    user: no-such-user-xyz\n");
 	ASSERT_EQ(fx.r, -EINVAL);
@@ -471,7 +482,8 @@ TEST(disabled_outputs_not_validated)
 	struct fx fx;
 
 	fx_configure(&fx, "output:\n  file:\n    enabled: false\n"
-	    "    mode: rw\n  null:\n    enabled: true\n");
+	    "    mode: rw\n    path: /nonexistent-pauditd/x.log\n"
+	    "  null:\n    enabled: true\n");
 	ASSERT_EQ(fx.r, 0);
 	ASSERT_EQ(fx.c.errors, 0);
 	ASSERT_EQ(outputs_count(fx.os), 1);
