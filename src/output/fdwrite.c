@@ -106,6 +106,6 @@ const char *
 fdwrite_error(const struct fdwriter *w)
 {
 	if (w->last_errno == 0)
-		return "a short write (no room left?)";
+		return "a short write (disk full or reader gone?)";
 	return strerror(w->last_errno);
 }

@@ -112,7 +112,7 @@ TEST(part_written_then_finished_once)
 
 	ASSERT(fx_part_written(&fx));
 	ASSERT_EQ(fx.w.last_errno, 0);
-	ASSERT_STREQ(fdwrite_error(&fx.w), "a short write (no room left?)");
+	ASSERT_STREQ(fdwrite_error(&fx.w), "a short write (disk full or reader gone?)");
 	/* Still full: refused outright, nothing more written. */
 	ASSERT_EQ(write1(&fx, fx.a, 1), OUT_RETRY);
 	ASSERT_EQ(fx.w.last_errno, EAGAIN);
