@@ -353,6 +353,20 @@ sink_lines(void *arg, const struct source_line *l, size_t n)
 	}
 }
 
+static void
+sink_overlong(void *arg, const char *s, size_t len)
+{
+	struct pipeline *p = arg;
+
+	p->lines++;
+	p->n_records++;
+	metric_inc(p->m_malformed[RECORD_ERR_LENGTH]);
+	log_warn_ratelimited(&p->rl_malformed,
+	    "input line %llu: longer than %u MiB, not an audit record, skipping: %.*s",
+	    (unsigned long long)p->lines, SOURCE_LINE_MAX >> 20,
+	    (int)(len < 80 ? len : 80), s);
+}
+
 /*
  * The per-record and per-event counts are kept in plain fields and added
  * to the shared metrics once per batch: an atomic add per record costs
@@ -405,6 +419,7 @@ pipeline_sink(struct pipeline *p, struct source_sink *ret)
 {
 	ret->payload = sink_payload;
 	ret->lines = sink_lines;
+	ret->overlong = sink_overlong;
 	ret->batch_end = sink_batch_end;
 	ret->arg = p;
 }

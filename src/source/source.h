@@ -38,6 +38,13 @@ struct source_line {
  */
 #define SOURCE_PAD	64
 
+/*
+ * The longest log line a source keeps (the kernel's records are under
+ * 9 KB): a longer one is garbage, and keeping it whole would let a file
+ * without newlines take all memory.
+ */
+#define SOURCE_LINE_MAX	(16u << 20)
+
 /* Where a source delivers records. The pipeline implements it. */
 struct source_sink {
 	/* A kernel payload "audit(...): data" of netlink type `type`. */
@@ -50,6 +57,11 @@ struct source_sink {
 	 * registers, cost about a sixth of a record's parse.
 	 */
 	void	(*lines)(void *arg, const struct source_line *l, size_t n);
+	/*
+	 * A log line too long to keep (SOURCE_LINE_MAX bytes without a
+	 * '\n'): skipped whole; p holds its first len bytes.
+	 */
+	void	(*overlong)(void *arg, const char *p, size_t len);
 	/* End of a batch of reads: a good moment to flush and expire. */
 	void	(*batch_end)(void *arg);
 	void	*arg;

@@ -4,14 +4,17 @@
  *
  * Reads in large chunks and splits lines in place (zero-copy up to the
  * sink; the buffer has SOURCE_PAD bytes of slack past its capacity). A
- * line longer than the buffer grows it, so records of any length are
- * kept whole. A regular file has no pollable fd: the main loop
- * reads it in a loop until EOF. A pipe or terminal is polled like a socket.
+ * line longer than the buffer grows it, up to SOURCE_LINE_MAX: a longer
+ * one is reported to the sink and skipped to its '\n'. A regular file
+ * (or anything else epoll cannot watch, such as /dev/null) has no
+ * pollable fd: the main loop reads it in a loop until EOF. A pipe or
+ * terminal is polled like a socket.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -39,7 +42,23 @@ struct replay {
 	size_t		 len;		/* bytes held, from buf + start */
 	uint64_t	 pos;		/* bytes read */
 	bool		 eof;
+	bool		 skipping;	/* in an overlong line, up to its '\n' */
 };
+
+/* Can epoll watch fd? Not a regular file, a directory, /dev/null... */
+static bool
+pollable(int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	bool ok;
+
+	if (ep < 0)
+		return false;
+	ok = epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == 0;
+	close(ep);
+	return ok;
+}
 
 static int
 replay_open(struct source *s, const struct config *conf)
@@ -61,7 +80,11 @@ replay_open(struct source *s, const struct config *conf)
 		}
 		r->own_fd = true;
 	}
-	if (fstat(r->fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+	if (fstat(r->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		log_warnx("input %s is a directory", s->input);
+		return -EISDIR;
+	}
+	if (!S_ISREG(st.st_mode) && pollable(r->fd)) {
 		r->pollable = true;
 		fcntl(r->fd, F_SETFL, fcntl(r->fd, F_GETFL) | O_NONBLOCK);
 	} else {
@@ -84,6 +107,26 @@ replay_fd(struct source *s)
 	return r->pollable ? r->fd : -1;
 }
 
+/*
+ * In an overlong line: drop the text held up to its '\n' (and that too);
+ * false while the line goes on past what is held.
+ */
+static bool
+skip_overlong(struct replay *r)
+{
+	const char *p = r->buf + r->start;
+	const char *nl = memchr(p, '\n', r->len);
+
+	if (nl == NULL) {
+		r->len = 0;
+		return false;
+	}
+	r->skipping = false;
+	r->len -= (size_t)(nl + 1 - p);
+	r->start += (size_t)(nl + 1 - p);
+	return true;
+}
+
 /* Hand every complete line to the sink; keep the partial tail. */
 static size_t
 split_lines(struct replay *r, const struct source_sink *sink)
@@ -91,7 +134,10 @@ split_lines(struct replay *r, const struct source_sink *sink)
 	size_t n, done, start;
 
 	/* The tail is split again, from its start, after the next read. */
-	done = linesplit(r->buf + r->start, r->len, r->eof, sink, &n);
+	if (!r->skipping || skip_overlong(r))
+		done = linesplit(r->buf + r->start, r->len, r->eof, sink, &n);
+	else
+		done = n = 0;
 	r->len -= done;
 	/* So that the next read lands where r->pos is in its page. */
 	start = (size_t)(r->pos - r->len - (uintptr_t)r->buf) &
@@ -111,7 +157,13 @@ replay_read(struct source *s, const struct source_sink *sink)
 	while (lines == 0) {
 		if (r->eof)
 			return 0;
-		if (r->len == r->cap) {
+		if (r->len == r->cap && r->cap >= SOURCE_LINE_MAX) {
+			/* A line as long as the buffer, and no '\n' in it. */
+			sink->overlong(sink->arg, r->buf + r->start, r->len);
+			r->skipping = true;
+			r->len = 0;
+			lines++;
+		} else if (r->len == r->cap) {
 			char *nb = realloc(r->buf,
 			    r->cap * 2 + REPLAY_ALIGN + SOURCE_PAD);
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Core behaviour of the daemon, without the kernel: CLI and config errors,
 # stdout/stderr separation, logrotate reopen without loss, SIGTERM drain of
-# events in flight, a full disk counted as dropped, bounded memory.
+# events in flight, a full disk counted as dropped, bounded memory, inputs
+# that are not log files (a directory, /dev/null, a 20 MiB line).
 bin=${PAUDITD:-./pauditd}
 tmp=$(mktemp -d)
 pids=""
@@ -156,6 +157,28 @@ exec 4>&-
 check "SIGTERM ends a replay's wait: exit 0" "[ $rc = 0 ]"
 check "SIGTERM ends a replay's wait: logged" "grep -q 'shutting down' $tmp/stuck.err"
 check "SIGTERM ends a replay's wait: the rest not read" "[ \$(grep -c . $tmp/stuck.out) -lt 2000 ]"
+
+# --- inputs that are not plain log files
+"$bin" --input "$tmp" -config "$tmp/two.yaml" 2>"$tmp/dir.err"; rc=$?
+check "a directory as input: exit 1" "[ $rc = 1 ]"
+check "a directory as input: said so" "grep -q 'input $tmp is a directory' $tmp/dir.err"
+printf 'output:\n  null:\n    enabled: true\n' > "$tmp/null.yaml"
+"$bin" --input /dev/null -config "$tmp/null.yaml" 2>"$tmp/devnull.err"; rc=$?
+check "/dev/null as input (epoll cannot watch it): exit 0" "[ $rc = 0 ]"
+# A line of 20 MiB without a record in it, between two events: skipped
+# whole and counted, the events replayed, the memory bounded.
+{ event 1; head -c 20971520 /dev/zero | tr '\0' x; echo; event 2; } > "$tmp/long.log"
+"$bin" --input "$tmp/long.log" -config "$tmp/two.yaml" --metrics-out "$tmp/long.prom" \
+    >"$tmp/long.out" 2>"$tmp/long.err"; rc=$?
+check "overlong line: exit 0" "[ $rc = 0 ]"
+check "overlong line: both events" "[ \$(wc -l < $tmp/long.out) = 2 ]"
+check "overlong line: counted" "grep -qx 'pauditd_records_malformed_total{reason=\"length\"} 1' $tmp/long.prom"
+check "overlong line: logged with its line" "grep -q 'input line 5: longer than 16 MiB' $tmp/long.err"
+# Memory measured on the release build (ASan keeps freed buffers).
+rel=${PAUDITD_REL:-$bin}
+"$TOOLBIN/cputime" -o "$tmp/long.time" "$rel" --input "$tmp/long.log" -config "$tmp/two.yaml" \
+    >/dev/null 2>&1
+check "overlong line: under 40 MB of memory" "[ \$(cut -d' ' -f4 $tmp/long.time) -lt 40000 ]"
 
 echo "$P passed, $F failed"
 [ "$F" = 0 ]
