@@ -128,6 +128,7 @@ static struct config *
 bind(struct ydoc *doc, bool embedded, struct cfg_ctx *c)
 {
 	struct config *conf = calloc(1, sizeof(*conf));
+	size_t i;
 
 	if (conf == NULL)
 		fatal("config");
@@ -135,6 +136,10 @@ bind(struct ydoc *doc, bool embedded, struct cfg_ctx *c)
 	conf->file = doc->file;
 	conf->embedded = embedded;
 	c->file = doc->file;
+	for (i = 0; i < doc->ndups; i++)
+		cfg_warn(c, doc->dups[i].line, doc->dups[i].key,
+		    "given again (first at line %d): this value counts",
+		    doc->dups[i].first);
 	cfg_bind(c, top_fields, doc->root, "", conf);
 	check(conf, c);
 	return conf;

@@ -22,7 +22,36 @@ struct ydoc_priv {
 	char		*strings;	/* every scalar and key, NUL-separated */
 	struct ypair	*pairs;
 	const struct ynode **items;
+	struct ydup	*dups;		/* room for one per pair */
 };
+
+/*
+ * Fold the pairs of a map whose key came before: the first place keeps
+ * the last value (and its line), the others go; each fold is noted.
+ */
+static void
+fold_repeats(struct ydoc_priv *d, struct ynode *n)
+{
+	size_t i, j, kept = 0;
+
+	for (i = 0; i < n->n; i++) {
+		for (j = 0; j < kept; j++)
+			if (strcmp(n->pairs[j].key, n->pairs[i].key) == 0)
+				break;
+		if (j == kept) {
+			n->pairs[kept++] = n->pairs[i];
+			continue;
+		}
+		d->dups[d->pub.ndups++] = (struct ydup){
+			.key = n->pairs[i].key,
+			.line = n->pairs[i].line,
+			.first = n->pairs[j].line,
+		};
+		n->pairs[j].line = n->pairs[i].line;
+		n->pairs[j].val = n->pairs[i].val;
+	}
+	n->n = kept;
+}
 
 static const struct ynode *
 convert(struct ydoc_priv *d, yaml_document_t *doc, int id, int depth,
@@ -77,6 +106,7 @@ convert(struct ydoc_priv *d, yaml_document_t *doc, int id, int depth,
 			n->pairs[i].val = convert(d, doc, p->value, depth + 1,
 			    pair_i, item_i, strp);
 		}
+		fold_repeats(d, n);
 		break;
 	default:
 		n->kind = YNODE_NULL;
@@ -113,12 +143,15 @@ build(const char *name, yaml_document_t *doc)
 	d->strings = malloc(strbytes + 1);
 	d->pairs = calloc(npairs + 1, sizeof(*d->pairs));
 	d->items = calloc(nitems + 1, sizeof(*d->items));
-	if (!d->file || !d->nodes || !d->strings || !d->pairs || !d->items) {
+	d->dups = calloc(npairs + 1, sizeof(*d->dups));
+	if (!d->file || !d->nodes || !d->strings || !d->pairs || !d->items ||
+	    !d->dups) {
 		ydoc_free(&d->pub);
 		return NULL;
 	}
 	d->nnodes = nn;
 	d->pub.file = d->file;
+	d->pub.dups = d->dups;
 	sp = d->strings;
 	if (nn > 0)
 		d->pub.root = convert(d, doc, 1, 0, &pi, &ii, &sp);
@@ -191,6 +224,7 @@ ydoc_free(struct ydoc *pub)
 	free(d->strings);
 	free(d->pairs);
 	free(d->items);
+	free(d->dups);
 	free(d);
 	return NULL;
 }

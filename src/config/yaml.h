@@ -32,9 +32,22 @@ struct ynode {
 	const struct ynode	**items;	/* YNODE_SEQ */
 };
 
+/*
+ * A key given twice in one map. As in pauditd and go-audit (yaml.v2 into
+ * a Go map), the last value counts: the map keeps the key once, at its
+ * first place, with the last value and that value's line.
+ */
+struct ydup {
+	const char		*key;
+	int			 line;		/* the one that counts */
+	int			 first;		/* the one it overrides */
+};
+
 struct ydoc {
 	const char		*file;		/* name used in messages */
 	const struct ynode	*root;		/* NULL for an empty document */
+	const struct ydup	*dups;		/* in the order of the text */
+	size_t			 ndups;
 };
 
 /*

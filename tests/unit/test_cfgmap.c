@@ -576,6 +576,43 @@ TEST(yaml_tree)
 	ASSERT(ydoc_free(NULL) == NULL);
 }
 
+/* A key given twice: the last value counts, as yaml.v2 into a Go map. */
+TEST(repeated_key_last_counts_warned)
+{
+	const char *y = "a: 1\nb:\n  c: x\n  c: y\na: 3\n";
+	char err[256];
+	struct ydoc *d = ydoc_load_string("y.yaml", y, strlen(y), err,
+	    sizeof(err));
+	struct cfg_ctx c;
+	struct config *conf;
+
+	ASSERT(d != NULL);
+	ASSERT_EQ(d->root->n, 2);
+	ASSERT_STREQ(ynode_get(d->root, "a")->str, "3");
+	ASSERT_EQ(ynode_pair(d->root, "a")->line, 5);
+	ASSERT_STREQ(ynode_path(d->root, "b.c")->str, "y");
+	ASSERT_EQ(d->ndups, 2);
+	ASSERT_STREQ(d->dups[0].key, "c");
+	ASSERT_EQ(d->dups[0].line, 4);
+	ASSERT_EQ(d->dups[0].first, 3);
+	ASSERT_STREQ(d->dups[1].key, "a");
+	ASSERT_EQ(d->dups[1].line, 5);
+	ASSERT_EQ(d->dups[1].first, 1);
+	ydoc_free(d);
+
+	cfg_ctx_init(&c, NULL);
+	c.quiet = true;
+	conf = config_load_string("p.yaml", "events:\n  min: 1300\n  min: 1100\n"
+	    "output:\n  stdout:\n    enabled: true\n", &c);
+	ASSERT(conf != NULL);
+	ASSERT_EQ(c.errors, 0);
+	ASSERT_EQ(c.warnings, 1);
+	ASSERT_STREQ(c.last, "p.yaml:3: min: given again (first at line 2): "
+	    "this value counts");
+	ASSERT_EQ(conf->events_min, 1100);
+	config_free(conf);
+}
+
 TEST(yaml_syntax_error_has_line)
 {
 	char err[256] = "";
@@ -870,6 +907,7 @@ TEST_MAIN(T(defaults), T(bools), T(ints), T(attempts_as_string), T(doubles),
     T(string_maps), T(nested_sections), T(raw_nodes),
     T(unknown_keys_warned_with_line), T(every_error_reported),
     T(required_keys), T(regress_required_key_without_value_accepted),
-    T(scalar_parsers), T(regress_int_second_sign_accepted), T(yaml_tree), T(yaml_syntax_error_has_line),
+    T(scalar_parsers), T(regress_int_second_sign_accepted), T(yaml_tree),
+    T(repeated_key_last_counts_warned), T(yaml_syntax_error_has_line),
     T(go_audit_example_loads), T(pauditd_example_loads),
     T(top_level_unknown_and_checks), T(embedded_defaults))
