@@ -150,6 +150,18 @@ see_next(struct tracker *t, uint64_t s)
 	t->last_bit = i;
 }
 
+/* A new boot or another log: start over at s. */
+static void
+restart(struct tracker *t, uint64_t s)
+{
+	if (t->cb.reset)
+		t->cb.reset(t->cb.arg, t->last, s);
+	memset(t->bits, 0, ((t->window + 63) / 64) * sizeof(uint64_t));
+	t->first = s;
+	set_last(t, s);
+	bit_put(t, s, true);
+}
+
 /* Every case but the two of tracker_see's fast path. */
 static __attribute__((noinline)) void
 see_other(struct tracker *t, uint64_t s)
@@ -165,6 +177,10 @@ see_other(struct tracker *t, uint64_t s)
 		return;
 	}
 	if (s > t->last) {
+		if (s - t->last > TRACKER_JUMP_MAX) {
+			restart(t, s);
+			return;
+		}
 		advance(t, s);
 		bit_put(t, s, true);
 		return;
@@ -188,13 +204,8 @@ see_other(struct tracker *t, uint64_t s)
 		 */
 		return;
 	}
-	/* Far behind the window: a new boot or another log. Start over. */
-	if (t->cb.reset)
-		t->cb.reset(t->cb.arg, t->last, s);
-	memset(t->bits, 0, ((t->window + 63) / 64) * sizeof(uint64_t));
-	t->first = s;
-	set_last(t, s);
-	bit_put(t, s, true);
+	/* Far behind the window: a new boot or another log. */
+	restart(t, s);
 }
 
 void

@@ -6,7 +6,10 @@
  * have is declared missed; one that arrives late but within that window
  * is an out-of-order arrival, not a loss. Memory is one bit per serial of
  * the window, whatever the gaps. A serial far behind the window (a
- * reboot, or logs of another boot in a replay) restarts tracking.
+ * reboot, or logs of another boot in a replay) restarts tracking, and so
+ * does one further ahead than a kernel's serials can go: they are 32-bit
+ * (audit_serial), so such a jump is another log or a corrupt line, not
+ * 2^32 losses.
  * Main thread only; reports through callbacks, logs nothing itself.
  */
 #ifndef PAUDITD_TRACKER_H
@@ -17,6 +20,7 @@
 
 #define TRACKER_WINDOW_MAX	(1u << 20)
 #define TRACKER_RESET_LAG	65536	/* further back than this: a new boot */
+#define TRACKER_JUMP_MAX	UINT32_MAX /* further ahead: not our serials */
 
 struct tracker_cb {
 	/* `first`..`first + n - 1` were declared missed at serial `current`. */

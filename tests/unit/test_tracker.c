@@ -193,7 +193,7 @@ TEST(huge_jump_counted_arithmetically)
 {
 	struct tracker t;
 	struct calls c;
-	uint64_t big = 1000000000000ull, s;
+	uint64_t big = 1000000000ull, s;
 
 	ASSERT_EQ(init(&t, &c, 500), 0);
 	tracker_see(&t, 1);
@@ -430,6 +430,43 @@ TEST(next_serial_reports_gap_at_window)
 	tracker_fini(&t);
 }
 
+/*
+ * The kernel's serials are 32-bit: a jump further ahead is another log
+ * or a corrupt line, and restarts tracking instead of counting 2^32 and
+ * more serials missed; a jump within 32 bits is still counted.
+ */
+TEST(jump_past_32_bits_resets)
+{
+	struct tracker t;
+	struct calls c;
+	uint64_t s;
+
+	ASSERT_EQ(init(&t, &c, 500), 0);
+	for (s = 1; s <= 9; s++)
+		tracker_see(&t, s);
+	tracker_see(&t, UINT64_MAX);
+	ASSERT_EQ(c.reset_calls, 1);
+	ASSERT_EQ(c.reset_last, 9);
+	ASSERT(c.reset_serial == UINT64_MAX);
+	/* And back: far behind, a restart again; nothing counted missed. */
+	for (s = 10; s <= 1000; s++)
+		tracker_see(&t, s);
+	ASSERT_EQ(c.reset_calls, 2);
+	ASSERT_EQ(t.missed, 0);
+	tracker_see(&t, 1000 + (uint64_t)UINT32_MAX + 1);
+	ASSERT_EQ(c.reset_calls, 3);
+	ASSERT_EQ(t.missed, 0);
+	tracker_fini(&t);
+	ASSERT_EQ(init(&t, &c, 500), 0);
+	tracker_see(&t, 1);
+	tracker_see(&t, 1 + (uint64_t)UINT32_MAX);
+	ASSERT_EQ(c.reset_calls, 0);
+	tracker_see(&t, 2 + (uint64_t)UINT32_MAX + 500);
+	/* 2 .. 2^32 - 1; the 500 after 2^32 are still in the window. */
+	ASSERT_EQ(t.missed, (uint64_t)UINT32_MAX - 1);
+	tracker_fini(&t);
+}
+
 /* The parser accepts serial UINT64_MAX: reaching it must not hang. */
 TEST(largest_serial)
 {
@@ -451,7 +488,7 @@ TEST(largest_serial)
 TEST_MAIN(T(no_loss_in_order), T(serial_zero_ignored), T(window_clamped),
     T(gap_declared_missed_after_window), T(gap_run_reported_as_one_range),
     T(late_arrival_within_window), T(huge_jump_counted_arithmetically),
-    T(far_backwards_serial_resets), T(duplicates_are_not_late),
+    T(far_backwards_serial_resets), T(jump_past_32_bits_resets), T(duplicates_are_not_late),
     T(first_serial_starts_tracking), T(window_sizes_multiple_of_64),
     T(go_window_is_inclusive),
     T(old_duplicate_keeps_missed_count),
