@@ -11,6 +11,7 @@
  * drain, send the last metrics.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -321,6 +322,31 @@ dump_metrics(const char *path)
 	fclose(f);
 }
 
+/*
+ * Started with fd 0, 1 or 2 closed, the first file we open would take its
+ * number: the stdout output would write events into, say, the signalfd or
+ * a file output's file. Each closed one gets /dev/null, stdout read-only
+ * so that writing to it fails and the stdout output counts its events as
+ * dropped instead of losing them silently.
+ */
+static void
+fill_std_fds(void)
+{
+	static const int flags[3] = { O_RDONLY, O_RDONLY, O_WRONLY };
+	int fd, i;
+
+	for (i = 0; i < 3; i++) {
+		if (fcntl(i, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		if ((fd = open("/dev/null", flags[i])) < 0)
+			fatal("/dev/null");
+		if (fd != i) {
+			dup2(fd, i);
+			close(fd);
+		}
+	}
+}
+
 static int
 start(struct daemon *d)
 {
@@ -377,6 +403,7 @@ main(int argc, char **argv)
 	 * faulted in only where the run touches them.
 	 */
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	fill_std_fds();
 	parse_args(argc, argv, &d.opt);
 	log_init(false, d.opt.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	r = configure(&d);

@@ -158,6 +158,16 @@ check "SIGTERM ends a replay's wait: exit 0" "[ $rc = 0 ]"
 check "SIGTERM ends a replay's wait: logged" "grep -q 'shutting down' $tmp/stuck.err"
 check "SIGTERM ends a replay's wait: the rest not read" "[ \$(grep -c . $tmp/stuck.out) -lt 2000 ]"
 
+# --- started with stdout closed: nothing else takes fd 1, the stdout
+# output's events are counted as failed, the file output has each once
+rm -f "$tmp/two.json"
+"$bin" --input "$tmp/ten.log" -config "$tmp/two.yaml" --metrics-out "$tmp/closed.prom" \
+    >&- 2>"$tmp/closed.err"; rc=$?
+check "stdout closed: exit 0" "[ $rc = 0 ]"
+check "stdout closed: the file has every event once" "[ \$(wc -l < $tmp/two.json) = 10 ]"
+check "stdout closed: counted as failed" "grep -qx 'pauditd_output_dropped_failed_total{output=\"stdout\"} 10' $tmp/closed.prom"
+check "stdout closed: logged" "grep -q 'output stdout. write failed: Bad file descriptor' $tmp/closed.err"
+
 # --- inputs that are not plain log files
 "$bin" --input "$tmp" -config "$tmp/two.yaml" 2>"$tmp/dir.err"; rc=$?
 check "a directory as input: exit 1" "[ $rc = 1 ]"
