@@ -452,8 +452,13 @@ cfg_bind(struct cfg_ctx *c, const struct cfg_field *tbl,
 {
 	apply_defaults(c, tbl, dst);
 	if (map != NULL && map->kind != YNODE_MAP && map->kind != YNODE_NULL) {
-		cfg_error(c, map->line, prefix, "must be a mapping, not %s",
-		    ynode_kind_name(map->kind));
+		if (prefix == NULL || prefix[0] == '\0')
+			cfg_error(c, map->line, NULL,
+			    "the configuration must be a mapping of keys, not %s",
+			    ynode_kind_name(map->kind));
+		else
+			cfg_error(c, map->line, prefix, "must be a mapping, not %s",
+			    ynode_kind_name(map->kind));
 		return -EINVAL;
 	}
 	return bind_map(c, tbl, map, prefix, dst);

@@ -576,6 +576,26 @@ TEST(yaml_tree)
 	ASSERT(ydoc_free(NULL) == NULL);
 }
 
+/* A document that is not a mapping is named as such, not as key "". */
+TEST(document_not_a_mapping)
+{
+	struct cfg_ctx c;
+	struct tconf t;
+	char err[256];
+	struct ydoc *d = ydoc_load_string("t.yaml", "- a\n- b\n", 8, err,
+	    sizeof(err));
+
+	ASSERT(d != NULL);
+	memset(&t, 0, sizeof(t));
+	cfg_ctx_init(&c, "t.yaml");
+	c.quiet = true;
+	ASSERT_EQ(cfg_bind(&c, tfields, d->root, "", &t), -EINVAL);
+	ASSERT_STREQ(c.last, "t.yaml:1: the configuration must be a mapping "
+	    "of keys, not a list");
+	cfg_free(tfields, &t);
+	ydoc_free(d);
+}
+
 /* A key given twice: the last value counts, as yaml.v2 into a Go map. */
 TEST(repeated_key_last_counts_warned)
 {
@@ -908,6 +928,6 @@ TEST_MAIN(T(defaults), T(bools), T(ints), T(attempts_as_string), T(doubles),
     T(unknown_keys_warned_with_line), T(every_error_reported),
     T(required_keys), T(regress_required_key_without_value_accepted),
     T(scalar_parsers), T(regress_int_second_sign_accepted), T(yaml_tree),
-    T(repeated_key_last_counts_warned), T(yaml_syntax_error_has_line),
+    T(document_not_a_mapping), T(repeated_key_last_counts_warned), T(yaml_syntax_error_has_line),
     T(go_audit_example_loads), T(pauditd_example_loads),
     T(top_level_unknown_and_checks), T(embedded_defaults))
