@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 #include "../log.h"
@@ -183,11 +184,18 @@ struct ydoc *
 ydoc_load_file(const char *path, char *errbuf, size_t errlen)
 {
 	yaml_parser_t parser;
+	struct stat st;
 	struct ydoc *d;
 	FILE *f;
 
 	if ((f = fopen(path, "r")) == NULL) {
 		snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	/* libyaml would say "input error" for the read that fails. */
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(errbuf, errlen, "%s: %s", path, strerror(EISDIR));
+		fclose(f);
 		return NULL;
 	}
 	yaml_parser_initialize(&parser);

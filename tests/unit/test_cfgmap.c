@@ -666,6 +666,13 @@ TEST(yaml_syntax_error_has_line)
 	ASSERT(conf == NULL);
 	ASSERT_EQ(c.errors, 1);
 	ASSERT(strstr(c.last, "/nonexistent/pauditd.yaml") != NULL);
+
+	/* libyaml's own word for a directory is "input error". */
+	cfg_ctx_init(&c, NULL);
+	c.quiet = true;
+	conf = config_load("/tmp", &c);
+	ASSERT(conf == NULL);
+	ASSERT_STREQ(c.last, "/tmp: Is a directory");
 }
 
 static const char go_audit_example[] =
