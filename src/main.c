@@ -63,7 +63,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: pauditd [-config FILE] [--check-config] [--input FILE|-] [-v]\n"
+	    "usage: pauditd [-config FILE] [--check-config] [--input FILE|-] [--metrics-out FILE] [-v]\n"
 	    "\n"
 	    "  -config, --config FILE   YAML configuration (pauditd and go-audit keys);\n"
 	    "                           without it: JSON events on stdout, no rule changes\n"
