@@ -104,6 +104,23 @@ fx_done(struct fx *fx, const struct cfg_field *tbl)
 /* Bind one key of tfields and report: 0 ok, -EINVAL error. */
 #define BIND1(fx, text) (fx_bind((fx), tfields, (text)), fx_done((fx), tfields), (fx)->r)
 
+/* A quiet context for a whole config, loaded from text or a file. */
+static struct config *
+load_text(struct cfg_ctx *c, const char *name, const char *text)
+{
+	cfg_ctx_init(c, NULL);
+	c->quiet = true;
+	return config_load_string(name, text, c);
+}
+
+static struct config *
+load_file(struct cfg_ctx *c, const char *path)
+{
+	cfg_ctx_init(c, NULL);
+	c->quiet = true;
+	return config_load(path, c);
+}
+
 TEST(defaults)
 {
 	struct fx fx;
@@ -620,10 +637,8 @@ TEST(repeated_key_last_counts_warned)
 	ASSERT_EQ(d->dups[1].first, 1);
 	ydoc_free(d);
 
-	cfg_ctx_init(&c, NULL);
-	c.quiet = true;
-	conf = config_load_string("p.yaml", "events:\n  min: 1300\n  min: 1100\n"
-	    "output:\n  stdout:\n    enabled: true\n", &c);
+	conf = load_text(&c, "p.yaml", "events:\n  min: 1300\n  min: 1100\n"
+	    "output:\n  stdout:\n    enabled: true\n");
 	ASSERT(conf != NULL);
 	ASSERT_EQ(c.errors, 0);
 	ASSERT_EQ(c.warnings, 1);
@@ -652,25 +667,18 @@ TEST(yaml_syntax_error_has_line)
 	ASSERT(d == NULL);
 	ASSERT(strncmp(err, "tab.yaml:2:", 11) == 0);
 
-	cfg_ctx_init(&c, NULL);
-	c.quiet = true;
-	conf = config_load_string("p.yaml", "output:\n  stdout: {enabled: true\n",
-	    &c);
+	conf = load_text(&c, "p.yaml", "output:\n  stdout: {enabled: true\n");
 	ASSERT(conf == NULL);
 	ASSERT_EQ(c.errors, 1);
 	ASSERT(strncmp(c.last, "p.yaml:", 7) == 0);
 
-	cfg_ctx_init(&c, NULL);
-	c.quiet = true;
-	conf = config_load("/nonexistent/pauditd.yaml", &c);
+	conf = load_file(&c, "/nonexistent/pauditd.yaml");
 	ASSERT(conf == NULL);
 	ASSERT_EQ(c.errors, 1);
 	ASSERT(strstr(c.last, "/nonexistent/pauditd.yaml") != NULL);
 
 	/* libyaml's own word for a directory is "input error". */
-	cfg_ctx_init(&c, NULL);
-	c.quiet = true;
-	conf = config_load("/tmp", &c);
+	conf = load_file(&c, "/tmp");
 	ASSERT(conf == NULL);
 	ASSERT_STREQ(c.last, "/tmp: Is a directory");
 }
@@ -805,9 +813,7 @@ TEST(go_audit_example_loads)
 	struct cfg_ctx c;
 	struct config *conf;
 
-	cfg_ctx_init(&c, NULL);
-	c.quiet = true;
-	conf = config_load_string("go-audit.yaml", go_audit_example, &c);
+	conf = load_text(&c, "go-audit.yaml", go_audit_example);
 	ASSERT(conf != NULL);
 	if (c.errors != 0 || c.warnings != 0)
 		fprintf(stderr, "  last: %s\n", c.last);
@@ -839,9 +845,7 @@ TEST(pauditd_example_loads)
 	struct cfg_ctx c;
 	struct config *conf;
 
-	cfg_ctx_init(&c, NULL);
-	c.quiet = true;
-	conf = config_load_string("pauditd.yaml", pauditd_example, &c);
+	conf = load_text(&c, "pauditd.yaml", pauditd_example);
 	ASSERT(conf != NULL);
 	if (c.errors != 0 || c.warnings != 0)
 		fprintf(stderr, "  last: %s\n", c.last);
@@ -867,30 +871,23 @@ TEST(top_level_unknown_and_checks)
 	uint64_t to;
 	bool mt;
 
-	cfg_ctx_init(&c, NULL);
-	c.quiet = true;
-	conf = config_load_string("u.yaml", "output:\n  stdout:\n"
-	    "    enabled: true\ncanary: true\nwhatever: 1\n", &c);
+	conf = load_text(&c, "u.yaml", "output:\n  stdout:\n"
+	    "    enabled: true\ncanary: true\nwhatever: 1\n");
 	ASSERT(conf != NULL);
 	ASSERT_EQ(c.errors, 0);
 	ASSERT_EQ(c.warnings, 1);
 	ASSERT_STREQ(c.last, "u.yaml:5: whatever: unknown key, ignoring");
 	config_free(conf);
 
-	cfg_ctx_init(&c, NULL);
-	c.quiet = true;
-	conf = config_load_string("m.yaml", "events:\n  max: 1200\n  min: 1300\n",
-	    &c);
+	conf = load_text(&c, "m.yaml", "events:\n  max: 1200\n  min: 1300\n");
 	ASSERT(conf != NULL);
 	ASSERT_EQ(c.errors, 1);
 	ASSERT_STREQ(c.last, "m.yaml:3: events.min: must not be greater than "
 	    "events.max (1300 > 1200)");
 	config_free(conf);
 
-	cfg_ctx_init(&c, NULL);
-	c.quiet = true;
-	conf = config_load_string("e.yaml", "events:\n  timeout: 250ms\n"
-	    "  max_records: 0\nmessage_tracking:\n  enabled: off\n", &c);
+	conf = load_text(&c, "e.yaml", "events:\n  timeout: 250ms\n"
+	    "  max_records: 0\nmessage_tracking:\n  enabled: off\n");
 	ASSERT(conf != NULL);
 	to = conf->events_timeout_ms;
 	mt = conf->mt_enabled;
@@ -906,9 +903,7 @@ TEST(embedded_defaults)
 	struct cfg_ctx c;
 	struct config *conf;
 
-	cfg_ctx_init(&c, NULL);
-	c.quiet = true;
-	conf = config_load(NULL, &c);
+	conf = load_file(&c, NULL);
 	ASSERT(conf != NULL);
 	ASSERT_EQ(c.errors + c.warnings, 0);
 	ASSERT(conf->embedded);

@@ -428,53 +428,45 @@ TEST(unknown_keys_warned)
 	fx_done(&fx);
 }
 
+/* Configs refused, and the last error each reports (NULL: not checked). */
+static const struct {
+	const char	*yaml, *error;
+} bad_values[] = {
+	{ "output:\n  file:\n    enabled: true\n    path: /tmp/x.log\n"
+	  "    format: json\n",
+	  "t.yaml:5: output.file.format: must be pauditd or go-audit, not \"json\"" },
+	{ "output:\n  file:\n    enabled: true\n    path: /tmp/x.log\n"
+	  "    mode: rw\n",
+	  "t.yaml:5: output.file.mode: must be an octal mode such as 0600, not \"rw\"" },
+	{ "output:\n  file:\n    enabled: true\n",
+	  "t.yaml:3: output.file.path: is required" },
+	{ "output:\n  file:\n    enabled: true\n    path: ''\n",
+	  "t.yaml:4: output.file.path: must not be empty" },
+	/* What start-up would fail on is found by --check-config. */
+	{ "output:\n  file:\n    enabled: true\n"
+	  "    path: /nonexistent-pauditd/x.log\n",
+	  "t.yaml:4: output.file.path: no directory /nonexistent-pauditd for "
+	  "/nonexistent-pauditd/x.log" },
+	{ "output:\n  file:\n    enabled: true\n    path: /tmp\n",
+	  "t.yaml:4: output.file.path: /tmp is a directory" },
+	{ "output:\n  file:\n    enabled: true\n    path: /tmp/x.log\n"
+	  "    user: no-such-user-xyz\n", NULL },
+	{ "output:\n  null:\n    enabled: true\n    attempts: 0\n", NULL },
+	{ "output:\n  null: 5\n", "t.yaml:2: output.null: must be a mapping" },
+};
+
 TEST(bad_values_rejected)
 {
 	struct fx fx;
+	size_t i;
 
-	fx_configure(&fx, "output:\n  file:\n    enabled: true\n"
-	    "    path: /tmp/x.log\n    format: json\n");
-	ASSERT_EQ(fx.r, -EINVAL);
-	ASSERT_STREQ(fx.c.last, "t.yaml:5: output.file.format: must be pauditd "
-	    "or go-audit, not \"json\"");
-	fx_done(&fx);
-	fx_configure(&fx, "output:\n  file:\n    enabled: true\n"
-	    "    path: /tmp/x.log\n    mode: rw\n");
-	ASSERT_EQ(fx.r, -EINVAL);
-	ASSERT_STREQ(fx.c.last, "t.yaml:5: output.file.mode: must be an octal "
-	    "mode such as 0600, not \"rw\"");
-	fx_done(&fx);
-	fx_configure(&fx, "output:\n  file:\n    enabled: true\n");
-	ASSERT_EQ(fx.r, -EINVAL);
-	ASSERT_STREQ(fx.c.last, "t.yaml:3: output.file.path: is required");
-	fx_done(&fx);
-	fx_configure(&fx, "output:\n  file:\n    enabled: true\n    path: ''\n");
-	ASSERT_EQ(fx.r, -EINVAL);
-	ASSERT_STREQ(fx.c.last, "t.yaml:4: output.file.path: must not be empty");
-	fx_done(&fx);
-	/* What start-up would fail on is found by --check-config. */
-	fx_configure(&fx, "output:\n  file:\n    enabled: true\n"
-	    "    path: /nonexistent-pauditd/x.log\n");
-	ASSERT_EQ(fx.r, -EINVAL);
-	ASSERT_STREQ(fx.c.last, "t.yaml:4: output.file.path: no directory "
-	    "/nonexistent-pauditd for /nonexistent-pauditd/x.log");
-	fx_done(&fx);
-	fx_configure(&fx, "output:\n  file:\n    enabled: true\n    path: /tmp\n");
-	ASSERT_EQ(fx.r, -EINVAL);
-	ASSERT_STREQ(fx.c.last, "t.yaml:4: output.file.path: /tmp is a directory");
-	fx_done(&fx);
-	fx_configure(&fx, "output:\n  file:\n    enabled: true\n"
-	    "    path: /tmp/x.log\n    user: no-such-user-xyz\n");
-	ASSERT_EQ(fx.r, -EINVAL);
-	fx_done(&fx);
-	fx_configure(&fx, "output:\n  null:\n    enabled: true\n"
-	    "    attempts: 0\n");
-	ASSERT_EQ(fx.r, -EINVAL);
-	fx_done(&fx);
-	fx_configure(&fx, "output:\n  null: 5\n");
-	ASSERT_EQ(fx.r, -EINVAL);
-	ASSERT_STREQ(fx.c.last, "t.yaml:2: output.null: must be a mapping");
-	fx_done(&fx);
+	for (i = 0; i < sizeof(bad_values) / sizeof(bad_values[0]); i++) {
+		fx_configure(&fx, bad_values[i].yaml);
+		ASSERT_EQ(fx.r, -EINVAL);
+		if (bad_values[i].error != NULL)
+			ASSERT_STREQ(fx.c.last, bad_values[i].error);
+		fx_done(&fx);
+	}
 }
 
 TEST(disabled_outputs_not_validated)

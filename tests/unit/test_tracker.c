@@ -60,6 +60,16 @@ init(struct tracker *t, struct calls *c, uint64_t window)
 	return tracker_init(t, window, &cb);
 }
 
+/* See every serial of [from, to], in order. */
+static void
+see_range(struct tracker *t, uint64_t from, uint64_t to)
+{
+	uint64_t s;
+
+	for (s = from; s <= to; s++)
+		tracker_see(t, s);
+}
+
 TEST(no_loss_in_order)
 {
 	struct tracker t;
@@ -110,19 +120,16 @@ TEST(gap_declared_missed_after_window)
 {
 	struct tracker t;
 	struct calls c;
-	uint64_t s;
 
 	ASSERT_EQ(init(&t, &c, 5), 0);
 	tracker_see(&t, 1);
 	tracker_see(&t, 2);
 	/* 3 is missing; 4..7 are four later serials: not yet missed. */
-	for (s = 4; s <= 7; s++)
-		tracker_see(&t, s);
+	see_range(&t, 4, 7);
 	ASSERT_EQ(t.missed, 0);
 	ASSERT_EQ(c.missed_calls, 0);
 	/* Well past the window: missed, once, with the current serial. */
-	for (s = 8; s <= 20; s++)
-		tracker_see(&t, s);
+	see_range(&t, 8, 20);
 	ASSERT_EQ(t.missed, 1);
 	ASSERT_EQ(c.missed_calls, 1);
 	ASSERT_EQ(c.missed_first, 3);
@@ -136,14 +143,12 @@ TEST(gap_run_reported_as_one_range)
 {
 	struct tracker t;
 	struct calls c;
-	uint64_t s;
 
 	ASSERT_EQ(init(&t, &c, 4), 0);
 	tracker_see(&t, 1);
 	tracker_see(&t, 2);
 	tracker_see(&t, 6);	/* 3, 4, 5 missing */
-	for (s = 7; s <= 30; s++)
-		tracker_see(&t, s);
+	see_range(&t, 7, 30);
 	tracker_fini(&t);
 	ASSERT_EQ(t.missed, 3);
 	ASSERT_EQ(c.missed_total, 3);
@@ -156,7 +161,6 @@ TEST(late_arrival_within_window)
 {
 	struct tracker t;
 	struct calls c;
-	uint64_t s;
 
 	ASSERT_EQ(init(&t, &c, 500), 0);
 	tracker_see(&t, 1);
@@ -168,8 +172,7 @@ TEST(late_arrival_within_window)
 	ASSERT_EQ(c.late_lag, 1);
 	ASSERT_EQ(c.late_worst, 1);
 	/* A later, longer lag raises the worst lag. */
-	for (s = 5; s <= 100; s++)
-		tracker_see(&t, s);
+	see_range(&t, 5, 100);
 	tracker_see(&t, 4);
 	ASSERT_EQ(c.late_calls, 2);
 	ASSERT_EQ(c.late_lag, 96);
@@ -181,8 +184,7 @@ TEST(late_arrival_within_window)
 	ASSERT_EQ(c.late_lag, 1);
 	ASSERT_EQ(c.late_worst, 96);
 	/* None of them is a loss, even long after. */
-	for (s = 103; s <= 2000; s++)
-		tracker_see(&t, s);
+	see_range(&t, 103, 2000);
 	ASSERT_EQ(t.missed, 0);
 	ASSERT_EQ(c.missed_calls, 0);
 	ASSERT_EQ(t.late, 3);
@@ -193,7 +195,7 @@ TEST(huge_jump_counted_arithmetically)
 {
 	struct tracker t;
 	struct calls c;
-	uint64_t big = 1000000000ull, s;
+	uint64_t big = 1000000000ull;
 
 	ASSERT_EQ(init(&t, &c, 500), 0);
 	tracker_see(&t, 1);
@@ -202,8 +204,7 @@ TEST(huge_jump_counted_arithmetically)
 	ASSERT(t.missed >= big - 2 - 500);
 	ASSERT_EQ(c.missed_total, t.missed);
 	ASSERT_EQ(c.missed_first, 2);
-	for (s = big + 1; s <= big + 600; s++)
-		tracker_see(&t, s);
+	see_range(&t, big + 1, big + 600);
 	ASSERT(t.missed == big - 2);
 	ASSERT(c.missed_total == big - 2);
 	ASSERT_EQ(t.late, 0);
@@ -231,14 +232,12 @@ TEST(far_backwards_serial_resets)
 	ASSERT_EQ(c.reset_serial, 1);
 	ASSERT_EQ(t.last, 1);
 	/* Tracking goes on from the new start: no losses, no late ones. */
-	for (s = 2; s <= 2000; s++)
-		tracker_see(&t, s);
+	see_range(&t, 2, 2000);
 	ASSERT_EQ(t.missed, 0);
 	ASSERT_EQ(t.late, 0);
 	/* And finds gaps again. */
 	tracker_see(&t, 2002);
-	for (s = 2003; s <= 3000; s++)
-		tracker_see(&t, s);
+	see_range(&t, 2003, 3000);
 	ASSERT_EQ(t.missed, 1);
 	ASSERT_EQ(c.missed_first, 2001);
 	tracker_fini(&t);
@@ -278,12 +277,10 @@ TEST(first_serial_starts_tracking)
 {
 	struct tracker t;
 	struct calls c;
-	uint64_t s;
 
 	/* A replay starting mid-stream: nothing before 5000 is missed. */
 	ASSERT_EQ(init(&t, &c, 10), 0);
-	for (s = 5000; s <= 5100; s++)
-		tracker_see(&t, s);
+	see_range(&t, 5000, 5100);
 	ASSERT_EQ(t.missed, 0);
 	ASSERT_EQ(c.missed_calls, 0);
 	tracker_fini(&t);
@@ -328,13 +325,11 @@ TEST(old_duplicate_keeps_missed_count)
 {
 	struct tracker t;
 	struct calls c;
-	uint64_t s;
 
 	ASSERT_EQ(init(&t, &c, 10), 0);
 	tracker_see(&t, 1);
 	tracker_see(&t, 3);		/* 2 missing */
-	for (s = 4; s <= 50; s++)
-		tracker_see(&t, s);
+	see_range(&t, 4, 50);
 	tracker_see(&t, 20);		/* seen on time, 30 serials ago */
 	tracker_fini(&t);
 	ASSERT_EQ(t.missed, 1);
@@ -360,8 +355,7 @@ TEST(reboot_below_4m_serials_resets)
 	for (s = 2000000; s < 2000010; s++)
 		tracker_see(&t, s);
 	tracker_see(&t, 1);		/* the new boot */
-	for (s = 2; s <= 100; s++)
-		tracker_see(&t, s);
+	see_range(&t, 2, 100);
 	tracker_fini(&t);
 	ASSERT_EQ(c.reset_calls, 1);
 	ASSERT_EQ(t.late, 0);
@@ -387,8 +381,9 @@ TEST(window_sizes_multiple_of_64)
 		w = sizes[k];
 		if (init(&t, &c, w) != 0)
 			return;
-		for (s = 1; s <= (w < 4096 ? 3 * w + 10 : 4096); s++)
-			tracker_see(&t, s);
+		s = w < 4096 ? 3 * w + 10 : 4096;
+		see_range(&t, 1, s);
+		s++;
 		tracker_see(&t, s + 2 * w + 5);		/* a gap, then a jump */
 		tracker_see(&t, s + 4 * w + 10);
 		if (t.missed == 0)
@@ -439,18 +434,15 @@ TEST(jump_past_32_bits_resets)
 {
 	struct tracker t;
 	struct calls c;
-	uint64_t s;
 
 	ASSERT_EQ(init(&t, &c, 500), 0);
-	for (s = 1; s <= 9; s++)
-		tracker_see(&t, s);
+	see_range(&t, 1, 9);
 	tracker_see(&t, UINT64_MAX);
 	ASSERT_EQ(c.reset_calls, 1);
 	ASSERT_EQ(c.reset_last, 9);
 	ASSERT(c.reset_serial == UINT64_MAX);
 	/* And back: far behind, a restart again; nothing counted missed. */
-	for (s = 10; s <= 1000; s++)
-		tracker_see(&t, s);
+	see_range(&t, 10, 1000);
 	ASSERT_EQ(c.reset_calls, 2);
 	ASSERT_EQ(t.missed, 0);
 	tracker_see(&t, 1000 + (uint64_t)UINT32_MAX + 1);
