@@ -152,9 +152,21 @@ open_file(const struct out_file *f)
 	struct stat st;
 	int fd, r;
 
-	fd = open(f->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, f->mode);
+	/*
+	 * O_NONBLOCK: a FIFO without a reader would block the open, at
+	 * start-up with SIGTERM blocked (it goes to the signalfd), or on the
+	 * worker at a reopen; it fails with ENXIO instead. Writes block
+	 * again: the worker waits for the file, never the reading.
+	 */
+	fd = open(f->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK,
+	    f->mode);
 	if (fd < 0)
 		return -errno;
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
 	/* Mode and owner are for our log file, never for a device or a FIFO. */
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		return fd;
@@ -166,6 +178,13 @@ open_file(const struct out_file *f)
 		return r;
 	}
 	return fd;
+}
+
+/* open_file's error, for a log line. */
+static const char *
+open_error(int e)
+{
+	return e == -ENXIO ? "a FIFO without a reader" : strerror(-e);
 }
 
 static void
@@ -199,7 +218,7 @@ out_file_init(struct output *o, const void *conf, void **ret_ctx)
 		return -EINVAL;
 	}
 	if ((fd = open_file(f)) < 0) {
-		log_warnx("[output file] cannot open %s: %s", f->path, strerror(-fd));
+		log_warnx("[output file] cannot open %s: %s", f->path, open_error(fd));
 		out_file_fini(f);
 		return fd;
 	}
@@ -227,7 +246,7 @@ out_file_reopen(void *wctx)
 
 	if (fd < 0) {
 		log_warnx("[output file] cannot reopen %s: %s; writing on to the old file",
-		    f->path, strerror(-fd));
+		    f->path, open_error(fd));
 		return;
 	}
 	/*

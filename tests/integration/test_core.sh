@@ -168,6 +168,14 @@ check "stdout closed: the file has every event once" "[ \$(wc -l < $tmp/two.json
 check "stdout closed: counted as failed" "grep -qx 'pauditd_output_dropped_failed_total{output=\"stdout\"} 10' $tmp/closed.prom"
 check "stdout closed: logged" "grep -q 'output stdout. write failed: Bad file descriptor' $tmp/closed.err"
 
+# --- a file output on a FIFO nobody reads: a clear error, not a hang that
+# SIGTERM cannot end (the open blocked, with the signals blocked)
+mkfifo "$tmp/noreader"
+printf 'output:\n  file:\n    enabled: true\n    path: %s\n' "$tmp/noreader" > "$tmp/fifo.yaml"
+timeout -s KILL 20 "$bin" --input "$tmp/ten.log" -config "$tmp/fifo.yaml" 2>"$tmp/fifo.err"; rc=$?
+check "FIFO without a reader: exit 1, not killed" "[ $rc = 1 ]"
+check "FIFO without a reader: said so" "grep -q 'cannot open $tmp/noreader: a FIFO without a reader' $tmp/fifo.err"
+
 # --- inputs that are not plain log files
 "$bin" --input "$tmp" -config "$tmp/two.yaml" 2>"$tmp/dir.err"; rc=$?
 check "a directory as input: exit 1" "[ $rc = 1 ]"
