@@ -73,7 +73,12 @@ replay_open(struct source *s, const struct config *conf)
 	if (strcmp(s->input, "-") == 0) {
 		r->fd = 0;
 	} else {
-		r->fd = open(s->input, O_RDONLY | O_CLOEXEC);
+		/*
+		 * O_NONBLOCK: a FIFO without a writer would block the open
+		 * with SIGTERM blocked; polled, it waits for its writer in
+		 * the main loop instead, where signals are seen.
+		 */
+		r->fd = open(s->input, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (r->fd < 0) {
 			log_warn("cannot open input %s", s->input);
 			return -errno;
@@ -88,6 +93,7 @@ replay_open(struct source *s, const struct config *conf)
 		r->pollable = true;
 		fcntl(r->fd, F_SETFL, fcntl(r->fd, F_GETFL) | O_NONBLOCK);
 	} else {
+		fcntl(r->fd, F_SETFL, fcntl(r->fd, F_GETFL) & ~O_NONBLOCK);
 		posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	}
 	r->cap = REPLAY_CHUNK;

@@ -176,11 +176,21 @@ timeout -s KILL 20 "$bin" --input "$tmp/ten.log" -config "$tmp/fifo.yaml" 2>"$tm
 check "FIFO without a reader: exit 1, not killed" "[ $rc = 1 ]"
 check "FIFO without a reader: said so" "grep -q 'cannot open $tmp/noreader: a FIFO without a reader' $tmp/fifo.err"
 
+printf 'output:\n  null:\n    enabled: true\n' > "$tmp/null.yaml"
+# --- a replay from a FIFO that has no writer yet waits for it, and
+# SIGTERM ends the wait (the open no longer blocks with signals blocked)
+mkfifo "$tmp/nowriter"
+timeout -s KILL 20 "$bin" --input "$tmp/nowriter" -config "$tmp/null.yaml" 2>"$tmp/nowriter.err" &
+pid=$!; pids="$pids $pid"
+sleep 1
+kill -TERM $pid
+wait $pid; rc=$?
+check "FIFO input without a writer: SIGTERM exits 0" "[ $rc = 0 ]"
+
 # --- inputs that are not plain log files
 "$bin" --input "$tmp" -config "$tmp/two.yaml" 2>"$tmp/dir.err"; rc=$?
 check "a directory as input: exit 1" "[ $rc = 1 ]"
 check "a directory as input: said so" "grep -q 'input $tmp is a directory' $tmp/dir.err"
-printf 'output:\n  null:\n    enabled: true\n' > "$tmp/null.yaml"
 "$bin" --input /dev/null -config "$tmp/null.yaml" 2>"$tmp/devnull.err"; rc=$?
 check "/dev/null as input (epoll cannot watch it): exit 0" "[ $rc = 0 ]"
 # A line of 20 MiB without a record in it, between two events: skipped
