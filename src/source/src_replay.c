@@ -43,6 +43,7 @@ struct replay {
 	uint64_t	 pos;		/* bytes read */
 	bool		 eof;
 	bool		 skipping;	/* in an overlong line, up to its '\n' */
+	int		 flags0;	/* stdin's status flags, given back at close */
 };
 
 /* Can epoll watch fd? Not a regular file, a directory, /dev/null... */
@@ -71,7 +72,9 @@ replay_open(struct source *s, const struct config *conf)
 	s->ctx = r;
 	r->fd = -1;
 	if (strcmp(s->input, "-") == 0) {
+		/* Shared with the shell (a terminal, say): restored at close. */
 		r->fd = 0;
+		r->flags0 = fcntl(0, F_GETFL);
 	} else {
 		/*
 		 * O_NONBLOCK: a FIFO without a writer would block the open
@@ -208,6 +211,8 @@ replay_close(struct source *s)
 		return;
 	if (r->own_fd && r->fd >= 0)
 		close(r->fd);
+	else if (r->fd == 0 && r->flags0 >= 0)
+		fcntl(0, F_SETFL, r->flags0);
 	free(r->buf);
 	free(r);
 	s->ctx = NULL;

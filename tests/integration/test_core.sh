@@ -187,6 +187,20 @@ kill -TERM $pid
 wait $pid; rc=$?
 check "FIFO input without a writer: SIGTERM exits 0" "[ $rc = 0 ]"
 
+# --- --input - leaves stdin as it found it: blocking (a shell's terminal
+# made non-blocking breaks what runs after). A FIFO held open for writing
+# here, so that reading it blocks while it is empty.
+mkfifo "$tmp/stdin"
+exec 6<>"$tmp/stdin"
+"$bin" --input - -config "$tmp/null.yaml" <&6 2>/dev/null &
+pid=$!; pids="$pids $pid"
+sleep 1
+kill -TERM $pid
+wait $pid
+timeout 1 dd bs=1 count=1 <&6 >/dev/null 2>"$tmp/dd.err"; rc=$?
+exec 6>&-
+check "--input -: stdin blocking again after exit" "[ $rc = 124 ]"
+
 # --- inputs that are not plain log files
 "$bin" --input "$tmp" -config "$tmp/two.yaml" 2>"$tmp/dir.err"; rc=$?
 check "a directory as input: exit 1" "[ $rc = 1 ]"
