@@ -607,12 +607,10 @@ encode_size(struct encoder *enc, const struct event *ev, enum event_format fmt)
 #define PUT_LIT(o, lit)	PUT((o), (lit), LEN(lit))
 
 /*
- * A record's opening for a type from 1000 to REC_TYPES - 1 (every type
- * the kernel and the user-space tools send): copied whole, a fixed 32
- * bytes, with the type's four digits written over the zeros.
+ * The opening encode_record_open copies for a type from 1000 to 3999
+ * (encode.h), its four digits written over the zeros.
  */
 #define REC_SEP		LIT_REC_END ","
-#define REC_TYPES	(1000 + ENCODE_REC_TYPES)
 const char encode_rec_open[ENCODE_REC_OPEN_COPY + 1] =
     REC_SEP LIT_TYPE "0000" LIT_DATA;
 _Static_assert(sizeof(REC_SEP LIT_TYPE) - 1 == ENCODE_REC_TYPE_AT &&
