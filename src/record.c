@@ -91,10 +91,10 @@ set_data(const char *q, const char *end, struct record *r, bool trim)
 
 /*
  * Whether the first n bytes of p and of the cached header are equal, for
- * 16 <= n <= 48: the first and last 16 bytes, overlapping as n has them,
- * and the middle 16
- * only past 32 bytes, as a serial of 9 digits or more makes a header of
- * 10-digit seconds (a test costs less than a third compare).
+ * 16 <= n <= HDR_CACHE_MAX: the first and last 16 bytes, overlapping as n
+ * has them, and the middle 16 only past 32 bytes, as a serial of 9 digits
+ * or more makes a header of 10-digit seconds (a test costs less than a
+ * third compare).
  */
 static inline bool
 hdr_match(const char *p, size_t n)
@@ -117,7 +117,7 @@ hdr_match(const char *p, size_t n)
 static inline bool
 hdr_prefix(const char *p, size_t n)
 {
-	if (n < 16 || n > 32)
+	if (n < 16 || n > HDR_CACHE_MAX)
 		return memcmp(p, hdr_cache.text, n) == 0;
 	return hdr_match(p, n);
 }
