@@ -88,7 +88,11 @@ replay_open(struct source *s, const struct config *conf)
 		}
 		r->own_fd = true;
 	}
-	if (fstat(r->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (fstat(r->fd, &st) < 0) {
+		log_warn("input %s", s->input);
+		return -errno;
+	}
+	if (S_ISDIR(st.st_mode)) {
 		log_warnx("input %s is a directory", s->input);
 		return -EISDIR;
 	}
@@ -171,7 +175,6 @@ replay_read(struct source *s, const struct source_sink *sink)
 			sink->overlong(sink->arg, r->buf + r->start, r->len);
 			r->skipping = true;
 			r->len = 0;
-			lines++;
 		} else if (r->len == r->cap) {
 			char *nb = realloc(r->buf,
 			    r->cap * 2 + REPLAY_ALIGN + SOURCE_PAD);
