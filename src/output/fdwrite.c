@@ -102,6 +102,14 @@ fdwrite_batch(struct fdwriter *w, struct out_item *it, size_t n)
 	}
 }
 
+void
+fdwrite_set_fd(struct fdwriter *w, int fd)
+{
+	w->fd = fd;
+	w->partial = NULL;
+	w->torn = false;
+}
+
 const char *
 fdwrite_error(const struct fdwriter *w)
 {

@@ -29,6 +29,13 @@ struct fdwriter {
 /* Write items[0..n) to w->fd; sets each item's result (OK or RETRY). */
 void fdwrite_batch(struct fdwriter *w, struct out_item *items, size_t n);
 
+/*
+ * Write to fd from now on, a file just opened: nothing of a message is on
+ * it (a part on the old fd stays there, unended, as a stopped writer's
+ * last line; the message is written whole to the new one).
+ */
+void fdwrite_set_fd(struct fdwriter *w, int fd);
+
 /* Why the last batch was not all written, for a log line. */
 const char *fdwrite_error(const struct fdwriter *w);
 

@@ -249,15 +249,8 @@ out_file_reopen(void *wctx)
 		    f->path, open_error(fd));
 		return;
 	}
-	/*
-	 * A line begun in the old file is written whole to the new one; its
-	 * part is left unended there, as the last line of a file a writer
-	 * stopped in.
-	 */
 	close(f->w.fd);
-	f->w.fd = fd;
-	f->w.partial = NULL;
-	f->w.torn = false;
+	fdwrite_set_fd(&f->w, fd);
 	log_info("[output file] reopened %s", f->path);
 }
 
