@@ -116,8 +116,10 @@ whole() {
 	# and the smallest: events waiting for a delayed output worker add to
 	# some runs' peak (the queue holds up to buffer_size of them), a leak
 	# would add to every run's.
-	rss=$(sort -n -k4 "$OUT/runs.$name" | awk -v n="$RUNS" 'NR == int((n + 1) / 2) { print $4 }')
-	rss_min=$(sort -n -k4 "$OUT/runs.$name" | awk 'NR == 1 { print $4 }')
+	set -- $(sort -n -k4 "$OUT/runs.$name" |
+	    awk -v n="$RUNS" 'NR == 1 { min = $4 } NR == int((n + 1) / 2) { med = $4 }
+		END { print med, min }')
+	rss=$1 rss_min=$2
 	awk '{ print $1 + $2, $0 }' "$OUT/runs.$name" | sort -n |
 	    awk -v n="$RUNS" -v recs="$recs" -v name="$name" -v rss="$rss" \
 	    -v rss_min="$rss_min" '
