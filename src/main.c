@@ -388,6 +388,7 @@ int
 main(int argc, char **argv)
 {
 	struct daemon d = { .ep = -1, .sigfd = -1, .timerfd = -1 };
+	size_t nslab;
 	int r, rc = 0;
 
 	/*
@@ -436,6 +437,7 @@ done:
 	filter_free(d.filter);
 	config_free(d.conf);
 	metrics_reset();
-	msg_pool_drain();
+	if ((nslab = msg_pool_drain()) > 0)
+		log_warnx("%zu message slabs still in use at exit", nslab);
 	return rc;
 }

@@ -15,8 +15,13 @@
  * Recycled slabs are pushed on a lock-free stack (one CAS); the
  * allocating thread takes the whole stack with one exchange into a
  * private list when that runs dry (push-only plus take-all has no ABA
- * problem). Idle slabs beyond MSG_SLAB_IDLE_MAX are freed by
- * msg_pool_trim; messages too large for a slab are malloc'd.
+ * problem). Messages too large for a slab are malloc'd.
+ *
+ * Slabs are cut from 2 MiB chunks of huge pages (hugemem.h): the pool
+ * grows to what the queues hold (a few MiB), and its first pass took a
+ * page fault per 4 KiB. A chunk stays mapped until msg_pool_drain; the
+ * pages of idle slabs beyond MSG_SLAB_IDLE_MAX are given back by
+ * msg_pool_trim, all but the first, which keeps the slab's header.
  *
  * Two carvers cut slabs: one for msg_alloc, one for the tail, whose
  * current region (the rest of its slab) is lent to one event at a time
@@ -26,12 +31,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hugemem.h"
 #include "log.h"
 #include "msg.h"
 
 #define MSG_SLAB_SIZE		(64 * 1024)
 #define MSG_SLAB_MSG_MAX	(MSG_SLAB_SIZE / 4)	/* larger: malloc */
 #define MSG_SLAB_IDLE_MAX	128			/* 8 MiB idle */
+#define MSG_CHUNK_SLABS		(HUGEMEM_ALIGN / MSG_SLAB_SIZE)
+/* What msg_pool_trim keeps of an idle slab: the page of its header. */
+#define MSG_SLAB_KEEP		4096
 /* A line opened with less room than this goes to a fresh slab. */
 #define MSG_TAIL_MIN		(2 * 1024)
 #define MSG_ALIGN		64
@@ -40,6 +49,13 @@ struct msg_slab {
 	/* Written by the workers: a cache line of its own. */
 	alignas(MSG_ALIGN) atomic_long live;
 	struct msg_slab	*next;		/* in the returned stack or idle list */
+	bool		 released;	/* its pages given back (msg_pool_trim) */
+};
+
+/* A region slabs are cut from, in a list for msg_pool_drain. */
+struct msg_chunk {
+	char		*base;
+	struct msg_chunk *next;
 };
 
 #define MSG_SLAB_HDR	((sizeof(struct msg_slab) + MSG_ALIGN - 1) & \
@@ -48,6 +64,9 @@ struct msg_slab {
 static _Atomic(struct msg_slab *) slab_returned;
 /* The allocating thread's. */
 static struct msg_slab *slab_idle;	/* private list of empty slabs */
+static struct msg_chunk *chunks;	/* newest first */
+static size_t chunk_cut;		/* slabs cut from chunks->base */
+static size_t slabs_cut;		/* from every chunk */
 
 struct carver {
 	struct msg_slab	*slab;		/* being carved, or NULL */
@@ -103,6 +122,25 @@ slab_push(struct msg_slab *s)
 		;
 }
 
+/* A slab never used: the next of the newest chunk, or of a new one. */
+static struct msg_slab *
+slab_cut(void)
+{
+	struct msg_chunk *c;
+
+	if (chunks == NULL || chunk_cut == MSG_CHUNK_SLABS) {
+		if ((c = malloc(sizeof(*c))) == NULL ||
+		    (c->base = hugemem_alloc(HUGEMEM_ALIGN)) == NULL)
+			fatal("message slab");
+		c->next = chunks;
+		chunks = c;
+		chunk_cut = 0;
+	}
+	slabs_cut++;
+	return (struct msg_slab *)(void *)(chunks->base +
+	    chunk_cut++ * MSG_SLAB_SIZE);
+}
+
 static struct msg_slab *
 slab_get(void)
 {
@@ -114,11 +152,11 @@ slab_get(void)
 	if ((s = slab_idle) != NULL) {
 		slab_idle = s->next;
 	} else {
-		if ((s = aligned_alloc(MSG_ALIGN, MSG_SLAB_SIZE)) == NULL)
-			fatal("message slab");
+		s = slab_cut();
 	}
 	atomic_init(&s->live, 0);
 	s->next = NULL;
+	s->released = false;
 	return s;
 }
 
@@ -265,16 +303,15 @@ msg_unref(struct msg *m)
 		slab_push(s);
 }
 
-/* Free a list of slabs. */
-static void
-slabs_free(struct msg_slab *s)
+/* The slabs of a list. */
+static size_t
+slabs_count(const struct msg_slab *s)
 {
-	struct msg_slab *next;
+	size_t n = 0;
 
-	for (; s != NULL; s = next) {
-		next = s->next;
-		free(s);
-	}
+	for (; s != NULL; s = s->next)
+		n++;
+	return n;
 }
 
 void
@@ -283,22 +320,41 @@ msg_pool_trim(void)
 	struct msg_slab *s = slab_idle;
 	size_t n = 0;
 
-	for (; s != NULL && ++n < MSG_SLAB_IDLE_MAX; s = s->next)
-		;
-	if (s == NULL)
-		return;
-	slabs_free(s->next);
-	s->next = NULL;
+	/*
+	 * The list is taken from its head: the slabs beyond the bound are
+	 * the ones used longest ago, and those released already are there.
+	 */
+	for (; s != NULL && n < MSG_SLAB_IDLE_MAX; s = s->next)
+		n++;
+	for (; s != NULL; s = s->next) {
+		if (s->released)
+			continue;
+		hugemem_release((char *)s + MSG_SLAB_KEEP,
+		    MSG_SLAB_SIZE - MSG_SLAB_KEEP);
+		s->released = true;
+	}
 }
 
-void
+size_t
 msg_pool_drain(void)
 {
+	struct msg_chunk *c, *next;
+	size_t back;
+
 	tail_lent = false;
 	slab_retire(&car_alloc);
 	slab_retire(&car_tail);
-	slabs_free(atomic_exchange_explicit(&slab_returned, NULL,
-	    memory_order_acquire));
-	slabs_free(slab_idle);
+	back = slabs_count(slab_idle) + slabs_count(atomic_exchange_explicit(
+	    &slab_returned, NULL, memory_order_acquire));
 	slab_idle = NULL;
+	for (c = chunks; c != NULL; c = next) {
+		next = c->next;
+		hugemem_free(c->base, HUGEMEM_ALIGN);
+		free(c);
+	}
+	chunks = NULL;
+	chunk_cut = 0;
+	back = slabs_cut - back;
+	slabs_cut = 0;
+	return back;
 }

@@ -75,10 +75,16 @@ msg_ref(struct msg *m)
 }
 
 void msg_unref(struct msg *m);
-/* Free the idle slabs of the message pool beyond its bound (allocator). */
+/*
+ * Give back the memory of the idle slabs of the message pool beyond its
+ * bound (allocator).
+ */
 void msg_pool_trim(void);
-/* Free the idle slabs of the message pool (at exit, by the allocator,
- * once every message is gone). */
-void msg_pool_drain(void);
+/*
+ * Free the message pool (at exit, by the allocator, once every message is
+ * gone). Returns the number of slabs that still held messages: 0 unless
+ * one was never unref'd (freed anyway).
+ */
+size_t msg_pool_drain(void);
 
 #endif

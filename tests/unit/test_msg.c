@@ -2,12 +2,14 @@
  * test_msg.c: messages (msg.h): contents and keys, references, and the
  * slab allocator: messages of every size carved (by msg_alloc and through
  * the tail) and freed in any order, on another thread, with every slab
- * given back (ASan checks the memory).
+ * given back (ASan checks the memory, msg_pool_drain counts the slabs),
+ * and the idle slabs' pages given back by msg_pool_trim.
  */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define TEST_RNG_SEED 777
 #include "harness.h"
@@ -143,6 +145,72 @@ TEST(carved_and_freed_in_any_order)
 	ASSERT_EQ(tail_bad, 0);
 }
 
+/* Whether the page at p is in memory. */
+static bool
+resident(const void *p)
+{
+	unsigned char v = 0;
+
+	return mincore((void *)(uintptr_t)p, 1, &v) == 0 && (v & 1) != 0;
+}
+
+#define BURST	1000	/* 15000-byte messages: 4 a slab, 250 slabs */
+
+/*
+ * After a burst, msg_pool_trim gives back the pages of the idle slabs
+ * beyond the bound (128) but the first of each, which holds its header;
+ * those slabs serve again as new, and every one comes back at the end.
+ */
+TEST(trim_gives_back_idle_slabs)
+{
+	static struct msg *v[BURST];
+	static const void *slab[BURST];
+	size_t i, nslab = 0, gone = 0, lost = 0;
+	int bad = 0;
+
+	for (i = 0; i < BURST; i++) {
+		v[i] = make(i, 15000);
+		if (nslab == 0 || slab[nslab - 1] != v[i]->slab)
+			slab[nslab++] = v[i]->slab;
+	}
+	ASSERT(nslab >= 240);
+	for (i = 0; i < BURST; i++)
+		msg_unref(v[i]);
+	/* The returned slabs reach the idle list at the next slab wanted. */
+	v[0] = make(0, 15000);
+	v[1] = make(1, 15000);
+	msg_pool_trim();
+	for (i = 0; i < nslab; i++) {
+		if (!resident(slab[i]))
+			lost++;
+		else if (!resident((const char *)slab[i] + 4096))
+			gone++;
+	}
+	ASSERT_EQ(lost, 0);
+	/* All but the 128 kept and the one in use (maybe another). */
+	ASSERT(gone + 128 + 2 >= nslab && gone + 128 + 1 <= nslab);
+	msg_unref(v[0]);
+	msg_unref(v[1]);
+	for (i = 0; i < BURST; i++)
+		v[i] = make(i + 5, 15000);
+	for (i = 0; i < BURST; i++) {
+		if (!intact(v[i], 15000))
+			bad++;
+		msg_unref(v[i]);
+	}
+	ASSERT_EQ(bad, 0);
+	ASSERT_EQ(msg_pool_drain(), 0);
+}
+
+/* A message never unref'd: drain frees its slab and says so. */
+TEST(drain_counts_slabs_in_use)
+{
+	struct msg *m = make(3, 100);
+
+	ASSERT(intact(m, 100));
+	ASSERT_EQ(msg_pool_drain(), 1);
+}
+
 TEST(tail_lent_once)
 {
 	size_t room, room2;
@@ -253,12 +321,13 @@ TEST(freed_on_another_thread)
 	r.done = true;
 	pthread_mutex_unlock(&r.lock);
 	pthread_join(t, NULL);
-	/* Every slab is back: drain frees them all (ASan reports a leak if not). */
-	msg_pool_drain();
+	/* Every slab is back. */
+	ASSERT_EQ(msg_pool_drain(), 0);
 	ASSERT_EQ(r.bad, 0);
 	ASSERT_EQ(tail_bad, 0);
 }
 
 TEST_MAIN(T(copy_and_key), T(references), T(carved_and_freed_in_any_order),
+    T(trim_gives_back_idle_slabs), T(drain_counts_slabs_in_use),
     T(tail_lent_once), T(tail_move_beyond_a_slab_refused),
     T(freed_on_another_thread))
