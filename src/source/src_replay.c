@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../hugemem.h"
 #include "../log.h"
 #include "linesplit.h"
 #include "source.h"
@@ -31,12 +32,14 @@
  * that the next read lands at that offset: up to a page of slack.
  */
 #define REPLAY_ALIGN	4096u
+/* What the buffer holds for `cap` bytes of text. */
+#define BUF_SIZE(cap)	((cap) + REPLAY_ALIGN + SOURCE_PAD)
 
 struct replay {
 	int		 fd;
 	bool		 pollable;
 	bool		 own_fd;
-	char		*buf;		/* cap + REPLAY_ALIGN + SOURCE_PAD */
+	char		*buf;		/* BUF_SIZE(cap), hugemem */
 	size_t		 cap;
 	size_t		 start;		/* where the text held starts */
 	size_t		 len;		/* bytes held, from buf + start */
@@ -104,8 +107,11 @@ replay_open(struct source *s, const struct config *conf)
 		posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	}
 	r->cap = REPLAY_CHUNK;
-	/* Zeroed, so that what a line is read past is defined too. */
-	if ((r->buf = calloc(1, r->cap + REPLAY_ALIGN + SOURCE_PAD)) == NULL)
+	/*
+	 * Zeroed, so that what a line is read past is defined too; in huge
+	 * pages, which every read writes through.
+	 */
+	if ((r->buf = hugemem_alloc(BUF_SIZE(r->cap))) == NULL)
 		return -ENOMEM;
 	/* The first read, at position 0, lands on a page boundary. */
 	r->start = (size_t)(-(uintptr_t)r->buf) & (REPLAY_ALIGN - 1);
@@ -176,12 +182,12 @@ replay_read(struct source *s, const struct source_sink *sink)
 			r->skipping = true;
 			r->len = 0;
 		} else if (r->len == r->cap) {
-			char *nb = realloc(r->buf,
-			    r->cap * 2 + REPLAY_ALIGN + SOURCE_PAD);
+			char *nb = hugemem_alloc(BUF_SIZE(r->cap * 2));
 
 			if (nb == NULL)
 				return -ENOMEM;
-			memset(nb + r->cap + REPLAY_ALIGN + SOURCE_PAD, 0, r->cap);
+			memcpy(nb, r->buf, BUF_SIZE(r->cap));
+			hugemem_free(r->buf, BUF_SIZE(r->cap));
 			r->buf = nb;
 			r->cap *= 2;
 		}
@@ -216,7 +222,7 @@ replay_close(struct source *s)
 		close(r->fd);
 	else if (r->fd == 0 && r->flags0 >= 0)
 		fcntl(0, F_SETFL, r->flags0);
-	free(r->buf);
+	hugemem_free(r->buf, BUF_SIZE(r->cap));
 	free(r);
 	s->ctx = NULL;
 }
