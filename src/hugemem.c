@@ -2,14 +2,25 @@
  * hugemem.c: aligned 2 MiB regions with transparent huge pages
  * (hugemem.h).
  *
- * mmap aligns to pages only: the region is mapped with one alignment's
- * worth to spare, and the unaligned head and tail are unmapped again.
+ * mmap promises page alignment only (kernels since 6.7 align large
+ * anonymous mappings for huge pages themselves): a region that comes
+ * unaligned is mapped again with one alignment's worth to spare, and the
+ * unaligned head and tail are unmapped.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <sys/mman.h>
 
 #include "hugemem.h"
+
+static char *
+map(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
 
 void *
 hugemem_alloc(size_t size)
@@ -21,15 +32,19 @@ hugemem_alloc(size_t size)
 		errno = ENOMEM;
 		return NULL;
 	}
-	p = mmap(NULL, len + HUGEMEM_ALIGN, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
+	p = map(len);
+	if (p != NULL && ((uintptr_t)p & (HUGEMEM_ALIGN - 1)) != 0) {
+		munmap(p, len);
+		if ((p = map(len + HUGEMEM_ALIGN)) != NULL) {
+			head = (size_t)(-(uintptr_t)p & (HUGEMEM_ALIGN - 1));
+			if (head > 0)
+				munmap(p, head);
+			munmap(p + head + len, HUGEMEM_ALIGN - head);
+			p += head;
+		}
+	}
+	if (p == NULL)
 		return NULL;
-	head = (size_t)(-(uintptr_t)p & (HUGEMEM_ALIGN - 1));
-	if (head > 0)
-		munmap(p, head);
-	munmap(p + head + len, HUGEMEM_ALIGN - head);
-	p += head;
 	/* Advice only: without huge pages the region is plain memory. */
 	(void)madvise(p, len, MADV_HUGEPAGE);
 	return p;

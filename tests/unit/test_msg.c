@@ -145,7 +145,7 @@ TEST(carved_and_freed_in_any_order)
 	ASSERT_EQ(tail_bad, 0);
 }
 
-/* Whether the page at p is in memory. */
+/* Whether the page at p (page-aligned) is in memory. */
 static bool
 resident(const void *p)
 {
