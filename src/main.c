@@ -56,6 +56,7 @@ struct daemon {
 	struct source_sink	 sink;
 	int			 ep, sigfd, timerfd;
 	bool			 stop;
+	bool			 failed;	/* exit 1: the input or every output failed */
 	unsigned		 ticks;
 };
 
@@ -235,6 +236,23 @@ replay_keep_waiting(void *arg)
 	return !d->stop;
 }
 
+/*
+ * With every output gone for good (stdout's reader closed the pipe),
+ * nothing read can be delivered: stop, and exit 1, rather than read on
+ * and count every event as dropped. A supervisor restarts the daemon
+ * with outputs that work; a replay piped into `head` ends. Checked on the
+ * tick and once more when the outputs have drained.
+ */
+static void
+check_outputs(struct daemon *d)
+{
+	if (d->failed || !outputs_all_gone(d->outs))
+		return;
+	log_warnx("every output is gone: nothing read can be delivered, stopping");
+	d->stop = true;
+	d->failed = true;
+}
+
 static void
 on_timer(struct daemon *d)
 {
@@ -243,6 +261,7 @@ on_timer(struct daemon *d)
 	if (read(d->timerfd, &n, sizeof(n)) != (ssize_t)sizeof(n))
 		return;
 	pipeline_tick(d->pipe);
+	check_outputs(d);
 	if (++d->ticks % (1000 / TICK_MS) == 0) {
 		if (d->src.ops->tick != NULL)
 			d->src.ops->tick(&d->src);
@@ -263,6 +282,7 @@ read_source(struct daemon *d)
 	}
 	if (r < 0 && r != -EAGAIN && r != -EINTR) {
 		log_warnx("source %s: %s", d->src.ops->name, strerror(-r));
+		d->failed = true;
 		return false;
 	}
 	return true;
@@ -426,8 +446,13 @@ main(int argc, char **argv)
 	sdnotify_stopping();
 	if (d.src.ops != NULL && d.src.ops->close != NULL)
 		d.src.ops->close(&d.src);
-	if (d.pipe != NULL)
+	if (d.pipe != NULL) {
 		pipeline_flush(d.pipe);
+		/* Gone while it drained: the events are counted, the exit says so. */
+		outputs_drain(d.outs, DRAIN_TIMEOUT_MS);
+		check_outputs(&d);
+		rc = rc != 0 || d.failed ? 1 : 0;
+	}
 done:
 	d.outs = outputs_stop(d.outs, DRAIN_TIMEOUT_MS);
 	d.mexp = metrics_export_stop(d.mexp);

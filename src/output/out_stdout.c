@@ -22,18 +22,39 @@ out_stdout_init(struct output *o, const void *conf, void **ret_ctx)
 	return 0;
 }
 
+/*
+ * A pipe whose reader is gone (`pauditd ... | head`), or a descriptor not
+ * open for writing (fill_std_fds), can never take an event again: stdout
+ * cannot be reopened. Anything else (a full disk behind a redirection, a
+ * slow reader) may pass.
+ */
+static bool
+gone_for_good(int err)
+{
+	return err == EPIPE || err == EBADF;
+}
+
 static void
 out_stdout_write(void *wctx, struct out_item *items, size_t n)
 {
+	static struct log_ratelimit rl;
 	struct fdwriter *w = wctx;
+	size_t i;
 
 	fdwrite_batch(w, items, n);
-	if (items[n - 1].res != OUT_OK) {
-		static struct log_ratelimit rl;
-
-		log_warn_ratelimited(&rl, "[output stdout] write failed: %s",
-		    fdwrite_error(w));
+	if (items[n - 1].res == OUT_OK)
+		return;
+	if (gone_for_good(w->last_errno)) {
+		log_warnx("[output stdout] cannot write to stdout: %s%s",
+		    fdwrite_error(w), w->last_errno == EPIPE ?
+		    " (its reader closed the pipe)" : "");
+		for (i = 0; i < n; i++)
+			if (items[i].res != OUT_OK)
+				items[i].res = OUT_GONE;
+		return;
 	}
+	log_warn_ratelimited(&rl, "[output stdout] write failed: %s",
+	    fdwrite_error(w));
 }
 
 static void

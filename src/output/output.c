@@ -102,11 +102,13 @@ struct output {
 	struct worker		*workers;
 	atomic_uint		 reopen_gen;
 	atomic_bool		 closing;
+	atomic_bool		 gone;		/* OUT_GONE seen: drop, don't try */
+	atomic_ullong		 shutdown_dropped;	/* logged at the join */
 	_Atomic uint64_t	 deadline_ms;	/* 0: none */
 	struct breaker		*breaker;
 	struct metric		*m_received, *m_written, *m_bytes, *m_retries;
 	struct metric		*m_queue_full, *m_failed, *m_rejected, *m_shutdown;
-	struct metric		*m_breaker_open, *m_depth;
+	struct metric		*m_gone, *m_breaker_open, *m_depth;
 	struct msg		*stage[OUT_STAGE];	/* main thread only */
 	size_t			 nstage;
 	uint64_t		 stage_since_ms;	/* when the first was staged */
@@ -122,6 +124,7 @@ struct outputs {
 	unsigned	  formats;
 	bool		(*wait_full)(void *arg);	/* outputs_wait_when_full */
 	void		 *wait_arg;
+	bool		  drained;			/* outputs_drain ran */
 };
 
 /* How long a push waits for room before it asks wait_full again. */
@@ -195,6 +198,8 @@ register_metrics(struct output *o)
 	    "events the destination rejected for good");
 	o->m_shutdown = out_counter(o, "dropped_shutdown", "dropped_at_shutdown",
 	    "events still queued when the shutdown deadline passed");
+	o->m_gone = out_counter(o, "dropped_gone", "gone",
+	    "events dropped because the destination is gone for good");
 	o->m_breaker_open = metrics_gauge("pauditd_output_breaker_open",
 	    "1 while the output's circuit breaker is open", NULL, "output", o->name);
 	o->m_depth = metrics_gauge_fn("pauditd_output_queue_depth",
@@ -270,15 +275,35 @@ backoff_ms(unsigned attempt)
 	return rnd % (cap + 1);
 }
 
+/* Past the shutdown deadline: counted here, logged once at the join. */
 static void
 drop_rest(struct output *o, struct out_item *it, size_t n)
 {
 	size_t i;
 
 	metric_add(o->m_shutdown, n);
+	atomic_fetch_add(&o->shutdown_dropped, n);
 	for (i = 0; i < n; i++)
 		msg_unref(it[i].m);
-	log_warnx("[output %s] shutdown deadline passed: %zu events dropped", o->name, n);
+}
+
+/* The output is gone: n events dropped without a try. */
+static void
+drop_gone(struct output *o, struct msg **mv, size_t n)
+{
+	size_t i;
+
+	metric_add(o->m_gone, n);
+	for (i = 0; i < n; i++)
+		msg_unref(mv[i]);
+}
+
+static void
+mark_gone(struct output *o)
+{
+	if (!atomic_exchange(&o->gone, true))
+		log_warnx("[output %s] gone for good: its events are dropped from now on and counted (pauditd_output_dropped_gone_total)",
+		    o->name);
 }
 
 /* Settle the results of one write; returns how many must be retried. */
@@ -300,6 +325,10 @@ settle(struct output *o, struct out_item *it, size_t n, bool probe)
 			nok++;
 			metric_inc(o->m_rejected);
 			msg_unref(it[i].m);
+			break;
+		case OUT_GONE:
+			mark_gone(o);
+			drop_gone(o, &it[i].m, 1);
 			break;
 		default:
 			nfail++;
@@ -355,6 +384,11 @@ deliver(struct output *o, struct worker *w, struct out_item *it, size_t n)
 			drop_rest(o, it, n);
 			return;
 		}
+		if (atomic_load(&o->gone)) {
+			while (n > 0)
+				drop_gone(o, &it[--n].m, 1);
+			return;
+		}
 		probe = false;
 		wait = o->breaker ? breaker_wait_ms(o->breaker, now_mono_ms(), &probe) : 0;
 		if (wait > 0) {
@@ -371,7 +405,7 @@ deliver(struct output *o, struct worker *w, struct out_item *it, size_t n)
 		} else {
 			n = send;
 		}
-		if (n > 0 && !probe)
+		if (n > 0 && !probe && !atomic_load(&o->gone))
 			nap(o, backoff_ms(++attempt));
 	}
 }
@@ -417,6 +451,11 @@ worker_main(void *arg)
 		if (n == 0) {
 			if (queue_closed_and_empty(o->q))
 				break;
+			continue;
+		}
+		if (atomic_load(&o->gone)) {
+			drop_gone(o, mv, n);
+			queue_batch_done(o->q);
 			continue;
 		}
 		/*
@@ -671,6 +710,12 @@ flush_one(const struct outputs *os, struct output *o, bool wake)
 		return;
 	}
 	metric_add(o->m_received, o->nstage);
+	if (atomic_load_explicit(&o->gone, memory_order_relaxed)) {
+		drop_gone(o, o->stage, o->nstage);
+		o->nstage = 0;
+		o->stage_since_ms = 0;
+		return;
+	}
 	pushed = queue_push_batch_lazy(o->q, o->stage, o->nstage,
 	    wake ? 1 : o->wake_at, &woke);
 	if (woke) {
@@ -685,12 +730,15 @@ flush_one(const struct outputs *os, struct output *o, bool wake)
 		    "[output %s] queue full (%zu events): the replay waits for it",
 		    o->name, queue_capacity(o->q));
 		/* A full queue wakes the workers (queue_push_batch_wait). */
-		while (pushed < o->nstage && os->wait_full(os->wait_arg))
+		while (pushed < o->nstage && !atomic_load(&o->gone) &&
+		    os->wait_full(os->wait_arg))
 			pushed += queue_push_batch_wait(o->q, o->stage + pushed,
 			    o->nstage - pushed, OUT_FULL_WAIT_MS);
 		o->unwoken = false;
 	}
-	if (pushed < o->nstage) {
+	if (pushed < o->nstage && atomic_load(&o->gone)) {
+		drop_gone(o, o->stage + pushed, o->nstage - pushed);
+	} else if (pushed < o->nstage) {
 		metric_add(o->m_queue_full, o->nstage - pushed);
 		log_warn_ratelimited(&o->rl_full,
 		    "[output %s] queue full (%zu events), dropping %zu events from %llu on",
@@ -766,6 +814,19 @@ outputs_wait_when_full(struct outputs *os, bool (*keep_waiting)(void *arg),
 	os->wait_arg = arg;
 }
 
+bool
+outputs_all_gone(const struct outputs *os)
+{
+	size_t i;
+
+	if (os == NULL || os->n == 0)
+		return false;
+	for (i = 0; i < os->n; i++)
+		if (!atomic_load(&os->v[i]->gone))
+			return false;
+	return true;
+}
+
 void
 outputs_reopen(struct outputs *os)
 {
@@ -775,14 +836,15 @@ outputs_reopen(struct outputs *os)
 		atomic_fetch_add(&os->v[i]->reopen_gen, 1);
 }
 
-struct outputs *
-outputs_stop(struct outputs *os, int timeout_ms)
+void
+outputs_drain(struct outputs *os, int timeout_ms)
 {
 	uint64_t dl = now_mono_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
 	size_t i, j;
 
-	if (os == NULL)
-		return NULL;
+	if (os == NULL || os->drained)
+		return;
+	os->drained = true;
 	for (i = 0; i < os->n; i++) {
 		if (os->v[i]->q != NULL) {
 			flush_one(os, os->v[i], true);
@@ -797,6 +859,9 @@ outputs_stop(struct outputs *os, int timeout_ms)
 		for (j = 0; o->workers != NULL && j < o->nworkers; j++)
 			if (o->workers[j].started)
 				pthread_join(o->workers[j].thread, NULL);
+		if (atomic_load(&o->shutdown_dropped) > 0)
+			log_warnx("[output %s] shutdown deadline passed: %llu events dropped",
+			    o->name, (unsigned long long)atomic_load(&o->shutdown_dropped));
 		if (o->q != NULL && queue_depth(o->q) > 0) {
 			metric_add(o->m_shutdown, queue_depth(o->q));
 			log_warnx("[output %s] %zu events left in the queue at exit",
@@ -808,6 +873,20 @@ outputs_stop(struct outputs *os, int timeout_ms)
 			metrics_gauge_fn(o->m_depth->name, o->m_depth->help, "output",
 			    o->name, NULL, NULL);
 		}
+	}
+}
+
+struct outputs *
+outputs_stop(struct outputs *os, int timeout_ms)
+{
+	size_t i;
+
+	if (os == NULL)
+		return NULL;
+	outputs_drain(os, timeout_ms);
+	for (i = 0; i < os->n; i++) {
+		struct output *o = os->v[i];
+
 		output_free(o);
 	}
 	free(os->v);

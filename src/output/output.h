@@ -31,6 +31,12 @@ enum out_result {
 	OUT_OK,		/* delivered */
 	OUT_RETRY,	/* transient failure: the core retries later */
 	OUT_DROP,	/* permanent failure (rejected): counted, not retried */
+	/*
+	 * The destination is gone for good (stdout's reader closed the
+	 * pipe): nothing more can reach it. This event and every later one
+	 * are counted as dropped without a try, and the output stops.
+	 */
+	OUT_GONE,
 	OUT_RESULT_MAX
 };
 
@@ -106,9 +112,19 @@ void outputs_flush_lazy(struct outputs *os, uint64_t now_ms);
  */
 void outputs_wait_when_full(struct outputs *os, bool (*keep_waiting)(void *arg),
     void *arg);
+/*
+ * Whether every output is gone (OUT_GONE): nothing the daemon reads can
+ * be delivered any more. False without outputs.
+ */
+bool outputs_all_gone(const struct outputs *os);
 /* Ask every worker to reopen (SIGHUP/SIGUSR1). Async-safe w.r.t. workers. */
 void outputs_reopen(struct outputs *os);
-/* Close the queues, let workers drain within timeout_ms, join, free. */
+/*
+ * Close the queues, let the workers drain within timeout_ms (then drop
+ * and count what is left), join them. Only once: later calls return.
+ */
+void outputs_drain(struct outputs *os, int timeout_ms);
+/* outputs_drain, then free. Returns NULL. */
 struct outputs *outputs_stop(struct outputs *os, int timeout_ms);
 
 /* For plugins, during init. */

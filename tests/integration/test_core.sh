@@ -2,7 +2,8 @@
 # Core behaviour of the daemon, without the kernel: CLI and config errors,
 # stdout/stderr separation, logrotate reopen without loss, SIGTERM drain of
 # events in flight, a full disk counted as dropped, bounded memory, inputs
-# that are not log files (a directory, /dev/null, a 20 MiB line).
+# that are not log files (a directory, /dev/null, a 20 MiB line), stdout's
+# reader gone.
 bin=${PAUDITD:-./pauditd}
 tmp=$(mktemp -d)
 pids=""
@@ -158,15 +159,30 @@ check "SIGTERM ends a replay's wait: exit 0" "[ $rc = 0 ]"
 check "SIGTERM ends a replay's wait: logged" "grep -q 'shutting down' $tmp/stuck.err"
 check "SIGTERM ends a replay's wait: the rest not read" "[ \$(grep -c . $tmp/stuck.out) -lt 2000 ]"
 
-# --- started with stdout closed: nothing else takes fd 1, the stdout
-# output's events are counted as failed, the file output has each once
+# --- stdout's reader gone (| head): stdout is gone for good; with no other
+# output the replay stops at once and exits 1, and every event published
+# is written or counted as dropped
+{ "$bin" --input "$tmp/many.log" -config "$tmp/slow.yaml" --metrics-out "$tmp/head.prom" \
+    2>"$tmp/head.err"; echo $? > "$tmp/head.rc"; } | head -1 > "$tmp/head.out"
+m() { sed -n "s/^$1 //p" "$tmp/head.prom"; }
+check "reader gone: exit 1" "[ \$(cat $tmp/head.rc) = 1 ]"
+check "reader gone: head got its line" "[ \$(wc -l < $tmp/head.out) = 1 ]"
+check "reader gone: said why" "grep -q 'cannot write to stdout: Broken pipe (its reader closed the pipe)' $tmp/head.err"
+check "reader gone: said it stops" "grep -q 'every output is gone: nothing read can be delivered, stopping' $tmp/head.err"
+check "reader gone: counted as gone, not tried" "[ $(m 'pauditd_output_dropped_gone_total{output=\"stdout\"}') -gt 0 ] &&
+    [ $(m 'pauditd_output_dropped_failed_total{output=\"stdout\"}') = 0 ]"
+check "reader gone: every event written or counted" "[ $(m 'pauditd_output_received_total{output=\"stdout\"}') = $(m pauditd_events_total) ] &&
+    [ $(( $(m 'pauditd_output_events_total{output=\"stdout\"}') + $(m 'pauditd_output_dropped_gone_total{output=\"stdout\"}') )) = $(m pauditd_events_total) ]"
+
+# --- started with stdout closed: nothing else takes fd 1, stdout is gone
+# for good and its events counted so, the file output has each once
 rm -f "$tmp/two.json"
 "$bin" --input "$tmp/ten.log" -config "$tmp/two.yaml" --metrics-out "$tmp/closed.prom" \
     >&- 2>"$tmp/closed.err"; rc=$?
-check "stdout closed: exit 0" "[ $rc = 0 ]"
+check "stdout closed: exit 0 (the file output works)" "[ $rc = 0 ]"
 check "stdout closed: the file has every event once" "[ \$(wc -l < $tmp/two.json) = 10 ]"
-check "stdout closed: counted as failed" "grep -qx 'pauditd_output_dropped_failed_total{output=\"stdout\"} 10' $tmp/closed.prom"
-check "stdout closed: logged" "grep -q 'output stdout. write failed: Bad file descriptor' $tmp/closed.err"
+check "stdout closed: counted as gone" "grep -qx 'pauditd_output_dropped_gone_total{output=\"stdout\"} 10' $tmp/closed.prom"
+check "stdout closed: logged" "grep -q 'output stdout. cannot write to stdout: Bad file descriptor' $tmp/closed.err"
 
 # --- a file output on a FIFO nobody reads: a clear error, not a hang that
 # SIGTERM cannot end (the open blocked, with the signals blocked)

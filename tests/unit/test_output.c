@@ -2,9 +2,11 @@
  * test_output.c: the output core (output.h) driven through the `null`
  * and `file` outputs: configuration from YAML, start, publish, stop, the
  * file's content and mode, retries exhausted on /dev/full, queue-full and
- * shutdown drops, reopen, and the per-output metrics.
+ * shutdown drops, stdout's reader gone, reopen, and the per-output
+ * metrics.
  */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -274,6 +276,92 @@ TEST(null_output_counts_everything)
 	ASSERT_EQ(count("pauditd_output_events_total", "null"), 10000);
 	ASSERT_EQ(count("pauditd_output_dropped_queue_full_total", "null"), 0);
 	ASSERT_EQ(count("pauditd_output_dropped_shutdown_total", "null"), 0);
+	fx_done(&fx);
+}
+
+/* Point fd 1 at a pipe whose reader is gone; the saved stdout. */
+static int
+stdout_to_broken_pipe(void)
+{
+	int fds[2], saved;
+
+	signal(SIGPIPE, SIG_IGN);
+	fflush(stdout);
+	if (pipe(fds) < 0)
+		return -1;
+	saved = dup(1);
+	dup2(fds[1], 1);
+	close(fds[0]);
+	close(fds[1]);
+	return saved;
+}
+
+static void
+stdout_back(int saved)
+{
+	dup2(saved, 1);
+	close(saved);
+}
+
+/*
+ * stdout's reader gone: the first failed write makes the output gone;
+ * its events and every later one are counted as such without a retry,
+ * and with another output alive, not every output is gone.
+ */
+TEST(reader_gone_counted_without_retries)
+{
+	struct fx fx;
+	unsigned i;
+	bool all_gone, null_too;
+	int saved = stdout_to_broken_pipe();
+
+	ASSERT(saved >= 0);
+	fx_configure(&fx, "output:\n  stdout:\n    enabled: true\n"
+	    "    attempts: 5\n  null:\n    enabled: true\n");
+	ASSERT_EQ(fx.r, 0);
+	ASSERT_EQ(start(&fx), 0);
+	for (i = 1; i <= 10; i++)
+		publish(fx.os, FMT_PAUDITD, i);
+	outputs_flush(fx.os);
+	wait_count("pauditd_output_dropped_gone_total", "stdout", 10);
+	null_too = outputs_all_gone(fx.os);
+	/* Gone: counted on the publishing side, never queued. */
+	for (i = 11; i <= 15; i++)
+		publish(fx.os, FMT_PAUDITD, i);
+	outputs_flush(fx.os);
+	all_gone = count("pauditd_output_dropped_gone_total", "stdout") == 15;
+	stop(&fx, 5000);
+	stdout_back(saved);
+	ASSERT(all_gone);
+	ASSERT(!null_too);
+	ASSERT_EQ(count("pauditd_output_received_total", "stdout"), 15);
+	ASSERT_EQ(count("pauditd_output_events_total", "stdout"), 0);
+	ASSERT_EQ(count("pauditd_output_retries_total", "stdout"), 0);
+	ASSERT_EQ(count("pauditd_output_dropped_failed_total", "stdout"), 0);
+	ASSERT_EQ(count("pauditd_output_events_total", "null"), 15);
+	fx_done(&fx);
+}
+
+TEST(every_output_gone)
+{
+	struct fx fx;
+	bool before, after;
+	int saved = stdout_to_broken_pipe();
+
+	ASSERT(saved >= 0);
+	fx_configure(&fx, "output:\n  stdout:\n    enabled: true\n");
+	ASSERT_EQ(fx.r, 0);
+	ASSERT_EQ(start(&fx), 0);
+	before = outputs_all_gone(fx.os);
+	publish(fx.os, FMT_PAUDITD, 1);
+	outputs_flush(fx.os);
+	wait_count("pauditd_output_dropped_gone_total", "stdout", 1);
+	after = outputs_all_gone(fx.os);
+	stop(&fx, 5000);
+	stdout_back(saved);
+	ASSERT(!before);
+	ASSERT(after);
+	ASSERT(!outputs_all_gone(NULL));
 	fx_done(&fx);
 }
 
@@ -689,6 +777,7 @@ TEST(zz_cleanup)
 }
 
 TEST_MAIN(T(file_output_writes_lines_in_order), T(file_output_appends),
+    T(reader_gone_counted_without_retries), T(every_output_gone),
     T(format_selects_events), T(null_output_counts_everything),
     T(stop_flushes_staged_events), T(retries_exhausted_on_dev_full),
     T(attempts_one_means_no_retry), T(queue_full_and_shutdown_drops_counted),
