@@ -27,10 +27,11 @@
 #include "encode.h"
 #include "event.h"
 #include "json.h"
+#include "log.h"
 #include "record.h"
 #include "uidmap.h"
 
-#define UID_SLICES_MAX	512	/* distinct uids kept per event */
+#define UID_SLICES_MIN	512	/* distinct uids room to start with */
 #define UMAP_SLOTS	512	/* uid_map texts kept, direct-mapped */
 #define UMAP_KEY_MAX	48	/* bytes of a set's key: uids, length-prefixed */
 #define UMAP_TEXT_MAX	240	/* bytes of a kept uid_map text */
@@ -57,8 +58,8 @@ struct umap_ent {
 
 struct encoder {
 	struct uidmap	*ids;
-	struct slice	 v[UID_SLICES_MAX];
-	size_t		 nv;
+	struct slice	*v;		/* the event's distinct uids, sorted */
+	size_t		 nv, vcap;
 	/* What encode_size prepared for encode_write. */
 	struct buf	 scratch;	/* uid_map text (when not kept), key, ts */
 	const char	*umap;		/* NULL: at umap_off in scratch */
@@ -126,6 +127,11 @@ encoder_new(struct uidmap *ids)
 	if (enc == NULL)
 		return NULL;
 	enc->ids = ids;
+	if ((enc->v = calloc(UID_SLICES_MIN, sizeof(*enc->v))) == NULL) {
+		free(enc);
+		return NULL;
+	}
+	enc->vcap = UID_SLICES_MIN;
 	set_serial(enc, 0);
 	buf_init(&enc->scratch);
 	/* Never NULL, so that even empty text is a valid pointer. */
@@ -139,6 +145,7 @@ encoder_free(struct encoder *enc)
 	if (enc == NULL)
 		return NULL;
 	buf_fini(&enc->scratch);
+	free(enc->v);
 	free(enc);
 	return NULL;
 }
@@ -155,7 +162,10 @@ slice_cmp(const struct slice *a, const struct slice *b)
 	return a->len < b->len ? -1 : a->len > b->len;
 }
 
-/* Insert into the sorted set `v` unless present; returns the new count. */
+/*
+ * Insert into the sorted set `v` unless present; returns the new count.
+ * v has room for one more.
+ */
 static size_t
 uid_insert(struct slice *v, size_t n, const char *p, size_t len)
 {
@@ -173,8 +183,6 @@ uid_insert(struct slice *v, size_t n, const char *p, size_t len)
 		else
 			hi = mid;
 	}
-	if (n == UID_SLICES_MAX)
-		return n;
 	memmove(&v[lo + 1], &v[lo], (n - lo) * sizeof(*v));
 	v[lo] = s;
 	return n + 1;
@@ -184,9 +192,17 @@ uid_insert(struct slice *v, size_t n, const char *p, size_t len)
 static void
 collect_uids(struct encoder *enc, const struct event *ev)
 {
+	struct slice *v;
 	uint32_t i;
 
 	enc->nv = 0;
+	/* No more distinct ones than values. */
+	if (ev->nuid > enc->vcap) {
+		if ((v = realloc(enc->v, ev->nuid * sizeof(*v))) == NULL)
+			fatal("encoder");
+		enc->v = v;
+		enc->vcap = ev->nuid;
+	}
 	for (i = 0; i < ev->nuid; i++)
 		enc->nv = uid_insert(enc->v, enc->nv,
 		    event_uid_value(ev, i), ev->uids[i].len);

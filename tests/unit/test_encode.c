@@ -459,6 +459,29 @@ TEST(uid_duplicates_across_records_once)
 	    != NULL);
 }
 
+/* More distinct uids than a set was once capped at (512): all mapped. */
+TEST(uid_map_of_many_distinct_uids)
+{
+	static char data[16384];
+	const struct rec_in recs[] = { { 1300, data }, { 0, NULL } };
+	const char *line, *p;
+	size_t k = 0, n = 0;
+	unsigned i;
+
+	for (i = 0; i < 700; i++)
+		k += (size_t)snprintf(data + k, sizeof(data) - k, "uid=%u ",
+		    100000 + i * 7);
+	line = enc(ev_build(9, "2.500", recs), FMT_GOAUDIT, NULL);
+	p = strstr(line, ",\"uid_map\":{");
+	ASSERT(p != NULL);
+	for (; (p = strstr(p, ":" U)) != NULL; p++)
+		n++;
+	ASSERT_EQ(n, 700);
+	/* Sorted bytewise: the first and the last. */
+	ASSERT(strstr(line, "\"uid_map\":{\"100000\":" U ",\"100007\":") != NULL);
+	ASSERT(strstr(line, ",\"104893\":" U "}}\n") != NULL);
+}
+
 TEST(uid_values_escaped)
 {
 	ASSERT_STREQ(uid_map_of(1300, "uid=<a>\"b"),
@@ -1386,6 +1409,7 @@ TEST_MAIN(T(go_audit_reference_line_no_uidmap),
     T(uid_scan_long_value_in_middle), T(uid_scan_trailing_auid_kept),
     T(uid_scan_skipped_types), T(uid_keys_sorted_bytewise_and_unique),
     T(uid_duplicates_across_records_once), T(uid_values_escaped),
+    T(uid_map_of_many_distinct_uids),
     T(rule_key_quoted), T(rule_key_null), T(rule_key_absent),
     T(rule_key_tty), T(rule_key_hex_not_decoded_and_escaped),
     T(event_info_syscall), T(event_field_whole_names),
