@@ -138,6 +138,7 @@ event_free(struct event *ev)
 	buf_fini(&ev->uidtext);
 	free(ev->recs);
 	free(ev->uids);
+	free(ev->info.key_long);
 	free(ev);
 	return NULL;
 }
@@ -509,6 +510,28 @@ event_field(const char *data, size_t len, const char *name, size_t *ret_len)
 }
 
 /*
+ * Where a key of up to len bytes goes: key_buf, or for a longer one a
+ * buffer the event keeps. The kernel's keys run to 512 bytes (several
+ * -k keys, 256 bytes in all, are logged in hex); a replayed log may hold
+ * any length, and pauditd reports it whole.
+ */
+static __attribute__((noinline)) char *
+key_room(struct event_info *in, size_t len)
+{
+	char *p;
+
+	if (len < sizeof(in->key_buf))
+		return in->key_buf;
+	if (len >= in->key_long_cap) {
+		if ((p = realloc(in->key_long, len + 1)) == NULL)
+			fatal("rule key");
+		in->key_long = p;
+		in->key_long_cap = len + 1;
+	}
+	return in->key_long;
+}
+
+/*
  * The rule key, as pauditd reports it: the SYSCALL record's key= value
  * with every '"' removed ("(null)" stays as it is); a TTY record sets
  * "tty". The last record that sets it wins, in arrival order.
@@ -516,13 +539,14 @@ event_field(const char *data, size_t len, const char *name, size_t *ret_len)
 static __attribute__((noinline)) void
 copy_key(struct event_info *in, const char *v, size_t len)
 {
+	char *dst = key_room(in, len);
 	size_t i, n = 0;
 
-	for (i = 0; i < len && n < sizeof(in->key_buf) - 1; i++)
+	for (i = 0; i < len; i++)
 		if (v[i] != '"')
-			in->key_buf[n++] = v[i];
-	in->key_buf[n] = '\0';
-	in->key = in->key_buf;
+			dst[n++] = v[i];
+	dst[n] = '\0';
+	in->key = dst;
 	in->key_len = n;
 	in->key_is_tty = false;
 }
@@ -583,7 +607,7 @@ set_key_from_syscall(struct event_info *in, const char *v, size_t len)
 		in_v = v + 1;
 		in_len = len - 2;
 	}
-	if (has_quote(in_v, in_len)) {
+	if (has_quote(in_v, in_len) || in_len >= sizeof(in->key_buf)) {
 		copy_key(in, v, len);
 		return;
 	}

@@ -52,6 +52,8 @@ struct event_info {
 	bool		 key_is_tty;
 	char		 syscall_buf[32];
 	char		 key_buf[256];	/* the unquoted key */
+	char		*key_long;	/* a longer one (event_free frees) */
+	size_t		 key_long_cap;
 };
 
 struct event {

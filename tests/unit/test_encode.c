@@ -494,7 +494,7 @@ rule_key_of(const struct rec_in *recs)
 {
 	const char *line = enc(ev_build(5, "1.000", recs), FMT_PAUDITD, NULL);
 	const char *p = strstr(line, ",\"rule_key\":");
-	static char out[1024];
+	static char out[4096];
 
 	if (p == NULL)
 		return "(no rule_key)";
@@ -670,20 +670,43 @@ TEST(rule_key_not_last_field)
 	event_free(ev);
 }
 
-TEST(rule_key_long_truncated_safely)
+/*
+ * Keys longer than the event's inline buffer are kept whole: the kernel
+ * logs several -k keys (256 bytes in all) as up to 512 hex digits, and a
+ * replayed log may hold any length.
+ */
+TEST(rule_key_long_kept_whole)
 {
-	char d[700];
+	static char d[3000], want[3000];
 	struct rec_in recs[] = { { 1300, d }, { 0, NULL } };
 	const char *k;
+	size_t n;
 
-	memset(d, 0, sizeof(d));
+	/* 512 hex digits, as the kernel writes two keys of 128 bytes. */
 	strcpy(d, "syscall=2 key=");
-	memset(d + strlen(d), 'A', 600);
+	n = strlen(d);
+	memset(d + n, '6', 512);
+	d[n + 512] = '\0';
 	k = rule_key_of(recs);
-	/* Whatever the cut, it is a well-formed JSON string of A's. */
-	ASSERT(k[0] == '"');
-	ASSERT(strspn(k + 1, "A") >= 128);
-	ASSERT_STREQ(k + 1 + strspn(k + 1, "A"), "\"}\n");
+	ASSERT_EQ(strspn(k + 1, "6"), 512);
+	ASSERT_STREQ(k + 1 + 512, "\"}\n");
+	/* Quoted, 600 bytes: the quotes go, every byte else stays. */
+	snprintf(d, sizeof(d), "syscall=2 key=\"%0600d\"", 7);
+	k = rule_key_of(recs);
+	snprintf(want, sizeof(want), "\"%0600d\"}\n", 7);
+	ASSERT_STREQ(k, want);
+	/* A quote inside a long one is removed, as pauditd does. */
+	snprintf(d, sizeof(d), "syscall=2 key=\"%0300d\"%0300d\"", 1, 2);
+	k = rule_key_of(recs);
+	snprintf(want, sizeof(want), "\"%0300d%0300d\"}\n", 1, 2);
+	ASSERT_STREQ(k, want);
+	/* Not at the end of the record, and then a short one again. */
+	snprintf(d, sizeof(d), "syscall=2 key=%02000d items=1", 3);
+	k = rule_key_of(recs);
+	snprintf(want, sizeof(want), "\"%02000d\"}\n", 3);
+	ASSERT_STREQ(k, want);
+	strcpy(d, "syscall=2 key=\"short\"");
+	ASSERT_STREQ(rule_key_of(recs), "\"short\"}\n");
 }
 
 TEST(event_begin_copies_timestamps_of_any_length)
@@ -857,19 +880,19 @@ TEST(rule_key_quotes_removed_everywhere)
 	ASSERT_STREQ(key_of("syscall=2 key=\"abcdefghij\""), "abcdefghij");
 	ASSERT_STREQ(key_of("syscall=2 key=\"abcdefghijklmnopq\""),
 	    "abcdefghijklmnopq");
-	/* 255 characters at most, with or without quotes around them. */
+	/* Past the inline buffer (255), with or without quotes: whole. */
 	strcpy(d, "syscall=2 key=");
 	n = strlen(d);
 	memset(d + n, 'A', 300);
 	d[n + 300] = '\0';
-	ASSERT_EQ(strlen(key_of(d)), 255);
+	ASSERT_EQ(strlen(key_of(d)), 300);
 	d[n] = '"';
 	d[n + 299] = '"';
-	ASSERT_EQ(strlen(key_of(d)), 255);
-	ASSERT_EQ(strspn(key_of(d), "A"), 255);
+	ASSERT_EQ(strlen(key_of(d)), 298);
+	ASSERT_EQ(strspn(key_of(d), "A"), 298);
 	d[n + 100] = '"';
-	ASSERT_EQ(strlen(key_of(d)), 255);
-	ASSERT_EQ(strspn(key_of(d), "A"), 255);
+	ASSERT_EQ(strlen(key_of(d)), 297);
+	ASSERT_EQ(strspn(key_of(d), "A"), 297);
 }
 
 TEST(rule_key_quote_at_every_offset)
@@ -1414,7 +1437,7 @@ TEST_MAIN(T(go_audit_reference_line_no_uidmap),
     T(rule_key_tty), T(rule_key_hex_not_decoded_and_escaped),
     T(event_info_syscall), T(event_field_whole_names),
     T(messages_escaped_and_many_records), T(encode_appends),
-    T(rule_key_not_last_field), T(rule_key_long_truncated_safely),
+    T(rule_key_not_last_field), T(rule_key_long_kept_whole),
     T(rule_key_quotes_removed_everywhere), T(rule_key_quote_at_every_offset),
     T(event_info_syscall_anywhere),
     T(event_begin_copies_timestamps_of_any_length),
