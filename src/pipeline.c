@@ -24,6 +24,7 @@
 #include "msg.h"
 #include "output/output.h"
 #include "pipeline.h"
+#include "rclock.h"
 #include "reasm.h"
 #include "record.h"
 #include "source/source.h"
@@ -43,6 +44,7 @@ struct pipeline {
 	unsigned		 formats;
 	const struct filter	*filter;
 	bool			 replay_time;
+	struct rclock		 clock;		/* replay_time's */
 	uint64_t		 now_ms;
 	bool			 need_time;
 	uint64_t		 lines;
@@ -226,6 +228,8 @@ pipeline_new(const struct config *conf, struct outputs *outs,
 	p->formats = outs ? outputs_formats(outs) : 0;
 	p->filter = filter;
 	p->replay_time = replay_time;
+	/* A jump that would time out every event in flight wants confirming. */
+	rclock_init(&p->clock, (uint64_t)conf->events_timeout_ms);
 	p->need_time = true;
 	p->batch_ns = now_mono_ns();
 	p->tracking = conf->mt_enabled;
@@ -258,9 +262,12 @@ add_record(struct pipeline *p, const struct record *rec)
 {
 	if (p->tracking)
 		tracker_see(&p->tracker, rec->serial);
+	uint64_t since;
+
 	if (p->replay_time) {
-		if (rec->time_ms > p->now_ms)
-			p->now_ms = rec->time_ms;
+		if (rclock_see(&p->clock, rec->time_ms, rec->serial, &since))
+			reasm_retime(p->reasm, since, p->clock.now_ms);
+		p->now_ms = p->clock.now_ms;
 	} else if (p->need_time) {
 		p->now_ms = now_mono_ms();
 		p->need_time = false;

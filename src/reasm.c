@@ -350,6 +350,20 @@ reasm_expire(struct reasm *r, uint64_t now_ms)
 }
 
 void
+reasm_retime(struct reasm *r, uint64_t since_ms, uint64_t now_ms)
+{
+	uint64_t dl = now_ms + r->conf.timeout_ms;
+	struct event *ev;
+
+	/* Later than every deadline before them: the order holds. */
+	for (ev = r->newest; ev != NULL && ev->time_ms >= since_ms;
+	    ev = ev->older)
+		if (ev->deadline_ms < dl)
+			ev->deadline_ms = dl;
+	r->next_deadline = r->oldest ? r->oldest->deadline_ms : UINT64_MAX;
+}
+
+void
 reasm_flush(struct reasm *r)
 {
 	while (r->oldest != NULL)

@@ -65,6 +65,11 @@ struct reasm *reasm_free(struct reasm *r);
 void reasm_add(struct reasm *r, const struct record *rec, uint64_t now_ms);
 /* Complete every event whose deadline is <= now_ms. */
 void reasm_expire(struct reasm *r, uint64_t now_ms);
+/*
+ * The replay's clock jumped to now_ms (rclock.h): the newest events, back
+ * to the first whose time is before since_ms, time out from now_ms.
+ */
+void reasm_retime(struct reasm *r, uint64_t since_ms, uint64_t now_ms);
 /* Complete every event in flight (EOF, shutdown). */
 void reasm_flush(struct reasm *r);
 /* Earliest deadline in flight, or UINT64_MAX when nothing is in flight. */
