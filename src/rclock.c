@@ -4,15 +4,14 @@
 #include "rclock.h"
 
 bool
-rclock_see(struct rclock *c, uint64_t t, uint64_t serial,
+rclock_jump(struct rclock *c, uint64_t t, uint64_t serial,
     uint64_t *ret_since_ms)
 {
 	uint64_t d;
 
-	if (c->now_ms == 0 || t <= c->now_ms + c->max_jump_ms) {
-		if (t > c->now_ms)
-			c->now_ms = t;
-		c->jump_ms = 0;
+	if (c->now_ms == 0) {
+		/* The first record sets it. */
+		c->now_ms = t;
 		return false;
 	}
 	if (c->jump_ms == 0) {

@@ -32,12 +32,25 @@ rclock_init(struct rclock *c, uint64_t max_jump_ms)
 	*c = (struct rclock){ .max_jump_ms = max_jump_ms };
 }
 
+/* rclock_see's out of range case. */
+bool rclock_jump(struct rclock *c, uint64_t t, uint64_t serial,
+    uint64_t *ret_since_ms);
+
 /*
  * A record's time `t`. True when it confirmed a jump: the clock moved to
  * t, and the events opened since *ret_since_ms (log time) want their
- * timeout from it.
+ * timeout from it. Inline for the usual record, in range.
  */
-bool rclock_see(struct rclock *c, uint64_t t, uint64_t serial,
-    uint64_t *ret_since_ms);
+static inline bool
+rclock_see(struct rclock *c, uint64_t t, uint64_t serial,
+    uint64_t *ret_since_ms)
+{
+	if (__builtin_expect(t > c->now_ms + c->max_jump_ms, 0))
+		return rclock_jump(c, t, serial, ret_since_ms);
+	if (t > c->now_ms)
+		c->now_ms = t;
+	c->jump_ms = 0;
+	return false;
+}
 
 #endif
