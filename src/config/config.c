@@ -140,6 +140,9 @@ bind(struct ydoc *doc, bool embedded, struct cfg_ctx *c)
 		cfg_warn(c, doc->dups[i].line, doc->dups[i].key,
 		    "given again (first at line %d): this value counts",
 		    doc->dups[i].first);
+	if (doc->next_doc_line > 0)
+		cfg_warn(c, doc->next_doc_line, NULL,
+		    "text after the first YAML document, ignored: only the first is read");
 	cfg_bind(c, top_fields, doc->root, "", conf);
 	check(conf, c);
 	return conf;

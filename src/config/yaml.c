@@ -163,6 +163,7 @@ static struct ydoc *
 load(const char *name, yaml_parser_t *parser, char *errbuf, size_t errlen)
 {
 	yaml_document_t doc;
+	yaml_node_t *root;
 	struct ydoc *d;
 
 	if (!yaml_parser_load(parser, &doc)) {
@@ -175,8 +176,24 @@ load(const char *name, yaml_parser_t *parser, char *errbuf, size_t errlen)
 	}
 	d = build(name, &doc);
 	yaml_document_delete(&doc);
-	if (d == NULL)
+	if (d == NULL) {
 		snprintf(errbuf, errlen, "%s: out of memory", name);
+		return NULL;
+	}
+	/*
+	 * Only the first document counts, as in pauditd and go-audit: note
+	 * where a next one starts (not an empty one, a bare "---" at the
+	 * end), or where the text after it stops parsing, to warn.
+	 */
+	if (!yaml_parser_load(parser, &doc)) {
+		d->next_doc_line = (int)parser->problem_mark.line + 1;
+	} else {
+		root = yaml_document_get_root_node(&doc);
+		if (root != NULL && !(root->type == YAML_SCALAR_NODE &&
+		    root->data.scalar.length == 0))
+			d->next_doc_line = (int)doc.start_mark.line + 1;
+		yaml_document_delete(&doc);
+	}
 	return d;
 }
 

@@ -48,6 +48,7 @@ struct ydoc {
 	const struct ynode	*root;		/* NULL for an empty document */
 	const struct ydup	*dups;		/* in the order of the text */
 	size_t			 ndups;
+	int			 next_doc_line;	/* a document after it, ignored; 0: none */
 };
 
 /*

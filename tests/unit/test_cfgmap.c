@@ -648,6 +648,44 @@ TEST(repeated_key_last_counts_warned)
 	config_free(conf);
 }
 
+/*
+ * Only the first document is read; a next one, or text after it that
+ * does not parse, is warned about with its line. An empty one ("---" at
+ * the end) is not.
+ */
+TEST(second_document_warned)
+{
+	static const struct {
+		const char *text;
+		int warnings;
+		const char *last;
+	} cases[] = {
+		{ "output:\n  stdout:\n    enabled: true\n---\nevents:\n  min: 1\n",
+		  1, "p.yaml:4: text after the first YAML document, ignored: "
+		  "only the first is read" },
+		{ "output:\n  stdout:\n    enabled: true\n---\n: : [\n",
+		  1, "p.yaml:5: text after the first YAML document, ignored: "
+		  "only the first is read" },
+		{ "---\noutput:\n  stdout:\n    enabled: true\n...\n---\n",
+		  0, "" },
+	};
+	struct cfg_ctx c;
+	struct config *conf;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		conf = load_text(&c, "p.yaml", cases[i].text);
+		ASSERT(conf != NULL);
+		ASSERT_EQ(c.errors, 0);
+		ASSERT_EQ(c.warnings, cases[i].warnings);
+		if (cases[i].warnings > 0)
+			ASSERT_STREQ(c.last, cases[i].last);
+		/* The first document's values, not the second's. */
+		ASSERT_EQ(conf->events_min, 1300);
+		config_free(conf);
+	}
+}
+
 TEST(yaml_syntax_error_has_line)
 {
 	char err[256] = "";
@@ -930,6 +968,7 @@ TEST_MAIN(T(defaults), T(bools), T(ints), T(attempts_as_string), T(doubles),
     T(unknown_keys_warned_with_line), T(every_error_reported),
     T(required_keys), T(regress_required_key_without_value_accepted),
     T(scalar_parsers), T(regress_int_second_sign_accepted), T(yaml_tree),
-    T(document_not_a_mapping), T(repeated_key_last_counts_warned), T(yaml_syntax_error_has_line),
+    T(document_not_a_mapping), T(repeated_key_last_counts_warned),
+    T(second_document_warned), T(yaml_syntax_error_has_line),
     T(go_audit_example_loads), T(pauditd_example_loads),
     T(top_level_unknown_and_checks), T(embedded_defaults))
