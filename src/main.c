@@ -313,6 +313,34 @@ run(struct daemon *d)
 		if (srcfd < 0 && !d->stop)
 			more = read_source(d);
 	}
+	/* At EOF stdin stays readable: out of the loop's set. */
+	if (srcfd >= 0)
+		epoll_ctl(d->ep, EPOLL_CTL_DEL, srcfd, NULL);
+}
+
+/*
+ * A replay read to its end exits once every event is delivered, however
+ * long its outputs take (an HTTP service down, a reader of stdout that
+ * is slow): wait for them, serving the signals and the tick. SIGTERM or
+ * SIGINT ends the wait; the outputs then drain until the deadline.
+ */
+static void
+wait_delivered(struct daemon *d)
+{
+	struct epoll_event evs[4];
+	int i, n;
+
+	while (!d->stop && !outputs_idle(d->outs) && !outputs_all_gone(d->outs)) {
+		n = epoll_wait(d->ep, evs, (int)nitems(evs), TICK_MS);
+		if (n < 0 && errno != EINTR)
+			fatal("epoll_wait");
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.fd == d->sigfd)
+				on_signal(d);
+			else if (evs[i].data.fd == d->timerfd)
+				on_timer(d);
+		}
+	}
 }
 
 static void
@@ -448,6 +476,8 @@ main(int argc, char **argv)
 		d.src.ops->close(&d.src);
 	if (d.pipe != NULL) {
 		pipeline_flush(d.pipe);
+		if (d.opt.input != NULL)
+			wait_delivered(&d);
 		/* Gone while it drained: the events are counted, the exit says so. */
 		outputs_drain(d.outs, DRAIN_TIMEOUT_MS);
 		check_outputs(&d);

@@ -16,6 +16,14 @@
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
 
+/*
+ * The real-time signals pauditd sends its own threads, one per use: each
+ * module installs its handler with its own flags (privs.c restarts calls,
+ * output.c must interrupt them), so two uses must never share one.
+ */
+#define PA_SIG_PRIVS		(SIGRTMIN)	/* privs.c: drop capabilities */
+#define PA_SIG_INTERRUPT	(SIGRTMIN + 1)	/* output.c: a blocked write */
+
 struct buf;
 struct msg;
 struct record;

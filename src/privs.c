@@ -35,7 +35,7 @@
 #include "log.h"
 #include "privs.h"
 
-#define PRIVS_SIGNAL	(SIGRTMIN)
+#define PRIVS_SIGNAL	PA_SIG_PRIVS
 #define PRIVS_ROUNDS	5
 #define PRIVS_WAIT_MS	1000
 

@@ -1,9 +1,12 @@
 /*
  * fdwrite.c: batched writev of encoded events, resumable after a short
- * write.
+ * write, waiting on a descriptor that would block, interruptible at the
+ * shutdown deadline.
  */
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -14,28 +17,79 @@
 
 #define FDW_IOV	256
 
+/*
+ * fd took nothing (EAGAIN: a non-blocking descriptor, say stdout inherited
+ * so, with a slow reader): wait until it takes more, as a blocking one
+ * would. False (errno EINTR) once the core interrupted us at the shutdown
+ * deadline, or on a poll error.
+ */
+static bool
+wait_writable(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+
+	for (;;) {
+		if (output_interrupted()) {
+			errno = EINTR;
+			return false;
+		}
+		/* POLLERR and POLLHUP too: the next write says what they are. */
+		if (poll(&pfd, 1, -1) >= 0)
+			return true;
+		if (errno != EINTR)
+			return false;
+	}
+}
+
+/*
+ * writev, again after a stray signal or while fd would block; r < 0 with
+ * errno set on a failure, or once the core interrupted us.
+ */
+static ssize_t
+writev_wait(int fd, const struct iovec *iov, int k)
+{
+	ssize_t r;
+
+	for (;;) {
+		if (output_interrupted()) {
+			errno = EINTR;
+			return -1;
+		}
+		r = writev(fd, iov, k);
+		if (r >= 0 || (errno != EINTR && errno != EAGAIN))
+			return r;
+		if (errno == EAGAIN && !wait_writable(fd))
+			return -1;
+	}
+}
+
 /* End a dropped message's part; false (last_errno set) if not yet. */
 static bool
 end_torn(struct fdwriter *w)
 {
-	ssize_t r;
+	struct iovec nl = { .iov_base = (void *)(uintptr_t)"\n", .iov_len = 1 };
 
-	do {
-		r = write(w->fd, "\n", 1);
-	} while (r < 0 && errno == EINTR);
-	if (r == 1) {
+	if (writev_wait(w->fd, &nl, 1) == 1) {
 		w->torn = false;
 		return true;
 	}
-	w->last_errno = r < 0 ? errno : 0;
+	w->last_errno = errno;
 	return false;
+}
+
+/* items[from..n) are not written (last_errno says why): retry them. */
+static void
+retry_rest(struct out_item *it, size_t from, size_t n)
+{
+	for (; from < n; from++)
+		it[from].res = OUT_RETRY;
 }
 
 void
 fdwrite_batch(struct fdwriter *w, struct out_item *it, size_t n)
 {
 	struct iovec iov[FDW_IOV];
-	size_t i = 0, k, first;
+	size_t i = 0, k, j, first, left;
 	ssize_t r;
 
 	/*
@@ -49,10 +103,13 @@ fdwrite_batch(struct fdwriter *w, struct out_item *it, size_t n)
 		w->torn = true;
 	}
 	if (w->torn && !end_torn(w)) {
-		for (i = 0; i < n; i++)
-			it[i].res = OUT_RETRY;
+		retry_rest(it, 0, n);
 		return;
 	}
+	/*
+	 * A short write (the disk filled up, the pipe's reader is slow) is
+	 * followed by a write of the rest: it goes on, or says why not.
+	 */
 	while (i < n) {
 		first = i;
 		for (k = 0; k < FDW_IOV && i < n; k++, i++) {
@@ -61,43 +118,28 @@ fdwrite_batch(struct fdwriter *w, struct out_item *it, size_t n)
 			iov[k].iov_base = it[i].m->line + off;
 			iov[k].iov_len = it[i].m->len - off;
 		}
-		do {
-			r = writev(w->fd, iov, (int)k);
-		} while (r < 0 && errno == EINTR);
-		if (r < 0) {
+		if ((r = writev_wait(w->fd, iov, (int)k)) < 0) {
 			w->last_errno = errno;
-			for (i = first; i < n; i++)
-				it[i].res = OUT_RETRY;
+			retry_rest(it, first, n);
 			return;
 		}
 		/* Mark what was written; remember a message written in part. */
-		for (i = first; i < first + k; i++) {
-			size_t left = iov[i - first].iov_len;
-
-			if ((size_t)r >= left) {
-				r -= (ssize_t)left;
-				it[i].res = OUT_OK;
-				if (it[i].m == w->partial)
-					w->partial = NULL;
-				continue;
-			}
-			if (r > 0) {
-				w->partial_off = (it[i].m == w->partial ?
-				    w->partial_off : 0) + (size_t)r;
-				w->partial = it[i].m;
-				r = 0;
-			}
-			/* Short write: the core retries the rest. */
-			w->last_errno = 0;
-			break;
+		for (j = first; j < first + k; j++) {
+			left = iov[j - first].iov_len;
+			if ((size_t)r < left)
+				break;
+			r -= (ssize_t)left;
+			it[j].res = OUT_OK;
+			if (it[j].m == w->partial)
+				w->partial = NULL;
 		}
-		if (i < first + k) {
-			size_t j;
-
-			for (j = i; j < n; j++)
-				it[j].res = OUT_RETRY;
-			/* Let the core retry (and back off) for the rest. */
-			return;
+		if (j < first + k) {
+			if (r > 0) {
+				w->partial_off = (it[j].m == w->partial ?
+				    w->partial_off : 0) + (size_t)r;
+				w->partial = it[j].m;
+			}
+			i = j;
 		}
 	}
 }
@@ -113,7 +155,7 @@ fdwrite_set_fd(struct fdwriter *w, int fd)
 const char *
 fdwrite_error(const struct fdwriter *w)
 {
-	if (w->last_errno == 0)
-		return "a short write (disk full or reader gone?)";
+	if (w->last_errno == EINTR)
+		return "interrupted at the shutdown deadline";
 	return strerror(w->last_errno);
 }

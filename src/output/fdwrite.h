@@ -2,7 +2,11 @@
  * fdwrite.h: write a batch of messages to a file descriptor with writev,
  * shared by the stdout and file outputs.
  *
- * A short write (disk full, signal) leaves a message half written; the
+ * A short write is followed by a write of the rest; a descriptor that
+ * would block (EAGAIN) is waited for, as a blocking one blocks: a slow
+ * reader is not a failure. Either wait ends when the core interrupts the
+ * worker at the shutdown deadline (output_interrupted). A failure after
+ * a short write (the disk full) leaves a message half written; the
  * writer remembers how much of it reached the fd so that the retry
  * writes only the rest, and a line is never duplicated. A message dropped
  * half written (its attempts spent) leaves its part on the fd: that part
@@ -23,7 +27,7 @@ struct fdwriter {
 	const struct msg *partial;	/* message written in part, or NULL */
 	size_t		 partial_off;	/* bytes of it already written */
 	bool		 torn;		/* a dropped part wants its '\n' */
-	int		 last_errno;	/* of the last failure; 0: a short write */
+	int		 last_errno;	/* of the last failure (EINTR: interrupted) */
 };
 
 /* Write items[0..n) to w->fd; sets each item's result (OK or RETRY). */

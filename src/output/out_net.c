@@ -21,6 +21,7 @@
 
 #include "../pauditd.h"
 #include "out_net.h"
+#include "output.h"
 
 struct net_kind {
 	const char	*name;
@@ -207,7 +208,8 @@ out_net_send(int fd, const void *p, size_t n)
 	do {
 		w = send(fd, c, n, MSG_NOSIGNAL);
 		if (w < 0) {
-			if (errno == EINTR)
+			/* Not once the core interrupted us at the deadline. */
+			if (errno == EINTR && !output_interrupted())
 				continue;
 			return errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
 		}

@@ -20,6 +20,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -238,6 +239,44 @@ breaker_report(struct output *o, uint64_t nok, uint64_t nfail, bool probe)
 }
 
 /* ---- worker ---- */
+
+/*
+ * A worker blocked in a write past the shutdown deadline (stdout's reader
+ * stopped reading, a FIFO nobody empties) would hold the join forever:
+ * the core interrupts it with this signal, whose handler only marks the
+ * thread, so that the write returns EINTR and the worker sees the
+ * deadline. Sent to a worker thread only; never blocked there.
+ */
+static _Thread_local volatile sig_atomic_t interrupted;
+
+static void
+on_interrupt(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+bool
+output_interrupted(void)
+{
+	return interrupted != 0;
+}
+
+void
+output_interrupt_init(void)
+{
+	static bool done;
+	struct sigaction sa;
+
+	if (done)
+		return;
+	done = true;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_interrupt;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: the blocked call must return. */
+	sigaction(PA_SIG_INTERRUPT, &sa, NULL);
+}
 
 static bool
 past_deadline(struct output *o)
@@ -633,6 +672,7 @@ outputs_start(struct outputs *os)
 	size_t i, j;
 	int r;
 
+	output_interrupt_init();
 	for (i = 0; i < os->n; i++) {
 		struct output *o = os->v[i];
 		size_t qsize;
@@ -815,6 +855,19 @@ outputs_wait_when_full(struct outputs *os, bool (*keep_waiting)(void *arg),
 }
 
 bool
+outputs_idle(const struct outputs *os)
+{
+	size_t i;
+
+	if (os == NULL)
+		return true;
+	for (i = 0; i < os->n; i++)
+		if (os->v[i]->q != NULL && !queue_wait_empty(os->v[i]->q, 0))
+			return false;
+	return true;
+}
+
+bool
 outputs_all_gone(const struct outputs *os)
 {
 	size_t i;
@@ -834,6 +887,29 @@ outputs_reopen(struct outputs *os)
 
 	for (i = 0; i < os->n; i++)
 		atomic_fetch_add(&os->v[i]->reopen_gen, 1);
+}
+
+/*
+ * Join a worker; one still at work past the deadline is interrupted, again
+ * every 100 ms, until it has dropped what is left and returned.
+ */
+static void
+join_worker(struct worker *w, uint64_t dl_ms)
+{
+	struct timespec ts;
+
+	for (;;) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 100 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		if (pthread_timedjoin_np(w->thread, NULL, &ts) != ETIMEDOUT)
+			return;
+		if (now_mono_ms() >= dl_ms)
+			pthread_kill(w->thread, PA_SIG_INTERRUPT);
+	}
 }
 
 void
@@ -858,7 +934,7 @@ outputs_drain(struct outputs *os, int timeout_ms)
 		atomic_store(&o->deadline_ms, dl);
 		for (j = 0; o->workers != NULL && j < o->nworkers; j++)
 			if (o->workers[j].started)
-				pthread_join(o->workers[j].thread, NULL);
+				join_worker(&o->workers[j], dl);
 		if (atomic_load(&o->shutdown_dropped) > 0)
 			log_warnx("[output %s] shutdown deadline passed: %llu events dropped",
 			    o->name, (unsigned long long)atomic_load(&o->shutdown_dropped));

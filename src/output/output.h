@@ -113,6 +113,11 @@ void outputs_flush_lazy(struct outputs *os, uint64_t now_ms);
 void outputs_wait_when_full(struct outputs *os, bool (*keep_waiting)(void *arg),
     void *arg);
 /*
+ * Whether every event pushed has been delivered or dropped: the queues
+ * empty and no worker busy with a batch. Call outputs_flush first.
+ */
+bool outputs_idle(const struct outputs *os);
+/*
  * Whether every output is gone (OUT_GONE): nothing the daemon reads can
  * be delivered any more. False without outputs.
  */
@@ -126,6 +131,15 @@ void outputs_reopen(struct outputs *os);
 void outputs_drain(struct outputs *os, int timeout_ms);
 /* outputs_drain, then free. Returns NULL. */
 struct outputs *outputs_stop(struct outputs *os, int timeout_ms);
+
+/*
+ * For plugins, on a worker: true once the core has interrupted this
+ * worker's blocking call at the shutdown deadline (it then returns EINTR):
+ * give up and return, rather than call again on EINTR.
+ */
+bool output_interrupted(void);
+/* Install the interrupt's handler (outputs_start does; tests). */
+void output_interrupt_init(void);
 
 /* For plugins, during init. */
 void output_set_workers(struct output *o, unsigned n);

@@ -159,6 +159,23 @@ check "SIGTERM ends a replay's wait: exit 0" "[ $rc = 0 ]"
 check "SIGTERM ends a replay's wait: logged" "grep -q 'shutting down' $tmp/stuck.err"
 check "SIGTERM ends a replay's wait: the rest not read" "[ \$(grep -c . $tmp/stuck.out) -lt 2000 ]"
 
+# A replay at its end waits for its outputs however long they take, and
+# still serves SIGTERM there (it used to sit in a join, deaf to signals).
+mkfifo "$tmp/late"
+exec 5<>"$tmp/late"
+"$bin" --input "$tmp/many.log" --metrics-out "$tmp/late.prom" >"$tmp/late" 2>"$tmp/late.err" &
+pid=$!; pids="$pids $pid"
+sleep 1
+kill -TERM $pid
+i=0; while ! grep -q 'shutting down' "$tmp/late.err" && [ $i -lt 40 ]; do sleep 0.05; i=$((i + 1)); done
+check "replay at its end: SIGTERM served while it waits" "grep -q 'shutting down' $tmp/late.err"
+cat <&5 > "$tmp/late.out" &
+cat_pid=$!; pids="$pids $cat_pid"
+wait $pid; rc=$?
+exec 5>&-
+check "replay at its end: exit 0 once drained" "[ $rc = 0 ]"
+check "replay at its end: every event written" "grep -qx 'pauditd_output_events_total{output=\"stdout\"} 2000' $tmp/late.prom"
+
 # --- stdout's reader gone (| head): stdout is gone for good; with no other
 # output the replay stops at once and exits 1, and every event published
 # is written or counted as dropped

@@ -1,14 +1,23 @@
 /*
- * test_fdwrite.c: the file and stdout outputs' writer (fdwrite.h) on a
- * non-blocking pipe of 16 KiB, which takes part of a larger write and
- * then refuses more until it is read: a line written in part is finished
- * by the retry, never written twice, and a line dropped in part is ended
- * with its '\n' before the next one, however long the fd stays full.
+ * test_fdwrite.c: the file and stdout outputs' writer (fdwrite.h).
+ *
+ * A full disk, as a file size limit (RLIMIT_FSIZE) of 16 KiB: a larger
+ * write is taken in part, then refused (EFBIG) until the limit is raised.
+ * A line written in part is finished by the retry, never written twice,
+ * and a line dropped in part is ended with its '\n' before the next one,
+ * however long the disk stays full. A pipe whose reader is slow (a
+ * non-blocking one saying EAGAIN) is waited for, not failed; a write
+ * blocked on a pipe nobody reads ends when the core interrupts it.
  */
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -16,16 +25,7 @@
 #include "../../src/output/fdwrite.h"
 #include "../../src/output/output.h"
 
-#define PIPE_SIZE	16384
-
-/* A pipe of PIPE_SIZE bytes whose write end does not block. */
-static bool
-small_pipe(int fds[2])
-{
-	if (pipe2(fds, O_NONBLOCK) < 0)
-		return false;
-	return fcntl(fds[1], F_SETPIPE_SZ, PIPE_SIZE) == PIPE_SIZE;
-}
+#define ROOM		16384	/* the file size limit, the pipe's size */
 
 /* A line of len bytes: c repeated, ending in '\n'. */
 static struct msg *
@@ -36,18 +36,6 @@ line(char c, size_t len, uint64_t serial)
 	memset(m->line, c, len - 1);
 	m->line[len - 1] = '\n';
 	return m;
-}
-
-/* Read everything the pipe holds into buf (cap bytes); returns its length. */
-static size_t
-drain(int fd, char *buf, size_t cap)
-{
-	size_t n = 0;
-	ssize_t r;
-
-	while (n < cap && (r = read(fd, buf + n, cap - n)) > 0)
-		n += (size_t)r;
-	return n;
 }
 
 /* Bytes of buf[0..n) equal to c. */
@@ -61,13 +49,26 @@ count(const char *buf, size_t n, char c)
 	return k;
 }
 
+/* The file size limit: ROOM bytes (the disk full) or none. */
+static bool
+disk_full(bool full)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_FSIZE, &rl) < 0)
+		return false;
+	rl.rlim_cur = full ? ROOM : rl.rlim_max;
+	return setrlimit(RLIMIT_FSIZE, &rl) == 0;
+}
+
 /*
- * A writer on a fresh small pipe, with a 20,000-byte line of 'a' written
- * in part: the pipe took PIPE_SIZE bytes of it and is full.
+ * A writer on a fresh file on a full disk, with a 20,000-byte line of
+ * 'a' written in part: the disk took ROOM bytes of it.
  */
 struct fx {
 	struct fdwriter	 w;
-	int		 fds[2];
+	int		 fd;
+	char		 path[64];
 	struct msg	*a;
 	struct out_item	 it;
 	char		 buf[65536];
@@ -77,22 +78,35 @@ static bool
 fx_part_written(struct fx *fx)
 {
 	memset(&fx->w, 0, sizeof(fx->w));
-	if (!small_pipe(fx->fds))
+	/* Past the limit a write fails with EFBIG, instead of this signal. */
+	signal(SIGXFSZ, SIG_IGN);
+	snprintf(fx->path, sizeof(fx->path), "/tmp/pauditd-fdw-XXXXXX");
+	if ((fx->fd = mkstemp(fx->path)) < 0 || !disk_full(true))
 		return false;
-	fx->w.fd = fx->fds[1];
+	fx->w.fd = fx->fd;
 	fx->a = line('a', 20000, 1);
 	fx->it = (struct out_item){ .m = fx->a };
 	fdwrite_batch(&fx->w, &fx->it, 1);
 	return fx->it.res == OUT_RETRY && fx->w.partial == fx->a &&
-	    fx->w.partial_off == PIPE_SIZE;
+	    fx->w.partial_off == ROOM;
+}
+
+/* The file's bytes into fx->buf; their count. */
+static size_t
+fx_read(struct fx *fx)
+{
+	ssize_t n = pread(fx->fd, fx->buf, sizeof(fx->buf), 0);
+
+	return n > 0 ? (size_t)n : 0;
 }
 
 /* The slabs still in use once the fixture is gone: 0. */
 static size_t
 fx_fini(struct fx *fx)
 {
-	close(fx->fds[0]);
-	close(fx->fds[1]);
+	disk_full(false);
+	close(fx->fd);
+	unlink(fx->path);
 	msg_unref(fx->a);
 	return msg_pool_drain();
 }
@@ -112,18 +126,18 @@ TEST(part_written_then_finished_once)
 	size_t n;
 
 	ASSERT(fx_part_written(&fx));
-	ASSERT_EQ(fx.w.last_errno, 0);
-	ASSERT_STREQ(fdwrite_error(&fx.w), "a short write (disk full or reader gone?)");
+	/* The rest was tried at once, and refused. */
+	ASSERT_EQ(fx.w.last_errno, EFBIG);
+	ASSERT_STREQ(fdwrite_error(&fx.w), strerror(EFBIG));
 	/* Still full: refused outright, nothing more written. */
 	ASSERT_EQ(write1(&fx, fx.a, 1), OUT_RETRY);
-	ASSERT_EQ(fx.w.last_errno, EAGAIN);
-	ASSERT_EQ(fx.w.partial_off, PIPE_SIZE);
-	n = drain(fx.fds[0], fx.buf, sizeof(fx.buf));
-	ASSERT_EQ(n, PIPE_SIZE);
-	/* The retry writes the rest only. */
+	ASSERT_EQ(fx.w.partial_off, ROOM);
+	ASSERT_EQ(fx_read(&fx), ROOM);
+	/* Room again: the retry writes the rest only. */
+	ASSERT(disk_full(false));
 	ASSERT_EQ(write1(&fx, fx.a, 2), OUT_OK);
 	ASSERT(fx.w.partial == NULL);
-	n += drain(fx.fds[0], fx.buf + n, sizeof(fx.buf) - n);
+	n = fx_read(&fx);
 	ASSERT_EQ(n, 20000);
 	ASSERT_EQ(count(fx.buf, n, 'a'), 19999);
 	ASSERT_EQ(fx.buf[n - 1], '\n');
@@ -139,24 +153,25 @@ TEST(dropped_part_ended_before_the_next_line)
 
 	ASSERT(fx_part_written(&fx));
 	/*
-	 * a is dropped (the core moves on to b) while the pipe is full:
+	 * a is dropped (the core moves on to b) while the disk is full:
 	 * its part cannot be ended yet, so b waits, batch after batch.
 	 */
 	for (i = 0; i < 3; i++) {
 		ASSERT_EQ(write1(&fx, b, i), OUT_RETRY);
 		ASSERT(fx.w.torn);
-		ASSERT_EQ(fx.w.last_errno, EAGAIN);
+		ASSERT_EQ(fx.w.last_errno, EFBIG);
 	}
-	n = drain(fx.fds[0], fx.buf, sizeof(fx.buf));
-	ASSERT_EQ(n, PIPE_SIZE);
+	ASSERT_EQ(fx_read(&fx), ROOM);
+	ASSERT(disk_full(false));
 	ASSERT_EQ(write1(&fx, b, 3), OUT_OK);
 	ASSERT(!fx.w.torn);
-	n = drain(fx.fds[0], fx.buf, sizeof(fx.buf));
-	/* The part's end, then b whole on a line of its own. */
-	ASSERT_EQ(n, 1 + 100);
-	ASSERT_EQ(fx.buf[0], '\n');
-	ASSERT_EQ(count(fx.buf + 1, 99, 'b'), 99);
-	ASSERT_EQ(fx.buf[100], '\n');
+	n = fx_read(&fx);
+	/* The part, its end, then b whole on a line of its own. */
+	ASSERT_EQ(n, ROOM + 1 + 100);
+	ASSERT_EQ(count(fx.buf, ROOM, 'a'), ROOM);
+	ASSERT_EQ(fx.buf[ROOM], '\n');
+	ASSERT_EQ(count(fx.buf + ROOM + 1, 99, 'b'), 99);
+	ASSERT_EQ(fx.buf[n - 1], '\n');
 	msg_unref(b);
 	ASSERT_EQ(fx_fini(&fx), 0);
 }
@@ -167,17 +182,139 @@ TEST(dropped_part_ended_with_nothing_after_it)
 	size_t n;
 
 	ASSERT(fx_part_written(&fx));
-	n = drain(fx.fds[0], fx.buf, sizeof(fx.buf));
+	ASSERT(disk_full(false));
 	/* An empty batch: the core dropped a and has nothing else. */
 	fdwrite_batch(&fx.w, NULL, 0);
 	ASSERT(!fx.w.torn);
 	ASSERT(fx.w.partial == NULL);
-	n += drain(fx.fds[0], fx.buf + n, sizeof(fx.buf) - n);
-	ASSERT_EQ(n, PIPE_SIZE + 1);
+	n = fx_read(&fx);
+	ASSERT_EQ(n, ROOM + 1);
 	ASSERT_EQ(fx.buf[n - 1], '\n');
 	ASSERT_EQ(fx_fini(&fx), 0);
 }
 
+/* A pipe of ROOM bytes; its write end (only) non-blocking if asked. */
+static bool
+small_pipe(int fds[2], bool nonblock)
+{
+	if (pipe(fds) < 0)
+		return false;
+	if (nonblock && fcntl(fds[1], F_SETFL, O_NONBLOCK) < 0)
+		return false;
+	return fcntl(fds[1], F_SETPIPE_SZ, ROOM) == ROOM;
+}
+
+static void
+sleep_ms(int ms)
+{
+	struct timespec ts = { 0, (long)ms * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+struct reader {
+	int	 fd;
+	size_t	 n;
+	char	 buf[65536];
+};
+
+/* A slow reader: starts after 100 ms, reads to EOF. */
+static void *
+read_slowly(void *arg)
+{
+	struct reader *r = arg;
+	ssize_t k;
+
+	sleep_ms(100);
+	while ((k = read(r->fd, r->buf + r->n, sizeof(r->buf) - r->n)) > 0)
+		r->n += (size_t)k;
+	return NULL;
+}
+
+/*
+ * stdout inherited non-blocking, its reader slow: EAGAIN is waited out,
+ * the line written whole, no attempt spent.
+ */
+TEST(would_block_waited_for)
+{
+	static struct reader r;
+	struct fdwriter w = { 0 };
+	struct out_item it;
+	struct msg *a = line('a', 20000, 1);
+	pthread_t t;
+	int fds[2];
+
+	ASSERT(small_pipe(fds, true));
+	r.fd = fds[0];
+	ASSERT_EQ(pthread_create(&t, NULL, read_slowly, &r), 0);
+	w.fd = fds[1];
+	it = (struct out_item){ .m = a };
+	fdwrite_batch(&w, &it, 1);
+	close(fds[1]);
+	pthread_join(t, NULL);
+	close(fds[0]);
+	ASSERT_EQ(it.res, OUT_OK);
+	ASSERT_EQ(r.n, 20000);
+	ASSERT_EQ(count(r.buf, r.n, 'a'), 19999);
+	msg_unref(a);
+	ASSERT_EQ(msg_pool_drain(), 0);
+}
+
+struct blocked {
+	struct fdwriter	 w;
+	struct out_item	 it;
+	const char	*err;
+};
+
+/* A worker writing where nobody reads. */
+static void *
+write_blocked(void *arg)
+{
+	struct blocked *b = arg;
+
+	fdwrite_batch(&b->w, &b->it, 1);
+	b->err = fdwrite_error(&b->w);
+	return NULL;
+}
+
+/*
+ * A write blocked on a pipe nobody reads (blocking, or non-blocking and
+ * waited for) returns once the core interrupts the worker at the
+ * shutdown deadline, with the message to retry (the core then drops it).
+ */
+TEST(blocked_write_interrupted)
+{
+	static struct blocked b;
+	struct msg *a = line('a', 20000, 1);
+	pthread_t t;
+	int fds[2], nb, k;
+
+	output_interrupt_init();
+	for (nb = 0; nb < 2; nb++) {
+		memset(&b, 0, sizeof(b));
+		ASSERT(small_pipe(fds, nb == 1));
+		b.w.fd = fds[1];
+		b.it = (struct out_item){ .m = a };
+		ASSERT_EQ(pthread_create(&t, NULL, write_blocked, &b), 0);
+		sleep_ms(50);
+		/* As join_worker does: again until it returns. */
+		for (k = 0; k < 100 && pthread_tryjoin_np(t, NULL) == EBUSY; k++) {
+			pthread_kill(t, PA_SIG_INTERRUPT);
+			sleep_ms(20);
+		}
+		close(fds[0]);
+		close(fds[1]);
+		ASSERT(k < 100);
+		ASSERT_EQ(b.it.res, OUT_RETRY);
+		ASSERT_EQ(b.w.last_errno, EINTR);
+		ASSERT_STREQ(b.err, "interrupted at the shutdown deadline");
+		ASSERT(b.w.partial == a);
+	}
+	msg_unref(a);
+	ASSERT_EQ(msg_pool_drain(), 0);
+}
+
 TEST_MAIN(T(part_written_then_finished_once),
     T(dropped_part_ended_before_the_next_line),
-    T(dropped_part_ended_with_nothing_after_it))
+    T(dropped_part_ended_with_nothing_after_it),
+    T(would_block_waited_for), T(blocked_write_interrupted))

@@ -365,6 +365,43 @@ TEST(every_output_gone)
 	fx_done(&fx);
 }
 
+/*
+ * stdout's reader alive but reading nothing: the worker blocks in its
+ * write. At the shutdown deadline the core interrupts it; what was not
+ * written is counted as dropped at shutdown, and stop returns.
+ */
+TEST(stop_interrupts_a_blocked_write)
+{
+	struct fx fx;
+	unsigned i;
+	int fds[2], saved;
+	uint64_t written, shut, failed;
+
+	signal(SIGPIPE, SIG_IGN);
+	fflush(stdout);
+	ASSERT_EQ(pipe(fds), 0);
+	fcntl(fds[1], F_SETPIPE_SZ, 4096);
+	saved = dup(1);
+	dup2(fds[1], 1);
+	close(fds[1]);
+	fx_configure(&fx, "output:\n  stdout:\n    enabled: true\n");
+	ASSERT_EQ(fx.r, 0);
+	ASSERT_EQ(start(&fx), 0);
+	for (i = 1; i <= 2000; i++)
+		publish(fx.os, FMT_PAUDITD, i);
+	outputs_flush(fx.os);
+	stop(&fx, 200);
+	stdout_back(saved);
+	close(fds[0]);
+	written = count("pauditd_output_events_total", "stdout");
+	shut = count("pauditd_output_dropped_shutdown_total", "stdout");
+	failed = count("pauditd_output_dropped_failed_total", "stdout");
+	ASSERT(written < 2000);
+	ASSERT(shut > 0);
+	ASSERT_EQ(written + shut + failed, 2000);
+	fx_done(&fx);
+}
+
 TEST(stop_flushes_staged_events)
 {
 	struct fx fx;
@@ -778,6 +815,7 @@ TEST(zz_cleanup)
 
 TEST_MAIN(T(file_output_writes_lines_in_order), T(file_output_appends),
     T(reader_gone_counted_without_retries), T(every_output_gone),
+    T(stop_interrupts_a_blocked_write),
     T(format_selects_events), T(null_output_counts_everything),
     T(stop_flushes_staged_events), T(retries_exhausted_on_dev_full),
     T(attempts_one_means_no_retry), T(queue_full_and_shutdown_drops_counted),
