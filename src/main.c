@@ -288,28 +288,43 @@ read_source(struct daemon *d)
 	return true;
 }
 
+/*
+ * One wait of the main loop, up to timeout_ms: signals and the tick are
+ * served; true if the source's fd (srcfd; -1: none) is readable.
+ */
+static bool
+serve(struct daemon *d, int timeout_ms, int srcfd)
+{
+	struct epoll_event evs[8];
+	bool readable = false;
+	int i, n;
+
+	n = epoll_wait(d->ep, evs, (int)nitems(evs), timeout_ms);
+	if (n < 0 && errno != EINTR)
+		fatal("epoll_wait");
+	for (i = 0; i < n; i++) {
+		if (evs[i].data.fd == d->sigfd)
+			on_signal(d);
+		else if (evs[i].data.fd == d->timerfd)
+			on_timer(d);
+		else if (srcfd >= 0 && evs[i].data.fd == srcfd)
+			readable = true;
+	}
+	return readable;
+}
+
 static void
 run(struct daemon *d)
 {
-	struct epoll_event evs[8];
-	int srcfd = d->src.ops->fd(&d->src), i, n;
+	int srcfd = d->src.ops->fd(&d->src);
 	bool more = true;
 
 	if (srcfd >= 0)
 		loop_add(d->ep, srcfd);
 	while (!d->stop && more) {
 		/* A regular file never blocks: read it between polls. */
-		n = epoll_wait(d->ep, evs, (int)nitems(evs), srcfd >= 0 ? -1 : 0);
-		if (n < 0 && errno != EINTR)
-			fatal("epoll_wait");
-		for (i = 0; i < n; i++) {
-			if (evs[i].data.fd == d->sigfd)
-				on_signal(d);
-			else if (evs[i].data.fd == d->timerfd)
-				on_timer(d);
-			else if (evs[i].data.fd == srcfd)
-				more = read_source(d);
-		}
+		if (serve(d, srcfd >= 0 ? -1 : 0, srcfd))
+			more = read_source(d);
 		if (srcfd < 0 && !d->stop)
 			more = read_source(d);
 	}
@@ -327,20 +342,8 @@ run(struct daemon *d)
 static void
 wait_delivered(struct daemon *d)
 {
-	struct epoll_event evs[4];
-	int i, n;
-
-	while (!d->stop && !outputs_idle(d->outs) && !outputs_all_gone(d->outs)) {
-		n = epoll_wait(d->ep, evs, (int)nitems(evs), TICK_MS);
-		if (n < 0 && errno != EINTR)
-			fatal("epoll_wait");
-		for (i = 0; i < n; i++) {
-			if (evs[i].data.fd == d->sigfd)
-				on_signal(d);
-			else if (evs[i].data.fd == d->timerfd)
-				on_timer(d);
-		}
-	}
+	while (!d->stop && !outputs_idle(d->outs) && !outputs_all_gone(d->outs))
+		serve(d, TICK_MS, -1);
 }
 
 static void
