@@ -36,6 +36,7 @@
 
 #define TICK_MS			100
 #define DRAIN_TIMEOUT_MS	30000
+#define WAIT_LOG_MS		10000	/* a replay waiting for its outputs says so */
 
 struct opts {
 	const char	*config;
@@ -342,8 +343,16 @@ run(struct daemon *d)
 static void
 wait_delivered(struct daemon *d)
 {
-	while (!d->stop && !outputs_idle(d->outs) && !outputs_all_gone(d->outs))
+	uint64_t next = now_mono_ms() + WAIT_LOG_MS;
+
+	while (!d->stop && !outputs_idle(d->outs) && !outputs_all_gone(d->outs)) {
 		serve(d, TICK_MS, -1);
+		if (now_mono_ms() >= next) {
+			log_info("end of input: %zu events wait for the outputs (SIGTERM to stop waiting)",
+			    outputs_queued(d->outs));
+			next += WAIT_LOG_MS;
+		}
+	}
 }
 
 static void

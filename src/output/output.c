@@ -867,6 +867,17 @@ outputs_idle(const struct outputs *os)
 	return true;
 }
 
+size_t
+outputs_queued(const struct outputs *os)
+{
+	size_t i, n = 0;
+
+	for (i = 0; os != NULL && i < os->n; i++)
+		if (os->v[i]->q != NULL)
+			n += queue_depth(os->v[i]->q);
+	return n;
+}
+
 bool
 outputs_all_gone(const struct outputs *os)
 {

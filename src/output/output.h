@@ -117,6 +117,8 @@ void outputs_wait_when_full(struct outputs *os, bool (*keep_waiting)(void *arg),
  * empty and no worker busy with a batch. Call outputs_flush first.
  */
 bool outputs_idle(const struct outputs *os);
+/* Events waiting in the queues of every output, for a log line. */
+size_t outputs_queued(const struct outputs *os);
 /*
  * Whether every output is gone (OUT_GONE): nothing the daemon reads can
  * be delivered any more. False without outputs.
