@@ -64,6 +64,8 @@ struct msg_chunk {
 static _Atomic(struct msg_slab *) slab_returned;
 /* The allocating thread's. */
 static struct msg_slab *slab_idle;	/* private list of empty slabs */
+static bool idle_trimmed;		/* msg_pool_trim saw slab_idle since
+					   it was last refilled */
 static struct msg_chunk *chunks;	/* newest first */
 static size_t chunk_cut;		/* slabs cut from chunks->base */
 static size_t slabs_cut;		/* from every chunk */
@@ -146,9 +148,11 @@ slab_get(void)
 {
 	struct msg_slab *s;
 
-	if (slab_idle == NULL)
+	if (slab_idle == NULL) {
 		slab_idle = atomic_exchange_explicit(&slab_returned, NULL,
 		    memory_order_acquire);
+		idle_trimmed = false;
+	}
 	if ((s = slab_idle) != NULL) {
 		slab_idle = s->next;
 	} else {
@@ -321,9 +325,13 @@ msg_pool_trim(void)
 	size_t n = 0;
 
 	/*
-	 * The list is taken from its head: the slabs beyond the bound are
-	 * the ones used longest ago, and those released already are there.
+	 * The list is only taken from its head until it is empty and
+	 * refilled whole: walked once per refill, not on every tick. The
+	 * slabs beyond the bound are the ones used longest ago.
 	 */
+	if (idle_trimmed)
+		return;
+	idle_trimmed = true;
 	for (; s != NULL && n < MSG_SLAB_IDLE_MAX; s = s->next)
 		n++;
 	for (; s != NULL; s = s->next) {
@@ -347,6 +355,7 @@ msg_pool_drain(void)
 	back = slabs_count(slab_idle) + slabs_count(atomic_exchange_explicit(
 	    &slab_returned, NULL, memory_order_acquire));
 	slab_idle = NULL;
+	idle_trimmed = false;
 	for (c = chunks; c != NULL; c = next) {
 		next = c->next;
 		hugemem_free(c->base, HUGEMEM_ALIGN);
