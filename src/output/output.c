@@ -392,7 +392,8 @@ settle(struct output *o, struct out_item *it, size_t n, bool probe)
 	}
 	if (o->breaker != NULL)
 		breaker_report(o, nok, nfail, probe);
-	if (keep > 0)
+	/* Past the deadline they are dropped at shutdown, not tried again. */
+	if (keep > 0 && !past_deadline(o))
 		metric_add(o->m_retries, keep);
 	return keep;
 }
