@@ -154,12 +154,39 @@ see_next(struct tracker *t, uint64_t s)
 static void
 restart(struct tracker *t, uint64_t s)
 {
+	t->jump = 0;
 	if (t->cb.reset)
 		t->cb.reset(t->cb.arg, t->last, s);
 	memset(t->bits, 0, ((t->window + 63) / 64) * sizeof(uint64_t));
 	t->first = s;
 	set_last(t, s);
 	bit_put(t, s, true);
+}
+
+/*
+ * Does s confirm the far jump noted: another serial, near it, with no
+ * serial of the old range seen since?
+ */
+static bool
+confirms(const struct tracker *t, uint64_t s)
+{
+	uint64_t j = t->jump;
+
+	return j != 0 && s != j && t->jump_last == t->last &&
+	    (s > j ? s - j : j - s) < t->window;
+}
+
+/* Take the confirmed jump and s, in serial order: neither is late. */
+static void
+take_jump(struct tracker *t, uint64_t s)
+{
+	uint64_t a = t->jump < s ? t->jump : s, b = t->jump < s ? s : t->jump;
+
+	t->jump = 0;
+	advance(t, a);
+	bit_put(t, a, true);
+	advance(t, b);
+	bit_put(t, b, true);
 }
 
 /* Every case but the two of tracker_see's fast path. */
@@ -177,8 +204,20 @@ see_other(struct tracker *t, uint64_t s)
 		return;
 	}
 	if (s > t->last) {
+		if (confirms(t, s)) {
+			take_jump(t, s);
+			return;
+		}
 		if (s - t->last > TRACKER_JUMP_MAX) {
 			restart(t, s);
+			return;
+		}
+		if (s - t->last > t->reset_lag) {
+			/* Its own event's records do not confirm it. */
+			if (s != t->jump) {
+				t->jump = s;
+				t->jump_last = t->last;
+			}
 			return;
 		}
 		advance(t, s);

@@ -9,7 +9,11 @@
  * reboot, or logs of another boot in a replay) restarts tracking, and so
  * does one further ahead than a kernel's serials can go: they are 32-bit
  * (audit_serial), so such a jump is another log or a corrupt line, not
- * 2^32 losses.
+ * 2^32 losses. A jump ahead of more than reset_lag serials is taken (and
+ * its gap counted) only once the next new serial confirms it, near it and
+ * with no serial of the old range between: one corrupt line in a replay
+ * would otherwise count millions of serials missed, where a real gap, in
+ * the kernel's stream, is confirmed by the very next event.
  * Main thread only; reports through callbacks, logs nothing itself.
  */
 #ifndef PAUDITD_TRACKER_H
@@ -41,6 +45,8 @@ struct tracker {
 	uint64_t		 worst_lag;
 	uint64_t		 missed;	/* total declared missed */
 	uint64_t		 late;		/* total late arrivals */
+	uint64_t		 jump;		/* a far jump not confirmed; 0: none */
+	uint64_t		 jump_last;	/* `last` when it came */
 	uint64_t		*bits;		/* seen bits, indexed by serial % window */
 	struct tracker_cb	 cb;
 };

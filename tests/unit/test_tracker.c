@@ -199,22 +199,30 @@ TEST(huge_jump_counted_arithmetically)
 
 	ASSERT_EQ(init(&t, &c, 500), 0);
 	tracker_see(&t, 1);
-	tracker_see(&t, big);	/* must not loop over the gap */
+	tracker_see(&t, big);
+	/* Far ahead: counted once the next serial confirms it. */
+	ASSERT_EQ(t.missed, 0);
+	tracker_see(&t, big + 1);	/* must not loop over the gap */
 	ASSERT(t.missed <= big - 2);
 	ASSERT(t.missed >= big - 2 - 500);
 	ASSERT_EQ(c.missed_total, t.missed);
-	ASSERT_EQ(c.missed_first, 2);
-	see_range(&t, big + 1, big + 600);
+	/* 2 .. big - 501 as one run, then big - 500 leaving the window. */
+	ASSERT_EQ(c.missed_calls, 2);
+	see_range(&t, big + 2, big + 600);
 	ASSERT(t.missed == big - 2);
 	ASSERT(c.missed_total == big - 2);
 	ASSERT_EQ(t.late, 0);
 	ASSERT_EQ(c.reset_calls, 0);
-	/* A second jump of the same size. */
+	/* A second jump of the same size, confirmed by the next serial. */
 	tracker_see(&t, 3 * big);
+	tracker_see(&t, 3 * big + 1);
 	tracker_see(&t, 3 * big + 1000);
 	tracker_fini(&t);
-	/* (big+600, 3big+1000) minus 3big, minus the 500 still in the window. */
-	ASSERT(t.missed == big - 2 + 2 * big - 102);
+	/*
+	 * (big+600, 3big+1000) minus 3big and 3big+1, minus the 500 still
+	 * in the window.
+	 */
+	ASSERT(t.missed == big - 2 + 2 * big - 103);
 }
 
 TEST(far_backwards_serial_resets)
@@ -453,9 +461,50 @@ TEST(jump_past_32_bits_resets)
 	tracker_see(&t, 1);
 	tracker_see(&t, 1 + (uint64_t)UINT32_MAX);
 	ASSERT_EQ(c.reset_calls, 0);
+	tracker_see(&t, 2 + (uint64_t)UINT32_MAX);
 	tracker_see(&t, 2 + (uint64_t)UINT32_MAX + 500);
 	/* 2 .. 2^32 - 1; the 500 after 2^32 are still in the window. */
 	ASSERT_EQ(t.missed, (uint64_t)UINT32_MAX - 1);
+	tracker_fini(&t);
+}
+
+/*
+ * One serial far ahead (a corrupt line in a replay) and then the old
+ * range going on: nothing counted missed for it. A real jump, confirmed
+ * by the next event, is counted; a confirmation may come in either order.
+ */
+TEST(far_outlier_not_counted)
+{
+	struct tracker t;
+	struct calls c;
+	uint64_t far = 3000000000ull;
+
+	ASSERT_EQ(init(&t, &c, 100), 0);
+	see_range(&t, 1, 50);
+	tracker_see(&t, far);
+	tracker_see(&t, far);		/* its event's next record */
+	see_range(&t, 51, 1000);
+	ASSERT_EQ(t.missed, 0);
+	ASSERT_EQ(t.last, 1000);
+	/* A second outlier near the first, after the old range moved on. */
+	tracker_see(&t, far + 1);
+	see_range(&t, 1001, 2000);
+	ASSERT_EQ(t.missed, 0);
+	ASSERT_EQ(c.reset_calls, 0);
+	/* A real gap: 1,000,000 serials lost, the stream goes on past it. */
+	tracker_see(&t, 1002001);
+	tracker_see(&t, 1002002);
+	ASSERT_EQ(t.last, 1002002);
+	see_range(&t, 1002003, 1002200);
+	ASSERT_EQ(t.missed, 1000000);
+	ASSERT_EQ(t.late, 0);
+	/* Confirmed by a serial just before it: neither is late. */
+	tracker_see(&t, 5000000);
+	tracker_see(&t, 4999990);
+	ASSERT_EQ(t.last, 5000000);
+	ASSERT_EQ(t.late, 0);
+	see_range(&t, 5000001, 5000200);
+	ASSERT_EQ(t.missed, 1000000 + (4999990 - 1002201) + 9);
 	tracker_fini(&t);
 }
 
@@ -477,7 +526,7 @@ TEST(largest_serial)
 	tracker_fini(&t);
 }
 
-TEST_MAIN(T(no_loss_in_order), T(serial_zero_ignored), T(window_clamped),
+TEST_MAIN(T(far_outlier_not_counted), T(no_loss_in_order), T(serial_zero_ignored), T(window_clamped),
     T(gap_declared_missed_after_window), T(gap_run_reported_as_one_range),
     T(late_arrival_within_window), T(huge_jump_counted_arithmetically),
     T(far_backwards_serial_resets), T(jump_past_32_bits_resets), T(duplicates_are_not_late),
