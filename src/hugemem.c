@@ -13,6 +13,14 @@
 
 #include "hugemem.h"
 
+static bool advise;
+
+void
+hugemem_advise(bool on)
+{
+	advise = on;
+}
+
 static char *
 map(size_t len)
 {
@@ -46,7 +54,8 @@ hugemem_alloc(size_t size)
 	if (p == NULL)
 		return NULL;
 	/* Advice only: without huge pages the region is plain memory. */
-	(void)madvise(p, len, MADV_HUGEPAGE);
+	if (advise)
+		(void)madvise(p, len, MADV_HUGEPAGE);
 	return p;
 }
 

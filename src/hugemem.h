@@ -9,14 +9,18 @@
  * every pass a TLB entry per 4 KiB. A huge page takes one of each.
  *
  * The regions come from mmap, zero-filled, and are asked for huge pages
- * with madvise(MADV_HUGEPAGE): where transparent huge pages are off
- * ("never"), or none is free, they are plain memory and everything still
- * works. Allocation failure returns NULL (the callers' OOM policy
- * applies).
+ * with madvise(MADV_HUGEPAGE) once hugemem_advise(true) was called: where
+ * transparent huge pages are off ("never"), or none is free, they are
+ * plain memory and everything still works. Only a replay asks: with the
+ * kernel's default defrag policy ("madvise") a fault in such a region may
+ * compact memory first, a stall the kernel source must not take in the
+ * burst that grows its queues. Allocation failure returns NULL (the
+ * callers' OOM policy applies).
  */
 #ifndef PAUDITD_HUGEMEM_H
 #define PAUDITD_HUGEMEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define HUGEMEM_ALIGN	((size_t)2 << 20)
@@ -28,6 +32,8 @@ hugemem_round(size_t size)
 	return (size + HUGEMEM_ALIGN - 1) & ~(HUGEMEM_ALIGN - 1);
 }
 
+/* Ask for huge pages in the regions allocated from now on (default: no). */
+void hugemem_advise(bool on);
 /*
  * hugemem_round(size) bytes of zeroes at a HUGEMEM_ALIGN boundary, or NULL
  * (errno set). Free with hugemem_free and the same size.

@@ -24,6 +24,7 @@
 
 #include "config/config.h"
 #include "filter.h"
+#include "hugemem.h"
 #include "log.h"
 #include "metrics.h"
 #include "metrics_export.h"
@@ -466,6 +467,8 @@ main(int argc, char **argv)
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	fill_std_fds();
 	parse_args(argc, argv, &d.opt);
+	/* Huge pages for a replay's buffers; never a compaction stall for the kernel's. */
+	hugemem_advise(d.opt.input != NULL);
 	log_init(false, d.opt.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	r = configure(&d);
 	if (r < 0 || d.opt.check) {

@@ -1,9 +1,11 @@
 /*
  * test_hugemem.c: aligned regions (hugemem.h): sizes rounded to whole
  * 2 MiB regions, alignment, zeroes, pages given back reading as zeroes,
- * and the mapping gone after hugemem_free.
+ * the huge page advice only when asked, and the mapping gone after
+ * hugemem_free.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -66,6 +68,49 @@ TEST(released_pages_read_as_zeroes)
 	hugemem_free(p, HUGEMEM_ALIGN);
 }
 
+/*
+ * Whether the mapping that holds p carries MADV_HUGEPAGE ("hg" in its
+ * VmFlags); -1 if not found.
+ */
+static int
+advised(const void *p)
+{
+	unsigned long a = (unsigned long)(uintptr_t)p, lo, hi;
+	char line[512];
+	FILE *f = fopen("/proc/self/smaps", "r");
+	int in = 0, r = -1;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		/* A mapping's first line: "lo-hi perms ..."; then "Key: ...". */
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
+			in = lo <= a && a < hi;
+		else if (in && strncmp(line, "VmFlags:", 8) == 0) {
+			r = strstr(line, " hg") != NULL;
+			break;
+		}
+	}
+	fclose(f);
+	return r;
+}
+
+/* Huge pages only once asked (a replay), never for the kernel source. */
+TEST(advice_only_when_asked)
+{
+	char *p, *q;
+
+	p = hugemem_alloc(1);
+	hugemem_advise(true);
+	q = hugemem_alloc(1);
+	hugemem_advise(false);
+	ASSERT(p != NULL && q != NULL);
+	ASSERT_EQ(advised(p), 0);
+	ASSERT_EQ(advised(q), 1);
+	hugemem_free(p, 1);
+	hugemem_free(q, 1);
+}
+
 TEST(too_large_refused)
 {
 	ASSERT(hugemem_alloc(SIZE_MAX - 10) == NULL);
@@ -73,4 +118,4 @@ TEST(too_large_refused)
 }
 
 TEST_MAIN(T(rounded_aligned_zeroed), T(released_pages_read_as_zeroes),
-    T(too_large_refused))
+    T(advice_only_when_asked), T(too_large_refused))
