@@ -911,13 +911,15 @@ join_worker(struct worker *w, uint64_t dl_ms)
 	struct timespec ts;
 
 	for (;;) {
-		clock_gettime(CLOCK_REALTIME, &ts);
+		/* Monotonic: a step of the wall clock must not stretch the wait. */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
 		ts.tv_nsec += 100 * 1000000L;
 		if (ts.tv_nsec >= 1000000000L) {
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000L;
 		}
-		if (pthread_timedjoin_np(w->thread, NULL, &ts) != ETIMEDOUT)
+		if (pthread_clockjoin_np(w->thread, NULL, CLOCK_MONOTONIC,
+		    &ts) != ETIMEDOUT)
 			return;
 		if (now_mono_ms() >= dl_ms)
 			pthread_kill(w->thread, PA_SIG_INTERRUPT);
