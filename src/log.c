@@ -33,6 +33,18 @@ now_mono_ms(void)
 }
 
 void
+mono_deadline(struct timespec *ts, int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+void
 log_init(bool to_syslog, int level)
 {
 	log_syslog = to_syslog;

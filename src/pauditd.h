@@ -40,5 +40,8 @@ struct metric;
 /* Monotonic and wall clocks in milliseconds / nanoseconds. */
 uint64_t now_mono_ms(void);
 uint64_t now_mono_ns(void);
+/* *ts: ms from now on CLOCK_MONOTONIC, for the timed waits of pthreads. */
+struct timespec;
+void mono_deadline(struct timespec *ts, int ms);
 
 #endif

@@ -146,18 +146,6 @@ queue_push(struct queue *q, struct msg *m)
 	return queue_push_batch(q, &m, 1) == 1 ? 0 : -ENOSPC;
 }
 
-static void
-deadline_after(struct timespec *ts, int ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 size_t
 queue_push_batch_wait(struct queue *q, struct msg *const *v, size_t n,
     int timeout_ms)
@@ -166,7 +154,7 @@ queue_push_batch_wait(struct queue *q, struct msg *const *v, size_t n,
 	size_t i = 0;
 	int r = 0;
 
-	deadline_after(&dl, timeout_ms);
+	mono_deadline(&dl, timeout_ms);
 	pthread_mutex_lock(&q->lock);
 	while (!q->closed) {
 		i = fill(q, v, i, n);
@@ -192,7 +180,7 @@ queue_pop_batch(struct queue *q, struct msg **v, size_t max, int timeout_ms)
 	size_t n = 0;
 
 	if (timeout_ms >= 0)
-		deadline_after(&dl, timeout_ms);
+		mono_deadline(&dl, timeout_ms);
 	pthread_mutex_lock(&q->lock);
 	while (q->len == 0 && !q->closed) {
 		int r;
@@ -239,7 +227,7 @@ queue_wait_empty(struct queue *q, int timeout_ms)
 	struct timespec dl;
 	bool empty;
 
-	deadline_after(&dl, timeout_ms);
+	mono_deadline(&dl, timeout_ms);
 	pthread_mutex_lock(&q->lock);
 	while (q->len > 0 || q->busy > 0) {
 		if (pthread_cond_timedwait(&q->drained, &q->lock, &dl) == ETIMEDOUT)

@@ -912,12 +912,7 @@ join_worker(struct worker *w, uint64_t dl_ms)
 
 	for (;;) {
 		/* Monotonic: a step of the wall clock must not stretch the wait. */
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += 100 * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		mono_deadline(&ts, 100);
 		if (pthread_clockjoin_np(w->thread, NULL, CLOCK_MONOTONIC,
 		    &ts) != ETIMEDOUT)
 			return;
