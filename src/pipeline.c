@@ -260,10 +260,10 @@ pipeline_free(struct pipeline *p)
 static void
 add_record(struct pipeline *p, const struct record *rec)
 {
-	if (p->tracking)
-		tracker_see(&p->tracker, rec->serial);
 	uint64_t since;
 
+	if (p->tracking)
+		tracker_see(&p->tracker, rec->serial);
 	if (p->replay_time) {
 		if (rclock_see(&p->clock, rec->time_ms, rec->serial, &since))
 			reasm_retime(p->reasm, since, p->clock.now_ms);

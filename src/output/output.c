@@ -314,16 +314,23 @@ backoff_ms(unsigned attempt)
 	return rnd % (cap + 1);
 }
 
+/* Items it[0..n) dropped, counted in m. */
+static void
+drop_items(struct metric *m, struct out_item *it, size_t n)
+{
+	size_t i;
+
+	metric_add(m, n);
+	for (i = 0; i < n; i++)
+		msg_unref(it[i].m);
+}
+
 /* Past the shutdown deadline: counted here, logged once at the join. */
 static void
 drop_rest(struct output *o, struct out_item *it, size_t n)
 {
-	size_t i;
-
-	metric_add(o->m_shutdown, n);
 	atomic_fetch_add(&o->shutdown_dropped, n);
-	for (i = 0; i < n; i++)
-		msg_unref(it[i].m);
+	drop_items(o->m_shutdown, it, n);
 }
 
 /* The output is gone: n events dropped without a try. */
@@ -425,8 +432,7 @@ deliver(struct output *o, struct worker *w, struct out_item *it, size_t n)
 			return;
 		}
 		if (atomic_load(&o->gone)) {
-			while (n > 0)
-				drop_gone(o, &it[--n].m, 1);
+			drop_items(o->m_gone, it, n);
 			return;
 		}
 		probe = false;
