@@ -346,8 +346,14 @@ wait_delivered(struct daemon *d)
 {
 	uint64_t next = now_mono_ms() + WAIT_LOG_MS;
 
-	while (!d->stop && !outputs_idle(d->outs) && !outputs_all_gone(d->outs)) {
-		serve(d, TICK_MS, -1);
+	/*
+	 * Signals and the tick between waits on the queues: a wait ends the
+	 * moment the outputs are done, not at the next tick.
+	 */
+	while (!d->stop && !outputs_all_gone(d->outs)) {
+		serve(d, 0, -1);
+		if (d->stop || outputs_idle(d->outs, TICK_MS))
+			break;
 		if (now_mono_ms() >= next) {
 			log_info("end of input: %zu events wait for the outputs (SIGTERM to stop waiting)",
 			    outputs_queued(d->outs));

@@ -862,14 +862,15 @@ outputs_wait_when_full(struct outputs *os, bool (*keep_waiting)(void *arg),
 }
 
 bool
-outputs_idle(const struct outputs *os)
+outputs_idle(const struct outputs *os, int timeout_ms)
 {
 	size_t i;
 
 	if (os == NULL)
 		return true;
 	for (i = 0; i < os->n; i++)
-		if (os->v[i]->q != NULL && !queue_wait_empty(os->v[i]->q, 0))
+		if (os->v[i]->q != NULL &&
+		    !queue_wait_empty(os->v[i]->q, timeout_ms))
 			return false;
 	return true;
 }

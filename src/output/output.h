@@ -114,9 +114,11 @@ void outputs_wait_when_full(struct outputs *os, bool (*keep_waiting)(void *arg),
     void *arg);
 /*
  * Whether every event pushed has been delivered or dropped: the queues
- * empty and no worker busy with a batch. Call outputs_flush first.
+ * empty and no worker busy with a batch. Call outputs_flush first. Waits
+ * up to timeout_ms (0: not at all) for the first output still at work,
+ * woken the moment its worker finishes.
  */
-bool outputs_idle(const struct outputs *os);
+bool outputs_idle(const struct outputs *os, int timeout_ms);
 /* Events waiting in the queues of every output, for a log line. */
 size_t outputs_queued(const struct outputs *os);
 /*

@@ -402,6 +402,58 @@ TEST(stop_interrupts_a_blocked_write)
 	fx_done(&fx);
 }
 
+/*
+ * A replay at its end waits in outputs_idle for its outputs: the wait ends
+ * when the worker has written the last event, long before its timeout.
+ */
+TEST(idle_wait_ends_when_the_worker_is_done)
+{
+	struct fx fx;
+	unsigned i;
+	int fds[2], saved;
+	pid_t pid;
+	char buf[4096];
+	uint64_t t0, waited;
+	bool idle;
+
+	signal(SIGPIPE, SIG_IGN);
+	fflush(stdout);
+	ASSERT_EQ(pipe(fds), 0);
+	fcntl(fds[1], F_SETPIPE_SZ, 4096);
+	pid = fork();
+	ASSERT(pid >= 0);
+	if (pid == 0) {
+		/* The reader: nothing for 200 ms, then everything. */
+		close(fds[1]);
+		sleep_ms(200);
+		while (read(fds[0], buf, sizeof(buf)) > 0)
+			;
+		_exit(0);
+	}
+	close(fds[0]);
+	saved = dup(1);
+	dup2(fds[1], 1);
+	close(fds[1]);
+	fx_configure(&fx, "output:\n  stdout:\n    enabled: true\n");
+	ASSERT_EQ(fx.r, 0);
+	ASSERT_EQ(start(&fx), 0);
+	for (i = 1; i <= 2000; i++)
+		publish(fx.os, FMT_PAUDITD, i);
+	outputs_flush(fx.os);
+	/* 2,000 lines do not fit the pipe: the worker waits for the reader. */
+	ASSERT(!outputs_idle(fx.os, 0));
+	t0 = now_mono_ms();
+	idle = outputs_idle(fx.os, 20000);
+	waited = now_mono_ms() - t0;
+	ASSERT(idle);
+	ASSERT(waited < 20000);
+	ASSERT_EQ(count("pauditd_output_events_total", "stdout"), 2000);
+	stop(&fx, 5000);
+	stdout_back(saved);
+	waitpid(pid, NULL, 0);
+	fx_done(&fx);
+}
+
 TEST(stop_flushes_staged_events)
 {
 	struct fx fx;
@@ -816,6 +868,7 @@ TEST(zz_cleanup)
 TEST_MAIN(T(file_output_writes_lines_in_order), T(file_output_appends),
     T(reader_gone_counted_without_retries), T(every_output_gone),
     T(stop_interrupts_a_blocked_write),
+    T(idle_wait_ends_when_the_worker_is_done),
     T(format_selects_events), T(null_output_counts_everything),
     T(stop_flushes_staged_events), T(retries_exhausted_on_dev_full),
     T(attempts_one_means_no_retry), T(queue_full_and_shutdown_drops_counted),
