@@ -223,7 +223,7 @@ load_events(struct ctx *x, const struct bench_corpus *c)
 		    "line %zu does not parse", i + 1);
 		if (rec.time_ms > now)
 			now = rec.time_ms;
-		reasm_add(r, &rec, now);
+		reasm_add(r, &rec, NULL, now);
 	}
 	reasm_flush(r);
 	reasm_free(r);

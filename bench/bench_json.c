@@ -144,7 +144,7 @@ setup(struct ctx *x, const struct bench_corpus *c)
 	BENCH_CHECK(r != NULL, "reasm_new");
 	for (i = 0; i < x->nrecs; i++) {
 		now = x->recs[i].time_ms > now ? x->recs[i].time_ms : now;
-		reasm_add(r, &x->recs[i], now);
+		reasm_add(r, &x->recs[i], NULL, now);
 	}
 	reasm_flush(r);
 	reasm_free(r);

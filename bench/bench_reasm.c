@@ -54,7 +54,7 @@ run(void *arg)
 	for (i = 0; i < x->nrecs; i++) {
 		if (x->recs[i].time_ms > now)
 			now = x->recs[i].time_ms;
-		reasm_add(r, &x->recs[i], now);
+		reasm_add(r, &x->recs[i], NULL, now);
 	}
 	reasm_flush(r);
 	x->last = *reasm_stats(r);

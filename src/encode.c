@@ -4,6 +4,10 @@
  *   {"sequence":N,"timestamp":"S.MS","messages":[{"type":T,"data":"..."},...],
  *    "uid_map":{"UID":"NAME",...},"rule_key":"KEY"}
  *
+ * An event of a named node (a replayed log's node= prefix: pauditd, which
+ * reads only the kernel, never has one) has "node":"NAME" after the
+ * timestamp, so that the events of an aggregated log keep their host.
+ *
  * uid_map holds every value of every "...uid=" field of every record
  * except EXECVE, CWD and SOCKADDR (whose data is user-controlled), keys
  * sorted as Go sorts map keys (bytewise). Unlike pauditd we also take a
@@ -28,6 +32,7 @@
 #include "event.h"
 #include "json.h"
 #include "log.h"
+#include "nodes.h"
 #include "record.h"
 #include "uidmap.h"
 
@@ -64,7 +69,7 @@ struct encoder {
 	struct buf	 scratch;	/* uid_map text (when not kept), key, ts */
 	const char	*umap;		/* NULL: at umap_off in scratch */
 	size_t		 umap_off, umap_len;
-	struct prepared	 key, ts;
+	struct prepared	 key, ts, node;	/* node.len 0: none */
 	char		 seq_buf[20];	/* the serial's digits, at the end */
 	const char	*seq;
 	size_t		 seq_len;
@@ -564,6 +569,7 @@ str_at(const struct encoder *enc, const struct prepared *ps)
 
 #define LIT_SEQ		"{\"sequence\":"
 #define LIT_TS		",\"timestamp\":\""
+#define LIT_NODE	"\",\"node\":\""
 #define LIT_MSGS	"\",\"messages\":["
 #define LIT_REC_END	"\"}"
 #define LIT_TYPE	"{\"type\":"
@@ -590,6 +596,7 @@ static inline size_t
 head_len(const struct encoder *enc)
 {
 	return LEN(LIT_SEQ) + enc->seq_len + LEN(LIT_TS) + enc->ts.len +
+	    (enc->node.len != 0 ? LEN(LIT_NODE) + enc->node.len : 0) +
 	    LEN(LIT_MSGS);
 }
 
@@ -606,6 +613,9 @@ encode_size(struct encoder *enc, const struct event *ev, enum event_format fmt)
 	} else {
 		prepare_str(enc, &enc->ts, ev->ts, ev->ts_len);
 	}
+	enc->node.len = 0;
+	if (ev->node != NULL)
+		prepare_str(enc, &enc->node, ev->node->name, ev->node->len);
 	enc->key.p = NULL;
 	enc->key.len = 0;
 	if (fmt == FMT_PAUDITD)
@@ -671,7 +681,7 @@ encode_record_open_any(struct buf *b, uint32_t type)
 	b->len = (size_t)(o - b->p);
 }
 
-/* The line before the messages: sequence, timestamp, the array's '['. */
+/* The line before the messages: sequence, timestamp, node, the array's '['. */
 static inline char *
 write_head(const struct encoder *enc, char *o)
 {
@@ -679,6 +689,10 @@ write_head(const struct encoder *enc, char *o)
 	o = put_short(o, enc->seq, enc->seq_len);
 	PUT_LIT(o, LIT_TS);
 	o = put_short(o, str_at(enc, &enc->ts), enc->ts.len);
+	if (enc->node.len != 0) {
+		PUT_LIT(o, LIT_NODE);
+		o = put_short(o, str_at(enc, &enc->node), enc->node.len);
+	}
 	PUT_LIT(o, LIT_MSGS);
 	return o;
 }

@@ -24,6 +24,7 @@
 
 #include "buf.h"
 
+struct node;
 struct record;
 
 struct event_rec {
@@ -58,6 +59,7 @@ struct event_info {
 
 struct event {
 	uint64_t		 serial;
+	const struct node	*node;		/* the host (nodes.h), NULL: none */
 	uint64_t		 time_ms;	/* from the first record's header */
 	uint64_t		 deadline_ms;	/* reassembler clock */
 	char			 ts[32];	/* header timestamp text */
@@ -93,7 +95,7 @@ struct event *event_new(void);
 struct event *event_free(struct event *ev);	/* accepts NULL */
 /* Reset for reuse, keeping allocations. */
 void event_reset(struct event *ev);
-/* Start an event from its first record (serial, timestamp). */
+/* Start an event from its first record (serial, timestamp; no node). */
 void event_begin(struct event *ev, const struct record *rec);
 /*
  * Append a record of `type` whose text is data[0, len). The record is

@@ -2,7 +2,8 @@
  * pipeline.c: the stages between a source and the outputs, in order.
  *
  * DESIGN
- *   record_parse*  → tracker (serial gaps, before any type filtering, as
+ *   record_parse*  → node (a replayed log's node= prefix, nodes.h) →
+ *   tracker (serial gaps, the node's, before any type filtering, as
  *   pauditd does) → reasm (events) → filter → encode once per format the
  *   outputs want → outputs_publish (one refcounted message per format).
  * Everything runs on the main thread; the only hand-off is the outputs'
@@ -22,6 +23,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "msg.h"
+#include "nodes.h"
 #include "output/output.h"
 #include "pipeline.h"
 #include "rclock.h"
@@ -33,10 +35,21 @@
 
 #define SAMPLE_EVERY	64	/* one timing per this many records/events */
 
+/* The serial tracking of one node (or of the records without one). */
+struct ntrack {
+	struct pipeline		*p;
+	const struct node	*node;		/* NULL: no node */
+	struct tracker		 t;
+};
+
 struct pipeline {
 	struct reasm		*reasm;
-	struct tracker		 tracker;
+	struct ntrack		 track;		/* records without a node */
+	struct ntrack		**node_track;	/* by node id, made on demand */
+	size_t			 node_track_cap;
+	struct nodes		*nodes;		/* made at the first node= */
 	bool			 tracking;
+	uint64_t		 window;	/* max_out_of_order */
 	bool			 log_out_of_order;
 	struct uidmap		*ids;
 	struct encoder		*enc;
@@ -60,43 +73,66 @@ struct pipeline {
 	struct log_ratelimit	 rl_malformed, rl_missed, rl_late, rl_reasm;
 };
 
+/* "node NAME: " before a tracker's messages about a named node's serials. */
+#define NODE_FMT	"%s%s%s"
+#define NODE_ARGS(nt)	(nt)->node ? "node " : "", \
+			(nt)->node ? (nt)->node->name : "", (nt)->node ? ": " : ""
+
 static void
 on_missed(void *arg, uint64_t first, uint64_t n, uint64_t current)
 {
-	struct pipeline *p = arg;
+	struct ntrack *nt = arg;
+	struct pipeline *p = nt->p;
 
 	metric_add(p->m_missed, n);
 	if (n == 1)
 		log_warn_ratelimited(&p->rl_missed,
-		    "Likely missed sequence %llu, current %llu, worst message delay %llu",
-		    (unsigned long long)first, (unsigned long long)current,
-		    (unsigned long long)p->tracker.worst_lag);
+		    NODE_FMT "Likely missed sequence %llu, current %llu, worst message delay %llu",
+		    NODE_ARGS(nt), (unsigned long long)first,
+		    (unsigned long long)current,
+		    (unsigned long long)nt->t.worst_lag);
 	else
 		log_warn_ratelimited(&p->rl_missed,
-		    "Likely missed sequences %llu-%llu (%llu), current %llu, worst message delay %llu",
-		    (unsigned long long)first, (unsigned long long)(first + n - 1),
+		    NODE_FMT "Likely missed sequences %llu-%llu (%llu), current %llu, worst message delay %llu",
+		    NODE_ARGS(nt), (unsigned long long)first,
+		    (unsigned long long)(first + n - 1),
 		    (unsigned long long)n, (unsigned long long)current,
-		    (unsigned long long)p->tracker.worst_lag);
+		    (unsigned long long)nt->t.worst_lag);
 }
 
 static void
 on_late(void *arg, uint64_t serial, uint64_t lag, uint64_t worst)
 {
-	struct pipeline *p = arg;
+	struct ntrack *nt = arg;
+	struct pipeline *p = nt->p;
 
 	metric_inc(p->m_late_serials);
 	if (p->log_out_of_order)
 		log_warn_ratelimited(&p->rl_late,
-		    "Got sequence %llu after %llu messages. Worst lag so far %llu messages",
-		    (unsigned long long)serial, (unsigned long long)lag,
-		    (unsigned long long)worst);
+		    NODE_FMT "Got sequence %llu after %llu messages. Worst lag so far %llu messages",
+		    NODE_ARGS(nt), (unsigned long long)serial,
+		    (unsigned long long)lag, (unsigned long long)worst);
 }
 
 static void
 on_reset(void *arg, uint64_t last, uint64_t serial)
 {
-	log_info("serials restarted at %llu after %llu (a reboot, or another log); tracking again",
-	    (unsigned long long)serial, (unsigned long long)last);
+	struct ntrack *nt = arg;
+
+	log_info(NODE_FMT "serials restarted at %llu after %llu (a reboot, or another log); tracking again",
+	    NODE_ARGS(nt), (unsigned long long)serial,
+	    (unsigned long long)last);
+}
+
+static int
+ntrack_init(struct ntrack *nt, struct pipeline *p, const struct node *node,
+    uint64_t window)
+{
+	struct tracker_cb cb = { on_missed, on_late, on_reset, nt };
+
+	nt->p = p;
+	nt->node = node;
+	return tracker_init(&nt->t, window, &cb);
 }
 
 /*
@@ -216,14 +252,12 @@ struct pipeline *
 pipeline_new(const struct config *conf, struct outputs *outs,
     const struct filter *filter, bool replay_time)
 {
-	struct tracker_cb cb = { on_missed, on_late, on_reset, NULL };
 	struct reasm_conf rc;
 	struct pipeline *p = calloc(1, sizeof(*p));
 
 	if (p == NULL)
 		return NULL;
 	pipeline_reasm_conf(conf, replay_time, filter != NULL, &rc);
-	cb.arg = p;
 	p->outs = outs;
 	p->formats = outs ? outputs_formats(outs) : 0;
 	p->filter = filter;
@@ -233,13 +267,14 @@ pipeline_new(const struct config *conf, struct outputs *outs,
 	p->need_time = true;
 	p->batch_ns = now_mono_ns();
 	p->tracking = conf->mt_enabled;
+	p->window = (uint64_t)conf->mt_max_out_of_order;
 	p->log_out_of_order = conf->mt_log_out_of_order;
 	register_metrics(p);
 	p->reasm = reasm_new(&rc, on_event, p);
 	p->ids = uidmap_new(conf->uid_caching, conf->password_file_path);
 	p->enc = p->ids != NULL ? encoder_new(p->ids) : NULL;
 	if (p->reasm == NULL || p->ids == NULL || p->enc == NULL ||
-	    tracker_init(&p->tracker, (uint64_t)conf->mt_max_out_of_order, &cb) < 0)
+	    ntrack_init(&p->track, p, NULL, p->window) < 0)
 		return pipeline_free(p);
 	return p;
 }
@@ -247,23 +282,69 @@ pipeline_new(const struct config *conf, struct outputs *outs,
 struct pipeline *
 pipeline_free(struct pipeline *p)
 {
+	size_t i;
+
 	if (p == NULL)
 		return NULL;
 	reasm_free(p->reasm);
-	tracker_fini(&p->tracker);
+	tracker_fini(&p->track.t);
+	for (i = 0; i < p->node_track_cap; i++) {
+		if (p->node_track[i] != NULL)
+			tracker_fini(&p->node_track[i]->t);
+		free(p->node_track[i]);
+	}
+	free(p->node_track);
+	nodes_free(p->nodes);
 	encoder_free(p->enc);
 	uidmap_free(p->ids);
 	free(p);
 	return NULL;
 }
 
-static void
-add_record(struct pipeline *p, const struct record *rec)
+/* The tracking of a named node's serials, made at its first record. */
+static __attribute__((noinline)) struct tracker *
+node_tracker(struct pipeline *p, const struct node *nd)
 {
+	struct ntrack **v, *nt;
+	size_t cap;
+
+	if (nd->id < p->node_track_cap && p->node_track[nd->id] != NULL)
+		return &p->node_track[nd->id]->t;
+	if (nd->id >= p->node_track_cap) {
+		cap = p->node_track_cap ? p->node_track_cap : 16;
+		while (cap <= nd->id)
+			cap *= 2;
+		if ((v = realloc(p->node_track, cap * sizeof(*v))) == NULL)
+			return NULL;
+		memset(v + p->node_track_cap, 0,
+		    (cap - p->node_track_cap) * sizeof(*v));
+		p->node_track = v;
+		p->node_track_cap = cap;
+	}
+	if ((nt = calloc(1, sizeof(*nt))) == NULL)
+		return NULL;
+	if (ntrack_init(nt, p, nd, p->window) < 0) {
+		free(nt);
+		return NULL;
+	}
+	p->node_track[nd->id] = nt;
+	return &nt->t;
+}
+
+/* A record of node nd (NULL: none). */
+static void
+add_record(struct pipeline *p, const struct record *rec,
+    const struct node *nd)
+{
+	struct tracker *t;
 	uint64_t since;
 
-	if (p->tracking)
-		tracker_see(&p->tracker, rec->serial);
+	/* A named node's serials are tracked apart from the others'. */
+	if (p->tracking) {
+		t = nd == NULL ? &p->track.t : node_tracker(p, nd);
+		if (__builtin_expect(t != NULL, 1))
+			tracker_see(t, rec->serial);
+	}
 	if (p->replay_time) {
 		if (rclock_see(&p->clock, rec->time_ms, rec->serial, &since))
 			reasm_retime(p->reasm, since, p->clock.now_ms);
@@ -272,7 +353,24 @@ add_record(struct pipeline *p, const struct record *rec)
 		p->now_ms = now_mono_ms();
 		p->need_time = false;
 	}
-	reasm_add(p->reasm, rec, p->now_ms);
+	reasm_add(p->reasm, rec, nd, p->now_ms);
+}
+
+/*
+ * The node of a record with a node= prefix; NULL if refused (nodes.h).
+ * Sets *ok to false then.
+ */
+static __attribute__((noinline)) const struct node *
+record_node(struct pipeline *p, const struct record *rec, bool *ok)
+{
+	const struct node *nd = NULL;
+
+	if (p->nodes == NULL)
+		p->nodes = nodes_new();
+	if (p->nodes != NULL)
+		nd = nodes_get(p->nodes, rec->node, rec->node_len);
+	*ok = nd != NULL;
+	return nd;
 }
 
 static void
@@ -283,7 +381,12 @@ malformed(struct pipeline *p, int e, const char *s, size_t len)
 	if (i < 0 || i >= RECORD_ERR_MAX)
 		i = RECORD_ERR_HEADER;
 	metric_inc(p->m_malformed[i]);
-	if (p->replay_time)
+	if (i == RECORD_ERR_NODE)
+		log_warn_ratelimited(&p->rl_malformed,
+		    "input line %llu: a node name of more than %d bytes, or a node beyond the first %d, skipping: %.*s",
+		    (unsigned long long)p->lines, NODE_NAME_MAX, NODES_MAX,
+		    (int)(len < 80 ? len : 80), s);
+	else if (p->replay_time)
 		log_warn_ratelimited(&p->rl_malformed,
 		    "input line %llu: not an audit record (bad %s), skipping: %.*s",
 		    (unsigned long long)p->lines, record_error_names[i],
@@ -308,7 +411,7 @@ sink_payload(void *arg, uint32_t type, const char *s, size_t len)
 		malformed(p, e, s, len);
 		return;
 	}
-	add_record(p, &rec);
+	add_record(p, &rec, NULL);
 	if (timed)
 		metric_observe_ns(p->m_latency, now_mono_ns() - t0);
 }
@@ -320,6 +423,7 @@ sink_payload(void *arg, uint32_t type, const char *s, size_t len)
 static inline __attribute__((always_inline)) bool
 line_record(struct pipeline *p, const char *s, size_t len)
 {
+	const struct node *nd = NULL;
 	struct record rec;
 	int e;
 
@@ -328,7 +432,17 @@ line_record(struct pipeline *p, const char *s, size_t len)
 		malformed(p, e, s, len);
 		return false;
 	}
-	add_record(p, &rec);
+	/* "node= " (an empty name) is no node. */
+	if (__builtin_expect(rec.node_len != 0, 0)) {
+		bool ok;
+
+		nd = record_node(p, &rec, &ok);
+		if (!ok) {
+			malformed(p, -(RECORD_ERR_NODE + 1), s, len);
+			return false;
+		}
+	}
+	add_record(p, &rec, nd);
 	return true;
 }
 

@@ -1,13 +1,14 @@
 /*
  * reasm.c: the reassembler.
  *
- * DESIGN: events in flight sit in a chained hash table keyed by serial
- * and in a doubly linked list in creation order. Every event gets the
+ * DESIGN: events in flight sit in a chained hash table keyed by (node,
+ * serial) and in a doubly linked list in creation order. Every event gets the
  * same timeout and the clock never goes backwards, so creation order is
  * deadline order: expiry pops from the old end in O(1) per event, and
  * the bounds evict from the same end. Completed serials are remembered
- * in a bitmap window of the last REASM_DONE_WINDOW serials so that a
- * late record never opens a second event for the same serial. Finished
+ * in a bitmap window of each node's last serials (struct done_win) so
+ * that a late record never opens a second event for the same serial;
+ * a named node's window is made when its first event completes. Finished
  * events go back to a small free list, so steady state allocates nothing.
  */
 #include <stdlib.h>
@@ -15,10 +16,10 @@
 
 #include "event.h"
 #include "log.h"
+#include "nodes.h"
 #include "reasm.h"
 #include "record.h"
 
-#define REASM_DONE_WINDOW	65536u		/* serials remembered */
 #define REASM_FREE_MAX		64
 #define REASM_TYPES		4096		/* types classified by table */
 
@@ -27,6 +28,19 @@
 #define RT_STORE	0x02	/* in type_min..type_max: stored */
 #define RT_ENDS		0x04	/* ends it after being stored */
 #define RT_OPENED	0x08	/* (reasm_add: the record opened its event) */
+
+/*
+ * The serials of one node completed lately: a bit each for the serials
+ * of a window up to the highest, and the latest header time of the
+ * events completed in each block of 64. The window's size, a constant
+ * (REASM_DONE_WINDOW without a node, REASM_NODE_WINDOW with one), is
+ * given to each call.
+ */
+struct done_win {
+	uint64_t		 max;		/* highest completed serial */
+	uint64_t		*bits;
+	uint64_t		*time;
+};
 
 struct reasm {
 	struct reasm_conf	 conf;
@@ -40,10 +54,11 @@ struct reasm {
 	size_t			 bytes;
 	struct event		*free_list;
 	size_t			 nfree;
-	uint64_t		 done_max;	/* highest completed serial */
+	struct done_win		 done;		/* records without a node */
 	uint64_t		 done_bits[REASM_DONE_WINDOW / 64];
-	/* Latest header time of the events completed in each 64-serial block. */
 	uint64_t		 done_time[REASM_DONE_WINDOW / 64];
+	struct done_win		**node_done;	/* by node id, made on demand */
+	size_t			 node_done_cap;
 	struct reasm_stats	 stats;
 	/* RT_* of every type below REASM_TYPES: one load per record. */
 	uint8_t			 type_class[REASM_TYPES];
@@ -71,6 +86,8 @@ reasm_new(const struct reasm_conf *conf, reasm_emit_fn *emit, void *arg)
 		return NULL;
 	}
 	r->mask = n - 1;
+	r->done.bits = r->done_bits;
+	r->done.time = r->done_time;
 	r->emit = emit;
 	r->arg = arg;
 	r->next_deadline = UINT64_MAX;
@@ -96,6 +113,7 @@ struct reasm *
 reasm_free(struct reasm *r)
 {
 	struct event *ev, *next;
+	size_t i;
 
 	if (r == NULL)
 		return NULL;
@@ -107,6 +125,9 @@ reasm_free(struct reasm *r)
 		next = ev->hnext;
 		event_free(ev);
 	}
+	for (i = 0; i < r->node_done_cap; i++)
+		free(r->node_done[i]);
+	free(r->node_done);
 	free(r->table);
 	free(r);
 	return NULL;
@@ -148,24 +169,28 @@ type_class(const struct reasm *r, uint32_t type)
  * Serials come in order, and the events in flight hold a narrow range of
  * them: the serial itself spreads them over the slots best, and keeps
  * consecutive events in consecutive slots (a scrambling hash made every
- * new event a cache miss, a twentieth of the replay's time).
+ * new event a cache miss, a twentieth of the replay's time). Each node's
+ * serials start at a slot of their own.
  */
 static size_t
-slot(const struct reasm *r, uint64_t serial)
+slot(const struct reasm *r, uint64_t serial, const struct node *node)
 {
-	return (size_t)serial & r->mask;
+	uint64_t off = node != NULL ? node->hash : 0;
+
+	return (size_t)(serial + off) & r->mask;
 }
 
 static struct event *
-lookup(struct reasm *r, uint64_t serial)
+lookup(struct reasm *r, uint64_t serial, const struct node *node)
 {
 	struct event *ev;
 
 	/* The records of an event mostly arrive one after another. */
-	if (r->newest != NULL && r->newest->serial == serial)
+	if (r->newest != NULL && r->newest->serial == serial &&
+	    r->newest->node == node)
 		return r->newest;
-	for (ev = r->table[slot(r, serial)]; ev != NULL; ev = ev->hnext)
-		if (ev->serial == serial)
+	for (ev = r->table[slot(r, serial, node)]; ev != NULL; ev = ev->hnext)
+		if (ev->serial == serial && ev->node == node)
 			return ev;
 	return NULL;
 }
@@ -175,52 +200,102 @@ lookup(struct reasm *r, uint64_t serial)
  * around its serial is not a late record but a new event of a new boot
  * (the serials of a log spanning a reboot start again).
  */
-static bool
-done_test(const struct reasm *r, uint64_t s, uint64_t time_ms)
+static inline __attribute__((always_inline)) bool
+done_test(const struct done_win *w, uint64_t size, uint64_t s,
+    uint64_t time_ms)
 {
-	size_t blk = (s % REASM_DONE_WINDOW) / 64;
+	size_t blk = (size_t)(s % size) / 64;
 
-	if (s > r->done_max || r->done_max - s >= REASM_DONE_WINDOW)
+	if (s > w->max || w->max - s >= size)
 		return false;
-	if (time_ms > r->done_time[blk])
+	if (time_ms > w->time[blk])
 		return false;
-	return r->done_bits[blk] & (1ull << (s % 64));
+	return w->bits[blk] & (1ull << (s % 64));
+}
+
+static inline __attribute__((always_inline)) void
+done_set(struct done_win *w, uint64_t size, uint64_t s, uint64_t time_ms)
+{
+	size_t blk = (size_t)(s % size) / 64;
+	uint64_t x;
+
+	if (s > w->max) {
+		if (s - w->max >= size) {
+			memset(w->bits, 0, size / 8);
+			memset(w->time, 0, size / 8);
+		} else {
+			for (x = w->max + 1; x < s; x++) {
+				size_t b = (size_t)(x % size) / 64;
+
+				w->bits[b] &= ~(1ull << (x % 64));
+				if (x % 64 == 0)
+					w->time[b] = 0;
+			}
+			if (s % 64 == 0)
+				w->time[blk] = 0;
+		}
+		w->max = s;
+	} else if (w->max - s >= size) {
+		return;
+	}
+	w->bits[blk] |= 1ull << (s % 64);
+	if (time_ms > w->time[blk])
+		w->time[blk] = time_ms;
+}
+
+/* A named node's window, made at its first completed event (NULL: OOM). */
+static struct done_win *
+node_win(struct reasm *r, const struct node *node, bool make)
+{
+	struct done_win **v, *w;
+	size_t cap, nb = REASM_NODE_WINDOW / 64;
+
+	if (node->id < r->node_done_cap && r->node_done[node->id] != NULL)
+		return r->node_done[node->id];
+	if (!make)
+		return NULL;
+	if (node->id >= r->node_done_cap) {
+		cap = r->node_done_cap ? r->node_done_cap : 16;
+		while (cap <= node->id)
+			cap *= 2;
+		if ((v = realloc(r->node_done, cap * sizeof(*v))) == NULL)
+			return NULL;
+		memset(v + r->node_done_cap, 0,
+		    (cap - r->node_done_cap) * sizeof(*v));
+		r->node_done = v;
+		r->node_done_cap = cap;
+	}
+	/* One allocation: the header, then the bits and the times. */
+	if ((w = calloc(1, sizeof(*w) + 2 * nb * sizeof(uint64_t))) == NULL)
+		return NULL;
+	w->bits = (uint64_t *)(void *)(w + 1);
+	w->time = w->bits + nb;
+	return r->node_done[node->id] = w;
+}
+
+static bool
+node_done_test(struct reasm *r, const struct node *node, uint64_t s,
+    uint64_t time_ms)
+{
+	const struct done_win *w = node_win(r, node, false);
+
+	return w != NULL && done_test(w, REASM_NODE_WINDOW, s, time_ms);
 }
 
 static void
-done_set(struct reasm *r, uint64_t s, uint64_t time_ms)
+node_done_set(struct reasm *r, const struct node *node, uint64_t s,
+    uint64_t time_ms)
 {
-	size_t blk = (s % REASM_DONE_WINDOW) / 64;
-	uint64_t x;
+	struct done_win *w = node_win(r, node, true);
 
-	if (s > r->done_max) {
-		if (s - r->done_max >= REASM_DONE_WINDOW) {
-			memset(r->done_bits, 0, sizeof(r->done_bits));
-			memset(r->done_time, 0, sizeof(r->done_time));
-		} else {
-			for (x = r->done_max + 1; x < s; x++) {
-				size_t b = (x % REASM_DONE_WINDOW) / 64;
-
-				r->done_bits[b] &= ~(1ull << (x % 64));
-				if (x % 64 == 0)
-					r->done_time[b] = 0;
-			}
-			if (s % 64 == 0)
-				r->done_time[blk] = 0;
-		}
-		r->done_max = s;
-	} else if (r->done_max - s >= REASM_DONE_WINDOW) {
-		return;
-	}
-	r->done_bits[blk] |= 1ull << (s % 64);
-	if (time_ms > r->done_time[blk])
-		r->done_time[blk] = time_ms;
+	if (w != NULL)
+		done_set(w, REASM_NODE_WINDOW, s, time_ms);
 }
 
 static void
 unlink_event(struct reasm *r, struct event *ev)
 {
-	struct event **pp = &r->table[slot(r, ev->serial)];
+	struct event **pp = &r->table[slot(r, ev->serial, ev->node)];
 
 	while (*pp != ev)
 		pp = &(*pp)->hnext;
@@ -244,7 +319,10 @@ static void
 complete(struct reasm *r, struct event *ev)
 {
 	unlink_event(r, ev);
-	done_set(r, ev->serial, ev->time_ms);
+	if (__builtin_expect(ev->node == NULL, 1))
+		done_set(&r->done, REASM_DONE_WINDOW, ev->serial, ev->time_ms);
+	else
+		node_done_set(r, ev->node, ev->serial, ev->time_ms);
 	ev->hnext = ev->older = ev->newer = NULL;
 	if (ev->nrec == 0) {
 		r->stats.empty_events++;
@@ -256,7 +334,8 @@ complete(struct reasm *r, struct event *ev)
 }
 
 static struct event *
-open_event(struct reasm *r, const struct record *rec, uint64_t now_ms)
+open_event(struct reasm *r, const struct record *rec, const struct node *node,
+    uint64_t now_ms)
 {
 	struct event *ev;
 	size_t s;
@@ -269,9 +348,10 @@ open_event(struct reasm *r, const struct record *rec, uint64_t now_ms)
 		ev = event_new();
 	}
 	event_begin(ev, rec);
+	ev->node = node;
 	ev->keep_text = !r->conf.drop_text;
 	ev->deadline_ms = now_ms + r->conf.timeout_ms;
-	s = slot(r, rec->serial);
+	s = slot(r, rec->serial, node);
 	ev->hnext = r->table[s];
 	r->table[s] = ev;
 	ev->older = r->newest;
@@ -298,20 +378,23 @@ enforce_bounds(struct reasm *r)
 }
 
 void
-reasm_add(struct reasm *r, const struct record *rec, uint64_t now_ms)
+reasm_add(struct reasm *r, const struct record *rec, const struct node *node,
+    uint64_t now_ms)
 {
-	struct event *ev = lookup(r, rec->serial);
+	struct event *ev = lookup(r, rec->serial, node);
 	unsigned k = type_class(r, rec->type);
 
 	if (ev == NULL) {
-		if (done_test(r, rec->serial, rec->time_ms)) {
+		if (node == NULL ? done_test(&r->done, REASM_DONE_WINDOW,
+		    rec->serial, rec->time_ms) :
+		    node_done_test(r, node, rec->serial, rec->time_ms)) {
 			if (!(k & RT_EOE))
 				r->stats.late_records++;
 			return;
 		}
 		if (k & RT_EOE)
 			return;
-		ev = open_event(r, rec, now_ms);
+		ev = open_event(r, rec, node, now_ms);
 		k |= RT_OPENED;
 	}
 	if (k & RT_EOE) {

@@ -1,5 +1,5 @@
 /*
- * reasm.h: group records into events by serial.
+ * reasm.h: group records into events by (node, serial).
  *
  * Completion rules: an EOE record ends its event (EOE is not stored);
  * user-space records (1100-1299, 2100-2999) end their event at once; any
@@ -8,7 +8,10 @@
  * replay). With `proctitle_ends` (replays: auditd logs carry no EOE) a
  * PROCTITLE record, which the kernel writes last, ends its event too.
  * One serial never yields two events: records arriving for a serial that
- * already completed are dropped and counted as late.
+ * already completed are dropped and counted as late. Each node (the host
+ * of an aggregated log, nodes.h) counts its own serials: events and the
+ * memory of completed serials are the node's (REASM_DONE_WINDOW serials
+ * without a node, REASM_NODE_WINDOW for each named one).
  *
  * Bounds: at most max_in_flight events and max_in_flight_bytes of record
  * data in flight (the oldest event is completed early when either is
@@ -28,8 +31,12 @@
 #include <stdint.h>
 
 struct event;
+struct node;
 struct record;
 struct reasm;
+
+#define REASM_DONE_WINDOW	65536u	/* completed serials remembered */
+#define REASM_NODE_WINDOW	4096u	/* the same, for each named node */
 
 struct reasm_conf {
 	uint64_t	timeout_ms;
@@ -62,7 +69,9 @@ struct reasm *reasm_new(const struct reasm_conf *conf, reasm_emit_fn *emit,
     void *arg);
 /* Emits nothing: call reasm_flush first to keep events in flight. */
 struct reasm *reasm_free(struct reasm *r);
-void reasm_add(struct reasm *r, const struct record *rec, uint64_t now_ms);
+/* A record of `node` (NULL: none), which must outlive its events. */
+void reasm_add(struct reasm *r, const struct record *rec,
+    const struct node *node, uint64_t now_ms);
 /* Complete every event whose deadline is <= now_ms. */
 void reasm_expire(struct reasm *r, uint64_t now_ms);
 /*

@@ -21,6 +21,7 @@ const char *const record_error_names[RECORD_ERR_MAX] = {
 	[RECORD_ERR_SERIAL] = "serial",
 	[RECORD_ERR_TYPE] = "type",
 	[RECORD_ERR_LENGTH] = "length",
+	[RECORD_ERR_NODE] = "node",
 };
 
 static int

@@ -42,6 +42,7 @@ enum record_error {
 	RECORD_ERR_SERIAL,	/* serial missing, zero or too long */
 	RECORD_ERR_TYPE,	/* unknown type name (log lines) */
 	RECORD_ERR_LENGTH,	/* a log line longer than a source keeps */
+	RECORD_ERR_NODE,	/* a node name too long, or too many (nodes.h) */
 	RECORD_ERR_MAX
 };
 extern const char *const record_error_names[RECORD_ERR_MAX];

@@ -3,7 +3,7 @@
 # stdout/stderr separation, logrotate reopen without loss, SIGTERM drain of
 # events in flight, a full disk counted as dropped, bounded memory, inputs
 # that are not log files (a directory, /dev/null, a 20 MiB line), stdout's
-# reader gone.
+# reader gone, an aggregated log of many nodes.
 bin=${PAUDITD:-./pauditd}
 tmp=$(mktemp -d)
 pids=""
@@ -254,6 +254,39 @@ rel=${PAUDITD_REL:-$bin}
 "$TOOLBIN/cputime" -o "$tmp/long.time" "$rel" --input "$tmp/long.log" -config "$tmp/two.yaml" \
     >/dev/null 2>&1
 check "overlong line: under 40 MB of memory" "[ \$(cut -d' ' -f4 $tmp/long.time) -lt 40000 ]"
+
+# --- an aggregated log (node= prefixes): two hosts whose serials are 3,000
+# apart, interleaved (one tracker for both saw gaps), then more hosts than
+# the table holds.
+cat > "$tmp/mt.yaml" <<'Y'
+message_tracking:
+  enabled: true
+output:
+  stdout:
+    enabled: true
+Y
+i=1
+while [ $i -le 200 ]; do
+	event $i | sed 's/^/node=a /'
+	event $((3000 + i)) | sed 's/^/node=b /'
+	i=$((i + 1))
+done > "$tmp/nodes.log"
+"$bin" --input "$tmp/nodes.log" -config "$tmp/mt.yaml" --metrics-out "$tmp/nodes.prom" \
+    >"$tmp/nodes.out" 2>"$tmp/nodes.err"; rc=$?
+check "two nodes: exit 0" "[ $rc = 0 ]"
+check "two nodes: every event, with its node" \
+    "[ \$(grep -c '\"node\":\"a\"' $tmp/nodes.out) = 200 ] && [ \$(grep -c '\"node\":\"b\"' $tmp/nodes.out) = 200 ]"
+check "two nodes: each node's serials tracked apart" \
+    "grep -qx 'pauditd_serials_missed_total 0' $tmp/nodes.prom && ! grep -q 'restarted' $tmp/nodes.err"
+awk 'BEGIN { for (i = 1; i <= 4100; i++)
+	printf "node=h%d type=USER_LOGIN msg=audit(1700000000.000:%d): pid=1 uid=0 res=success\n", i, i }' \
+    > "$tmp/many.log"
+"$bin" --input "$tmp/many.log" -config "$tmp/mt.yaml" --metrics-out "$tmp/many.prom" \
+    >/dev/null 2>"$tmp/many.err"; rc=$?
+check "4,100 nodes: exit 0" "[ $rc = 0 ]"
+check "4,100 nodes: the 4 beyond the table counted" \
+    "grep -qx 'pauditd_records_malformed_total{reason=\"node\"} 4' $tmp/many.prom"
+check "4,100 nodes: and said with their line" "grep -q 'input line 4097: a node name' $tmp/many.err"
 
 echo "$P passed, $F failed"
 [ "$F" = 0 ]

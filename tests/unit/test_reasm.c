@@ -2,7 +2,7 @@
  * test_reasm.c: grouping records into events by serial (reasm.h): EOE,
  * interleaving, user-space records, timeouts on the caller's clock, the
  * PROCTITLE rule of replays, out-of-range types, the bounds and their
- * counters, late records, and flush.
+ * counters, late records, flush, and the nodes of an aggregated log.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +11,7 @@
 
 #include "harness.h"
 #include "../../src/event.h"
+#include "../../src/nodes.h"
 #include "../../src/reasm.h"
 #include "../../src/record.h"
 
@@ -32,8 +33,9 @@ on_event(struct event *ev, void *arg)
 	s->n++;
 	if (s->len > sizeof(s->log) - 256)	/* keep the count only */
 		return;
-	w = snprintf(s->log + s->len, sizeof(s->log) - s->len, "%s%llu:",
-	    s->len ? " " : "", (unsigned long long)ev->serial);
+	w = snprintf(s->log + s->len, sizeof(s->log) - s->len, "%s%s%s%llu:",
+	    s->len ? " " : "", ev->node ? ev->node->name : "",
+	    ev->node ? "/" : "", (unsigned long long)ev->serial);
 	s->len += (size_t)w;
 	for (i = 0; i < ev->nrec; i++) {
 		w = snprintf(s->log + s->len, sizeof(s->log) - s->len,
@@ -69,7 +71,7 @@ add(struct reasm *r, uint32_t type, uint64_t serial, const char *data,
 	rec.ts_len = 5;
 	rec.data = data;
 	rec.data_len = strlen(data);
-	reasm_add(r, &rec, now);
+	reasm_add(r, &rec, NULL, now);
 }
 
 TEST(eoe_completes_and_is_not_stored)
@@ -470,7 +472,7 @@ add_at(struct reasm *r, uint32_t type, uint64_t serial, const char *data,
 	rec.ts_len = strlen(ts);
 	rec.data = data;
 	rec.data_len = strlen(data);
-	reasm_add(r, &rec, now);
+	reasm_add(r, &rec, NULL, now);
 }
 
 /*
@@ -513,6 +515,88 @@ TEST(regress_new_boot_serials_dropped_as_late)
 	reasm_free(r);
 	ASSERT_EQ(late, 0);
 	ASSERT_EQ(n, 110);
+}
+
+/* Like add(), for a record of node nd. */
+static void
+add_node(struct reasm *r, const struct node *nd, uint32_t type,
+    uint64_t serial, const char *data)
+{
+	struct record rec;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.type = type;
+	rec.serial = serial;
+	rec.time_ms = 1000;
+	rec.ts = "1.000";
+	rec.ts_len = 5;
+	rec.data = data;
+	rec.data_len = strlen(data);
+	reasm_add(r, &rec, nd, 0);
+}
+
+/*
+ * An aggregated log: every host counts its own serials, so records of the
+ * same serial from two nodes (and from none) are three events, each
+ * completed by its own EOE.
+ */
+TEST(nodes_keep_their_events_apart)
+{
+	struct sink s = { .len = 0 };
+	struct reasm *r = reasm_new(&defconf, on_event, &s);
+	struct nodes *t = nodes_new();
+	const struct node *a = nodes_get(t, "a", 1), *b = nodes_get(t, "b", 1);
+
+	add_node(r, a, 1300, 7, "a1");
+	add_node(r, b, 1300, 7, "b1");
+	add(r, 1300, 7, "n1", 0);
+	add_node(r, a, 1302, 7, "a2");
+	add_node(r, b, 1302, 7, "b2");
+	ASSERT_EQ(reasm_in_flight(r), 3);
+	add_node(r, b, AUDIT_TYPE_EOE, 7, "");
+	ASSERT_STREQ(s.log, "b/7:1300=b1,1302=b2");
+	add(r, AUDIT_TYPE_EOE, 7, "", 0);
+	add_node(r, a, AUDIT_TYPE_EOE, 7, "");
+	ASSERT_STREQ(s.log, "b/7:1300=b1,1302=b2 7:1300=n1 a/7:1300=a1,1302=a2");
+	ASSERT_EQ(reasm_in_flight(r), 0);
+	ASSERT_EQ(reasm_stats(r)->late_records, 0);
+	reasm_free(r);
+	nodes_free(t);
+}
+
+/*
+ * Late records are a node's own: a serial completed on node a makes a
+ * later record of a's late, not one of b's or of the records without a
+ * node; b's own completed serials are remembered for b.
+ */
+TEST(nodes_late_records_are_their_own)
+{
+	struct sink s = { .len = 0 };
+	struct reasm *r = reasm_new(&defconf, on_event, &s);
+	struct nodes *t = nodes_new();
+	const struct node *a = nodes_get(t, "a", 1), *b = nodes_get(t, "b", 1);
+
+	add_node(r, a, 1300, 40, "a");
+	add_node(r, a, AUDIT_TYPE_EOE, 40, "");
+	add_node(r, a, 1302, 40, "late");
+	ASSERT_EQ(reasm_stats(r)->late_records, 1);
+	add_node(r, b, 1300, 40, "b");
+	add(r, 1300, 40, "n", 0);
+	ASSERT_EQ(reasm_in_flight(r), 2);
+	add_node(r, b, AUDIT_TYPE_EOE, 40, "");
+	add_node(r, b, 1302, 40, "late");
+	add(r, AUDIT_TYPE_EOE, 40, "", 0);
+	add(r, 1302, 40, "late", 0);
+	ASSERT_EQ(reasm_stats(r)->late_records, 3);
+	/* Far apart serial ranges do not wipe each other's memory. */
+	add_node(r, b, 1300, 90000000, "far");
+	add_node(r, b, AUDIT_TYPE_EOE, 90000000, "");
+	add_node(r, a, 1302, 40, "late");
+	ASSERT_EQ(reasm_stats(r)->late_records, 4);
+	ASSERT_EQ(s.n, 4);
+	ASSERT_EQ(reasm_in_flight(r), 0);
+	reasm_free(r);
+	nodes_free(t);
 }
 
 TEST(flush_completes_everything)
@@ -563,5 +647,6 @@ TEST_MAIN(T(eoe_completes_and_is_not_stored), T(eoe_alone_emits_nothing),
     T(max_in_flight_not_enforced_by_a_record_that_ends),
     T(types_beyond_the_table), T(late_record_never_second_event),
     T(late_after_big_serial_jump), T(regress_new_boot_serials_dropped_as_late),
+    T(nodes_keep_their_events_apart), T(nodes_late_records_are_their_own),
     T(flush_completes_everything),
     T(event_fields_copied))
