@@ -90,3 +90,35 @@ nodes_count(const struct nodes *t)
 {
 	return t->n;
 }
+
+void **
+node_slots_at(struct node_slots *s, uint32_t id)
+{
+	size_t cap;
+	void **v;
+
+	if (id >= s->cap) {
+		cap = s->cap ? s->cap : 16;
+		while (cap <= id)
+			cap *= 2;
+		if ((v = realloc(s->v, cap * sizeof(*v))) == NULL)
+			return NULL;
+		memset(v + s->cap, 0, (cap - s->cap) * sizeof(*v));
+		s->v = v;
+		s->cap = cap;
+	}
+	return &s->v[id];
+}
+
+void
+node_slots_free(struct node_slots *s, void (*fini)(void *))
+{
+	size_t i;
+
+	for (i = 0; i < s->cap; i++)
+		if (s->v[i] != NULL)
+			fini(s->v[i]);
+	free(s->v);
+	s->v = NULL;
+	s->cap = 0;
+}

@@ -40,4 +40,24 @@ struct nodes *nodes_free(struct nodes *t);	/* accepts NULL */
 const struct node *nodes_get(struct nodes *t, const char *name, size_t len);
 size_t nodes_count(const struct nodes *t);
 
+/*
+ * What a module keeps for each node, by id (the reassembler's completed
+ * serials, the pipeline's trackers): NULL for the ids it has nothing for.
+ */
+struct node_slots {
+	void	**v;
+	size_t	  cap;
+};
+
+static inline void *
+node_slots_get(const struct node_slots *s, uint32_t id)
+{
+	return id < s->cap ? s->v[id] : NULL;
+}
+
+/* Where id's state goes, the table grown to hold it; NULL on OOM. */
+void **node_slots_at(struct node_slots *s, uint32_t id);
+/* Each state given to fini (which frees it), then the table. */
+void node_slots_free(struct node_slots *s, void (*fini)(void *));
+
 #endif

@@ -45,8 +45,7 @@ struct ntrack {
 struct pipeline {
 	struct reasm		*reasm;
 	struct ntrack		 track;		/* records without a node */
-	struct ntrack		**node_track;	/* by node id, made on demand */
-	size_t			 node_track_cap;
+	struct node_slots	 node_track;	/* ntrack by node id, made on demand */
 	struct nodes		*nodes;		/* made at the first node= */
 	bool			 tracking;
 	uint64_t		 window;	/* max_out_of_order */
@@ -122,6 +121,15 @@ on_reset(void *arg, uint64_t last, uint64_t serial)
 	log_info(NODE_FMT "serials restarted at %llu after %llu (a reboot, or another log); tracking again",
 	    NODE_ARGS(nt), (unsigned long long)serial,
 	    (unsigned long long)last);
+}
+
+static void
+ntrack_free(void *arg)
+{
+	struct ntrack *nt = arg;
+
+	tracker_fini(&nt->t);
+	free(nt);
 }
 
 static int
@@ -282,18 +290,11 @@ pipeline_new(const struct config *conf, struct outputs *outs,
 struct pipeline *
 pipeline_free(struct pipeline *p)
 {
-	size_t i;
-
 	if (p == NULL)
 		return NULL;
 	reasm_free(p->reasm);
 	tracker_fini(&p->track.t);
-	for (i = 0; i < p->node_track_cap; i++) {
-		if (p->node_track[i] != NULL)
-			tracker_fini(&p->node_track[i]->t);
-		free(p->node_track[i]);
-	}
-	free(p->node_track);
+	node_slots_free(&p->node_track, ntrack_free);
 	nodes_free(p->nodes);
 	encoder_free(p->enc);
 	uidmap_free(p->ids);
@@ -305,29 +306,19 @@ pipeline_free(struct pipeline *p)
 static __attribute__((noinline)) struct tracker *
 node_tracker(struct pipeline *p, const struct node *nd)
 {
-	struct ntrack **v, *nt;
-	size_t cap;
+	struct ntrack *nt = node_slots_get(&p->node_track, nd->id);
+	void **slot;
 
-	if (nd->id < p->node_track_cap && p->node_track[nd->id] != NULL)
-		return &p->node_track[nd->id]->t;
-	if (nd->id >= p->node_track_cap) {
-		cap = p->node_track_cap ? p->node_track_cap : 16;
-		while (cap <= nd->id)
-			cap *= 2;
-		if ((v = realloc(p->node_track, cap * sizeof(*v))) == NULL)
-			return NULL;
-		memset(v + p->node_track_cap, 0,
-		    (cap - p->node_track_cap) * sizeof(*v));
-		p->node_track = v;
-		p->node_track_cap = cap;
-	}
-	if ((nt = calloc(1, sizeof(*nt))) == NULL)
+	if (nt != NULL)
+		return &nt->t;
+	if ((slot = node_slots_at(&p->node_track, nd->id)) == NULL ||
+	    (nt = calloc(1, sizeof(*nt))) == NULL)
 		return NULL;
 	if (ntrack_init(nt, p, nd, p->window) < 0) {
 		free(nt);
 		return NULL;
 	}
-	p->node_track[nd->id] = nt;
+	*slot = nt;
 	return &nt->t;
 }
 

@@ -57,8 +57,7 @@ struct reasm {
 	struct done_win		 done;		/* records without a node */
 	uint64_t		 done_bits[REASM_DONE_WINDOW / 64];
 	uint64_t		 done_time[REASM_DONE_WINDOW / 64];
-	struct done_win		**node_done;	/* by node id, made on demand */
-	size_t			 node_done_cap;
+	struct node_slots	 node_done;	/* done_win by node id, made on demand */
 	struct reasm_stats	 stats;
 	/* RT_* of every type below REASM_TYPES: one load per record. */
 	uint8_t			 type_class[REASM_TYPES];
@@ -113,7 +112,6 @@ struct reasm *
 reasm_free(struct reasm *r)
 {
 	struct event *ev, *next;
-	size_t i;
 
 	if (r == NULL)
 		return NULL;
@@ -125,9 +123,7 @@ reasm_free(struct reasm *r)
 		next = ev->hnext;
 		event_free(ev);
 	}
-	for (i = 0; i < r->node_done_cap; i++)
-		free(r->node_done[i]);
-	free(r->node_done);
+	node_slots_free(&r->node_done, free);
 	free(r->table);
 	free(r);
 	return NULL;
@@ -247,30 +243,20 @@ done_set(struct done_win *w, uint64_t size, uint64_t s, uint64_t time_ms)
 static struct done_win *
 node_win(struct reasm *r, const struct node *node, bool make)
 {
-	struct done_win **v, *w;
-	size_t cap, nb = REASM_NODE_WINDOW / 64;
+	struct done_win *w = node_slots_get(&r->node_done, node->id);
+	size_t nb = REASM_NODE_WINDOW / 64;
+	void **slot;
 
-	if (node->id < r->node_done_cap && r->node_done[node->id] != NULL)
-		return r->node_done[node->id];
-	if (!make)
+	if (w != NULL || !make)
+		return w;
+	if ((slot = node_slots_at(&r->node_done, node->id)) == NULL)
 		return NULL;
-	if (node->id >= r->node_done_cap) {
-		cap = r->node_done_cap ? r->node_done_cap : 16;
-		while (cap <= node->id)
-			cap *= 2;
-		if ((v = realloc(r->node_done, cap * sizeof(*v))) == NULL)
-			return NULL;
-		memset(v + r->node_done_cap, 0,
-		    (cap - r->node_done_cap) * sizeof(*v));
-		r->node_done = v;
-		r->node_done_cap = cap;
-	}
 	/* One allocation: the header, then the bits and the times. */
 	if ((w = calloc(1, sizeof(*w) + 2 * nb * sizeof(uint64_t))) == NULL)
 		return NULL;
 	w->bits = (uint64_t *)(void *)(w + 1);
 	w->time = w->bits + nb;
-	return r->node_done[node->id] = w;
+	return *slot = w;
 }
 
 static bool

@@ -366,6 +366,27 @@ TEST(every_output_gone)
 }
 
 /*
+ * Point fd 1 at a pipe of one page whose read end is *ret_rd; the saved
+ * stdout.
+ */
+static int
+stdout_to_small_pipe(int *ret_rd)
+{
+	int fds[2], saved;
+
+	signal(SIGPIPE, SIG_IGN);
+	fflush(stdout);
+	if (pipe(fds) < 0)
+		return -1;
+	fcntl(fds[1], F_SETPIPE_SZ, 4096);
+	saved = dup(1);
+	dup2(fds[1], 1);
+	close(fds[1]);
+	*ret_rd = fds[0];
+	return saved;
+}
+
+/*
  * stdout's reader alive but reading nothing: the worker blocks in its
  * write. At the shutdown deadline the core interrupts it; what was not
  * written is counted as dropped at shutdown, and stop returns.
@@ -374,16 +395,11 @@ TEST(stop_interrupts_a_blocked_write)
 {
 	struct fx fx;
 	unsigned i;
-	int fds[2], saved;
+	int rd, saved;
 	uint64_t written, shut, failed;
 
-	signal(SIGPIPE, SIG_IGN);
-	fflush(stdout);
-	ASSERT_EQ(pipe(fds), 0);
-	fcntl(fds[1], F_SETPIPE_SZ, 4096);
-	saved = dup(1);
-	dup2(fds[1], 1);
-	close(fds[1]);
+	saved = stdout_to_small_pipe(&rd);
+	ASSERT(saved >= 0);
 	fx_configure(&fx, "output:\n  stdout:\n    enabled: true\n");
 	ASSERT_EQ(fx.r, 0);
 	ASSERT_EQ(start(&fx), 0);
@@ -392,7 +408,7 @@ TEST(stop_interrupts_a_blocked_write)
 	outputs_flush(fx.os);
 	stop(&fx, 200);
 	stdout_back(saved);
-	close(fds[0]);
+	close(rd);
 	written = count("pauditd_output_events_total", "stdout");
 	shut = count("pauditd_output_dropped_shutdown_total", "stdout");
 	failed = count("pauditd_output_dropped_failed_total", "stdout");
@@ -410,30 +426,25 @@ TEST(idle_wait_ends_when_the_worker_is_done)
 {
 	struct fx fx;
 	unsigned i;
-	int fds[2], saved;
+	int rd, saved;
 	pid_t pid;
 	char buf[4096];
 	uint64_t t0, waited;
 	bool idle;
 
-	signal(SIGPIPE, SIG_IGN);
-	fflush(stdout);
-	ASSERT_EQ(pipe(fds), 0);
-	fcntl(fds[1], F_SETPIPE_SZ, 4096);
+	saved = stdout_to_small_pipe(&rd);
+	ASSERT(saved >= 0);
 	pid = fork();
 	ASSERT(pid >= 0);
 	if (pid == 0) {
 		/* The reader: nothing for 200 ms, then everything. */
-		close(fds[1]);
+		close(1);
 		sleep_ms(200);
-		while (read(fds[0], buf, sizeof(buf)) > 0)
+		while (read(rd, buf, sizeof(buf)) > 0)
 			;
 		_exit(0);
 	}
-	close(fds[0]);
-	saved = dup(1);
-	dup2(fds[1], 1);
-	close(fds[1]);
+	close(rd);
 	fx_configure(&fx, "output:\n  stdout:\n    enabled: true\n");
 	ASSERT_EQ(fx.r, 0);
 	ASSERT_EQ(start(&fx), 0);

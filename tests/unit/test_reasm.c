@@ -57,9 +57,10 @@ static const struct reasm_conf defconf = {
 	.proctitle_ends = false,
 };
 
+/* A record of node nd (NULL: none) at `now`, its header time 1.000. */
 static void
-add(struct reasm *r, uint32_t type, uint64_t serial, const char *data,
-    uint64_t now)
+add_rec(struct reasm *r, const struct node *nd, uint32_t type,
+    uint64_t serial, const char *data, uint64_t now)
 {
 	struct record rec;
 
@@ -71,7 +72,14 @@ add(struct reasm *r, uint32_t type, uint64_t serial, const char *data,
 	rec.ts_len = 5;
 	rec.data = data;
 	rec.data_len = strlen(data);
-	reasm_add(r, &rec, NULL, now);
+	reasm_add(r, &rec, nd, now);
+}
+
+static void
+add(struct reasm *r, uint32_t type, uint64_t serial, const char *data,
+    uint64_t now)
+{
+	add_rec(r, NULL, type, serial, data, now);
 }
 
 TEST(eoe_completes_and_is_not_stored)
@@ -522,17 +530,7 @@ static void
 add_node(struct reasm *r, const struct node *nd, uint32_t type,
     uint64_t serial, const char *data)
 {
-	struct record rec;
-
-	memset(&rec, 0, sizeof(rec));
-	rec.type = type;
-	rec.serial = serial;
-	rec.time_ms = 1000;
-	rec.ts = "1.000";
-	rec.ts_len = 5;
-	rec.data = data;
-	rec.data_len = strlen(data);
-	reasm_add(r, &rec, nd, 0);
+	add_rec(r, nd, type, serial, data, 0);
 }
 
 /*
