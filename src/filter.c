@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -100,6 +101,7 @@ struct fspec {
 	const char		*key;		/* borrowed from the YAML tree */
 	const char		*regex;
 	int			 line;
+	int			 regex_line;
 	bool			 drop;
 };
 
@@ -257,7 +259,7 @@ warn_unknown_keys(struct cfg_ctx *c, const struct ynode *e, const char *pfx)
 
 	for (i = 0; i < e->n; i++) {
 		for (k = 0; k < nitems(entry_keys); k++)
-			if (strcmp(e->pairs[i].key, entry_keys[k]) == 0)
+			if (strcasecmp(e->pairs[i].key, entry_keys[k]) == 0)
 				break;
 		if (k == nitems(entry_keys))
 			cfg_warn(c, e->pairs[i].line, pfx,
@@ -307,8 +309,10 @@ parse_entry(struct cfg_ctx *c, const struct ynode *e, size_t i,
 	rx = ynode_get(e, "regex");
 	if (rx == NULL || rx->kind == YNODE_NULL)
 		cfg_error(c, e->line, path, "missing: every filter needs a regex");
-	else if ((v = entry_scalar(c, e, "regex", path)) != NULL)
+	else if ((v = entry_scalar(c, e, "regex", path)) != NULL) {
 		s->regex = v->str;
+		s->regex_line = v->line;
+	}
 	if (s->key[0] == '\0' && s->mtype == 0 && c->errors == before) {
 		snprintf(path, sizeof(path), "%s.message_type", pfx);
 		cfg_error(c, e->line, path, "missing: a filter needs either "
@@ -337,7 +341,7 @@ compile_rule(struct cfg_ctx *c, const struct fspec *s, size_t i,
 	if (r->re == NULL) {
 		pcre2_get_error_message(err, msg, sizeof(msg));
 		snprintf(path, sizeof(path), "filters[%zu].regex", i);
-		cfg_error(c, s->line, path, "cannot compile \"%s\" at offset %zu: %s",
+		cfg_error(c, s->regex_line, path, "cannot compile \"%s\" at offset %zu: %s",
 		    s->regex, (size_t)off, (const char *)msg);
 		return -EINVAL;
 	}

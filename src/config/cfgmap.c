@@ -88,11 +88,26 @@ cfg_parse_bool(const char *s, bool *ret)
 int
 cfg_parse_int(const char *s, long long *ret)
 {
-	char *end;
+	char *end, plain[72];
 	long long v;
 	const char *p = s;
+	size_t i, n = 0;
 	int base = 10;
 
+	/* YAML 1.1 (yaml.v2) also takes 1_000_000: the digits without them. */
+	if (strchr(s, '_') != NULL) {
+		for (i = 0; s[i] != '\0'; i++) {
+			if (s[i] == '_' && (i == 0 || s[i - 1] == '_' ||
+			    s[i + 1] == '\0'))
+				return -EINVAL;
+			if (s[i] != '_' && n < sizeof(plain) - 1)
+				plain[n++] = s[i];
+		}
+		if (i >= sizeof(plain))
+			return -EINVAL;
+		plain[n] = '\0';
+		p = s = plain;
+	}
 	/* YAML 1.1 integers: 0o17 and 017 are octal, 0x1f hex. */
 	if (p[0] == '+' || p[0] == '-')
 		p++;
@@ -155,7 +170,9 @@ cfg_parse_duration_ms(const char *s, uint64_t *ret)
 	}
 	while (*p != '\0') {
 		errno = 0;
-		if (*p < '0' || *p > '9')	/* no sign, space, inf or nan */
+		/* No sign, space, inf or nan; ".5s" as Go takes it. */
+		if ((*p < '0' || *p > '9') &&
+		    !(*p == '.' && p[1] >= '0' && p[1] <= '9'))
 			return -EINVAL;
 		v = strtod(p, &end);
 		if (end == p || errno != 0 || v < 0 || !isfinite(v))
@@ -361,7 +378,7 @@ static const struct cfg_field *
 find_field(const struct cfg_field *tbl, const char *key)
 {
 	for (; tbl->key != NULL; tbl++)
-		if (strcmp(tbl->key, key) == 0)
+		if (strcasecmp(tbl->key, key) == 0)
 			return tbl;
 	return NULL;
 }
@@ -374,6 +391,7 @@ bind_one(struct cfg_ctx *c, const struct cfg_field *f, const struct ypair *p,
     const char *path, void *dst)
 {
 	const struct ynode *v = p->val;
+	bool saved;
 
 	switch (f->type) {
 	case CFG_NODE:
@@ -387,7 +405,14 @@ bind_one(struct cfg_ctx *c, const struct cfg_field *f, const struct ypair *p,
 			return;
 		}
 		set_flag(f, dst, true);
+		/*
+		 * A section's table knows all its keys: ignore_unknown (a map
+		 * bound by parts) is for the map above it.
+		 */
+		saved = c->ignore_unknown;
+		c->ignore_unknown = false;
 		bind_map(c, f->sub, v, path, dst);
+		c->ignore_unknown = saved;
 		return;
 	case CFG_STRMAP:
 		if (bind_strmap(c, v, path, (struct cfg_strmap *)((char *)dst + f->offset)) == 0)

@@ -33,7 +33,8 @@ const char config_embedded_yaml[] =
 	{ .key = k, .type = CFG_SECTION, .sub = tbl, .set_offset = CFG_NOSET, .desc = dsc }
 
 static const struct cfg_field socket_buffer_fields[] = {
-	F("receive", CFG_INT, socket_buffer_receive, "0", 0, 2147483647,
+	/* SO_RCVBUF doubles it into an int. */
+	F("receive", CFG_INT, socket_buffer_receive, "0", 0, 1073741823,
 	    "SO_RCVBUF of the netlink socket in bytes; 0 leaves it as is"),
 	{ 0 }
 };
@@ -137,7 +138,7 @@ bind(struct ydoc *doc, bool embedded, struct cfg_ctx *c)
 	conf->embedded = embedded;
 	c->file = doc->file;
 	for (i = 0; i < doc->ndups; i++)
-		cfg_warn(c, doc->dups[i].line, doc->dups[i].key,
+		cfg_warn(c, doc->dups[i].line, doc->dups[i].path,
 		    "given again (first at line %d): this value counts",
 		    doc->dups[i].first);
 	if (doc->next_doc_line > 0)

@@ -4,7 +4,13 @@
  *
  * Ownership: ydoc_load_* returns a tree the caller frees with ydoc_free;
  * every node and string belongs to it. Anchors and aliases are resolved
- * by libyaml; merge keys (<<) are not supported.
+ * by libyaml, merge keys (<<: *anchor, or a list of them) here: a key of
+ * the map itself wins over a merged one, an earlier merged map over a
+ * later one, as in yaml.v2.
+ *
+ * Keys are matched without regard to case (ynode_pair), as pauditd and
+ * go-audit read their configs (viper): Output.Stdout.Enabled is
+ * output.stdout.enabled.
  */
 #ifndef PAUDITD_YAML_H
 #define PAUDITD_YAML_H
@@ -39,8 +45,9 @@ struct ynode {
  */
 struct ydup {
 	const char		*key;
+	const char		*path;		/* "output.stdout.enabled" */
 	int			 line;		/* the one that counts */
-	int			 first;		/* the one it overrides */
+	int			 first;		/* its first place */
 };
 
 struct ydoc {
@@ -53,7 +60,8 @@ struct ydoc {
 
 /*
  * Load a file (or, with ydoc_load_string, text named `name`). On a
- * syntax error returns NULL and writes "file:line: reason" to errbuf.
+ * syntax error (or a byte that is not text, or a merge key that merges
+ * no mapping) returns NULL and writes "file:line: reason" to errbuf.
  */
 struct ydoc *ydoc_load_file(const char *path, char *errbuf, size_t errlen);
 struct ydoc *ydoc_load_string(const char *name, const char *text, size_t len,

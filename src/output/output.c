@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -137,7 +138,7 @@ output_lookup(const char *name)
 	size_t i;
 
 	for (i = 0; output_registry[i] != NULL; i++)
-		if (strcmp(output_registry[i]->name, name) == 0)
+		if (strcasecmp(output_registry[i]->name, name) == 0)
 			return output_registry[i];
 	return NULL;
 }
@@ -560,9 +561,9 @@ warn_unknown(const struct output *o, const struct ypair *p, struct cfg_ctx *c)
 		bool known = false;
 
 		for (f = common_fields; f->key != NULL && !known; f++)
-			known = strcmp(f->key, k) == 0;
+			known = strcasecmp(f->key, k) == 0;
 		for (f = o->ops->fields; f != NULL && f->key != NULL && !known; f++)
-			known = strcmp(f->key, k) == 0;
+			known = strcasecmp(f->key, k) == 0;
 		if (!known)
 			cfg_warn(c, p->val->pairs[i].line, NULL,
 			    "output.%s.%s: unknown key, ignoring", o->name, k);
@@ -603,11 +604,12 @@ configure_one(const struct output_ops *ops, const struct ypair *p,
 	if (ops->conf_size > 0 && (o->conf = calloc(1, ops->conf_size)) == NULL)
 		fatal("output config");
 	bind_part(c, common_fields, p->val, prefix, &o->com);
+	/* A disabled output's typos too: "enable: true" leaves it off. */
+	warn_unknown(o, p, c);
 	if (!o->com.enabled) {
 		output_free(o);
 		return 0;
 	}
-	warn_unknown(o, p, c);
 	if (ops->fields != NULL)
 		bind_part(c, ops->fields, p->val, prefix, o->conf);
 	fmt = encode_format_from_name(o->com.format);
@@ -649,7 +651,7 @@ outputs_configure(const struct config *conf, struct cfg_ctx *c,
 
 		if (ops == NULL) {
 			/* pauditd's README puts the transformer's attributes here. */
-			if (strcmp(p->key, "notification_service_transformer") != 0)
+			if (strcasecmp(p->key, "notification_service_transformer") != 0)
 				cfg_warn(c, p->line, NULL,
 				    "output.%s: unknown output, ignoring", p->key);
 			continue;

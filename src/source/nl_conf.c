@@ -9,7 +9,6 @@
  * kernel locked with -e 2 is left alone with a warning.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +69,9 @@ nl_conf_bind(const struct config *conf, struct cfg_ctx *c, struct nl_conf *nc)
 		r = -EINVAL;
 	}
 	if (nc->auditctl[0] == '\0') {
-		cfg_error(c, 0, "netlink.auditctl", "must not be empty");
+		p = ynode_pair(conf->netlink, "auditctl");
+		cfg_error(c, p != NULL ? p->line : 0, "netlink.auditctl",
+		    "must not be empty");
 		r = -EINVAL;
 	}
 	return r;
@@ -138,12 +139,6 @@ nl_conf_check(const struct config *conf, struct cfg_ctx *c)
 	nl_conf_free(&nc);
 	r2 = nl_conf_rules(conf, c, &rules, &n);
 	free(rules);
-	if (conf->socket_buffer_receive < 0 ||
-	    conf->socket_buffer_receive > INT_MAX / 2) {
-		cfg_error(c, 0, "socket_buffer.receive",
-		    "must be between 0 and %d", INT_MAX / 2);
-		r = -EINVAL;
-	}
 	return r < 0 ? r : r2;
 }
 

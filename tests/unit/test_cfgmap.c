@@ -316,6 +316,11 @@ TEST(durations)
 	ASSERT_EQ(ms, 5);
 	ASSERT_EQ(cfg_parse_duration_ms("1h2m3s4ms", &ms), 0);
 	ASSERT_EQ(ms, 3723004);
+	ASSERT_EQ(cfg_parse_duration_ms(".5s", &ms), 0);
+	ASSERT_EQ(ms, 500);
+	ASSERT_EQ(cfg_parse_duration_ms("1h.5m", &ms), 0);
+	ASSERT_EQ(ms, 3630000);
+	ASSERT_EQ(cfg_parse_duration_ms(".s", &ms), -EINVAL);
 	ASSERT_EQ(cfg_parse_duration_ms("1500us", &ms), 0);
 	ASSERT_EQ(ms, 2);
 	ASSERT_EQ(cfg_parse_duration_ms("0", &ms), 0);
@@ -443,16 +448,20 @@ TEST(unknown_keys_warned_with_line)
 	fx_bind(&fx, tfields, "bogus: 2\n");
 	ASSERT_STREQ(fx.c.last, "t.yaml:1: sec.bogus: unknown key, ignoring");
 	fx_done(&fx, tfields);
-	/* ignore_unknown silences them. */
+	/*
+	 * ignore_unknown silences them in the map bound (by parts), not in
+	 * its sections, whose tables know every key.
+	 */
 	memset(&fx, 0, sizeof(fx));
 	cfg_ctx_init(&fx.c, "t.yaml");
 	fx.c.quiet = true;
 	fx.c.ignore_unknown = true;
-	fx.doc = ydoc_load_string("t.yaml", "bogus: 1\n", 9, fx.err,
-	    sizeof(fx.err));
+	fx.doc = ydoc_load_string("t.yaml", "bogus: 1\nnested: {zz: 1}\n", 25,
+	    fx.err, sizeof(fx.err));
 	ASSERT(fx.doc != NULL);
 	ASSERT_EQ(cfg_bind(&fx.c, tfields, fx.doc->root, "sec", &fx.t), 0);
-	ASSERT_EQ(fx.c.warnings, 0);
+	ASSERT_EQ(fx.c.warnings, 1);
+	ASSERT_STREQ(fx.c.last, "t.yaml:2: sec.nested.zz: unknown key, ignoring");
 	fx_done(&fx, tfields);
 }
 
@@ -515,6 +524,14 @@ TEST(scalar_parsers)
 	double d = 0;
 	bool b = false;
 
+	/* YAML 1.1's underscores, between digits only. */
+	ASSERT_EQ(cfg_parse_int("1_000_000", &v), 0);
+	ASSERT_EQ(v, 1000000);
+	ASSERT_EQ(cfg_parse_int("-0x_ff", &v), 0);
+	ASSERT_EQ(v, -255);
+	ASSERT_EQ(cfg_parse_int("_1", &v), -EINVAL);
+	ASSERT_EQ(cfg_parse_int("1__0", &v), -EINVAL);
+	ASSERT_EQ(cfg_parse_int("10_", &v), -EINVAL);
 	ASSERT_EQ(cfg_parse_int("0o17", &v), 0);
 	ASSERT_EQ(v, 15);
 	ASSERT_EQ(cfg_parse_int("-0x10", &v), 0);
@@ -630,6 +647,7 @@ TEST(repeated_key_last_counts_warned)
 	ASSERT_STREQ(ynode_path(d->root, "b.c")->str, "y");
 	ASSERT_EQ(d->ndups, 2);
 	ASSERT_STREQ(d->dups[0].key, "c");
+	ASSERT_STREQ(d->dups[0].path, "b.c");
 	ASSERT_EQ(d->dups[0].line, 4);
 	ASSERT_EQ(d->dups[0].first, 3);
 	ASSERT_STREQ(d->dups[1].key, "a");
@@ -642,10 +660,130 @@ TEST(repeated_key_last_counts_warned)
 	ASSERT(conf != NULL);
 	ASSERT_EQ(c.errors, 0);
 	ASSERT_EQ(c.warnings, 1);
-	ASSERT_STREQ(c.last, "p.yaml:3: min: given again (first at line 2): "
-	    "this value counts");
+	ASSERT_STREQ(c.last, "p.yaml:3: events.min: given again (first at "
+	    "line 2): this value counts");
 	ASSERT_EQ(conf->events_min, 1100);
 	config_free(conf);
+}
+
+/*
+ * A third copy of a key overrides the second, and its first place is
+ * still the first; keys differing only in case are the same key (viper).
+ */
+TEST(repeated_key_third_copy_and_case)
+{
+	const char *y = "o:\n  s:\n    e: 1\n    E: 2\n    e: 3\n  l:\n"
+	    "    - {k: a, K: b}\n";
+	char err[256];
+	struct ydoc *d = ydoc_load_string("y.yaml", y, strlen(y), err,
+	    sizeof(err));
+
+	ASSERT(d != NULL);
+	ASSERT_EQ(d->ndups, 3);
+	ASSERT_STREQ(d->dups[0].path, "o.s.E");
+	ASSERT_EQ(d->dups[0].first, 3);
+	ASSERT_STREQ(d->dups[1].path, "o.s.e");
+	ASSERT_EQ(d->dups[1].line, 5);
+	ASSERT_EQ(d->dups[1].first, 3);
+	ASSERT_STREQ(d->dups[2].path, "o.l[0].K");
+	ASSERT_STREQ(ynode_path(d->root, "O.S.E")->str, "3");
+	ydoc_free(d);
+}
+
+/*
+ * Merge keys, as yaml.v2 applies them for pauditd and go-audit: the map's
+ * own keys win, then the merged maps in their order; a merge of anything
+ * but maps is an error with its line.
+ */
+TEST(merge_keys)
+{
+	const char *y = "base: &b {attempts: 7, format: go-audit, x: 1}\n"
+	    "more: &m {x: 2, y: 3}\n"
+	    "one:\n  <<: *b\n  format: pauditd\n"
+	    "two:\n  <<: [*m, *b]\n  z: 4\n"
+	    "three:\n  \"<<\": 5\n";
+	char err[256];
+	struct ydoc *d = ydoc_load_string("m.yaml", y, strlen(y), err,
+	    sizeof(err));
+	struct cfg_ctx c;
+	struct config *conf;
+	const struct ynode *n;
+
+	ASSERT(d != NULL);
+	n = ynode_get(d->root, "one");
+	ASSERT_EQ(n->n, 3);
+	ASSERT_STREQ(ynode_get(n, "format")->str, "pauditd");
+	ASSERT_STREQ(ynode_get(n, "attempts")->str, "7");
+	ASSERT_EQ(ynode_pair(n, "attempts")->line, 1);
+	ASSERT(ynode_get(n, "<<") == NULL);
+	n = ynode_get(d->root, "two");
+	ASSERT_STREQ(ynode_get(n, "x")->str, "2");
+	ASSERT_STREQ(ynode_get(n, "y")->str, "3");
+	ASSERT_STREQ(ynode_get(n, "attempts")->str, "7");
+	ASSERT_STREQ(ynode_get(n, "z")->str, "4");
+	/* A quoted "<<" is a plain key. */
+	ASSERT_STREQ(ynode_get(ynode_get(d->root, "three"), "<<")->str, "5");
+	ydoc_free(d);
+
+	y = "a: 1\nb:\n  <<: 5\n";
+	d = ydoc_load_string("m.yaml", y, strlen(y), err, sizeof(err));
+	ASSERT(d == NULL);
+	ASSERT_STREQ(err, "m.yaml:3: <<: a merge key takes a mapping or a list "
+	    "of mappings");
+
+	/* An output enabled through a merge. */
+	conf = load_text(&c, "p.yaml", "x: &on {enabled: true, attempts: 9}\n"
+	    "output:\n  stdout:\n    <<: *on\n");
+	ASSERT(conf != NULL);
+	ASSERT_EQ(c.errors, 0);
+	ASSERT_STREQ(ynode_path(conf->output, "stdout.attempts")->str, "9");
+	config_free(conf);
+}
+
+/* SO_RCVBUF doubles the size into an int: the table's bound says so, with its line. */
+TEST(socket_buffer_bound_has_its_line)
+{
+	struct cfg_ctx c;
+	struct config *conf;
+
+	conf = load_text(&c, "p.yaml", "events:\n  min: 1300\nsocket_buffer:\n"
+	    "  receive: 2000000000\n");
+	ASSERT(conf != NULL);
+	ASSERT_EQ(c.errors, 1);
+	ASSERT_STREQ(c.last, "p.yaml:4: socket_buffer.receive: must be between 0 "
+	    "and 1073741823");
+	config_free(conf);
+}
+
+/* viper's keys know no case: a config in any case loads as it means. */
+TEST(keys_in_any_case)
+{
+	struct cfg_ctx c;
+	struct config *conf;
+
+	conf = load_text(&c, "p.yaml", "Events:\n  MIN: 1100\n"
+	    "Output:\n  Stdout:\n    Enabled: true\n");
+	ASSERT(conf != NULL);
+	ASSERT_EQ(c.errors, 0);
+	ASSERT_EQ(c.warnings, 0);
+	ASSERT_EQ(conf->events_min, 1100);
+	config_free(conf);
+}
+
+/* A byte that is not UTF-8 is placed on its own line, not on line 1. */
+TEST(encoding_error_has_its_line)
+{
+	const char *y = "a: 1\nb: 2\n# c\nd: caf\xe9\n";
+	char err[256];
+	struct ydoc *d = ydoc_load_string("u.yaml", y, strlen(y), err,
+	    sizeof(err));
+
+	ASSERT(d == NULL);
+	ASSERT(strncmp(err, "u.yaml:4: ", 10) == 0);
+	d = ydoc_load_string("u.yaml", "a: 1\n\nb: \x01\n", 11, err,
+	    sizeof(err));
+	ASSERT(d == NULL);
+	ASSERT(strncmp(err, "u.yaml:3: ", 10) == 0);
 }
 
 /*
@@ -969,6 +1107,8 @@ TEST_MAIN(T(defaults), T(bools), T(ints), T(attempts_as_string), T(doubles),
     T(required_keys), T(regress_required_key_without_value_accepted),
     T(scalar_parsers), T(regress_int_second_sign_accepted), T(yaml_tree),
     T(document_not_a_mapping), T(repeated_key_last_counts_warned),
-    T(second_document_warned), T(yaml_syntax_error_has_line),
+    T(repeated_key_third_copy_and_case), T(merge_keys), T(keys_in_any_case),
+    T(socket_buffer_bound_has_its_line),
+    T(encoding_error_has_its_line), T(second_document_warned), T(yaml_syntax_error_has_line),
     T(go_audit_example_loads), T(pauditd_example_loads),
     T(top_level_unknown_and_checks), T(embedded_defaults))

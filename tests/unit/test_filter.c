@@ -364,6 +364,9 @@ TEST(invalid_filters_name_index_and_field)
 	ASSERT(bad("- {syscall: 42, message_type: 1306, regex: ~}\n", 1, "filters[0].regex"));
 	ASSERT(bad("- {key: a, regex: x}\n- {key: b, regex: '(x'}\n", 1,
 	    "filters[1].regex: cannot compile"));
+	/* The regex's own line, not its entry's. */
+	ASSERT(bad("- key: a\n  action: keep\n  regex: '(x'\n", 1,
+	    ":3: filters[0].regex: cannot compile"));
 	ASSERT(bad("- {syscall: 42, regex: x}\n", 1, "filters[0].message_type: missing"));
 	ASSERT(bad("- {regex: x}\n", 1, "filters[0].message_type: missing"));
 	ASSERT(bad("- {key: a, regex: x, action: ignore}\n", 1, "filters[0].action"));

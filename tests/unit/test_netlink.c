@@ -226,6 +226,10 @@ TEST(check_config)
 	ASSERT(strstr(last, ":3:") != NULL);
 	ASSERT_EQ(check("rules:\n  - {a: b}\n", last, sizeof(last)), 1);
 	ASSERT_EQ(check("rules: -e 1\n", last, sizeof(last)), 1);
+	/* Each error with its line. */
+	ASSERT_EQ(check("events:\n  min: 1300\nnetlink:\n  auditctl: ''\n",
+	    last, sizeof(last)), 1);
+	ASSERT(strstr(last, ":4: netlink.auditctl: must not be empty") != NULL);
 	/* An empty list and an empty key are both "leave rules alone". */
 	ASSERT_EQ(check("rules: []\n", last, sizeof(last)), 0);
 	ASSERT_EQ(check("rules:\n", last, sizeof(last)), 0);

@@ -614,6 +614,21 @@ TEST(unknown_keys_warned)
 	ASSERT_EQ(fx.c.warnings, 1);
 	ASSERT_STREQ(fx.c.last, "t.yaml:5: output.file.bogus: unknown key, ignoring");
 	fx_done(&fx);
+	/* A disabled output's typo (of `enabled` itself, here) is told too. */
+	fx_configure(&fx, "output:\n  null:\n    enabled: true\n"
+	    "  file:\n    enable: true\n    path: /tmp/x.log\n");
+	ASSERT_EQ(fx.c.warnings, 1);
+	ASSERT_STREQ(fx.c.last, "t.yaml:5: output.file.enable: unknown key, ignoring");
+	ASSERT(outputs_find(fx.os, "file") == NULL);
+	fx_done(&fx);
+	/* So is one in a section of an output. */
+	fx_configure(&fx, "output:\n  gelf:\n    enabled: true\n"
+	    "    address: 127.0.0.1:12201\n    compression:\n      levl: 9\n");
+	ASSERT_EQ(fx.c.errors, 0);
+	ASSERT_EQ(fx.c.warnings, 1);
+	ASSERT_STREQ(fx.c.last,
+	    "t.yaml:6: output.gelf.compression.levl: unknown key, ignoring");
+	fx_done(&fx);
 }
 
 /* Configs refused, and the last error each reports (NULL: not checked). */
