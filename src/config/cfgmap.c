@@ -68,8 +68,9 @@ cfg_warn(struct cfg_ctx *c, int line, const char *path, const char *fmt, ...)
 int
 cfg_parse_bool(const char *s, bool *ret)
 {
-	static const char *yes[] = { "true", "yes", "on", "1", "y" };
-	static const char *no[] = { "false", "no", "off", "0", "n" };
+	/* YAML 1.1's words, and Go's strconv.ParseBool's "t" and "f" (cast). */
+	static const char *yes[] = { "true", "yes", "on", "1", "y", "t" };
+	static const char *no[] = { "false", "no", "off", "0", "n", "f" };
 	size_t i;
 
 	for (i = 0; i < nitems(yes); i++) {

@@ -545,6 +545,10 @@ TEST(scalar_parsers)
 	ASSERT_EQ(cfg_parse_double("inf", &d), -EINVAL);
 	ASSERT_EQ(cfg_parse_bool("On", &b), 0);
 	ASSERT(b);
+	ASSERT_EQ(cfg_parse_bool("T", &b), 0);
+	ASSERT(b);
+	ASSERT_EQ(cfg_parse_bool("f", &b), 0);
+	ASSERT(!b);
 	ASSERT_EQ(cfg_parse_bool("", &b), -EINVAL);
 	ASSERT_EQ(cfg_parse_bool("2", &b), -EINVAL);
 }
