@@ -69,8 +69,10 @@ fold_repeats(struct ydoc_priv *d, struct ynode *n, const char *path)
 			if (strcasecmp(d->dups[k].key, n->pairs[i].key) == 0)
 				line = d->dups[k].first;
 		dp = d->dup_paths + PATH_MAX_LEN * d->pub.ndups;
-		snprintf(dp, PATH_MAX_LEN, "%s%s%s", path, *path ? "." : "",
-		    n->pairs[i].key);
+		/* A path too long for messages ends in "...". */
+		if (snprintf(dp, PATH_MAX_LEN, "%s%s%s", path, *path ? "." : "",
+		    n->pairs[i].key) >= PATH_MAX_LEN)
+			memcpy(dp + PATH_MAX_LEN - 4, "...", 4);
 		u = &d->dups[d->pub.ndups++];
 		u->path = dp;
 		u->key = n->pairs[i].key;
@@ -106,8 +108,9 @@ merge_map(struct ypair *v, size_t *n, const struct ynode *m)
 {
 	size_t i;
 
+	/* A map that merges one it sits in sees it half converted. */
 	for (i = 0; i < m->n; i++)
-		if (!has_key(v, *n, m->pairs[i].key))
+		if (m->pairs[i].key != NULL && !has_key(v, *n, m->pairs[i].key))
 			v[(*n)++] = m->pairs[i];
 }
 

@@ -735,6 +735,12 @@ TEST(merge_keys)
 	ASSERT_STREQ(err, "m.yaml:3: <<: a merge key takes a mapping or a list "
 	    "of mappings");
 
+	/* A map merging the one it sits in, half converted then. */
+	y = "x: &x {y: {<<: *x}, a: 1}\n";
+	d = ydoc_load_string("m.yaml", y, strlen(y), err, sizeof(err));
+	ASSERT(d != NULL);
+	ydoc_free(d);
+
 	/* An output enabled through a merge. */
 	conf = load_text(&c, "p.yaml", "x: &on {enabled: true, attempts: 9}\n"
 	    "output:\n  stdout:\n    <<: *on\n");
