@@ -102,6 +102,33 @@ flag_name(const char *arg, const char **ret_value)
 	return name;
 }
 
+/*
+ * A boolean option's value as Go's flag package reads it (strconv.ParseBool):
+ * -name alone is true, -name=false (or 0, f, F, FALSE, False) turns it off.
+ * A boolean never takes the next argument as its value. Any other value is
+ * a usage error, not a silent true.
+ */
+static bool
+flag_bool(const char *name, const char *v)
+{
+	static const char *const yes[] = { "1", "t", "T", "TRUE", "true", "True" };
+	static const char *const no[] = { "0", "f", "F", "FALSE", "false", "False" };
+	size_t i;
+
+	if (v == NULL)
+		return true;
+	for (i = 0; i < nitems(yes); i++) {
+		if (strcmp(v, yes[i]) == 0)
+			return true;
+		if (strcmp(v, no[i]) == 0)
+			return false;
+	}
+	fprintf(stderr, "pauditd: invalid boolean value \"%s\" for option \"-%s\"\n",
+	    v, name);
+	usage(stderr);
+	exit(2);
+}
+
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
@@ -123,12 +150,14 @@ parse_args(int argc, char **argv, struct opts *o)
 		} else if (strcmp(n, "metrics-out") == 0) {
 			dst = &o->metrics_out;
 		} else if (strcmp(n, "check-config") == 0) {
-			o->check = true;
+			o->check = flag_bool(n, v);
 		} else if (strcmp(n, "v") == 0 || strcmp(n, "verbose") == 0) {
-			o->verbose = true;
+			o->verbose = flag_bool(n, v);
 		} else if (strcmp(n, "version") == 0) {
-			printf("pauditd version: %s\n", PAUDITD_VERSION_STR);
-			exit(0);
+			if (flag_bool(n, v)) {
+				printf("pauditd version: %s\n", PAUDITD_VERSION_STR);
+				exit(0);
+			}
 		} else if (strcmp(n, "h") == 0 || strcmp(n, "help") == 0) {
 			usage(stdout);
 			exit(0);

@@ -264,7 +264,8 @@ bind_strmap(struct cfg_ctx *c, const struct ynode *n, const char *path,
 			continue;
 		}
 		m->keys[m->n] = strdup(n->pairs[i].key);
-		m->vals[m->n] = strdup(v->str);
+		/* "a: ~" is "", as viper (cast) reads a null, not "~". */
+		m->vals[m->n] = strdup(v->kind == YNODE_NULL ? "" : v->str);
 		if (!m->keys[m->n] || !m->vals[m->n])
 			fatal("config map");
 		m->n++;

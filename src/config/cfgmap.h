@@ -26,7 +26,7 @@ enum cfg_type {
 	CFG_STR,	/* char * (strdup'd, freed by cfg_free) */
 	CFG_MODE,	/* int file mode: YAML 1.1 integer (0600 is octal) */
 	CFG_DURATION,	/* uint64 ms: Go duration ("10s", "1m30s", "250ms") or seconds */
-	CFG_STRMAP,	/* struct cfg_strmap: mapping of scalars */
+	CFG_STRMAP,	/* struct cfg_strmap: mapping of scalars (a null is "") */
 	CFG_NODE,	/* const struct ynode *: kept raw for the owner to bind */
 	CFG_SECTION,	/* nested table `sub` over the same struct */
 };

@@ -13,6 +13,10 @@
  * configured extra attributes (which may override both), sorted by key as
  * Go's encoding/json sorts map keys. Events without a usable key are
  * counted under notif-service-transformer.topic.no-topic and not sent.
+ *
+ * Its settings sections are bound here too (http_transform_section_bind),
+ * for the output's check, --check-config and the output's start alike, so
+ * that a section --check-config accepts is one the output starts with.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -22,6 +26,7 @@
 #include <unistd.h>
 
 #include "../buf.h"
+#include "../config/config.h"
 #include "../json.h"
 #include "../log.h"
 #include "../metrics.h"
@@ -57,6 +62,53 @@ http_transform_hostname(char *out, size_t len)
 	if ((dot = strchr(host, '.')) != NULL)
 		*dot = '\0';
 	snprintf(out, len, "%s", host);
+}
+
+/* The transformer's settings sections: cfg_bind warns about other keys. */
+static const struct cfg_field section_fields[] = {
+	{ .key = "extra_attributes", .type = CFG_STRMAP,
+	    .offset = offsetof(struct http_transform_section, extra),
+	    .set_offset = CFG_NOSET, .desc = "added to the DTO's attributes" },
+	{ .key = NULL }
+};
+
+int
+http_transform_section_bind(struct cfg_ctx *c, const struct ynode *node,
+    const char *path, struct http_transform_section *ret)
+{
+	return cfg_bind(c, section_fields, node, path, ret);
+}
+
+void
+http_transform_section_free(struct http_transform_section *s)
+{
+	cfg_free(section_fields, s);
+}
+
+int
+http_transform_bind_shared(struct cfg_ctx *c, const struct config *conf,
+    struct http_transform_section ret[2])
+{
+	int r = 0;
+
+	r |= http_transform_section_bind(c, conf->notif_top,
+	    "notification-service-transformer", &ret[0]);
+	r |= http_transform_section_bind(c,
+	    ynode_get(conf->output, "notification_service_transformer"),
+	    "output.notification_service_transformer", &ret[1]);
+	return r < 0 ? -EINVAL : 0;
+}
+
+int
+http_transform_check_shared(struct cfg_ctx *c, const struct config *conf)
+{
+	struct http_transform_section s[2] = { 0 };
+	int r;
+
+	r = http_transform_bind_shared(c, conf, s);
+	http_transform_section_free(&s[0]);
+	http_transform_section_free(&s[1]);
+	return r;
 }
 
 /* noop: the event line as pauditd sends it, trailing newline included. */

@@ -18,6 +18,7 @@
 #include "../config/cfgmap.h"
 
 struct buf;
+struct config;
 struct msg;
 
 #define HTTP_TRANSFORM_EXTRA_MAX	3	/* places extra attributes come from */
@@ -51,6 +52,41 @@ extern const struct http_transform_ops *const http_transform_registry[];
 
 /* The transformer called `name`, or NULL. */
 const struct http_transform_ops *http_transform_lookup(const char *name);
+
+/*
+ * The notification-service transformer's settings. pauditd's example,
+ * README and code each put them in another place, so three sections are
+ * read, in increasing precedence: the top-level
+ * notification-service-transformer, output.notification_service_transformer
+ * and output.http.notification_service_transformer. Each holds one key,
+ * extra_attributes, a mapping of strings.
+ */
+struct http_transform_section {
+	struct cfg_strmap	 extra;		/* extra_attributes */
+};
+
+/*
+ * Bind the section `node` (NULL: absent), named `path` in messages, into
+ * *ret, zeroed beforehand. Its unknown keys are warned about through `c`;
+ * a YAML null in extra_attributes is "", as viper reads it. 0, or -EINVAL
+ * with the error reported. Free with http_transform_section_free.
+ */
+int http_transform_section_bind(struct cfg_ctx *c, const struct ynode *node,
+    const char *path, struct http_transform_section *ret);
+void http_transform_section_free(struct http_transform_section *s);
+
+/*
+ * The two sections outside output.http (top level and output), in that
+ * order, from the configuration `conf` (struct config). Same contract as
+ * http_transform_section_bind; ret[] is freed by the caller either way.
+ */
+int http_transform_bind_shared(struct cfg_ctx *c, const struct config *conf,
+    struct http_transform_section ret[2]);
+/*
+ * Check those two sections (the output's check does, for --check-config
+ * and the start-up's configuration pass alike). 0 or -EINVAL.
+ */
+int http_transform_check_shared(struct cfg_ctx *c, const struct config *conf);
 
 /*
  * The short host name pauditd reports: $HOSTNAME when set and not empty,

@@ -50,6 +50,35 @@ static const struct cfg_field out_file_fields[] = {
 };
 
 /*
+ * The largest id we take as a number: uid_t and gid_t are 32 bits, and
+ * (uid_t)-1 is fchown's "leave unchanged".
+ */
+#define ID_MAX		4294967294ULL
+
+/*
+ * A numeric id: decimal digits only, at most ID_MAX. strtoul alone would
+ * take "-1", " 1" and "+1", and wrap 4294967297 to 1, chowning the file
+ * to someone else without a word.
+ */
+static int
+parse_id(const char *s, unsigned *ret)
+{
+	unsigned long long v = 0;
+
+	if (*s == '\0')
+		return -ENOENT;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -ENOENT;
+		v = v * 10 + (unsigned)(*s - '0');
+		if (v > ID_MAX)
+			return -ENOENT;
+	}
+	*ret = (unsigned)v;
+	return 0;
+}
+
+/*
  * Resolve a user (or, with `group`, a group) by name or number; empty
  * means "leave unchanged" ((unsigned)-1). -ENOENT if unknown.
  */
@@ -58,8 +87,6 @@ resolve_id(const char *s, bool group, unsigned *ret)
 {
 	struct passwd *pw;
 	struct group *gr;
-	char *end;
-	unsigned long v;
 
 	if (s == NULL || *s == '\0') {
 		*ret = (unsigned)-1;
@@ -73,11 +100,7 @@ resolve_id(const char *s, bool group, unsigned *ret)
 		*ret = gr->gr_gid;
 		return 0;
 	}
-	v = strtoul(s, &end, 10);
-	if (*end != '\0')
-		return -ENOENT;
-	*ret = (unsigned)v;
-	return 0;
+	return parse_id(s, ret);
 }
 
 static int
@@ -120,7 +143,8 @@ check_path(const char *path, const struct ynode *node, struct cfg_ctx *c)
 }
 
 static int
-out_file_check(const void *conf, const struct ynode *node, struct cfg_ctx *c)
+out_file_check(const void *conf, const struct ynode *node,
+    const struct config *root, struct cfg_ctx *c)
 {
 	const struct out_file_conf *fc = conf;
 	unsigned id;

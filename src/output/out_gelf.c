@@ -175,7 +175,8 @@ out_gelf_chunk(uint8_t *dst, const uint8_t id[8], const void *p, size_t n,
 }
 
 static int
-gelf_check(const void *vconf, const struct ynode *node, struct cfg_ctx *c)
+gelf_check(const void *vconf, const struct ynode *node,
+    const struct config *root, struct cfg_ctx *c)
 {
 	const struct gelf_conf *conf = vconf;
 	const struct ypair *np = ynode_pair(node, "network");

@@ -6,7 +6,9 @@
  * DESIGN
  * worker_count workers, each with its own libcurl easy handle, so that
  * worker_count requests are in flight and every worker keeps its own
- * keep-alive connection (closed after idle_conn_timeout). A worker sends
+ * keep-alive connection. A connection idle for idle_conn_timeout is
+ * closed before the next request (http_maybe_expire), which opens a fresh
+ * one; 0 keeps it until the server closes it. A worker sends
  * one event per request and classifies the outcome for the core:
  *   2xx                            OK
  *   transport error, timeout,
@@ -30,6 +32,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -66,14 +69,9 @@ struct http_conf {
 	char			*client_cert;
 	char			*client_key;
 	char			*ca_cert;
-	struct cfg_strmap	 extra;
+	const struct ynode	*notif;		/* notification_service_transformer */
 	const struct ynode	*stats;		/* pauditd leftovers, ignored */
 	const struct ynode	*mute_stats;
-};
-
-/* The two other places pauditd's docs put extra_attributes. */
-struct http_extra_holder {
-	struct cfg_strmap	 extra;
 };
 
 struct http_ctx {
@@ -81,8 +79,8 @@ struct http_ctx {
 	const char			*name;
 	const struct http_transform_ops	*tops;
 	void				*tstate;
-	struct http_extra_holder	 extra_top;	/* notification-service-transformer */
-	struct http_extra_holder	 extra_out;	/* output.notification_service_transformer */
+	/* The transformer's sections: top level, output, output.http. */
+	struct http_transform_section	 sect[HTTP_TRANSFORM_EXTRA_MAX];
 	struct metric			*request_error;
 	struct metric			*latency;
 	bool				 curl_inited;
@@ -96,6 +94,7 @@ struct http_wctx {
 	struct buf		 scratch;
 	struct timespec		 cert_mtime, key_mtime;
 	uint64_t		 cert_checked_ms;
+	uint64_t		 done_ms;	/* the last request's end; 0: none */
 	struct metric		*codes[HTTP_STATUS_MAX];
 	char			 errbuf[CURL_ERROR_SIZE];
 };
@@ -172,13 +171,6 @@ static const struct cfg_field http_ssl_fields[] = {
 	{ .key = NULL }
 };
 
-static const struct cfg_field http_notif_fields[] = {
-	{ .key = "extra_attributes", .type = CFG_STRMAP,
-	    .offset = offsetof(struct http_conf, extra),
-	    .set_offset = CFG_NOSET, .desc = "added to the DTO's attributes" },
-	{ .key = NULL }
-};
-
 static const struct cfg_field http_fields[] = {
 	{ .key = "url", .type = CFG_STR, .offset = offsetof(struct http_conf, url),
 	    .flags = CFG_F_REQUIRED, .set_offset = CFG_NOSET,
@@ -198,30 +190,26 @@ static const struct cfg_field http_fields[] = {
 	{ .key = "breaker_failure_ratio", .type = CFG_DOUBLE, .def = "0.05",
 	    .min = 0, .max = 1, .offset = offsetof(struct http_conf, breaker_failure_ratio),
 	    .set_offset = CFG_NOSET, .desc = "failure ratio that opens the circuit breaker" },
+	/* Go's IdleConnTimeout: any duration, 0 for no limit; a year is plenty. */
 	{ .key = "idle_conn_timeout", .type = CFG_DURATION, .def = "10s",
-	    .min = 1000, .max = 86400000,
+	    .min = 0, .max = 365 * 86400000.0,
 	    .offset = offsetof(struct http_conf, idle_conn_timeout_ms),
-	    .set_offset = CFG_NOSET, .desc = "keep-alive connections idle longer are closed" },
+	    .set_offset = CFG_NOSET,
+	    .desc = "keep-alive connections idle longer are closed; 0: no limit" },
 	{ .key = "timeout", .type = CFG_DURATION, .def = "10s", .min = 1, .max = 3600000,
 	    .offset = offsetof(struct http_conf, timeout_ms),
 	    .set_offset = CFG_NOSET, .desc = "limit for a whole request" },
 	{ .key = "ssl", .type = CFG_SECTION, .sub = http_ssl_fields,
 	    .set_offset = CFG_NOSET, .desc = "mutual TLS" },
-	{ .key = "notification_service_transformer", .type = CFG_SECTION,
-	    .sub = http_notif_fields, .set_offset = CFG_NOSET,
+	/* Bound by http_transform_section_bind, as its two other places are. */
+	{ .key = "notification_service_transformer", .type = CFG_NODE,
+	    .offset = offsetof(struct http_conf, notif), .set_offset = CFG_NOSET,
 	    .desc = "notification-service transformer settings" },
 	{ .key = "stats", .type = CFG_NODE, .offset = offsetof(struct http_conf, stats),
 	    .flags = CFG_F_IGNORED, .set_offset = CFG_NOSET, .desc = "ignored" },
 	{ .key = "mute_stats", .type = CFG_NODE,
 	    .offset = offsetof(struct http_conf, mute_stats),
 	    .flags = CFG_F_IGNORED, .set_offset = CFG_NOSET, .desc = "ignored" },
-	{ .key = NULL }
-};
-
-static const struct cfg_field http_extra_fields[] = {
-	{ .key = "extra_attributes", .type = CFG_STRMAP,
-	    .offset = offsetof(struct http_extra_holder, extra),
-	    .set_offset = CFG_NOSET, .desc = "added to the DTO's attributes" },
 	{ .key = NULL }
 };
 
@@ -247,10 +235,12 @@ http_check_file(struct cfg_ctx *c, const struct ynode *ssl, const char *key,
 }
 
 static int
-http_check(const void *vconf, const struct ynode *node, struct cfg_ctx *c)
+http_check(const void *vconf, const struct ynode *node,
+    const struct config *root, struct cfg_ctx *c)
 {
 	const struct http_conf *conf = vconf;
 	const struct ynode *ssl = ynode_get(node, "ssl");
+	struct http_transform_section sect = { 0 };
 	const struct ypair *p;
 	long long bs;
 	int r = 0;
@@ -274,6 +264,16 @@ http_check(const void *vconf, const struct ynode *node, struct cfg_ctx *c)
 		r |= http_check_file(c, ssl, "client_key", conf->client_key);
 		r |= http_check_file(c, ssl, "ca_cert", conf->ca_cert);
 	}
+	/*
+	 * Bound now, not only at start: a section --check-config passes must
+	 * not stop the output from starting. So are the two sections outside
+	 * output.http that the output reads.
+	 */
+	r |= http_transform_section_bind(c, conf->notif,
+	    "output.http.notification_service_transformer", &sect);
+	http_transform_section_free(&sect);
+	if (root != NULL)
+		r |= http_transform_check_shared(c, root);
 	/* pauditd: an explicit buffer_size must hold one event per worker. */
 	p = ynode_pair(node, "buffer_size");
 	if (p != NULL && p->val != NULL && p->val->kind == YNODE_SCALAR &&
@@ -285,18 +285,24 @@ http_check(const void *vconf, const struct ynode *node, struct cfg_ctx *c)
 	return r < 0 ? -EINVAL : 0;
 }
 
-/* Bind `extra_attributes` under `node` into `ret`; 0 or -EINVAL (logged). */
+/*
+ * The transformer's sections, again: the configuration pass reported
+ * their errors and warnings already, so quietly. 0 or -EINVAL.
+ */
 static int
-http_bind_extra(const char *file, const struct ynode *node, const char *prefix,
-    struct http_extra_holder *ret)
+http_bind_sections(struct http_ctx *ctx, const struct config *root)
 {
 	struct cfg_ctx c;
+	int r = 0;
 
-	if (node == NULL)
-		return 0;
-	cfg_ctx_init(&c, file);
+	cfg_ctx_init(&c, root != NULL ? root->file : NULL);
+	c.quiet = true;
 	c.ignore_unknown = true;
-	return cfg_bind(&c, http_extra_fields, node, prefix, ret);
+	if (root != NULL)
+		r |= http_transform_bind_shared(&c, root, ctx->sect);
+	r |= http_transform_section_bind(&c, ctx->conf->notif,
+	    "output.http.notification_service_transformer", &ctx->sect[2]);
+	return r < 0 ? -EINVAL : 0;
 }
 
 static void
@@ -321,13 +327,14 @@ static void
 http_fini(void *vctx)
 {
 	struct http_ctx *ctx = vctx;
+	size_t i;
 
 	if (ctx == NULL)
 		return;
 	if (ctx->tops != NULL)
 		ctx->tops->free(ctx->tstate);
-	cfg_free(http_extra_fields, &ctx->extra_top);
-	cfg_free(http_extra_fields, &ctx->extra_out);
+	for (i = 0; i < nitems(ctx->sect); i++)
+		http_transform_section_free(&ctx->sect[i]);
 	if (ctx->curl_inited)
 		lc.global_cleanup();
 	free(ctx);
@@ -339,6 +346,7 @@ http_init(struct output *o, const void *vconf, void **ret_ctx)
 	const struct config *root = output_config(o);
 	struct http_transform_args args = { 0 };
 	struct http_ctx *ctx;
+	size_t i;
 	int r;
 
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
@@ -352,17 +360,10 @@ http_init(struct output *o, const void *vconf, void **ret_ctx)
 		goto fail;
 	}
 	ctx->curl_inited = true;
-	if (root != NULL && (http_bind_extra(root->file, root->notif_top,
-	    "notification-service-transformer", &ctx->extra_top) < 0 ||
-	    http_bind_extra(root->file, ynode_get(root->output,
-	    "notification_service_transformer"),
-	    "output.notification_service_transformer", &ctx->extra_out) < 0)) {
-		r = -EINVAL;
+	if ((r = http_bind_sections(ctx, root)) < 0)
 		goto fail;
-	}
-	args.extra[0] = &ctx->extra_top.extra;
-	args.extra[1] = &ctx->extra_out.extra;
-	args.extra[2] = &ctx->conf->extra;
+	for (i = 0; i < nitems(ctx->sect); i++)
+		args.extra[i] = &ctx->sect[i].extra;
 	if ((ctx->tops = http_transform_lookup(ctx->conf->transformer)) == NULL) {
 		r = -EINVAL;
 		goto fail;
@@ -421,8 +422,13 @@ http_setup_handle(struct http_wctx *w)
 	r |= lc.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	r |= lc.easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)conf->timeout_ms);
 	r |= lc.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)conf->timeout_ms);
-	r |= lc.easy_setopt(c, CURLOPT_MAXAGE_CONN,
-	    (long)((conf->idle_conn_timeout_ms + 999) / 1000));
+	/*
+	 * idle_conn_timeout is ours (http_maybe_expire): libcurl's own limit
+	 * counts whole seconds and closes only past the next one (a 1s limit
+	 * reused a connection idle for 1.9 s), takes 0 as "idle for a second"
+	 * rather than "no limit", and defaults to 118 s. Never let it act.
+	 */
+	r |= lc.easy_setopt(c, CURLOPT_MAXAGE_CONN, LONG_MAX);
 	r |= lc.easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
 	r |= lc.easy_setopt(c, CURLOPT_WRITEFUNCTION, http_discard);
 	r |= lc.easy_setopt(c, CURLOPT_ERRORBUFFER, w->errbuf);
@@ -539,6 +545,26 @@ http_changed(const char *path, const struct timespec *seen)
 	return now.tv_sec != seen->tv_sec || now.tv_nsec != seen->tv_nsec;
 }
 
+/*
+ * idle_conn_timeout, to the millisecond, as Go's IdleConnTimeout: the
+ * connection has been idle since the worker's last request ended, and
+ * one idle for that long is closed with its easy handle; the request then
+ * opens a fresh one. 0: never closed by us (the server may still).
+ */
+static void
+http_maybe_expire(struct http_wctx *w)
+{
+	uint64_t idle = w->ctx->conf->idle_conn_timeout_ms;
+	int r;
+
+	if (idle == 0 || w->done_ms == 0 || now_mono_ms() - w->done_ms < idle)
+		return;
+	w->done_ms = 0;
+	if ((r = http_setup_handle(w)) < 0)
+		log_warnx("[output %s] closing an idle connection: %s, "
+		    "reusing it", w->ctx->name, strerror(-r));
+}
+
 /* Mutual TLS: a new easy handle (and so connection) after a rotation. */
 static void
 http_maybe_reload(struct http_wctx *w)
@@ -603,6 +629,7 @@ http_post(struct http_wctx *w, const struct msg *m, const char *body,
 	lc.easy_setopt(w->curl, CURLOPT_POSTFIELDS, body);
 	lc.easy_setopt(w->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	cc = lc.easy_perform(w->curl);
+	w->done_ms = now_mono_ms();
 	if (cc != CURLE_OK) {
 		metric_inc(w->ctx->request_error);
 		log_warn_ratelimited(&http_rl_err, "[output %s] POST %s: %s, retrying",
@@ -644,6 +671,7 @@ http_write_one(void *vw, const struct msg *m)
 		    m->line, (int)len, body);
 	if (w->trace_value != NULL)
 		memcpy(w->trace_value, trace, HTTP_UUID_LEN);
+	http_maybe_expire(w);
 	http_maybe_reload(w);
 	return http_post(w, m, body, len);
 }

@@ -87,7 +87,8 @@ static const struct cfg_field syslog_fields[] = {
 };
 
 static int
-syslog_check(const void *vconf, const struct ynode *node, struct cfg_ctx *c)
+syslog_check(const void *vconf, const struct ynode *node,
+    const struct config *root, struct cfg_ctx *c)
 {
 	const struct syslog_conf *conf = vconf;
 	const struct ypair *np = ynode_pair(node, "network");

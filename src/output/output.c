@@ -589,7 +589,7 @@ bind_part(struct cfg_ctx *c, const struct cfg_field *tbl,
 
 static int
 configure_one(const struct output_ops *ops, const struct ypair *p,
-    struct cfg_ctx *c, struct outputs *os)
+    const struct config *root, struct cfg_ctx *c, struct outputs *os)
 {
 	char prefix[64];
 	struct output *o;
@@ -623,7 +623,7 @@ configure_one(const struct output_ops *ops, const struct ypair *p,
 	}
 	o->fmt = (enum event_format)fmt;
 	if (ops->check != NULL)
-		ops->check(o->conf, p->val, c);
+		ops->check(o->conf, p->val, root, c);
 	os->v[os->n++] = o;
 	os->formats |= 1u << o->fmt;
 	return 0;
@@ -662,7 +662,7 @@ outputs_configure(const struct config *conf, struct cfg_ctx *c,
 			    p->key);
 			continue;
 		}
-		configure_one(ops, p, c, os);
+		configure_one(ops, p, conf, c, os);
 	}
 	for (i = 0; i < os->n; i++)
 		os->v[i]->root = conf;

@@ -52,9 +52,13 @@ struct output_ops {
 	size_t			 conf_size;
 	size_t			 default_queue;	/* buffer_size when not set */
 	size_t			 max_batch;	/* messages per write (0: 256) */
-	/* Cross-key validation (users, groups, files...). 0 or -EINVAL. */
+	/*
+	 * Cross-key validation (users, groups, files...), also of the
+	 * sections outside output.<name> that the plugin reads from `root`.
+	 * 0 or -EINVAL.
+	 */
 	int		(*check)(const void *conf, const struct ynode *node,
-			    struct cfg_ctx *c);
+			    const struct config *root, struct cfg_ctx *c);
 	/* Set up; may call output_set_workers. 0 or -errno, logged by it. */
 	int		(*init)(struct output *o, const void *conf, void **ret_ctx);
 	int		(*worker_init)(void *ctx, void **ret_wctx);

@@ -60,6 +60,41 @@ printf 'output: [\n' > "$tmp/syntax.yaml"
 check "YAML syntax error names the file" "$bin -config $tmp/syntax.yaml --check-config 2>&1 | grep -q 'syntax.yaml:'"
 check "missing file" "$bin -config $tmp/none.yaml --check-config 2>&1 | grep -q 'none.yaml: No such file'"
 
+# --- output.file user/group as numbers: decimal, at most 4294967294, no wrap
+for id in 4294967297 99999999999999999999 4294967295 -1 +1 ' 1' 0x10 1e3; do
+	printf "output:\n  file:\n    enabled: true\n    path: $tmp/id.json\n    user: '%s'\n    group: '%s'\n" \
+	    "$id" "$id" > "$tmp/id.yaml"
+	"$bin" -config "$tmp/id.yaml" --check-config >/dev/null 2>"$tmp/id.err"; rc=$?
+	check "user/group '$id' rejected" "[ $rc = 1 ] &&
+	    grep -q 'id.yaml:5: output.file.user: no such user \"$id\"' $tmp/id.err &&
+	    grep -q 'id.yaml:6: output.file.group: no such group \"$id\"' $tmp/id.err"
+done
+for id in 0 4294967294; do
+	printf "output:\n  file:\n    enabled: true\n    path: $tmp/id.json\n    user: '%s'\n    group: %s\n" \
+	    "$id" "$id" > "$tmp/id.yaml"
+	check "user/group $id accepted" "$bin -config $tmp/id.yaml --check-config | grep -qx 'configuration OK'"
+done
+
+# --- boolean options take =false, =0, =true... as Go's flag package does
+event 7 > "$tmp/seven.log"
+check "-check-config=false replays" "$bin -check-config=false --input $tmp/seven.log > $tmp/b.out 2>/dev/null &&
+    grep -q '\"sequence\":7,' $tmp/b.out && ! grep -q 'configuration OK' $tmp/b.out"
+for v in 0 f F FALSE False false; do
+	check "--check-config=$v replays" "$bin --check-config=$v --input $tmp/seven.log | grep -q '\"sequence\":7,'"
+done
+for v in 1 t T TRUE True true; do
+	check "-check-config=$v checks" "$bin -check-config=$v --input $tmp/seven.log | grep -qx 'configuration OK'"
+done
+check "-v=false: no debug logging" "! $bin -v=false --input $tmp/seven.log 2>&1 >/dev/null | grep -q 'end of input'"
+check "-v: debug logging" "$bin -v --input $tmp/seven.log 2>&1 >/dev/null | grep -q 'end of input'"
+check "--verbose=true: debug logging" "$bin --verbose=true --input $tmp/seven.log 2>&1 >/dev/null | grep -q 'end of input'"
+check "-version=false: not the version" "$bin -version=false --check-config | grep -qx 'configuration OK'"
+for a in -v=yes --check-config= -version=2; do
+	"$bin" "$a" --check-config >"$tmp/b.out" 2>"$tmp/b.err"; rc=$?
+	check "$a: usage error naming the option" "[ $rc = 2 ] && [ ! -s $tmp/b.out ] &&
+	    grep -q 'invalid boolean value \"${a#*=}\" for option \"-$(echo "${a%%=*}" | sed 's/^--*//')\"' $tmp/b.err"
+done
+
 # --- stdout carries events only; logs go to stderr
 event 1 > "$tmp/one.log"; echo "garbage" >> "$tmp/one.log"
 "$bin" --input "$tmp/one.log" >"$tmp/one.out" 2>"$tmp/one.err"

@@ -8,6 +8,8 @@
 
 #include "harness.h"
 #include "../../src/buf.h"
+#include "../../src/config/config.h"
+#include "../../src/config/yaml.h"
 #include "../../src/metrics.h"
 #include "../../src/msg.h"
 #include "../../src/output/http_transform.h"
@@ -156,6 +158,133 @@ TEST(notification_service_rejects_non_object)
 	buf_fini(&b);
 }
 
+/* Bind section "s" of `yaml` quietly; c->last holds the last message. */
+static int
+bind_yaml(const char *yaml, struct cfg_ctx *c, struct http_transform_section *ret)
+{
+	char err[256];
+	struct ydoc *d = ydoc_load_string("t.yaml", yaml, strlen(yaml), err,
+	    sizeof(err));
+	int r;
+
+	if (d == NULL)
+		return -EBADMSG;
+	cfg_ctx_init(c, "t.yaml");
+	c->quiet = true;
+	r = http_transform_section_bind(c, ynode_get(d->root, "s"), "s", ret);
+	ydoc_free(d);
+	return r;
+}
+
+/* viper and cast read a YAML null as "": so do we, not "~" or "null". */
+TEST(section_null_is_empty)
+{
+	const struct http_transform_ops *ops =
+	    http_transform_lookup("notification-service");
+	struct http_transform_section sect = { 0 };
+	struct http_transform_args args = { .hostname = "h" };
+	struct msg *m = mkmsg(EVENT "\n", "k");
+	struct cfg_ctx c;
+	const char *body;
+	size_t len;
+	struct buf b;
+	void *st;
+
+	ASSERT_EQ(bind_yaml("s:\n  extra_attributes:\n    a: ~\n    b: null\n"
+	    "    c:\n    d: \"~\"\n    e: 'null'\n", &c, &sect), 0);
+	ASSERT_EQ(c.errors + c.warnings, 0);
+	ASSERT_EQ(sect.extra.n, 5);
+	ASSERT_STREQ(cfg_strmap_get(&sect.extra, "a"), "");
+	ASSERT_STREQ(cfg_strmap_get(&sect.extra, "b"), "");
+	ASSERT_STREQ(cfg_strmap_get(&sect.extra, "c"), "");
+	ASSERT_STREQ(cfg_strmap_get(&sect.extra, "d"), "~");
+	ASSERT_STREQ(cfg_strmap_get(&sect.extra, "e"), "null");
+	args.extra[2] = &sect.extra;
+	buf_init(&b);
+	ASSERT_EQ(ops->setup(&args, &st), 0);
+	ASSERT_EQ(ops->transform(st, TRACE, m, &b, &body, &len), 0);
+	ASSERT_MEMEQ(body, len, "{\"topic\":\"k\",\"attributes\":"
+	    "{\"a\":\"\",\"b\":\"\",\"c\":\"\",\"d\":\"~\",\"e\":\"null\","
+	    "\"hostname\":\"h\",\"trace_id\":\"" TRACE "\"},"
+	    "\"data\":" EVENT ",\"version\":\"1.0.0\"}");
+	ops->free(st);
+	msg_unref(m);
+	buf_fini(&b);
+	http_transform_section_free(&sect);
+}
+
+TEST(section_errors_name_the_line)
+{
+	struct http_transform_section sect = { 0 };
+	struct cfg_ctx c;
+
+	ASSERT_EQ(bind_yaml("s:\n  extra_attributes: [a, b]\n", &c, &sect), -EINVAL);
+	ASSERT_EQ(c.errors, 1);
+	ASSERT_STREQ(c.last, "t.yaml:2: s.extra_attributes: must be a mapping of strings");
+	http_transform_section_free(&sect);
+	ASSERT_EQ(bind_yaml("s:\n  extra_attributes: 5\n", &c, &sect), -EINVAL);
+	ASSERT_STREQ(c.last, "t.yaml:2: s.extra_attributes: must be a mapping of strings");
+	http_transform_section_free(&sect);
+	ASSERT_EQ(bind_yaml("s:\n  extra_attributes:\n    a: x\n    b: [1]\n",
+	    &c, &sect), -EINVAL);
+	ASSERT_STREQ(c.last, "t.yaml:4: s.extra_attributes: value of \"b\" must be a string");
+	http_transform_section_free(&sect);
+	ASSERT_EQ(bind_yaml("s: 5\n", &c, &sect), -EINVAL);
+	ASSERT_EQ(c.errors, 1);
+	http_transform_section_free(&sect);
+	/* Absent or empty: nothing to add, nothing to say. */
+	ASSERT_EQ(bind_yaml("t: 1\n", &c, &sect), 0);
+	ASSERT_EQ(bind_yaml("s:\n  extra_attributes:\n", &c, &sect), 0);
+	ASSERT_EQ(c.errors + c.warnings, 0);
+	ASSERT_EQ(sect.extra.n, 0);
+}
+
+TEST(section_unknown_key_warned)
+{
+	struct http_transform_section sect = { 0 };
+	struct cfg_ctx c;
+
+	ASSERT_EQ(bind_yaml("s:\n  extra_attributs: {a: b}\n", &c, &sect), 0);
+	ASSERT_EQ(c.errors, 0);
+	ASSERT_EQ(c.warnings, 1);
+	ASSERT_STREQ(c.last, "t.yaml:2: s.extra_attributs: unknown key, ignoring");
+	ASSERT_EQ(sect.extra.n, 0);
+}
+
+/* The two sections outside output.http, as --check-config checks them. */
+TEST(shared_sections_checked)
+{
+	static const char yaml[] =
+	    "notification-service-transformer:\n"
+	    "  extra_attributes: [a, b]\n"
+	    "output:\n"
+	    "  notification_service_transformer:\n"
+	    "    extra_attributes: {z: ~}\n"
+	    "    extras: 1\n"
+	    "  stdout:\n"
+	    "    enabled: true\n";
+	struct http_transform_section sect[2] = { { { 0 } } };
+	struct config *conf;
+	struct cfg_ctx c;
+
+	cfg_ctx_init(&c, "t.yaml");
+	c.quiet = true;
+	conf = config_load_string("t.yaml", yaml, &c);
+	ASSERT(conf != NULL);
+	ASSERT_EQ(c.errors, 0);
+	ASSERT_EQ(http_transform_check_shared(&c, conf), -EINVAL);
+	ASSERT_EQ(c.errors, 1);
+	ASSERT_EQ(c.warnings, 1);
+	ASSERT_STREQ(c.last, "t.yaml:6: output.notification_service_transformer.extras: "
+	    "unknown key, ignoring");
+	ASSERT_EQ(http_transform_bind_shared(&c, conf, sect), -EINVAL);
+	ASSERT_EQ(sect[1].extra.n, 1);
+	ASSERT_STREQ(cfg_strmap_get(&sect[1].extra, "z"), "");
+	http_transform_section_free(&sect[0]);
+	http_transform_section_free(&sect[1]);
+	config_free(conf);
+}
+
 TEST(hostname_short)
 {
 	char h[64];
@@ -172,4 +301,6 @@ TEST(hostname_short)
 TEST_MAIN(T(lookup), T(noop_is_the_line),
     T(notification_service_dto), T(notification_service_extra_attributes),
     T(notification_service_no_topic), T(notification_service_rejects_non_object),
+    T(section_null_is_empty), T(section_errors_name_the_line),
+    T(section_unknown_key_warned), T(shared_sections_checked),
     T(hostname_short))
