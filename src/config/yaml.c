@@ -192,8 +192,10 @@ convert(struct ydoc_priv *d, yaml_document_t *doc, int id, int depth,
 		*w->strp += yn->data.scalar.length + 1;
 		n->quoted = yn->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
 		n->kind = YNODE_SCALAR;
+		/* YAML 1.1's nulls: ~, null, Null, NULL and nothing. */
 		if (!n->quoted && (strcmp(n->str, "~") == 0 ||
-		    strcmp(n->str, "null") == 0 || n->str[0] == '\0'))
+		    strcmp(n->str, "null") == 0 || strcmp(n->str, "Null") == 0 ||
+		    strcmp(n->str, "NULL") == 0 || n->str[0] == '\0'))
 			n->kind = YNODE_NULL;
 		break;
 	case YAML_SEQUENCE_NODE:

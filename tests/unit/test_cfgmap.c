@@ -578,6 +578,9 @@ TEST(yaml_tree)
 	    "list: [1, two, \"3\"]\n"
 	    "empty:\n"
 	    "tilde: ~\n"
+	    "upper: NULL\n"
+	    "title: Null\n"
+	    "mixed: nULL\n"
 	    "quoted: \"~\"\n"
 	    "base: &B {k: v}\n"
 	    "ref: *B\n";
@@ -603,6 +606,9 @@ TEST(yaml_tree)
 	ASSERT(n->items[2]->quoted);
 	ASSERT_EQ(ynode_get(d->root, "empty")->kind, YNODE_NULL);
 	ASSERT_EQ(ynode_get(d->root, "tilde")->kind, YNODE_NULL);
+	ASSERT_EQ(ynode_get(d->root, "upper")->kind, YNODE_NULL);
+	ASSERT_EQ(ynode_get(d->root, "title")->kind, YNODE_NULL);
+	ASSERT_EQ(ynode_get(d->root, "mixed")->kind, YNODE_SCALAR);
 	ASSERT_EQ(ynode_get(d->root, "quoted")->kind, YNODE_SCALAR);
 	ASSERT_STREQ(ynode_get(d->root, "quoted")->str, "~");
 	ASSERT(ynode_get(d->root, "nope") == NULL);
