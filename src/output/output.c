@@ -117,7 +117,7 @@ struct output {
 	size_t			 wake_at;	/* OUT_WAKE_AT, or less for a small queue */
 	bool			 unwoken;	/* pushed, the worker not woken */
 	uint64_t		 unwoken_since_ms;	/* since when; 0: not known yet */
-	struct log_ratelimit	 rl_full, rl_failed;
+	struct log_ratelimit	 rl_full, rl_failed, rl_stopping;
 };
 
 struct outputs {
@@ -787,6 +787,17 @@ flush_one(const struct outputs *os, struct output *o, bool wake)
 	}
 	if (pushed < o->nstage && atomic_load(&o->gone)) {
 		drop_gone(o, o->stage + pushed, o->nstage - pushed);
+	} else if (pushed < o->nstage && os->wait_full != NULL) {
+		/*
+		 * Only a stop ends a replay's wait: these are shutdown drops,
+		 * said on their own (not under the wait's rate limit).
+		 */
+		metric_add(o->m_shutdown, o->nstage - pushed);
+		log_warn_ratelimited(&o->rl_stopping,
+		    "[output %s] stopping: %zu events the full queue could not take are dropped",
+		    o->name, o->nstage - pushed);
+		for (i = pushed; i < o->nstage; i++)
+			msg_unref(o->stage[i]);
 	} else if (pushed < o->nstage) {
 		metric_add(o->m_queue_full, o->nstage - pushed);
 		log_warn_ratelimited(&o->rl_full,

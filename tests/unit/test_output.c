@@ -465,6 +465,46 @@ TEST(idle_wait_ends_when_the_worker_is_done)
 	fx_done(&fx);
 }
 
+/* A replay's wait on a full queue, ended (as SIGTERM does) after `left` polls. */
+static int waits_left;
+
+static bool
+keep_waiting(void *arg)
+{
+	return waits_left-- > 0;
+}
+
+/*
+ * A replay stopped while it waits on a full queue: what the queue could
+ * not take is dropped at shutdown, not "for a full queue", which a
+ * replay never does.
+ */
+TEST(replay_stopped_while_waiting_counts_shutdown_drops)
+{
+	struct fx fx;
+	unsigned i;
+
+	fx_configure(&fx, "output:\n  file:\n    enabled: true\n"
+	    "    attempts: 1000\n    buffer_size: 2\n    path: /dev/full\n"
+	    "    mode: 0666\n");
+	ASSERT_EQ(fx.r, 0);
+	outputs_wait_when_full(fx.os, keep_waiting, NULL);
+	waits_left = 3;
+	ASSERT_EQ(start(&fx), 0);
+	for (i = 1; i <= 6; i++)
+		publish(fx.os, FMT_PAUDITD, i);
+	outputs_flush(fx.os);
+	ASSERT(waits_left < 0);
+	ASSERT_EQ(count("pauditd_output_dropped_queue_full_total", "file"), 0);
+	ASSERT(count("pauditd_output_dropped_shutdown_total", "file") > 0);
+	stop(&fx, 200);
+	ASSERT_EQ(count("pauditd_output_received_total", "file"), 6);
+	ASSERT_EQ(count("pauditd_output_dropped_queue_full_total", "file"), 0);
+	ASSERT_EQ(count("pauditd_output_dropped_shutdown_total", "file") +
+	    count("pauditd_output_dropped_failed_total", "file"), 6);
+	fx_done(&fx);
+}
+
 TEST(stop_flushes_staged_events)
 {
 	struct fx fx;
@@ -895,6 +935,7 @@ TEST_MAIN(T(file_output_writes_lines_in_order), T(file_output_appends),
     T(reader_gone_counted_without_retries), T(every_output_gone),
     T(stop_interrupts_a_blocked_write),
     T(idle_wait_ends_when_the_worker_is_done),
+    T(replay_stopped_while_waiting_counts_shutdown_drops),
     T(format_selects_events), T(null_output_counts_everything),
     T(stop_flushes_staged_events), T(retries_exhausted_on_dev_full),
     T(attempts_one_means_no_retry), T(queue_full_and_shutdown_drops_counted),
