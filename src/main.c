@@ -36,6 +36,7 @@
 #include "source/source.h"
 
 #define TICK_MS			100
+#define EXIT_DROPPED		3	/* a replay whose outputs dropped events */
 #define DRAIN_TIMEOUT_MS	30000
 #define WAIT_LOG_MS		10000	/* a replay waiting for its outputs says so */
 
@@ -484,6 +485,7 @@ int
 main(int argc, char **argv)
 {
 	struct daemon d = { .ep = -1, .sigfd = -1, .timerfd = -1 };
+	uint64_t dropped;
 	size_t nslab;
 	int r, rc = 0;
 
@@ -532,6 +534,17 @@ main(int argc, char **argv)
 		outputs_drain(d.outs, DRAIN_TIMEOUT_MS);
 		check_outputs(&d);
 		rc = rc != 0 || d.failed ? 1 : 0;
+		/*
+		 * A replay is a batch job: a script must see that it did not
+		 * deliver everything, not only the counters and the log.
+		 */
+		if (rc == 0 && d.opt.input != NULL &&
+		    (dropped = outputs_dropped(d.outs)) > 0) {
+			log_warnx("replay: the outputs dropped %llu events (see the "
+			    "log above and pauditd_output_dropped_*): exit 3",
+			    (unsigned long long)dropped);
+			rc = EXIT_DROPPED;
+		}
 	}
 done:
 	d.outs = outputs_stop(d.outs, DRAIN_TIMEOUT_MS);

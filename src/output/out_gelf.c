@@ -7,7 +7,10 @@
  * event's JSON line, as go-audit's go-gelf writer builds it. A UDP message
  * that needs more than 128 chunks cannot be sent at all: it is dropped,
  * logged and counted (pauditd_output_oversize_total) instead of retried.
- * Transport failures are RETRY; the core backs off and retries.
+ * Transport failures are RETRY; the core backs off and retries. What a
+ * lost TCP connection had not delivered (out_net.h's journal) is sent
+ * again on the next one, first, logged and counted
+ * (pauditd_output_resent_total).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -44,7 +47,7 @@ struct gelf_ctx {
 	const char		*name;		/* instance, for logs */
 	bool			 udp;
 	char			 host[256];
-	struct metric		*oversize;
+	struct metric		*oversize, *resent, *unsent;
 };
 
 struct gelf_wctx {
@@ -53,6 +56,7 @@ struct gelf_wctx {
 	struct buf		 json;
 	struct buf		 z;
 	uint8_t			 chunk[GELF_CHUNK_SIZE];
+	struct out_net_journal	 j;		/* tcp */
 };
 
 static struct log_ratelimit gelf_rl_send, gelf_rl_size;
@@ -215,6 +219,8 @@ gelf_init(struct output *o, const void *vconf, void **ret_ctx)
 	ctx->oversize = metrics_counter("pauditd_output_oversize_total",
 	    "Events too large for the output's transport, dropped", NULL,
 	    "output", ctx->name);
+	ctx->resent = out_net_resent_metric(ctx->name);
+	ctx->unsent = output_unacked_metric(o);
 	*ret_ctx = ctx;
 	return 0;
 }
@@ -230,6 +236,7 @@ gelf_worker_init(void *vctx, void **ret_wctx)
 	w->fd = -1;
 	buf_init(&w->json);
 	buf_init(&w->z);
+	out_net_journal_init(&w->j);
 	*ret_wctx = w;
 	return 0;
 }
@@ -242,14 +249,41 @@ gelf_close(struct gelf_wctx *w)
 	w->fd = -1;
 }
 
+/*
+ * The open connection failed with err: what TCP had not delivered waits
+ * in the journal for the next one.
+ */
+static void
+gelf_lost(struct gelf_wctx *w, int err)
+{
+	size_t n = w->ctx->udp ? 0 : out_net_journal_lost(&w->j, w->fd);
+
+	if (err == -ECONNRESET)
+		log_warn_ratelimited(&gelf_rl_send, "[output %s] connection to %s "
+		    "reset: %zu events it had not acknowledged are sent again; "
+		    "events the server acknowledged but had not read are lost "
+		    "(no acknowledgement of their own over this transport; the "
+		    "http output confirms each event)", w->ctx->name,
+		    w->ctx->conf->address, n);
+	else if (n > 0)
+		log_warn_ratelimited(&gelf_rl_send, "[output %s] connection to %s "
+		    "lost (%s): %zu events it had not acknowledged are sent "
+		    "again", w->ctx->name, w->ctx->conf->address, strerror(-err), n);
+	else
+		log_warn_ratelimited(&gelf_rl_send, "[output %s] send to %s: %s, retrying",
+		    w->ctx->name, w->ctx->conf->address, strerror(-err));
+	gelf_close(w);
+}
+
 static int
 gelf_connect(struct gelf_wctx *w)
 {
 	const struct gelf_conf *conf = w->ctx->conf;
-	int fd;
+	size_t n;
+	int fd, r;
 
-	if (w->fd >= 0 && !w->ctx->udp && out_net_peer_gone(w->fd))
-		gelf_close(w);
+	if (w->fd >= 0 && !w->ctx->udp && (r = out_net_peer_gone(w->fd)) < 0)
+		gelf_lost(w, r);
 	if (w->fd >= 0)
 		return 0;
 	fd = out_net_dial(conf->network, conf->address, GELF_TIMEOUT_MS);
@@ -259,6 +293,15 @@ gelf_connect(struct gelf_wctx *w)
 		return fd;
 	}
 	w->fd = fd;
+	/* What the last connection lost goes first, in its order. */
+	if (!w->ctx->udp && out_net_journal_pending(&w->j) > 0) {
+		r = out_net_journal_resend(&w->j, w->fd, &n);
+		metric_add(w->ctx->resent, n);
+		if (r < 0) {
+			gelf_lost(w, r);
+			return r;
+		}
+	}
 	return 0;
 }
 
@@ -292,9 +335,7 @@ gelf_send_udp(struct gelf_wctx *w)
 done:
 	if (r == 0)
 		return OUT_OK;
-	log_warn_ratelimited(&gelf_rl_send, "[output %s] send to %s: %s, retrying",
-	    w->ctx->name, w->ctx->conf->address, strerror(-r));
-	gelf_close(w);
+	gelf_lost(w, r);
 	return OUT_RETRY;
 }
 
@@ -324,18 +365,47 @@ gelf_write_one(void *vw, const struct msg *m)
 		return gelf_send_udp(w);
 	}
 	buf_putc(&w->json, '\0');
-	if ((r = out_net_send(w->fd, w->json.p, w->json.len)) == 0)
+	if ((r = out_net_send(w->fd, w->json.p, w->json.len)) == 0) {
+		out_net_journal_add(&w->j, w->fd, w->json.p, w->json.len);
 		return OUT_OK;
-	log_warn_ratelimited(&gelf_rl_send, "[output %s] send to %s: %s, retrying",
-	    w->ctx->name, conf->address, strerror(-r));
-	gelf_close(w);
+	}
+	gelf_lost(w, r);
 	return OUT_RETRY;
 }
+
+static int
+gelf_fd(void *vw)
+{
+	return ((struct gelf_wctx *)vw)->fd;
+}
+
+static void
+gelf_lost_cb(void *vw, int err)
+{
+	gelf_lost(vw, err);
+}
+
+static int
+gelf_reconnect(void *vw)
+{
+	return gelf_connect(vw);
+}
+
+static const struct out_net_finish gelf_finish = {
+	gelf_fd, gelf_lost_cb, gelf_reconnect,
+};
 
 static void
 gelf_reopen(void *vw)
 {
-	gelf_close(vw);
+	struct gelf_wctx *w = vw;
+
+	/* A connection closed in good health delivers what it queued. */
+	if (w->fd >= 0) {
+		out_net_journal_fini(&w->j);
+		out_net_journal_init(&w->j);
+	}
+	gelf_close(w);
 }
 
 static void
@@ -345,6 +415,8 @@ gelf_worker_fini(void *vw)
 
 	if (w == NULL)
 		return;
+	out_net_journal_finish(&w->j, &gelf_finish, w, w->ctx->name,
+	    w->ctx->unsent);
 	gelf_close(w);
 	buf_fini(&w->json);
 	buf_fini(&w->z);

@@ -6,19 +6,26 @@
  * peer turns into a RETRY the core can back off from. A stream peer that
  * closed the connection is detected before writing (poll for POLLRDHUP),
  * because a write into a half-closed TCP connection succeeds and the
- * event would be lost without an error.
+ * event would be lost without an error; what such a connection (or one
+ * reset, or stuck) still held is sent again from the journal.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "../log.h"
+#include "../metrics.h"
 #include "../pauditd.h"
 #include "out_net.h"
 #include "output.h"
@@ -185,18 +192,27 @@ out_net_dial(const char *network, const char *address, int timeout_ms)
 	return dial_inet(k, address, timeout_ms);
 }
 
-bool
+int
 out_net_peer_gone(int fd)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLRDHUP };
+	socklen_t sl = sizeof(int);
+	int err = 0;
 	char c;
 
 	if (poll(&pfd, 1, 0) <= 0)
-		return false;
-	if (pfd.revents & (POLLERR | POLLHUP | POLLRDHUP | POLLNVAL))
-		return true;
+		return 0;
+	if (pfd.revents & (POLLERR | POLLHUP)) {
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &sl) == 0 &&
+		    err == ECONNRESET)
+			return -ECONNRESET;
+	}
 	/* Our peers never talk back; anything readable is EOF or junk. */
-	return recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) <= 0;
+	if (recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) < 0 && errno == ECONNRESET)
+		return -ECONNRESET;
+	if (pfd.revents & (POLLERR | POLLHUP | POLLRDHUP | POLLNVAL))
+		return -EPIPE;
+	return recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) <= 0 ? -EPIPE : 0;
 }
 
 int
@@ -217,4 +233,213 @@ out_net_send(int fd, const void *p, size_t n)
 		n -= (size_t)w;
 	} while (n > 0);
 	return 0;
+}
+
+/* ---- the journal of a stream connection ---- */
+
+#define JOURNAL_RECORDS		8192	/* the ring's size */
+
+struct metric *
+out_net_resent_metric(const char *name)
+{
+	return metrics_counter("pauditd_output_resent_total",
+	    "events sent again after a stream connection lost them", NULL,
+	    "output", name);
+}
+
+void
+out_net_journal_init(struct out_net_journal *j)
+{
+	memset(j, 0, sizeof(*j));
+	buf_init(&j->data);
+}
+
+void
+out_net_journal_fini(struct out_net_journal *j)
+{
+	buf_fini(&j->data);
+	free(j->len);
+	memset(j, 0, sizeof(*j));
+}
+
+/* The i-th oldest record's length. */
+static uint32_t
+rec_len(const struct out_net_journal *j, size_t i)
+{
+	return j->len[(j->head + i) % j->cap];
+}
+
+static void
+pop_oldest(struct out_net_journal *j)
+{
+	uint32_t l = rec_len(j, 0);
+
+	j->start += l;
+	j->bytes -= l;
+	j->head = (j->head + 1) % j->cap;
+	j->n--;
+	if (j->sent > 0)
+		j->sent--;
+	if (j->n == 0) {
+		j->start = 0;
+		buf_reset(&j->data);
+	}
+}
+
+/*
+ * Let go of the oldest records sent on fd that its peer acknowledged;
+ * `extra` bytes were sent on fd after them (a record not kept yet).
+ * When the kernel cannot say, nothing was acknowledged.
+ */
+static void
+trim_acked(struct out_net_journal *j, int fd, size_t extra)
+{
+	size_t i, sent_bytes = extra, acked;
+	int q;
+
+	for (i = 0; i < j->sent; i++)
+		sent_bytes += rec_len(j, i);
+	if (ioctl(fd, SIOCOUTQ, &q) < 0 || q < 0 || (size_t)q > sent_bytes)
+		return;
+	acked = sent_bytes - (size_t)q;
+	while (j->sent > 0 && rec_len(j, 0) <= acked) {
+		acked -= rec_len(j, 0);
+		pop_oldest(j);
+	}
+}
+
+int
+out_net_journal_resend(struct out_net_journal *j, int fd, size_t *ret_sent)
+{
+	size_t off = j->start, i;
+	int r;
+
+	*ret_sent = 0;
+	for (i = 0; i < j->sent; i++)
+		off += rec_len(j, i);
+	while (j->sent < j->n) {
+		if ((r = out_net_send(fd, j->data.p + off, rec_len(j, j->sent))) < 0)
+			return r;
+		off += rec_len(j, j->sent);
+		j->sent++;
+		(*ret_sent)++;
+	}
+	return 0;
+}
+
+void
+out_net_journal_add(struct out_net_journal *j, int fd, const void *p,
+    size_t len)
+{
+	uint32_t *v;
+
+	if (len > OUT_NET_JOURNAL_MAX) {
+		j->unprotected++;
+		return;
+	}
+	if (j->cap == 0) {
+		if ((v = calloc(JOURNAL_RECORDS, sizeof(*v))) == NULL) {
+			j->unprotected++;
+			return;
+		}
+		j->len = v;
+		j->cap = JOURNAL_RECORDS;
+	}
+	/* Make room in the ring: the bytes are counted below, with it. */
+	if (j->n == j->cap)
+		trim_acked(j, fd, len);
+	if (j->n == j->cap) {
+		pop_oldest(j);
+		j->unprotected++;
+	}
+	/* Move the live bytes down before the buffer grows past twice them. */
+	if (j->start > 0 && j->start >= j->data.len / 2) {
+		memmove(j->data.p, j->data.p + j->start, j->data.len - j->start);
+		j->data.len -= j->start;
+		j->start = 0;
+	}
+	buf_append(&j->data, p, len);
+	j->len[(j->head + j->n) % j->cap] = (uint32_t)len;
+	j->n++;
+	j->sent++;
+	j->bytes += len;
+	/*
+	 * Over the bound, let go of what the peer acknowledged (fd's queue
+	 * holds the new record too now); a peer that acknowledges nothing of
+	 * so much leaves only the newest protected.
+	 */
+	if (j->bytes > OUT_NET_JOURNAL_MAX)
+		trim_acked(j, fd, 0);
+	while (j->n > 1 && j->bytes > OUT_NET_JOURNAL_MAX) {
+		pop_oldest(j);
+		j->unprotected++;
+	}
+}
+
+size_t
+out_net_journal_lost(struct out_net_journal *j, int fd)
+{
+	if (fd >= 0 && j->sent > 0)
+		trim_acked(j, fd, 0);
+	j->sent = 0;
+	return j->n;
+}
+
+/*
+ * Wait until fd's peer acknowledged every byte (0), the connection is
+ * lost (its error), or the core interrupts the worker (-EINTR).
+ */
+static int
+linger(int fd)
+{
+	struct timespec ts = { 0, 10 * 1000000L };
+	int q, r;
+
+	for (;;) {
+		if ((r = out_net_peer_gone(fd)) < 0)
+			return r;
+		if (ioctl(fd, SIOCOUTQ, &q) < 0 || q <= 0)
+			return 0;
+		if (output_interrupted())
+			return -EINTR;
+		nanosleep(&ts, NULL);
+	}
+}
+
+void
+out_net_journal_finish(struct out_net_journal *j,
+    const struct out_net_finish *cb, void *arg, const char *name,
+    struct metric *unsent)
+{
+	struct timespec ts;
+	int nap_ms = 100, fd, r;
+	size_t n;
+
+	for (;;) {
+		if ((fd = cb->fd(arg)) >= 0) {
+			if ((r = linger(fd)) == 0 && out_net_journal_pending(j) == 0)
+				break;		/* all acknowledged */
+			if (r == -EINTR) {
+				out_net_journal_lost(j, fd);
+				break;
+			}
+			if (r < 0)
+				cb->lost(arg, r);
+		}
+		if (out_net_journal_pending(j) == 0 || output_interrupted())
+			break;
+		if (cb->reconnect(arg) < 0) {
+			/* Back off, up to a second; the interrupt ends the nap. */
+			ts.tv_sec = nap_ms / 1000;
+			ts.tv_nsec = (nap_ms % 1000) * 1000000L;
+			nanosleep(&ts, NULL);
+			nap_ms = nap_ms * 2 > 1000 ? 1000 : nap_ms * 2;
+		}
+	}
+	if ((n = out_net_journal_pending(j)) > 0) {
+		metric_add(unsent, n);
+		log_warnx("[output %s] %zu events the server had not "
+		    "acknowledged at exit are dropped", name, n);
+	}
+	out_net_journal_fini(j);
 }

@@ -13,9 +13,11 @@
  *
  * Errors: like Go's writeAndRetry, a failed write reconnects and tries
  * once more before reporting RETRY to the core. A stream peer that went
- * away is noticed before writing, so no event vanishes into a closed
- * connection. An event too large for a datagram is dropped, logged and
- * counted (pauditd_output_oversize_total), never silently cut.
+ * away is noticed before writing; what a lost stream connection had not
+ * delivered (out_net.h's journal) is sent again on the next one, first,
+ * logged and counted (pauditd_output_resent_total). An event too large
+ * for a datagram is dropped, logged and counted
+ * (pauditd_output_oversize_total), never silently cut.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -50,7 +52,7 @@ struct syslog_ctx {
 	bool			 local;		/* network "": Go's local format */
 	char			 host[256];
 	long			 pid;
-	struct metric		*oversize;
+	struct metric		*oversize, *resent, *unsent;
 };
 
 struct syslog_wctx {
@@ -59,6 +61,7 @@ struct syslog_wctx {
 	const char		*network;	/* of the open socket */
 	bool			 stream;
 	struct buf		 line;
+	struct out_net_journal	 j;		/* stream networks */
 };
 
 static struct log_ratelimit syslog_rl_send, syslog_rl_size;
@@ -135,6 +138,8 @@ syslog_init(struct output *o, const void *vconf, void **ret_ctx)
 	ctx->oversize = metrics_counter("pauditd_output_oversize_total",
 	    "Events too large for the output's transport, dropped", NULL,
 	    "output", ctx->name);
+	ctx->resent = out_net_resent_metric(ctx->name);
+	ctx->unsent = output_unacked_metric(o);
 	tzset();
 	*ret_ctx = ctx;
 	return 0;
@@ -150,6 +155,7 @@ syslog_worker_init(void *vctx, void **ret_wctx)
 	w->ctx = vctx;
 	w->fd = -1;
 	buf_init(&w->line);
+	out_net_journal_init(&w->j);
 	*ret_wctx = w;
 	return 0;
 }
@@ -160,6 +166,38 @@ syslog_close(struct syslog_wctx *w)
 	if (w->fd >= 0)
 		close(w->fd);
 	w->fd = -1;
+}
+
+static const char *
+syslog_where(const struct syslog_wctx *w)
+{
+	return *w->ctx->conf->address ? w->ctx->conf->address : "/dev/log";
+}
+
+/*
+ * The open connection failed with err: what a stream had not delivered
+ * waits in the journal for the next one.
+ */
+static void
+syslog_lost(struct syslog_wctx *w, int err)
+{
+	size_t n = w->stream ? out_net_journal_lost(&w->j, w->fd) : 0;
+
+	if (err == -ECONNRESET)
+		log_warn_ratelimited(&syslog_rl_send, "[output %s] connection to %s "
+		    "reset: %zu events it had not acknowledged are sent again; "
+		    "events the server acknowledged but had not read are lost "
+		    "(no acknowledgement of their own over this transport; the "
+		    "http output confirms each event)", w->ctx->name,
+		    syslog_where(w), n);
+	else if (n > 0)
+		log_warn_ratelimited(&syslog_rl_send, "[output %s] connection to %s "
+		    "lost (%s): %zu events it had not acknowledged are sent "
+		    "again", w->ctx->name, syslog_where(w), strerror(-err), n);
+	else
+		log_warn_ratelimited(&syslog_rl_send, "[output %s] send to %s %s: %s",
+		    w->ctx->name, w->network, syslog_where(w), strerror(-err));
+	syslog_close(w);
 }
 
 /* Go's unixSyslog(): unixgram on each path, then unix on each path. */
@@ -187,10 +225,11 @@ static int
 syslog_connect(struct syslog_wctx *w)
 {
 	const struct syslog_conf *conf = w->ctx->conf;
-	int fd;
+	size_t n;
+	int fd, r;
 
-	if (w->fd >= 0 && w->stream && out_net_peer_gone(w->fd))
-		syslog_close(w);
+	if (w->fd >= 0 && w->stream && (r = out_net_peer_gone(w->fd)) < 0)
+		syslog_lost(w, r);
 	if (w->fd >= 0)
 		return 0;
 	if (w->ctx->local)
@@ -207,6 +246,15 @@ syslog_connect(struct syslog_wctx *w)
 	}
 	w->fd = fd;
 	w->stream = out_net_is_stream(w->network);
+	/* What the last connection lost goes first, in its order. */
+	if (w->stream && out_net_journal_pending(&w->j) > 0) {
+		r = out_net_journal_resend(&w->j, w->fd, &n);
+		metric_add(w->ctx->resent, n);
+		if (r < 0) {
+			syslog_lost(w, r);
+			return r;
+		}
+	}
 	return 0;
 }
 
@@ -250,7 +298,7 @@ syslog_oversize(struct syslog_wctx *w)
 	log_warn_ratelimited(&syslog_rl_size, "[output %s] event of %zu bytes is "
 	    "too large for a %s datagram to %s, dropping (use a stream network "
 	    "such as tcp or unix for large events)", w->ctx->name, w->line.len,
-	    w->network, *w->ctx->conf->address ? w->ctx->conf->address : "/dev/log");
+	    w->network, syslog_where(w));
 	return OUT_DROP;
 }
 
@@ -267,21 +315,53 @@ syslog_write_one(void *vw, const struct msg *m)
 		if (!w->stream && strncmp(w->network, "udp", 3) == 0 &&
 		    w->line.len > UDP_PAYLOAD_MAX)
 			return syslog_oversize(w);
-		if ((r = out_net_send(w->fd, w->line.p, w->line.len)) == 0)
+		if ((r = out_net_send(w->fd, w->line.p, w->line.len)) == 0) {
+			if (w->stream)
+				out_net_journal_add(&w->j, w->fd, w->line.p,
+				    w->line.len);
 			return OUT_OK;
+		}
 		if (r == -EMSGSIZE)
 			return syslog_oversize(w);
-		syslog_close(w);
+		/* Logged, and what a stream had not delivered kept. */
+		syslog_lost(w, r);
 	}
-	log_warn_ratelimited(&syslog_rl_send, "[output %s] write: %s, retrying",
-	    w->ctx->name, strerror(-r));
 	return OUT_RETRY;
 }
+
+static int
+syslog_fd(void *vw)
+{
+	return ((struct syslog_wctx *)vw)->fd;
+}
+
+static void
+syslog_lost_cb(void *vw, int err)
+{
+	syslog_lost(vw, err);
+}
+
+static int
+syslog_reconnect(void *vw)
+{
+	return syslog_connect(vw);
+}
+
+static const struct out_net_finish syslog_finish = {
+	syslog_fd, syslog_lost_cb, syslog_reconnect,
+};
 
 static void
 syslog_reopen(void *vw)
 {
-	syslog_close(vw);
+	struct syslog_wctx *w = vw;
+
+	/* A connection closed in good health delivers what it queued. */
+	if (w->fd >= 0) {
+		out_net_journal_fini(&w->j);
+		out_net_journal_init(&w->j);
+	}
+	syslog_close(w);
 }
 
 static void
@@ -291,6 +371,8 @@ syslog_worker_fini(void *vw)
 
 	if (w == NULL)
 		return;
+	out_net_journal_finish(&w->j, &syslog_finish, w, w->ctx->name,
+	    w->ctx->unsent);
 	syslog_close(w);
 	buf_fini(&w->line);
 	free(w);

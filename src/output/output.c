@@ -110,7 +110,7 @@ struct output {
 	struct breaker		*breaker;
 	struct metric		*m_received, *m_written, *m_bytes, *m_retries;
 	struct metric		*m_queue_full, *m_failed, *m_rejected, *m_shutdown;
-	struct metric		*m_gone, *m_breaker_open, *m_depth;
+	struct metric		*m_gone, *m_unacked, *m_breaker_open, *m_depth;
 	struct msg		*stage[OUT_STAGE];	/* main thread only */
 	size_t			 nstage;
 	uint64_t		 stage_since_ms;	/* when the first was staged */
@@ -147,6 +147,29 @@ const char *
 output_name(const struct output *o)
 {
 	return o->name;
+}
+
+struct metric *
+output_unacked_metric(const struct output *o)
+{
+	return o->m_unacked;
+}
+
+uint64_t
+outputs_dropped(const struct outputs *os)
+{
+	const struct output *o;
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; os != NULL && i < os->n; i++) {
+		if ((o = os->v[i])->m_failed == NULL)
+			continue;	/* never started */
+		n += metric_count(o->m_queue_full) + metric_count(o->m_failed) +
+		    metric_count(o->m_rejected) + metric_count(o->m_shutdown) +
+		    metric_count(o->m_gone) + metric_count(o->m_unacked);
+	}
+	return n;
 }
 
 const struct config *
@@ -202,6 +225,9 @@ register_metrics(struct output *o)
 	    "events still queued when the shutdown deadline passed");
 	o->m_gone = out_counter(o, "dropped_gone", "gone",
 	    "events dropped because the destination is gone for good");
+	o->m_unacked = out_counter(o, "dropped_unacked", "unacked",
+	    "events delivered to a connection that was lost, or closed at exit, "
+	    "before its peer acknowledged them, and not sent again");
 	o->m_breaker_open = metrics_gauge("pauditd_output_breaker_open",
 	    "1 while the output's circuit breaker is open", NULL, "output", o->name);
 	o->m_depth = metrics_gauge_fn("pauditd_output_queue_depth",

@@ -156,6 +156,14 @@ void output_set_breaker(struct output *o, double failure_ratio);
 const char *output_name(const struct output *o);
 /* The whole configuration, for plugins that read other sections (init). */
 const struct config *output_config(const struct output *o);
+/*
+ * pauditd_output_dropped_unacked_total of o: a plugin that knows its
+ * transport lost what it had counted as delivered (out_net.h's journal)
+ * counts it there.
+ */
+struct metric *output_unacked_metric(const struct output *o);
+/* Events every output dropped, for whatever reason, so far. */
+uint64_t outputs_dropped(const struct outputs *os);
 /* Look an output up by name (tests and the metrics dump). */
 struct output *outputs_find(struct outputs *os, const char *name);
 

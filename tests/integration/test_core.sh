@@ -149,7 +149,8 @@ check "SIGTERM flushed every event in flight" "[ \$(wc -l < $tmp/out.json) = 50 
 printf 'output:\n  file:\n    enabled: true\n    attempts: 2\n    path: /dev/full\n' > "$tmp/full.yaml"
 n=1; : > "$tmp/ten.log"; while [ $n -le 10 ]; do event $n >> "$tmp/ten.log"; n=$((n + 1)); done
 "$bin" --input "$tmp/ten.log" -config "$tmp/full.yaml" --metrics-out "$tmp/full.prom" 2>"$tmp/full.err"; rc=$?
-check "full disk: exit 0" "[ $rc = 0 ]"
+check "full disk: exit 3 (a replay that dropped events)" "[ $rc = 3 ]"
+check "full disk: the exit said why" "grep -q 'replay: the outputs dropped 10 events' $tmp/full.err"
 check "full disk: every event counted as failed" "grep -qx 'pauditd_output_dropped_failed_total{output=\"file\"} 10' $tmp/full.prom"
 check "full disk: retries counted" "grep -q 'pauditd_output_retries_total{output=\"file\"} [1-9]' $tmp/full.prom"
 check "full disk: the error is logged" "grep -q 'No space left on device' $tmp/full.err"
@@ -190,7 +191,10 @@ cat <&4 > "$tmp/stuck.out" &
 cat_pid=$!; pids="$pids $cat_pid"
 wait $pid; rc=$?
 exec 4>&-
-check "SIGTERM ends a replay's wait: exit 0" "[ $rc = 0 ]"
+# What it had read and could not queue is dropped at shutdown: exit 3.
+check "SIGTERM ends a replay's wait: exit 3" "[ $rc = 3 ]"
+check "SIGTERM ends a replay's wait: drops counted at shutdown" \
+    "grep -q 'stopping: [0-9]* events the full queue could not take are dropped' $tmp/stuck.err"
 check "SIGTERM ends a replay's wait: logged" "grep -q 'shutting down' $tmp/stuck.err"
 check "SIGTERM ends a replay's wait: the rest not read" "[ \$(grep -c . $tmp/stuck.out) -lt 2000 ]"
 
@@ -231,7 +235,7 @@ check "reader gone: every event written or counted" "[ $(m 'pauditd_output_recei
 rm -f "$tmp/two.json"
 "$bin" --input "$tmp/ten.log" -config "$tmp/two.yaml" --metrics-out "$tmp/closed.prom" \
     >&- 2>"$tmp/closed.err"; rc=$?
-check "stdout closed: exit 0 (the file output works)" "[ $rc = 0 ]"
+check "stdout closed: exit 3 (the file output works, stdout dropped all)" "[ $rc = 3 ]"
 check "stdout closed: the file has every event once" "[ \$(wc -l < $tmp/two.json) = 10 ]"
 check "stdout closed: counted as gone" "grep -qx 'pauditd_output_dropped_gone_total{output=\"stdout\"} 10' $tmp/closed.prom"
 check "stdout closed: logged" "grep -q 'output stdout. cannot write to stdout: Bad file descriptor' $tmp/closed.err"

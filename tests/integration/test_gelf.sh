@@ -87,6 +87,35 @@ wait_lines "$T/re/rec" 6 5
 check "tcp reconnect: all six arrive exactly once" \
     python3 "$SERVERS/gelf_recv.py" check "$T/re/rec" "$T/r.expected" "$HOST" tcp none
 
+# A receiver that takes the first connection, reads nothing, then resets
+# it (as one killed does): what that connection had not acknowledged is
+# sent again on the next, whole and once; only what its kernel took
+# unread (a small receive buffer) is lost, and the loss is said.
+gen_events "$T/rs.log" 8300 300 "k"
+mkdir -p "$T/rs"
+bg python3 "$SERVERS/gelf_recv.py" serve --out "$T/rs/rec" --reset-first 1.5 \
+    --rcvbuf 4096 --udp-port-file "$T/rs/uport" --tcp-port-file "$T/rs/tport"
+wait_for "$T/rs/tport" || nok "resetting receiver started"
+printf 'output:\n  gelf:\n    enabled: true\n    network: tcp\n    address: 127.0.0.1:%s\n' \
+    "$(cat "$T/rs/tport")" > "$T/rs.yaml"
+timeout 60 "$PAUDITD" --input "$T/rs.log" -config "$T/rs.yaml" \
+    --metrics-out "$T/rs.metrics" 2> "$T/rs.stderr"
+eq "tcp reset: exit 0" $? 0
+check "tcp reset: said, with what is sent again" \
+    grep -q 'connection to 127.0.0.1:[0-9]* reset: [1-9][0-9]* events it had not acknowledged are sent again' "$T/rs.stderr"
+check "tcp reset: counted as resent" \
+    test "$(metric "$T/rs.metrics" pauditd_output_resent_total gelf)" -gt 0
+wait_lines "$T/rs/rec" 250 5
+sleep 0.3
+cat > "$T/seqs.py" <<'PY'
+import base64, json, sys
+seqs = [json.loads(json.loads(base64.b64decode(json.loads(l)["raw_b64"]))["short_message"])["sequence"]
+        for l in open(sys.argv[1])]
+sys.exit(0 if len(seqs) == len(set(seqs)) and len(seqs) >= int(sys.argv[2]) else 1)
+PY
+check "tcp reset: each event at most once, at most the receive buffer's worth lost" \
+    python3 "$T/seqs.py" "$T/rs/rec" 260
+
 # 200 KB uncompressed needs more than 128 chunks: dropped and counted; the
 # small events around it still go out.
 gen_events "$T/big.log" 8100 1 "k"
@@ -95,7 +124,7 @@ gen_events "$T/big.log" 8102 1 "k"
 expected_lines "$T/big.log" "$T/big.expected"
 grep -v 'xxxxxxxxxxxxxxxxxxxx' "$T/big.expected" > "$T/big.small"
 run big udp "$UPORT" 2 1 "$T/big.log"
-eq "too many chunks: exit 0" $RC 0
+eq "too many chunks: exit 3 (a replay that dropped events)" $RC 3
 wait_lines "$T/rec" 2 5
 sleep 0.3
 check "too many chunks: only the two small events arrive" \

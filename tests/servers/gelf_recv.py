@@ -20,6 +20,7 @@ import gzip
 import json
 import os
 import socket
+import struct
 import sys
 import threading
 import time
@@ -70,10 +71,23 @@ def serve_tcp_conn(conn, out):
     conn.close()
 
 
-def serve_tcp(sock, out):
+def reset_conn(conn, secs):
+    # Read nothing for a while, then reset the connection with whatever
+    # the kernel took unread (SO_LINGER 0), as a receiver killed does.
+    time.sleep(secs)
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    conn.close()
+
+
+def serve_tcp(sock, out, reset_first=0.0):
+    first = True
     while True:
         conn, _ = sock.accept()
-        threading.Thread(target=serve_tcp_conn, args=(conn, out), daemon=True).start()
+        if first and reset_first > 0:
+            threading.Thread(target=reset_conn, args=(conn, reset_first), daemon=True).start()
+        else:
+            threading.Thread(target=serve_tcp_conn, args=(conn, out), daemon=True).start()
+        first = False
 
 
 def write_port(path, port):
@@ -89,9 +103,12 @@ def serve(args):
     u.bind(("127.0.0.1", 0))
     t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if args.rcvbuf:
+        t.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, args.rcvbuf)
     t.bind(("127.0.0.1", args.tcp_port))
     t.listen(16)
-    threading.Thread(target=serve_tcp, args=(t, args.out), daemon=True).start()
+    threading.Thread(target=serve_tcp, args=(t, args.out, args.reset_first),
+                     daemon=True).start()
     write_port(args.udp_port_file, u.getsockname()[1])
     write_port(args.tcp_port_file, t.getsockname()[1])
     serve_udp(u, args.out)
@@ -149,6 +166,9 @@ def main():
     ap.add_argument("--udp-port-file", required=True)
     ap.add_argument("--tcp-port-file", required=True)
     ap.add_argument("--tcp-port", type=int, default=0)
+    # The first TCP connection reads nothing for this long, then is reset.
+    ap.add_argument("--reset-first", type=float, default=0.0)
+    ap.add_argument("--rcvbuf", type=int, default=0)
     serve(ap.parse_args())
     return 0
 

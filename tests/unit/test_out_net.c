@@ -1,0 +1,224 @@
+/*
+ * test_out_net.c: the journal of a stream connection (out_net.h) over
+ * real TCP connections on the loopback: what a lost connection had not
+ * acknowledged is sent again, whole and in order, on the next one; what
+ * was acknowledged is let go; the bound holds.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "../../src/buf.h"
+#include "../../src/output/out_net.h"
+
+#define NREC	200
+
+/* A listener on 127.0.0.1 whose connections get a small receive buffer. */
+static int
+listener(int rcvbuf, struct sockaddr_in *ret)
+{
+	socklen_t sl = sizeof(*ret);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(ret, 0, sizeof(*ret));
+	ret->sin_family = AF_INET;
+	ret->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || (rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF,
+	    &rcvbuf, sizeof(rcvbuf)) < 0) ||
+	    bind(fd, (struct sockaddr *)ret, sizeof(*ret)) < 0 ||
+	    listen(fd, 4) < 0 || getsockname(fd, (struct sockaddr *)ret, &sl) < 0)
+		return -1;
+	return fd;
+}
+
+/* A connected pair: *ret_c (ours, non-blocking) and the accepted end. */
+static int
+connect_pair(int lfd, const struct sockaddr_in *sa, int *ret_c)
+{
+	int c = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (c < 0 || connect(c, (const struct sockaddr *)sa, sizeof(*sa)) < 0)
+		return -1;
+	fcntl(c, F_SETFL, fcntl(c, F_GETFL) | O_NONBLOCK);
+	*ret_c = c;
+	return accept(lfd, NULL, NULL);
+}
+
+/* Everything readable on fd (the peer closed its end). */
+static void
+drain(int fd, struct buf *b)
+{
+	ssize_t n;
+
+	while ((n = read(fd, buf_reserve(b, 65536), 65536)) > 0)
+		b->len += (size_t)n;
+}
+
+static void
+sleep_ms(int ms)
+{
+	struct timespec ts = { 0, ms * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * The records "rec NNN ...\n" of what two connections received: with the
+ * first's torn last line (acknowledged in part, sent again whole) left
+ * out, every record from 1 to NREC exactly once, in order.
+ */
+static int
+records_whole(const struct buf *first, const struct buf *second)
+{
+	char line[160];
+	int next = 1, got;
+	const struct buf *b[2] = { first, second };
+	size_t i, k, s;
+
+	for (k = 0; k < 2; k++) {
+		for (i = s = 0; i < b[k]->len; i++) {
+			if (b[k]->p[i] != '\n')
+				continue;
+			if (i - s >= sizeof(line))
+				return -1;
+			memcpy(line, b[k]->p + s, i - s);
+			line[i - s] = '\0';
+			s = i + 1;
+			if (sscanf(line, "rec %d", &got) != 1)
+				return -2;
+			/* The torn line's record comes again whole: skip back. */
+			if (k == 1 && got < next)
+				next = got;
+			if (got != next)
+				return -100 - got;
+			next++;
+		}
+	}
+	return next == NREC + 1 ? 0 : -1000 - next;
+}
+
+TEST(unacknowledged_records_sent_again_in_order)
+{
+	struct out_net_journal j;
+	struct sockaddr_in sa;
+	struct buf got1, got2;
+	char rec[128];
+	int lfd, c, p, i, n, r;
+	size_t waiting, resent;
+
+	buf_init(&got1);
+	buf_init(&got2);
+	out_net_journal_init(&j);
+	lfd = listener(2048, &sa);
+	ASSERT(lfd >= 0);
+	p = connect_pair(lfd, &sa, &c);
+	ASSERT(p >= 0);
+	/*
+	 * The peer reads nothing: its small receive buffer takes a part,
+	 * the rest stays in our send queue, unacknowledged.
+	 */
+	for (i = 1; i <= NREC; i++) {
+		n = snprintf(rec, sizeof(rec), "rec %03d %s\n", i,
+		    "..........................................................");
+		r = out_net_send(c, rec, (size_t)n);
+		ASSERT_EQ(r, 0);
+		out_net_journal_add(&j, c, rec, (size_t)n);
+	}
+	sleep_ms(50);
+	ASSERT_EQ(out_net_journal_pending(&j), 0);
+	waiting = out_net_journal_lost(&j, c);
+	/* Some were acknowledged and let go, some wait. */
+	ASSERT(waiting > 0);
+	ASSERT(waiting < NREC);
+	ASSERT_EQ(out_net_journal_pending(&j), waiting);
+	close(c);
+	drain(p, &got1);
+	close(p);
+	/* The next connection gets the waiting ones first. */
+	p = connect_pair(lfd, &sa, &c);
+	ASSERT(p >= 0);
+	fcntl(c, F_SETFL, fcntl(c, F_GETFL) & ~O_NONBLOCK);
+	ASSERT_EQ(out_net_journal_resend(&j, c, &resent), 0);
+	ASSERT_EQ(resent, waiting);
+	ASSERT_EQ(out_net_journal_pending(&j), 0);
+	close(c);
+	drain(p, &got2);
+	close(p);
+	ASSERT_EQ(records_whole(&got1, &got2), 0);
+	out_net_journal_fini(&j);
+	buf_fini(&got1);
+	buf_fini(&got2);
+	close(lfd);
+}
+
+/*
+ * A peer that reads everything acknowledges it: the journal lets go of
+ * what it needs not keep, stays within its bound, and a lost connection
+ * then has nothing to send again.
+ */
+TEST(acknowledged_records_let_go_within_the_bound)
+{
+	struct out_net_journal j;
+	struct sockaddr_in sa;
+	struct buf sink;
+	static char rec[64 * 1024];
+	int lfd, c, p, i;
+	ssize_t n;
+
+	buf_init(&sink);
+	out_net_journal_init(&j);
+	memset(rec, 'x', sizeof(rec));
+	rec[sizeof(rec) - 1] = '\n';
+	lfd = listener(0, &sa);
+	ASSERT(lfd >= 0);
+	p = connect_pair(lfd, &sa, &c);
+	ASSERT(p >= 0);
+	fcntl(c, F_SETFL, fcntl(c, F_GETFL) & ~O_NONBLOCK);
+	fcntl(p, F_SETFL, fcntl(p, F_GETFL) | O_NONBLOCK);
+	/* 16 MiB through a 4 MiB journal, the peer reading as it goes. */
+	for (i = 0; i < 256; i++) {
+		ASSERT_EQ(out_net_send(c, rec, sizeof(rec)), 0);
+		out_net_journal_add(&j, c, rec, sizeof(rec));
+		while ((n = read(p, buf_reserve(&sink, 1 << 20), 1 << 20)) > 0)
+			;
+		ASSERT(j.bytes <= OUT_NET_JOURNAL_MAX);
+	}
+	sleep_ms(20);
+	while (read(p, buf_reserve(&sink, 1 << 20), 1 << 20) > 0)
+		;
+	sleep_ms(20);
+	ASSERT_EQ(out_net_journal_lost(&j, c), 0);
+	ASSERT_EQ(j.unprotected, 0);
+	close(c);
+	close(p);
+	close(lfd);
+	out_net_journal_fini(&j);
+	buf_fini(&sink);
+}
+
+/* A record larger than the bound is not kept, and counted so. */
+TEST(oversize_record_unprotected)
+{
+	struct out_net_journal j;
+	char *big = calloc(1, OUT_NET_JOURNAL_MAX + 1);
+
+	ASSERT(big != NULL);
+	out_net_journal_init(&j);
+	out_net_journal_add(&j, -1, big, OUT_NET_JOURNAL_MAX + 1);
+	ASSERT_EQ(j.n, 0);
+	ASSERT_EQ(j.unprotected, 1);
+	out_net_journal_fini(&j);
+	free(big);
+}
+
+TEST_MAIN(T(unacknowledged_records_sent_again_in_order),
+    T(acknowledged_records_let_go_within_the_bound),
+    T(oversize_record_unprotected))
