@@ -373,12 +373,6 @@ gelf_write_one(void *vw, const struct msg *m)
 	return OUT_RETRY;
 }
 
-static int
-gelf_fd(void *vw)
-{
-	return ((struct gelf_wctx *)vw)->fd;
-}
-
 static void
 gelf_lost_cb(void *vw, int err)
 {
@@ -392,7 +386,7 @@ gelf_reconnect(void *vw)
 }
 
 static const struct out_net_finish gelf_finish = {
-	gelf_fd, gelf_lost_cb, gelf_reconnect,
+	gelf_lost_cb, gelf_reconnect,
 };
 
 static void
@@ -415,7 +409,7 @@ gelf_worker_fini(void *vw)
 
 	if (w == NULL)
 		return;
-	out_net_journal_finish(&w->j, &gelf_finish, w, w->ctx->name,
+	out_net_journal_finish(&w->j, &w->fd, &gelf_finish, w, w->ctx->name,
 	    w->ctx->unsent);
 	gelf_close(w);
 	buf_fini(&w->json);

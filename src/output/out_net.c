@@ -407,20 +407,21 @@ linger(int fd)
 }
 
 void
-out_net_journal_finish(struct out_net_journal *j,
+out_net_journal_finish(struct out_net_journal *j, const int *fd,
     const struct out_net_finish *cb, void *arg, const char *name,
     struct metric *unsent)
 {
 	struct timespec ts;
-	int nap_ms = 100, fd, r;
+	int nap_ms = 100, r;
 	size_t n;
 
 	for (;;) {
-		if ((fd = cb->fd(arg)) >= 0) {
-			if ((r = linger(fd)) == 0 && out_net_journal_pending(j) == 0)
+		if (*fd >= 0) {
+			if ((r = linger(*fd)) == 0 &&
+			    out_net_journal_pending(j) == 0)
 				break;		/* all acknowledged */
 			if (r == -EINTR) {
-				out_net_journal_lost(j, fd);
+				out_net_journal_lost(j, *fd);
 				break;
 			}
 			if (r < 0)

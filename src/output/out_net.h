@@ -104,20 +104,20 @@ void out_net_journal_add(struct out_net_journal *j, int fd, const void *p,
 size_t out_net_journal_lost(struct out_net_journal *j, int fd);
 /* What out_net_journal_finish calls back: the plugin's. */
 struct out_net_finish {
-	int	(*fd)(void *arg);		/* the open connection, or -1 */
 	void	(*lost)(void *arg, int err);	/* it failed: log, keep, close */
 	int	(*reconnect)(void *arg);	/* dial, send what waits first */
 };
 
 /*
  * At the worker's end, deliver what the journal holds: wait until the
- * open connection's peer acknowledged every byte; a connection lost
+ * open connection's peer (*fd, -1 for none) acknowledged every byte; a
+ * connection lost
  * meanwhile goes to the plugin's `lost` and what waits to a new one
  * (`reconnect`), at most a second apart; until everything is
  * acknowledged or the core interrupts the worker at its deadline. What
  * is left is counted in `unsent` and said, for output `name`.
  */
-void out_net_journal_finish(struct out_net_journal *j,
+void out_net_journal_finish(struct out_net_journal *j, const int *fd,
     const struct out_net_finish *cb, void *arg, const char *name,
     struct metric *unsent);
 

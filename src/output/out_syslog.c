@@ -329,12 +329,6 @@ syslog_write_one(void *vw, const struct msg *m)
 	return OUT_RETRY;
 }
 
-static int
-syslog_fd(void *vw)
-{
-	return ((struct syslog_wctx *)vw)->fd;
-}
-
 static void
 syslog_lost_cb(void *vw, int err)
 {
@@ -348,7 +342,7 @@ syslog_reconnect(void *vw)
 }
 
 static const struct out_net_finish syslog_finish = {
-	syslog_fd, syslog_lost_cb, syslog_reconnect,
+	syslog_lost_cb, syslog_reconnect,
 };
 
 static void
@@ -371,7 +365,7 @@ syslog_worker_fini(void *vw)
 
 	if (w == NULL)
 		return;
-	out_net_journal_finish(&w->j, &syslog_finish, w, w->ctx->name,
+	out_net_journal_finish(&w->j, &w->fd, &syslog_finish, w, w->ctx->name,
 	    w->ctx->unsent);
 	syslog_close(w);
 	buf_fini(&w->line);
