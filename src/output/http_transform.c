@@ -12,7 +12,9 @@
  * with K the event's rule key. attributes holds hostname, trace_id and the
  * configured extra attributes (which may override both), sorted by key as
  * Go's encoding/json sorts map keys. Events without a usable key are
- * counted under notif-service-transformer.topic.no-topic and not sent.
+ * counted under notif-service-transformer.topic.no-topic and not sent:
+ * the service has no topic to publish them on. That is a policy, not a
+ * refusal, so the output reports them done (not rejected).
  *
  * Its settings sections are bound here too (http_transform_section_bind),
  * for the output's check, --check-config and the output's start alike, so
@@ -294,6 +296,8 @@ static const struct http_transform_ops notif_ops = {
 	.setup = notif_setup,
 	.transform = notif_transform,
 	.free = notif_free,
+	.skip_reason = "events without a rule key have no topic and are not "
+	    "sent (counted in pauditd_http_notification_no_topic_total)",
 };
 
 const struct http_transform_ops *const http_transform_registry[] = {

@@ -38,13 +38,17 @@ struct http_transform_ops {
 	 * Make the body for event `m` sent with trace id `trace_id` (a UUID,
 	 * also in the trace header). On success set *ret_body and *ret_len, either
 	 * into `scratch` (reset by the caller between calls) or into m->line,
-	 * and return 0. Return -ENOMSG when the event must not be sent (the
-	 * transformer counts it), -EINVAL when it cannot be transformed.
+	 * and return 0. Return -ENOMSG when the event is not to be sent, by
+	 * design (the transformer counts it; the output reports it skipped
+	 * and says once why, with skip_reason), -EINVAL when it cannot be
+	 * transformed (the output drops it as rejected).
 	 */
 	int		(*transform)(const void *state, const char *trace_id,
 			    const struct msg *m, struct buf *scratch,
 			    const char **ret_body, size_t *ret_len);
 	void		(*free)(void *state);	/* accepts NULL */
+	/* Why transform returns -ENOMSG, for the log; NULL if it never does. */
+	const char	*skip_reason;
 };
 
 /* NULL-terminated registry. */

@@ -11,13 +11,27 @@
  * one; 0 keeps it until the server closes it. A worker sends
  * one event per request and classifies the outcome for the core:
  *   2xx                            OK
+ *   events the transformer skips
+ *   by policy (no topic)           SKIP: nothing failed, nothing is to be
+ *                                  retried (pauditd_output_skipped_total)
+ *   307, 308                       followed, as Go's net/http does: the
+ *                                  POST and its body go to the Location,
+ *                                  up to HTTP_MAX_REDIRECTS hops, and the
+ *                                  last answer classifies the event
  *   transport error, timeout,
  *   408, 429, 5xx                  RETRY (the core backs off, retries up
  *                                  to `attempts`, and feeds its circuit
  *                                  breaker, set to breaker_failure_ratio)
- *   other 4xx, 1xx/3xx, events the
- *   transformer refuses            DROP (counted by the core)
- * Response bodies are read and discarded, so connections stay reusable.
+ *   other 3xx and 4xx, 1xx, events
+ *   the transformer cannot build   DROP (counted by the core as rejected)
+ * 301, 302 and 303 are not followed: a client follows them with a GET,
+ * which would lose the event. Response bodies are read and discarded, so
+ * connections stay reusable.
+ *
+ * Shutdown: the core interrupts a worker still busy at its drain deadline
+ * (output_interrupted); the progress callback then aborts the request in
+ * flight, which would otherwise hold the exit for up to `timeout` per
+ * worker and attempt.
  *
  * Mutual TLS: the client certificate and key are stat()ed at most once a
  * second before a request; when either file changed (or on SIGHUP), the
@@ -33,6 +47,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -55,6 +70,8 @@
 #define HTTP_UUID_LEN		36
 #define HTTP_CERT_CHECK_MS	1000
 #define HTTP_STATUS_MAX		600
+/* Redirects followed per event; Go's client stops after 10. */
+#define HTTP_MAX_REDIRECTS	5
 
 struct http_conf {
 	char			*url;
@@ -84,6 +101,7 @@ struct http_ctx {
 	struct metric			*request_error;
 	struct metric			*latency;
 	bool				 curl_inited;
+	atomic_bool			 skip_logged;	/* http_skipped */
 };
 
 struct http_wctx {
@@ -153,7 +171,8 @@ fail:
 	return -ENOENT;
 }
 
-static struct log_ratelimit http_rl_err, http_rl_status, http_rl_drop;
+static struct log_ratelimit http_rl_err, http_rl_status, http_rl_drop,
+    http_rl_redirect;
 
 static const struct cfg_field http_ssl_fields[] = {
 	{ .key = "enabled", .type = CFG_BOOL, .def = "false",
@@ -395,6 +414,18 @@ http_discard(char *p, size_t size, size_t nmemb, void *arg)
 	return size * nmemb;
 }
 
+/*
+ * libcurl calls this about once a second while a request waits, and at
+ * once when the core's interrupt breaks its poll: past the shutdown
+ * deadline, give up on the request (non-zero: CURLE_ABORTED_BY_CALLBACK).
+ */
+static int
+http_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	return output_interrupted() ? 1 : 0;
+}
+
 static void
 http_mtime(const char *path, struct timespec *ret)
 {
@@ -431,6 +462,8 @@ http_setup_handle(struct http_wctx *w)
 	r |= lc.easy_setopt(c, CURLOPT_MAXAGE_CONN, LONG_MAX);
 	r |= lc.easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
 	r |= lc.easy_setopt(c, CURLOPT_WRITEFUNCTION, http_discard);
+	r |= lc.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	r |= lc.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, http_progress);
 	r |= lc.easy_setopt(c, CURLOPT_ERRORBUFFER, w->errbuf);
 	r |= lc.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	r |= lc.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -603,45 +636,166 @@ http_code_metric(struct http_wctx *w, long code)
 	return w->codes[code];
 }
 
+/* The URL the last request went to (the configured one, or a redirect's). */
+static const char *
+http_last_url(struct http_wctx *w)
+{
+	char *url = NULL;
+
+	lc.easy_getinfo(w->curl, CURLINFO_EFFECTIVE_URL, &url);
+	return url != NULL ? url : w->ctx->conf->url;
+}
+
+/* The Location of a 3xx answer, absolute; NULL if there is none. */
+static const char *
+http_location(struct http_wctx *w)
+{
+	char *loc = NULL;
+
+	lc.easy_getinfo(w->curl, CURLINFO_REDIRECT_URL, &loc);
+	return loc;
+}
+
 static enum out_result
 http_classify(struct http_wctx *w, long code)
 {
+	const char *loc;
+
 	if (code >= 200 && code < 300)
 		return OUT_OK;
 	if (code == 408 || code == 429 || code >= 500) {
 		log_warn_ratelimited(&http_rl_status, "[output %s] %s answered %ld, "
-		    "retrying", w->ctx->name, w->ctx->conf->url, code);
+		    "retrying", w->ctx->name, http_last_url(w), code);
 		return OUT_RETRY;
 	}
+	if (code >= 300 && code < 400) {
+		loc = http_location(w);
+		log_warn_ratelimited(&http_rl_status, "[output %s] %s answered %ld "
+		    "(Location: %s), not followed: a client follows a %ld with a "
+		    "GET, which would lose the event, dropping", w->ctx->name,
+		    http_last_url(w), code, loc != NULL ? loc : "none", code);
+		return OUT_DROP;
+	}
 	log_warn_ratelimited(&http_rl_status, "[output %s] %s answered %ld, "
-	    "dropping", w->ctx->name, w->ctx->conf->url, code);
+	    "dropping", w->ctx->name, http_last_url(w), code);
 	return OUT_DROP;
+}
+
+/*
+ * One request to the handle's URL. OUT_OK with *ret_code set when an
+ * answer came, whatever its status; OUT_RETRY when none did.
+ */
+static enum out_result
+http_perform(struct http_wctx *w, long *ret_code)
+{
+	CURLcode cc;
+	long code = 0;
+
+	/* Interrupted before a redirect's hop: the event is the core's now. */
+	if (output_interrupted())
+		return OUT_RETRY;
+	w->errbuf[0] = '\0';
+	cc = lc.easy_perform(w->curl);
+	w->done_ms = now_mono_ms();
+	if (cc != CURLE_OK) {
+		metric_inc(w->ctx->request_error);
+		/* The core counts and logs what the deadline drops. */
+		if (cc == CURLE_ABORTED_BY_CALLBACK && output_interrupted())
+			return OUT_RETRY;
+		log_warn_ratelimited(&http_rl_err, "[output %s] POST %s: %s, retrying",
+		    w->ctx->name, http_last_url(w),
+		    w->errbuf[0] ? w->errbuf : lc.easy_strerror(cc));
+		return OUT_RETRY;
+	}
+	lc.easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, &code);
+	metric_inc(http_code_metric(w, code));
+	*ret_code = code;
+	return OUT_OK;
+}
+
+/*
+ * A 307 or 308: POST the body again to the Location, as Go's net/http
+ * does (both keep the method and body). A Location that is missing or not
+ * http(s), or one hop too many, drops the event (a 3xx, rejected). 0 when
+ * the handle now points at the Location; else -errno, with *ret the
+ * event's result.
+ */
+static int
+http_redirect(struct http_wctx *w, long code, unsigned hops,
+    enum out_result *ret)
+{
+	const char *loc = http_location(w);
+
+	if (loc == NULL || (strncmp(loc, "http://", 7) != 0 &&
+	    strncmp(loc, "https://", 8) != 0)) {
+		log_warn_ratelimited(&http_rl_redirect, "[output %s] %s answered "
+		    "%ld (Location: %s) that cannot be followed, dropping",
+		    w->ctx->name, http_last_url(w), code, loc ? loc : "none");
+		*ret = OUT_DROP;
+		return -EINVAL;
+	}
+	if (hops >= HTTP_MAX_REDIRECTS) {
+		log_warn_ratelimited(&http_rl_redirect, "[output %s] %s answered "
+		    "%ld (Location: %s) after %u redirects, dropping",
+		    w->ctx->name, http_last_url(w), code, loc, hops);
+		*ret = OUT_DROP;
+		return -ELOOP;
+	}
+	log_debug("[output %s] %s answered %ld, posting to %s", w->ctx->name,
+	    http_last_url(w), code, loc);
+	/* libcurl copies the string, which the next request frees. */
+	if (lc.easy_setopt(w->curl, CURLOPT_URL, loc) != CURLE_OK) {
+		*ret = OUT_RETRY;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static enum out_result
 http_post(struct http_wctx *w, const struct msg *m, const char *body,
     size_t len)
 {
-	CURLcode cc;
+	enum out_result res;
+	unsigned hops;
 	long code = 0;
 
-	w->errbuf[0] = '\0';
 	lc.easy_setopt(w->curl, CURLOPT_POSTFIELDS, body);
 	lc.easy_setopt(w->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	cc = lc.easy_perform(w->curl);
-	w->done_ms = now_mono_ms();
-	if (cc != CURLE_OK) {
-		metric_inc(w->ctx->request_error);
-		log_warn_ratelimited(&http_rl_err, "[output %s] POST %s: %s, retrying",
-		    w->ctx->name, w->ctx->conf->url,
-		    w->errbuf[0] ? w->errbuf : lc.easy_strerror(cc));
-		return OUT_RETRY;
+	for (hops = 0;; hops++) {
+		if ((res = http_perform(w, &code)) != OUT_OK)
+			break;
+		if (code != 307 && code != 308) {
+			res = http_classify(w, code);
+			break;
+		}
+		if (http_redirect(w, code, hops, &res) < 0)
+			break;
 	}
-	lc.easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, &code);
-	metric_inc(http_code_metric(w, code));
-	if (m->t_in_ns != 0)
+	/* A redirect is followed for this event only, as Go does. */
+	if (hops > 0)
+		lc.easy_setopt(w->curl, CURLOPT_URL, w->ctx->conf->url);
+	if (code != 0 && m->t_in_ns != 0)
 		metric_observe_ns(w->ctx->latency, now_mono_ns() - m->t_in_ns);
-	return http_classify(w, code);
+	return res;
+}
+
+/*
+ * An event the transformer does not send by design (notification-service:
+ * no rule key, so no topic). Nothing was refused and nothing failed: the
+ * core counts it as skipped, the transformer under its own metric. Said
+ * once, not per event: it is the configuration's doing.
+ */
+static enum out_result
+http_skipped(struct http_wctx *w, const struct msg *m)
+{
+	const struct http_transform_ops *tops = w->ctx->tops;
+
+	if (!atomic_exchange(&w->ctx->skip_logged, true))
+		log_warnx("[output %s] event %llu not sent: with the %s "
+		    "transformer, %s; logged once, ignoring", w->ctx->name,
+		    (unsigned long long)m->serial, tops->name,
+		    tops->skip_reason ? tops->skip_reason : "some events are not sent");
+	return OUT_SKIP;
 }
 
 static enum out_result
@@ -658,7 +812,7 @@ http_write_one(void *vw, const struct msg *m)
 	buf_reset(&w->scratch);
 	r = ctx->tops->transform(ctx->tstate, trace, m, &w->scratch, &body, &len);
 	if (r == -ENOMSG)
-		return OUT_DROP;
+		return http_skipped(w, m);
 	if (r < 0) {
 		log_warn_ratelimited(&http_rl_drop, "[output %s] event %llu: "
 		    "message transformation failed: %s, dropping", ctx->name,

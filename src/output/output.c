@@ -110,7 +110,8 @@ struct output {
 	struct breaker		*breaker;
 	struct metric		*m_received, *m_written, *m_bytes, *m_retries;
 	struct metric		*m_queue_full, *m_failed, *m_rejected, *m_shutdown;
-	struct metric		*m_gone, *m_unacked, *m_breaker_open, *m_depth;
+	struct metric		*m_gone, *m_unacked, *m_skipped, *m_breaker_open;
+	struct metric		*m_depth;
 	struct msg		*stage[OUT_STAGE];	/* main thread only */
 	size_t			 nstage;
 	uint64_t		 stage_since_ms;	/* when the first was staged */
@@ -225,6 +226,8 @@ register_metrics(struct output *o)
 	    "events still queued when the shutdown deadline passed");
 	o->m_gone = out_counter(o, "dropped_gone", "gone",
 	    "events dropped because the destination is gone for good");
+	o->m_skipped = out_counter(o, "skipped", "skipped",
+	    "events the output does not send by its own policy (not a failure)");
 	o->m_unacked = out_counter(o, "dropped_unacked", "unacked",
 	    "events delivered to a connection that was lost, or closed at exit, "
 	    "before its peer acknowledged them, and not sent again");
@@ -397,6 +400,11 @@ settle(struct output *o, struct out_item *it, size_t n, bool probe)
 		case OUT_DROP:
 			nok++;
 			metric_inc(o->m_rejected);
+			msg_unref(it[i].m);
+			break;
+		case OUT_SKIP:
+			nok++;		/* the destination is fine */
+			metric_inc(o->m_skipped);
 			msg_unref(it[i].m);
 			break;
 		case OUT_GONE:
@@ -948,22 +956,28 @@ outputs_reopen(struct outputs *os)
 }
 
 /*
- * Join a worker; one still at work past the deadline is interrupted, again
- * every 100 ms, until it has dropped what is left and returned.
+ * Join o's j-th worker; past the deadline, it and every later one of o
+ * (the earlier ones are joined) are interrupted, again every 100 ms, until
+ * it has dropped what is left and returned: all at once, so that an
+ * output of many workers stops in one slice, not in one per worker.
  */
 static void
-join_worker(struct worker *w, uint64_t dl_ms)
+join_worker(struct output *o, size_t j, uint64_t dl_ms)
 {
 	struct timespec ts;
+	size_t k;
 
 	for (;;) {
 		/* Monotonic: a step of the wall clock must not stretch the wait. */
 		mono_deadline(&ts, 100);
-		if (pthread_clockjoin_np(w->thread, NULL, CLOCK_MONOTONIC,
-		    &ts) != ETIMEDOUT)
+		if (pthread_clockjoin_np(o->workers[j].thread, NULL,
+		    CLOCK_MONOTONIC, &ts) != ETIMEDOUT)
 			return;
-		if (now_mono_ms() >= dl_ms)
-			pthread_kill(w->thread, PA_SIG_INTERRUPT);
+		if (now_mono_ms() < dl_ms)
+			continue;
+		for (k = j; k < o->nworkers; k++)
+			if (o->workers[k].started)
+				pthread_kill(o->workers[k].thread, PA_SIG_INTERRUPT);
 	}
 }
 
@@ -989,7 +1003,7 @@ outputs_drain(struct outputs *os, int timeout_ms)
 		atomic_store(&o->deadline_ms, dl);
 		for (j = 0; o->workers != NULL && j < o->nworkers; j++)
 			if (o->workers[j].started)
-				join_worker(&o->workers[j], dl);
+				join_worker(o, j, dl);
 		if (atomic_load(&o->shutdown_dropped) > 0)
 			log_warnx("[output %s] shutdown deadline passed: %llu events dropped",
 			    o->name, (unsigned long long)atomic_load(&o->shutdown_dropped));

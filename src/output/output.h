@@ -32,6 +32,12 @@ enum out_result {
 	OUT_RETRY,	/* transient failure: the core retries later */
 	OUT_DROP,	/* permanent failure (rejected): counted, not retried */
 	/*
+	 * Not sent, by the output's own policy and not for a failure (the
+	 * notification-service transformer's events without a rule key):
+	 * counted as skipped, neither delivered nor dropped.
+	 */
+	OUT_SKIP,
+	/*
 	 * The destination is gone for good (stdout's reader closed the
 	 * pipe): nothing more can reach it. This event and every later one
 	 * are counted as dropped without a try, and the output stops.

@@ -3,7 +3,8 @@
 # byte (topic from the rule key, hostname from $HOSTNAME cut at the first
 # dot, trace_id equal to the trace header, extra attributes from all three
 # places pauditd's docs name, output.http's winning); events without a
-# usable key are not sent and are counted.
+# usable key are not sent, by design: counted under no_topic and as
+# skipped (the server refused nothing, nothing failed), logged once.
 . "$(dirname "$0")/../servers/lib.sh"
 
 gen_events "$T/in.log" 2000 6 "binding-file-ops"
@@ -56,10 +57,19 @@ eq "topic binding-file-ops counted" \
     "$(metric "$T/metrics" pauditd_http_notification_topic_total binding-file-ops)" 6
 eq "topic ssh<keys> counted" \
     "$(metric "$T/metrics" pauditd_http_notification_topic_total "ssh<keys>")" 4
-eq "events without topic counted as rejected" \
-    "$(metric "$T/metrics" pauditd_output_dropped_rejected_total http)" 5
+eq "events without topic not counted as rejected" \
+    "$(metric "$T/metrics" pauditd_output_dropped_rejected_total http)" 0
+eq "nothing dropped" "$(metric "$T/metrics" pauditd_output_dropped_failed_total http)" 0
 eq "sent events counted as written" \
     "$(metric "$T/metrics" pauditd_output_events_total http)" 10
+eq "events without a key counted as skipped" \
+    "$(metric "$T/metrics" pauditd_output_skipped_total http)" 5
+eq "received = written + skipped" \
+    "$(metric "$T/metrics" pauditd_output_received_total http)" 15
+eq "events without a key logged, once" \
+    "$(grep -c '\[output http\] event [0-9]* not sent: .*without a rule key' "$T/stderr")" 1
+check "no other warning from the output" \
+    test "$(grep -c '\[output http\]' "$T/stderr")" = 1
 
 # Without $HOSTNAME the short host name is used.
 : > "$T/rec"

@@ -12,6 +12,12 @@ Fault modes:
   --fail-first N      answer --fail-status (default 503) to the first N requests
   --delay S           wait S seconds before answering (slow server)
   --start-delay S     bind only after S seconds (down, then up)
+  --no-answer         read and record each request ("status": 0), never
+                      answer, and keep the connection until the client
+                      closes it (a server that hangs)
+  --redirect-status N --location URL
+                      answer N with "Location: URL" to requests for
+                      --redirect-from (default /), and --status to others
   --tls-cert/--tls-key serve HTTPS; --client-ca F requires a client certificate
 The listening port is written to --port-file once the socket is bound.
 """
@@ -47,6 +53,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         status = srv.args.status
         if n <= srv.args.fail_first:
             status = srv.args.fail_status
+        redirect = (srv.args.redirect_status
+                    and self.path == srv.args.redirect_from)
+        if redirect:
+            status = srv.args.redirect_status
+        if srv.args.no_answer:
+            status = 0
         if srv.args.delay > 0:
             time.sleep(srv.args.delay)
         rec = {
@@ -64,9 +76,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 for k, v in rdn:
                     if k == "commonName":
                         rec["client_cn"] = v
+        if srv.args.no_answer:
+            self.hang(srv, rec)
+            return
         reply = b'{"status":"recorded"}\n' * 64
         try:
             self.send_response(status)
+            if redirect:
+                self.send_header("Location", srv.args.location)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(reply)))
             self.end_headers()
@@ -77,6 +94,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with srv.lock:
             with open(srv.args.out, "a") as f:
                 f.write(json.dumps(rec) + "\n")
+
+    def hang(self, srv, rec):
+        """Record the request, then hold the connection until the peer
+        closes it: the reply never comes."""
+        with srv.lock:
+            with open(srv.args.out, "a") as f:
+                f.write(json.dumps(rec) + "\n")
+        self.close_connection = True
+        try:
+            while self.rfile.read(1):
+                pass
+        except OSError:
+            pass
 
 
 def main():
@@ -89,6 +119,10 @@ def main():
     ap.add_argument("--fail-status", type=int, default=503)
     ap.add_argument("--delay", type=float, default=0)
     ap.add_argument("--start-delay", type=float, default=0)
+    ap.add_argument("--no-answer", action="store_true")
+    ap.add_argument("--redirect-status", type=int, default=0)
+    ap.add_argument("--location")
+    ap.add_argument("--redirect-from", default="/")
     ap.add_argument("--tls-cert")
     ap.add_argument("--tls-key")
     ap.add_argument("--client-ca")

@@ -50,6 +50,7 @@ TEST(noop_is_the_line)
 	ASSERT_EQ(ops->transform(st, TRACE, m, &b, &body, &len), 0);
 	ASSERT(body == m->line);
 	ASSERT_MEMEQ(body, len, EVENT "\n");
+	ASSERT(ops->skip_reason == NULL);	/* never skips an event */
 	ops->free(st);
 	msg_unref(m);
 	buf_fini(&b);
@@ -133,6 +134,11 @@ TEST(notification_service_no_topic)
 	    NULL)), 2);
 	ASSERT_STREQ(metrics_find("pauditd_http_notification_no_topic_total",
 	    NULL)->statsd, "notif-service-transformer.topic.no-topic");
+	/* The output logs why, once, and reports these events done. */
+	ASSERT(ops->skip_reason != NULL);
+	ASSERT(strstr(ops->skip_reason, "rule key") != NULL);
+	ASSERT(strstr(ops->skip_reason,
+	    "pauditd_http_notification_no_topic_total") != NULL);
 	ops->free(st);
 	msg_unref(m1);
 	msg_unref(m2);
