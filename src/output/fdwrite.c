@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -147,6 +148,17 @@ fdwrite_batch(struct fdwriter *w, struct out_item *it, size_t n)
 void
 fdwrite_set_fd(struct fdwriter *w, int fd)
 {
+	struct stat a, b;
+
+	/*
+	 * The same file opened again (SIGHUP without a rotation): what is
+	 * on it goes on, so a part still wants its rest or its '\n'.
+	 */
+	if (w->fd >= 0 && fd >= 0 && fstat(w->fd, &a) == 0 &&
+	    fstat(fd, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+		w->fd = fd;
+		return;
+	}
 	w->fd = fd;
 	w->partial = NULL;
 	w->torn = false;

@@ -34,9 +34,12 @@ struct fdwriter {
 void fdwrite_batch(struct fdwriter *w, struct out_item *items, size_t n);
 
 /*
- * Write to fd from now on, a file just opened: nothing of a message is on
- * it (a part on the old fd stays there, unended, as a stopped writer's
- * last line; the message is written whole to the new one).
+ * Write to fd from now on, a file just opened, while w->fd is still
+ * open. Another file (a rotation) has nothing of a message on it: a part
+ * on the old one stays there, unended, as a stopped writer's last line,
+ * and the message is written whole to the new one. The same file opened
+ * again (same device and inode) goes on where the old fd was: a part is
+ * finished, or ended with its '\n', before the next line.
  */
 void fdwrite_set_fd(struct fdwriter *w, int fd);
 

@@ -266,15 +266,17 @@ static void
 out_file_reopen(void *wctx)
 {
 	struct out_file *f = wctx;
-	int fd = open_file(f);
+	int fd = open_file(f), old;
 
 	if (fd < 0) {
 		log_warnx("[output file] cannot reopen %s: %s; writing on to the old file",
 		    f->path, open_error(fd));
 		return;
 	}
-	close(f->w.fd);
+	old = f->w.fd;
+	/* Before the old fd is closed: set_fd compares the two files. */
 	fdwrite_set_fd(&f->w, fd);
+	close(old);
 	log_info("[output file] reopened %s", f->path);
 }
 

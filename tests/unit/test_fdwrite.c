@@ -176,6 +176,48 @@ TEST(dropped_part_ended_before_the_next_line)
 	ASSERT_EQ(fx_fini(&fx), 0);
 }
 
+/*
+ * SIGHUP without a rotation opens the same file again: its part still
+ * wants its '\n' before the next line (the probe found the next event run
+ * into it); another file (a rotation) starts clean.
+ */
+TEST(same_file_reopened_keeps_the_part)
+{
+	static struct fx fx;
+	struct msg *b = line('b', 100, 2);
+	char other[64];
+	int fd, ofd;
+	size_t n;
+
+	ASSERT(fx_part_written(&fx));
+	ASSERT_EQ(write1(&fx, b, 0), OUT_RETRY);	/* a dropped, torn */
+	ASSERT(fx.w.torn);
+	ASSERT(disk_full(false));
+	fd = open(fx.path, O_RDWR | O_APPEND);
+	ASSERT(fd >= 0);
+	fdwrite_set_fd(&fx.w, fd);
+	close(fx.fd);
+	fx.fd = fd;
+	ASSERT(fx.w.torn);
+	ASSERT_EQ(write1(&fx, b, 1), OUT_OK);
+	n = fx_read(&fx);
+	ASSERT_EQ(n, ROOM + 1 + 100);
+	ASSERT_EQ(fx.buf[ROOM], '\n');
+	ASSERT_EQ(count(fx.buf + ROOM + 1, 99, 'b'), 99);
+	/* A rotation: the new file starts clean. */
+	fx.w.torn = true;
+	snprintf(other, sizeof(other), "/tmp/pauditd-fdw-XXXXXX");
+	ASSERT((ofd = mkstemp(other)) >= 0);
+	fdwrite_set_fd(&fx.w, ofd);
+	ASSERT(!fx.w.torn);
+	ASSERT(fx.w.partial == NULL);
+	fdwrite_set_fd(&fx.w, fx.fd);
+	close(ofd);
+	unlink(other);
+	msg_unref(b);
+	ASSERT_EQ(fx_fini(&fx), 0);
+}
+
 TEST(dropped_part_ended_with_nothing_after_it)
 {
 	static struct fx fx;
@@ -317,4 +359,5 @@ TEST(blocked_write_interrupted)
 TEST_MAIN(T(part_written_then_finished_once),
     T(dropped_part_ended_before_the_next_line),
     T(dropped_part_ended_with_nothing_after_it),
+    T(same_file_reopened_keeps_the_part),
     T(would_block_waited_for), T(blocked_write_interrupted))
