@@ -590,6 +590,7 @@ join_worker(struct output *o, size_t j, uint64_t dl_ms)
 			return;
 		if (now_mono_ms() < dl_ms)
 			continue;
+		output_interrupt_arm();
 		for (k = j; k < o->nworkers; k++)
 			if (o->workers[k].started)
 				pthread_kill(o->workers[k].thread, PA_SIG_INTERRUPT);

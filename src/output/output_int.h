@@ -85,6 +85,8 @@ struct output {
 	struct log_ratelimit	 rl_full, rl_failed, rl_stopping;
 };
 
+/* The shutdown deadline passed: the interrupts that follow count. */
+void	 output_interrupt_arm(void);
 /* The worker thread's body (pthread_create's). */
 void	*output_worker_main(void *arg);
 /* Drop n messages of o, gone for good, without a try; counted. */

@@ -63,12 +63,26 @@ breaker_report(struct output *o, uint64_t nok, uint64_t nfail, bool probe)
  * deadline. Sent to a worker thread only; never blocked there.
  */
 static _Thread_local volatile sig_atomic_t interrupted;
+/*
+ * Set by the core when the deadline has passed, before its first
+ * interrupt: a stray signal of that number (kill -s RTMIN+1) before then
+ * only breaks a wait, which the worker takes up again, and never stops
+ * its deliveries.
+ */
+static atomic_bool armed;
 
 static void
 on_interrupt(int sig)
 {
 	(void)sig;
-	interrupted = 1;
+	if (atomic_load(&armed))
+		interrupted = 1;
+}
+
+void
+output_interrupt_arm(void)
+{
+	atomic_store(&armed, true);
 }
 
 bool

@@ -24,6 +24,7 @@
 #include "../../src/msg.h"
 #include "../../src/output/fdwrite.h"
 #include "../../src/output/output.h"
+#include "../../src/output/output_int.h"
 
 #define ROOM		16384	/* the file size limit, the pipe's size */
 
@@ -323,6 +324,8 @@ write_blocked(void *arg)
  * A write blocked on a pipe nobody reads (blocking, or non-blocking and
  * waited for) returns once the core interrupts the worker at the
  * shutdown deadline, with the message to retry (the core then drops it).
+ * The same signal from elsewhere before the deadline (kill -s RTMIN+1)
+ * changes nothing: the write waits on.
  */
 TEST(blocked_write_interrupted)
 {
@@ -339,6 +342,12 @@ TEST(blocked_write_interrupted)
 		b.it = (struct out_item){ .m = a };
 		ASSERT_EQ(pthread_create(&t, NULL, write_blocked, &b), 0);
 		sleep_ms(50);
+		if (nb == 0) {
+			pthread_kill(t, PA_SIG_INTERRUPT);
+			sleep_ms(100);
+			ASSERT_EQ(pthread_tryjoin_np(t, NULL), EBUSY);
+			output_interrupt_arm();
+		}
 		/* As join_worker does: again until it returns. */
 		for (k = 0; k < 100 && pthread_tryjoin_np(t, NULL) == EBUSY; k++) {
 			pthread_kill(t, PA_SIG_INTERRUPT);
