@@ -209,6 +209,17 @@ loop_add(int ep, int fd)
 		fatal("epoll_ctl");
 }
 
+/* The signals the loop serves. */
+static void
+served_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGUSR1);
+}
+
 static void
 setup_loop(struct daemon *d)
 {
@@ -218,11 +229,7 @@ setup_loop(struct daemon *d)
 	};
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR1);
+	served_signals(&set);
 	if ((d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
 		fatal("signalfd");
 	if ((d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) < 0)
@@ -392,31 +399,87 @@ wait_delivered(struct daemon *d)
 	}
 }
 
+/* A label value as Prometheus writes it: \\, \" and \n escaped. */
+static void
+put_label_value(FILE *f, const char *v)
+{
+	for (; *v != '\0'; v++) {
+		if (*v == '\\' || *v == '"')
+			fprintf(f, "\\%c", *v);
+		else if (*v == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*v, f);
+	}
+}
+
+static void
+put_name(FILE *f, const struct metric *m, const char *suffix)
+{
+	fprintf(f, "%s%s", m->name, suffix);
+	if (m->label_key != NULL) {
+		fprintf(f, "{%s=\"", m->label_key);
+		put_label_value(f, m->label_value);
+		fputs("\"}", f);
+	}
+}
+
+/*
+ * One metric in the Prometheus text form, without HELP and TYPE: a
+ * timing as its _count and _sum (seconds), as /metrics has them.
+ */
 static void
 dump_metric(struct metric *m, void *arg)
 {
 	FILE *f = arg;
 
-	fprintf(f, "%s", m->name);
-	if (m->label_key != NULL)
-		fprintf(f, "{%s=\"%s\"}", m->label_key, m->label_value);
+	if (m->kind == METRIC_TIMING) {
+		put_name(f, m, "_count");
+		fprintf(f, " %llu\n", (unsigned long long)metric_count(m));
+		put_name(f, m, "_sum");
+		fprintf(f, " %.9f\n", (double)atomic_load(&m->sum_ns) / 1e9);
+		return;
+	}
+	put_name(f, m, "");
 	if (m->kind == METRIC_GAUGE)
 		fprintf(f, " %lld\n", (long long)metric_gauge_value(m));
 	else
 		fprintf(f, " %llu\n", (unsigned long long)metric_count(m));
 }
 
-static void
-dump_metrics(const char *path)
+/*
+ * --metrics-out is opened at start, before the privileges go, so that a
+ * path that cannot be written fails then, not after the run it was to
+ * account for; written at exit. 0, or -1 with the reason logged.
+ */
+static int
+open_metrics_out(const char *path)
 {
-	FILE *f = fopen(path, "w");
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 
-	if (f == NULL) {
+	if (fd < 0)
 		log_warn("--metrics-out %s", path);
-		return;
+	return fd;
+}
+
+static int
+dump_metrics(int fd, const char *path)
+{
+	FILE *f;
+	int bad;
+
+	if (ftruncate(fd, 0) < 0 || (f = fdopen(fd, "w")) == NULL) {
+		log_warn("--metrics-out %s", path);
+		close(fd);
+		return -1;
 	}
 	metrics_foreach(dump_metric, f);
-	fclose(f);
+	bad = ferror(f);
+	if (fclose(f) != 0 || bad) {
+		log_warn("--metrics-out %s: the counters could not be written", path);
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -444,19 +507,21 @@ fill_std_fds(void)
 	}
 }
 
+/* Blocked before any thread exists, read from the loop's signalfd. */
+static void
+block_signals(void)
+{
+	sigset_t set;
+
+	served_signals(&set);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
 static int
 start(struct daemon *d)
 {
-	sigset_t set;
 	int r;
 
-	/* Block the signals before any thread exists: the signalfd gets them. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	setup_loop(d);
 	if ((r = outputs_start(d->outs)) < 0)
@@ -487,7 +552,7 @@ main(int argc, char **argv)
 	struct daemon d = { .ep = -1, .sigfd = -1, .timerfd = -1 };
 	uint64_t dropped;
 	size_t nslab;
-	int r, rc = 0;
+	int r, rc = 0, mfd = -1;
 
 	/*
 	 * Events are encoded on this thread and freed on the output workers'.
@@ -502,11 +567,23 @@ main(int argc, char **argv)
 	 * faulted in only where the run touches them.
 	 */
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	/*
+	 * The signals the loop serves are blocked first thing: one that
+	 * came while the configuration loads (a logrotate's SIGHUP as the
+	 * service restarts) killed the process; now the signalfd gets it.
+	 */
+	block_signals();
 	fill_std_fds();
 	parse_args(argc, argv, &d.opt);
 	/* Huge pages for a replay's buffers; never a compaction stall for the kernel's. */
 	hugemem_advise(d.opt.input != NULL);
 	log_init(false, d.opt.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	/* --check-config opens nothing: not even the counters' file. */
+	if (d.opt.metrics_out != NULL && !d.opt.check &&
+	    (mfd = open_metrics_out(d.opt.metrics_out)) < 0) {
+		rc = 1;
+		goto done;
+	}
 	r = configure(&d);
 	if (r < 0 || d.opt.check) {
 		if (r == 0)
@@ -549,8 +626,8 @@ main(int argc, char **argv)
 done:
 	d.outs = outputs_stop(d.outs, DRAIN_TIMEOUT_MS);
 	d.mexp = metrics_export_stop(d.mexp);
-	if (d.opt.metrics_out != NULL)
-		dump_metrics(d.opt.metrics_out);
+	if (mfd >= 0 && dump_metrics(mfd, d.opt.metrics_out) < 0 && rc == 0)
+		rc = 1;
 	pipeline_free(d.pipe);
 	filter_free(d.filter);
 	config_free(d.conf);

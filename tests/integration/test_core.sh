@@ -294,6 +294,33 @@ rel=${PAUDITD_REL:-$bin}
     >/dev/null 2>&1
 check "overlong line: under 40 MB of memory" "[ \$(cut -d' ' -f4 $tmp/long.time) -lt 40000 ]"
 
+# --- --metrics-out: opened at start (a path that cannot be written fails
+# then), left alone by --check-config, in the Prometheus text form
+echo precious > "$tmp/keep.prom"
+"$bin" --check-config -config "$tmp/two.yaml" --metrics-out "$tmp/keep.prom" >/dev/null 2>&1
+check "--check-config leaves --metrics-out alone" "[ \"\$(cat $tmp/keep.prom)\" = precious ]"
+"$bin" --input "$tmp/ten.log" -config "$tmp/two.yaml" --metrics-out "$tmp/no/such/dir.prom" \
+    >"$tmp/mo.out" 2>"$tmp/mo.err"; rc=$?
+check "--metrics-out that cannot be written: exit 1 at start" "[ $rc = 1 ] && [ ! -s $tmp/mo.out ]"
+check "--metrics-out that cannot be written: said" "grep -q -- '--metrics-out $tmp/no/such/dir.prom: No such file' $tmp/mo.err"
+"$bin" --input "$tmp/ten.log" -config "$tmp/two.yaml" --metrics-out "$tmp/fmt.prom" >/dev/null 2>&1
+check "--metrics-out: a timing as _count and _sum" \
+    "grep -q '^pauditd_record_latency_seconds_count [0-9]' $tmp/fmt.prom && grep -q '^pauditd_record_latency_seconds_sum [0-9.]*$' $tmp/fmt.prom &&
+    ! grep -q '^pauditd_record_latency_seconds ' $tmp/fmt.prom"
+
+# --- a signal while it starts (a logrotate SIGHUP as the service
+# restarts) is served by the loop, not the default action
+mkfifo "$tmp/early"
+exec 6<>"$tmp/early"
+"$bin" --input "$tmp/early" -config "$tmp/two.yaml" >/dev/null 2>"$tmp/early.err" &
+pid=$!; pids="$pids $pid"
+kill -HUP $pid; kill -USR1 $pid
+sleep 0.5
+check "signals at start-up: still running" "kill -0 $pid"
+exec 6>&-
+wait $pid; rc=$?
+check "signals at start-up: exit 0 at the end of the input" "[ $rc = 0 ]"
+
 # --- an aggregated log (node= prefixes): two hosts whose serials are 3,000
 # apart, interleaved (one tracker for both saw gaps), then more hosts than
 # the table holds.
