@@ -364,9 +364,39 @@ record_node(struct pipeline *p, const struct record *rec, bool *ok)
 	return nd;
 }
 
+#define EXCERPT_MAX	80	/* of a line quoted in the log */
+
+/*
+ * The start of a line that is not a record, for the log: control bytes
+ * (an escape sequence, a CR, a NUL) as \xNN, so that a bad line cannot
+ * rewrite the terminal or the journal it is read in.
+ */
+static const char *
+excerpt(const char *s, size_t len, char out[4 * EXCERPT_MAX + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o = 0;
+	unsigned char c;
+
+	for (i = 0; i < len && i < EXCERPT_MAX; i++) {
+		c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f) {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static void
 malformed(struct pipeline *p, int e, const char *s, size_t len)
 {
+	char ex[4 * EXCERPT_MAX + 1];
 	int i = -e - 1;
 
 	if (i < 0 || i >= RECORD_ERR_MAX)
@@ -374,18 +404,18 @@ malformed(struct pipeline *p, int e, const char *s, size_t len)
 	metric_inc(p->m_malformed[i]);
 	if (i == RECORD_ERR_NODE)
 		log_warn_ratelimited(&p->rl_malformed,
-		    "input line %llu: a node name of more than %d bytes, or a node beyond the first %d, skipping: %.*s",
+		    "input line %llu: a node name of more than %d bytes, or a node beyond the first %d, skipping: %s",
 		    (unsigned long long)p->lines, NODE_NAME_MAX, NODES_MAX,
-		    (int)(len < 80 ? len : 80), s);
+		    excerpt(s, len, ex));
 	else if (p->replay_time)
 		log_warn_ratelimited(&p->rl_malformed,
-		    "input line %llu: not an audit record (bad %s), skipping: %.*s",
+		    "input line %llu: not an audit record (bad %s), skipping: %s",
 		    (unsigned long long)p->lines, record_error_names[i],
-		    (int)(len < 80 ? len : 80), s);
+		    excerpt(s, len, ex));
 	else
 		log_warn_ratelimited(&p->rl_malformed,
-		    "record with a bad %s, skipping: %.*s", record_error_names[i],
-		    (int)(len < 80 ? len : 80), s);
+		    "record with a bad %s, skipping: %s", record_error_names[i],
+		    excerpt(s, len, ex));
 }
 
 static void
@@ -469,14 +499,15 @@ static void
 sink_overlong(void *arg, const char *s, size_t len)
 {
 	struct pipeline *p = arg;
+	char ex[4 * EXCERPT_MAX + 1];
 
 	p->lines++;
 	p->n_records++;
 	metric_inc(p->m_malformed[RECORD_ERR_LENGTH]);
 	log_warn_ratelimited(&p->rl_malformed,
-	    "input line %llu: longer than %u MiB, not an audit record, skipping: %.*s",
+	    "input line %llu: longer than %u MiB, not an audit record, skipping: %s",
 	    (unsigned long long)p->lines, SOURCE_LINE_MAX >> 20,
-	    (int)(len < 80 ? len : 80), s);
+	    excerpt(s, len, ex));
 }
 
 /*

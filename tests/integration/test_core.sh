@@ -294,6 +294,14 @@ rel=${PAUDITD_REL:-$bin}
     >/dev/null 2>&1
 check "overlong line: under 40 MB of memory" "[ \$(cut -d' ' -f4 $tmp/long.time) -lt 40000 ]"
 
+# --- a bad line is quoted in the log with its control bytes escaped:
+# an escape sequence or a CR in a log line must not reach the terminal
+printf 'x\033[31mred\r\001zz\n' > "$tmp/ctl.log"
+event 1 >> "$tmp/ctl.log"
+"$bin" --input "$tmp/ctl.log" -config "$tmp/two.yaml" >/dev/null 2>"$tmp/ctl.err"
+check "a bad line's control bytes escaped in the log" \
+    "grep -qF 'skipping: x\\x1b[31mred\\x0d\\x01zz' $tmp/ctl.err && ! grep -q \"\$(printf '\\033')\" $tmp/ctl.err"
+
 # --- --metrics-out: opened at start (a path that cannot be written fails
 # then), left alone by --check-config, in the Prometheus text form
 echo precious > "$tmp/keep.prom"
