@@ -96,30 +96,40 @@ struct metric *metrics_find(const char *name, const char *label_value);
 void metrics_reset(void);
 
 /*
- * Exporter back ends, driven by metrics_export.c (see metrics_export.h).
+ * Exporter back ends, driven by metrics_export.c (see metrics_export.h),
+ * which resolves their addresses (and reports a name that does not
+ * resolve in getaddrinfo's words).
  *
  * statsd (metrics_statsd.c): pauditd's wire format to a UDP address,
  * "pauditd.<host>.NAME:V|c|@RATE" and the like, several lines per
- * datagram. open returns 0 or -errno; flush never blocks; a `final`
- * flush also sends what sampling held back so totals end exact.
+ * datagram. open connects to the first address of `ai` that takes it
+ * and returns 0 or -errno; flush never blocks; a `final` flush also
+ * sends what sampling held back so totals end exact.
  */
+struct addrinfo;
 struct buf;
 struct metrics_statsd;
-int metrics_statsd_open(const char *host, const char *port,
-    const char *prefix, double rate, struct metrics_statsd **ret);
+int metrics_statsd_open(const struct addrinfo *ai, const char *prefix,
+    double rate, struct metrics_statsd **ret);
 void metrics_statsd_flush(struct metrics_statsd *sd, bool final);
 struct metrics_statsd *metrics_statsd_close(struct metrics_statsd *sd);
+/*
+ * Make `s` fit in a statsd name, in place: the bytes the line format
+ * gives a meaning (':' '|' '@' '#'), blanks and control bytes become
+ * '_'. Dots stay: they are the receiver's hierarchy.
+ */
+void metrics_statsd_clean(char *s);
 
 /*
  * Prometheus (metrics_prom.c): render appends the text format 0.0.4 of
  * the whole registry to `b`. start serves it at /metrics from its own
- * thread (libmicrohttpd) on host:port (host "": every address; port "0":
- * any, see metrics_prom_port). 0 or -errno.
+ * thread (libmicrohttpd) on the first address of `ai` (resolved with
+ * AI_PASSIVE: no host is every address; port 0 is any, see
+ * metrics_prom_port) that it can bind. 0 or -errno.
  */
 void metrics_prom_render(struct buf *b);
 struct metrics_prom;
-int metrics_prom_start(const char *host, const char *port,
-    struct metrics_prom **ret);
+int metrics_prom_start(const struct addrinfo *ai, struct metrics_prom **ret);
 int metrics_prom_port(const struct metrics_prom *p);
 struct metrics_prom *metrics_prom_stop(struct metrics_prom *p);
 

@@ -13,9 +13,12 @@
  * $HOSTNAME when set and non-empty, else the host name, cut at the first
  * dot either way (pauditd's rule), with characters statsd cannot carry
  * replaced by '_'. An address that does not resolve at start-up disables
- * statsd with a warning: metrics never stop the audit stream.
+ * statsd with a warning: metrics never stop the audit stream. Addresses
+ * are resolved here, not in the back ends, so that a name that does not
+ * resolve is reported in getaddrinfo's words, next to the address.
  */
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,10 +116,7 @@ make_prefix(struct metrics_export *me)
 	host[sizeof(host) - 1] = '\0';
 	if ((p = strchr(host, '.')) != NULL)
 		*p = '\0';
-	for (p = host; *p != '\0'; p++)
-		if (*p == ':' || *p == '|' || *p == '@' || *p == '\n' ||
-		    *p == ' ' || *p == '#')
-			*p = '_';
+	metrics_statsd_clean(host);
 	snprintf(me->prefix, sizeof(me->prefix), "pauditd.%s.", host);
 }
 
@@ -178,17 +178,51 @@ metrics_export_configure(const struct config *conf, struct cfg_ctx *c,
 	return 0;
 }
 
-static void
-start_statsd(struct metrics_export *me)
+/*
+ * Resolve `address` (checked by configure) for `socktype` and `flags`
+ * into *ret. 0, or -errno with *ret_why saying why: getaddrinfo's own
+ * words for a name that does not resolve. Its EAI_* codes have no errno:
+ * -EAGAIN for a resolver that could not answer now, -ENXIO ("no such
+ * address") for the rest.
+ */
+static int
+export_resolve(const char *address, int socktype, int flags,
+    struct addrinfo **ret, const char **ret_why)
 {
+	struct addrinfo hints = { .ai_socktype = socktype, .ai_flags = flags };
 	char host[EXPORT_HOST_MAX], port[8];
 	int r;
 
-	split_hostport(me->address, host, sizeof(host), port, sizeof(port));
-	r = metrics_statsd_open(host, port, me->prefix, me->sample_rate, &me->sd);
+	split_hostport(address, host, sizeof(host), port, sizeof(port));
+	r = getaddrinfo(host[0] != '\0' ? host : NULL, port, &hints, ret);
+	if (r == 0)
+		return 0;
+	if (r == EAI_SYSTEM) {
+		r = errno != 0 ? errno : EIO;
+		*ret_why = strerror(r);
+		return -r;
+	}
+	*ret_why = gai_strerror(r);
+	if (r == EAI_MEMORY)
+		return -ENOMEM;
+	return r == EAI_AGAIN ? -EAGAIN : -ENXIO;
+}
+
+static void
+start_statsd(struct metrics_export *me)
+{
+	struct addrinfo *res = NULL;
+	const char *why;
+	int r;
+
+	if ((r = export_resolve(me->address, SOCK_DGRAM, 0, &res, &why)) == 0) {
+		r = metrics_statsd_open(res, me->prefix, me->sample_rate, &me->sd);
+		freeaddrinfo(res);
+		if (r < 0)
+			why = strerror(-r);
+	}
 	if (r < 0) {
-		errno = -r;
-		log_warn("statsd %s: metrics disabled", me->address);
+		log_warnx("statsd %s: metrics disabled: %s", me->address, why);
 		return;
 	}
 	log_info("statsd: sending to %s as %s* at sample rate %g",
@@ -198,7 +232,8 @@ start_statsd(struct metrics_export *me)
 int
 metrics_export_start(struct metrics_export *me)
 {
-	char host[EXPORT_HOST_MAX], port[8];
+	struct addrinfo *res = NULL;
+	const char *why;
 	int r;
 
 	if (me == NULL)
@@ -208,10 +243,16 @@ metrics_export_start(struct metrics_export *me)
 		start_statsd(me);
 	if (me->prom_listen == NULL || me->prom_listen[0] == '\0')
 		return 0;
-	split_hostport(me->prom_listen, host, sizeof(host), port, sizeof(port));
-	if ((r = metrics_prom_start(host, port, &me->prom)) < 0) {
-		errno = -r;
-		log_warn("prometheus: cannot listen on %s", me->prom_listen);
+	r = export_resolve(me->prom_listen, SOCK_STREAM, AI_PASSIVE, &res, &why);
+	if (r == 0) {
+		r = metrics_prom_start(res, &me->prom);
+		freeaddrinfo(res);
+		if (r < 0)
+			why = strerror(-r);
+	}
+	if (r < 0) {
+		log_warnx("prometheus: cannot listen on %s: %s", me->prom_listen,
+		    why);
 		return r;
 	}
 	log_info("prometheus: serving /metrics on %s (port %d)",

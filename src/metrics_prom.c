@@ -16,7 +16,7 @@
  * The listener socket is bound here, before libmicrohttpd takes it, so
  * that "address in use" is reported at start-up with the real errno.
  * Only GET and HEAD of /metrics answer 200; other paths are 404, other
- * methods on /metrics 405.
+ * methods on /metrics 405 with the Allow header RFC 9110 requires.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -274,9 +274,10 @@ metrics_prom_render(struct buf *b)
 	free(s.gauge);
 }
 
+/* `allow`: the Allow header's value, or NULL for none. */
 static enum MHD_Result
 respond(struct MHD_Connection *conn, unsigned status, char *body, size_t len,
-    const char *ctype)
+    const char *ctype, const char *allow)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result r;
@@ -287,19 +288,23 @@ respond(struct MHD_Connection *conn, unsigned status, char *body, size_t len,
 		return MHD_NO;
 	}
 	mhd.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	if (allow != NULL)
+		mhd.add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
 	r = mhd.queue_response(conn, status, resp);
 	mhd.destroy_response(resp);
 	return r;
 }
 
 static enum MHD_Result
-respond_text(struct MHD_Connection *conn, unsigned status, const char *text)
+respond_text(struct MHD_Connection *conn, unsigned status, const char *text,
+    const char *allow)
 {
 	char *body = strdup(text);
 
 	if (body == NULL)
 		return MHD_NO;
-	return respond(conn, status, body, strlen(body), "text/plain; charset=utf-8");
+	return respond(conn, status, body, strlen(body),
+	    "text/plain; charset=utf-8", allow);
 }
 
 static enum MHD_Result
@@ -322,32 +327,28 @@ prom_handler(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	*upload_size = 0;
 	if (strcmp(url, "/metrics") != 0)
-		return respond_text(conn, MHD_HTTP_NOT_FOUND, "404 page not found\n");
+		return respond_text(conn, MHD_HTTP_NOT_FOUND,
+		    "404 page not found\n", NULL);
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return respond_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
-		    "405 method not allowed\n");
+		    "405 method not allowed\n", "GET, HEAD");
 	buf_init(&b);
 	metrics_prom_render(&b);
 	body = buf_steal(&b, &len);
-	return respond(conn, MHD_HTTP_OK, body, len, PROM_CONTENT_TYPE);
+	return respond(conn, MHD_HTTP_OK, body, len, PROM_CONTENT_TYPE, NULL);
 }
 
-/* Bind and listen on host:port; returns the fd or -errno. */
+/* Bind and listen on the first address that takes it; the fd or -errno. */
 static int
-prom_listen(const char *host, const char *port, int *ret_port)
+prom_listen(const struct addrinfo *ai, int *ret_port)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-	    .ai_flags = AI_PASSIVE }, *res = NULL, *ai;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	int fd = -1, one = 1, r;
 
-	r = getaddrinfo(host[0] != '\0' ? host : NULL, port, &hints, &res);
-	if (r != 0)
-		return r == EAI_SYSTEM ? -errno : -EADDRNOTAVAIL;
 	r = -EADDRNOTAVAIL;
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
+	for (; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0) {
 			r = -errno;
 			continue;
@@ -360,7 +361,6 @@ prom_listen(const char *host, const char *port, int *ret_port)
 		close(fd);
 		fd = -1;
 	}
-	freeaddrinfo(res);
 	if (fd < 0)
 		return r;
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
@@ -371,15 +371,14 @@ prom_listen(const char *host, const char *port, int *ret_port)
 }
 
 int
-metrics_prom_start(const char *host, const char *port,
-    struct metrics_prom **ret)
+metrics_prom_start(const struct addrinfo *ai, struct metrics_prom **ret)
 {
 	struct metrics_prom *p;
 	int fd, r, bound = 0;
 
 	if ((r = prom_load_mhd()) < 0)
 		return r;
-	if ((fd = prom_listen(host, port, &bound)) < 0)
+	if ((fd = prom_listen(ai, &bound)) < 0)
 		return fd;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		fatal("prometheus");

@@ -26,6 +26,14 @@
  * on a connected non-blocking UDP socket: a full socket buffer or an
  * absent receiver loses the datagram (counted), never blocks. Runs on
  * the main thread only.
+ *
+ * An absent receiver is only learnt late: the kernel accepts the
+ * datagram, the peer's ICMP "port unreachable" comes back, and the
+ * *next* send fails with ECONNREFUSED. That error is the loss of an
+ * earlier datagram, so it counts one error and the current datagram is
+ * sent again. The socket holds one pending error at a time, so refusals
+ * that arrive together count once, and the last datagram's refusal is
+ * never seen: send_errors is a lower bound of what statsd lost.
  */
 #include <errno.h>
 #include <math.h>
@@ -62,12 +70,13 @@ statsd_send(struct metrics_statsd *sd)
 
 	if (sd->dgram.len == 0)
 		return;
-	/* A pending ICMP error fails one send; the retry goes out. */
 	for (tries = 0; tries < 2; tries++) {
 		n = send(sd->fd, sd->dgram.p, sd->dgram.len,
 		    MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n >= 0 || errno != ECONNREFUSED)
 			break;
+		/* An earlier datagram was refused (see DESIGN); not this one. */
+		metric_inc(sd->lost);
 	}
 	if (n < 0)
 		metric_inc(sd->lost);
@@ -218,30 +227,27 @@ reset_one(struct metric *m, void *arg)
 }
 
 int
-metrics_statsd_open(const char *host, const char *port, const char *prefix,
-    double rate, struct metrics_statsd **ret)
+metrics_statsd_open(const struct addrinfo *ai, const char *prefix, double rate,
+    struct metrics_statsd **ret)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *res = NULL, *ai;
 	struct metrics_statsd *sd;
-	int r, fd = -1;
+	int r = -EHOSTUNREACH, fd = -1;
 
-	r = getaddrinfo(host[0] != '\0' ? host : NULL, port, &hints, &res);
-	if (r != 0)
-		return r == EAI_SYSTEM ? -errno : -EHOSTUNREACH;
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+	for (; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, 0);
-		if (fd < 0)
+		if (fd < 0) {
+			r = -errno;
 			continue;
+		}
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
+		r = -errno;
 		close(fd);
 		fd = -1;
 	}
-	r = -errno;
-	freeaddrinfo(res);
 	if (fd < 0)
-		return r < 0 ? r : -EHOSTUNREACH;
+		return r;
 	if ((sd = calloc(1, sizeof(*sd))) == NULL || (sd->prefix = strdup(prefix)) == NULL)
 		fatal("statsd");
 	sd->fd = fd;
@@ -253,9 +259,19 @@ metrics_statsd_open(const char *host, const char *port, const char *prefix,
 	sd->sent = metrics_counter("pauditd_statsd_datagrams_total",
 	    "Datagrams sent to statsd.", NULL, NULL, NULL);
 	sd->lost = metrics_counter("pauditd_statsd_send_errors_total",
-	    "Datagrams to statsd that could not be sent (lost).", NULL, NULL, NULL);
+	    "Datagrams to statsd lost: not sent, or refused by the receiver "
+	    "(a lower bound).", NULL, NULL, NULL);
 	*ret = sd;
 	return 0;
+}
+
+void
+metrics_statsd_clean(char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s == ':' || *s == '|' || *s == '@' || *s == '#' ||
+		    *s == ' ' || (unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '_';
 }
 
 struct metrics_statsd *

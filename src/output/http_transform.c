@@ -16,12 +16,26 @@
  * the service has no topic to publish them on. That is a policy, not a
  * refusal, so the output reports them done (not rejected).
  *
+ * Sent events are counted per topic. Topics come from the rules, which
+ * a host may hold by the thousand, so the counters are bounded: the first
+ * HTTP_NOTIF_TOPICS_MAX distinct topics get their own, later ones all count
+ * under NOTIF_TOPIC_OTHER (logged once). A topic's counter is found in a
+ * hash map of the transformer's own, not by a scan of the registry: it
+ * is looked up once per event, on every worker at once. Readers take no
+ * lock: an entry is complete before its slot is published (release) and
+ * stays until notif_free; only an insertion takes the map's mutex. The
+ * Prometheus label is the key itself (escaped there); the statsd name
+ * has the bytes a statsd line cannot carry replaced by '_'.
+ *
  * Its settings sections are bound here too (http_transform_section_bind),
  * for the output's check, --check-config and the output's start alike, so
  * that a section --check-config accepts is one the output starts with.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +49,13 @@
 #include "../msg.h"
 #include "http_transform.h"
 
-#define NOTIF_VERSION	"1.0.0"
+#define NOTIF_VERSION		"1.0.0"
+#define NOTIF_TOPIC_SLOTS	(2 * HTTP_NOTIF_TOPICS_MAX)	/* half full at most */
+#define NOTIF_TOPIC_OTHER	"_other"	/* the topics beyond */
+#define NOTIF_TOPIC_STATSD	"notif-service-transformer.topic."
+
+_Static_assert((NOTIF_TOPIC_SLOTS & (NOTIF_TOPIC_SLOTS - 1)) == 0,
+    "topic slots are indexed by a mask");
 
 /* One attribute; val == NULL stands for the request's trace id. */
 struct notif_attr {
@@ -43,10 +63,28 @@ struct notif_attr {
 	char		*val;
 };
 
+/* A topic and its counter, owned by the map (the counter by the registry). */
+struct notif_topic {
+	uint64_t	 hash;
+	struct metric	*metric;
+	char		 key[];
+};
+
+/* Topic -> counter; see DESIGN for who may touch what. */
+struct notif_topics {
+	pthread_mutex_t			 lock;		/* insertions */
+	_Atomic size_t			 n;		/* written under lock */
+	struct metric			*other;
+	atomic_bool			 other_logged;
+	_Atomic(struct notif_topic *)	 slot[NOTIF_TOPIC_SLOTS];
+};
+
 struct notif_state {
 	size_t			 n;
 	struct notif_attr	*attrs;		/* sorted by key */
 	struct metric		*no_topic;
+	/* Through a pointer: workers insert while the state is const to them. */
+	struct notif_topics	*topics;
 };
 
 void
@@ -145,6 +183,142 @@ static const struct http_transform_ops noop_ops = {
 
 /* notification-service */
 
+/* FNV-1a: topics are short. */
+static uint64_t
+topic_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static struct metric *
+topic_counter(const char *topic)
+{
+	char statsd[sizeof(NOTIF_TOPIC_STATSD) + 256];
+
+	snprintf(statsd, sizeof(statsd), NOTIF_TOPIC_STATSD "%s", topic);
+	metrics_statsd_clean(statsd + strlen(NOTIF_TOPIC_STATSD));
+	return metrics_counter("pauditd_http_notification_topic_total",
+	    "Events sent by the notification-service transformer, by topic",
+	    statsd, "topic", topic);
+}
+
+static struct notif_topics *
+topics_new(void)
+{
+	struct notif_topics *t;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	pthread_mutex_init(&t->lock, NULL);
+	t->other = topic_counter(NOTIF_TOPIC_OTHER);
+	return t;
+}
+
+static void
+topics_free(struct notif_topics *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < NOTIF_TOPIC_SLOTS; i++)
+		free(atomic_load_explicit(&t->slot[i], memory_order_relaxed));
+	pthread_mutex_destroy(&t->lock);
+	free(t);
+}
+
+/*
+ * The counter of `key`, or NULL and in *ret_slot the free slot where it
+ * would go. The map is never more than half full, so probes end.
+ */
+static struct metric *
+topics_find(struct notif_topics *t, const char *key, uint64_t h,
+    size_t *ret_slot)
+{
+	struct notif_topic *e;
+	size_t i;
+
+	for (i = (size_t)h & (NOTIF_TOPIC_SLOTS - 1);
+	    (e = atomic_load_explicit(&t->slot[i], memory_order_acquire)) != NULL;
+	    i = (i + 1) & (NOTIF_TOPIC_SLOTS - 1))
+		if (e->hash == h && strcmp(e->key, key) == 0)
+			return e->metric;
+	*ret_slot = i;
+	return NULL;
+}
+
+static bool
+topics_full(struct notif_topics *t)
+{
+	return atomic_load_explicit(&t->n, memory_order_relaxed) ==
+	    HTTP_NOTIF_TOPICS_MAX;
+}
+
+/* The shared counter of the topics beyond the bound. */
+static struct metric *
+topics_other(struct notif_topics *t, const char *key)
+{
+	if (!atomic_exchange(&t->other_logged, true))
+		log_warnx("notification-service: more than %d distinct topics: "
+		    "events of topic \"%s\" and of later new ones are counted "
+		    "under topic \"" NOTIF_TOPIC_OTHER "\" (statsd "
+		    NOTIF_TOPIC_STATSD NOTIF_TOPIC_OTHER "), and still sent; "
+		    "logged once", HTTP_NOTIF_TOPICS_MAX, key);
+	return t->other;
+}
+
+/* The counter of a topic not found by topics_find. */
+static struct metric *
+topics_add(struct notif_topics *t, const char *key, uint64_t h)
+{
+	struct notif_topic *e;
+	struct metric *m;
+	size_t i, len;
+
+	/* Full is for good: the topics beyond take no lock. */
+	if (topics_full(t))
+		return topics_other(t, key);
+	pthread_mutex_lock(&t->lock);
+	/* Another worker may have added it, or filled the map, meanwhile. */
+	if ((m = topics_find(t, key, h, &i)) != NULL)
+		goto done;
+	if (topics_full(t)) {
+		m = topics_other(t, key);
+		goto done;
+	}
+	len = strlen(key);
+	if ((e = malloc(sizeof(*e) + len + 1)) == NULL) {
+		m = t->other;	/* the event still goes */
+		goto done;
+	}
+	e->hash = h;
+	memcpy(e->key, key, len + 1);
+	e->metric = m = topic_counter(key);
+	atomic_store_explicit(&t->slot[i], e, memory_order_release);
+	atomic_fetch_add_explicit(&t->n, 1, memory_order_relaxed);
+done:
+	pthread_mutex_unlock(&t->lock);
+	return m;
+}
+
+static void
+topics_count(struct notif_topics *t, const char *key)
+{
+	uint64_t h = topic_hash(key);
+	struct metric *m;
+	size_t i;
+
+	if ((m = topics_find(t, key, h, &i)) == NULL)
+		m = topics_add(t, key, h);
+	metric_inc(m);
+}
+
 static void
 notif_free(void *state)
 {
@@ -158,6 +332,7 @@ notif_free(void *state)
 		free(st->attrs[i].val);
 	}
 	free(st->attrs);
+	topics_free(st->topics);
 	free(st);
 }
 
@@ -226,6 +401,10 @@ notif_setup(const struct http_transform_args *args, void **ret_state)
 				goto fail;
 	}
 	qsort(st->attrs, st->n, sizeof(*st->attrs), attr_cmp);
+	if ((st->topics = topics_new()) == NULL) {
+		r = -ENOMEM;
+		goto fail;
+	}
 	st->no_topic = metrics_counter("pauditd_http_notification_no_topic_total",
 	    "Events not sent by the notification-service transformer: no rule key",
 	    "notif-service-transformer.topic.no-topic", NULL, NULL);
@@ -240,18 +419,6 @@ static bool
 notif_topic_usable(const char *key)
 {
 	return *key != '\0' && strcmp(key, "(null)") != 0;
-}
-
-static void
-notif_count_topic(const char *topic)
-{
-	char statsd[300];
-
-	snprintf(statsd, sizeof(statsd), "notif-service-transformer.topic.%s",
-	    topic);
-	metric_inc(metrics_counter("pauditd_http_notification_topic_total",
-	    "Events sent by the notification-service transformer, by topic",
-	    statsd, "topic", topic));
 }
 
 static int
@@ -269,7 +436,7 @@ notif_transform(const void *state, const char *trace_id, const struct msg *m,
 		dlen--;
 	if (dlen < 2 || m->line[0] != '{' || m->line[dlen - 1] != '}')
 		return -EINVAL;
-	notif_count_topic(m->key);
+	topics_count(st->topics, m->key);
 	buf_puts_lit(scratch, "{\"topic\":");
 	json_str(scratch, m->key, strlen(m->key));
 	buf_puts_lit(scratch, ",\"attributes\":{");

@@ -8,7 +8,9 @@
  * docs/TRANSFORMERS.md explains how to add one.
  *
  * Threads: setup and free run on the main thread; transform runs on every
- * HTTP worker at once, so it must only read its state.
+ * HTTP worker at once, so it must only read its state, but for what the
+ * state guards itself (notification-service's map of topic counters,
+ * behind a pointer, with its own lock).
  */
 #ifndef PAUDITD_HTTP_TRANSFORM_H
 #define PAUDITD_HTTP_TRANSFORM_H
@@ -22,6 +24,12 @@ struct config;
 struct msg;
 
 #define HTTP_TRANSFORM_EXTRA_MAX	3	/* places extra attributes come from */
+/*
+ * notification-service counts sent events per topic for this many
+ * distinct topics (per output), and the later ones together under the
+ * topic "_other": a counter per rule key must not grow without bound.
+ */
+#define HTTP_NOTIF_TOPICS_MAX		1024
 
 struct http_transform_args {
 	const char		*hostname;	/* NULL: $HOSTNAME, else short host name */

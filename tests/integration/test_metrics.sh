@@ -140,6 +140,10 @@ ctype=$(curl -s -m 2 -o /dev/null -w '%{content_type}' "http://127.0.0.1:$pport/
 eq "scrape: content type" "$ctype" "text/plain; version=0.0.4; charset=utf-8"
 eq "other paths are 404" \
     "$(curl -s -m 2 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$pport/")" 404
+curl -s -m 2 -X POST -o /dev/null -D "$T/405" "http://127.0.0.1:$pport/metrics"
+check "other methods are 405" grep -q '^HTTP/1.[01] 405 ' "$T/405"
+check "a 405 says which methods are allowed (RFC 9110)" \
+    grep -qx 'Allow: GET, HEAD.' "$T/405"
 
 # End of input: the daemon exits and sends its last counts.
 exec 3>&-
@@ -169,7 +173,7 @@ eq "statsd: marshaller.filter_latency is a timing" \
     "$(awk '$1 == "marshaller.filter_latency" { print $2 }' "$T/totals")" ms
 eq "statsd: filter timings stand for every one observed" \
     "$(total marshaller.filter_latency)" \
-    "$(metric "$T/final.prom" pauditd_filter_latency_seconds)"
+    "$(metric "$T/final.prom" pauditd_filter_latency_seconds_count)"
 check "start-up log says what each filter does" \
     grep -q 'filter 1: keeping messages with key `file-ops` matching string `a1="x{0,9}"`' "$T/stderr"
 check "dropping is spelled right" grep -q 'filter 0: dropping messages with key `noise`' "$T/stderr"
@@ -204,6 +208,37 @@ sleep 0.3
 timeout 30 "$PAUDITD" --input "$T/in.log" -config "$T/m.yaml" > /dev/null 2> "$T/busy.err"
 check "taken port: pauditd exits non-zero" test $? -ne 0
 check "taken port: the reason is logged" grep -q "prometheus: cannot listen on 127.0.0.1:$pport" "$T/busy.err"
+
+# A name that does not resolve stops the start-up with getaddrinfo's reason.
+sed "s/listen: 127.0.0.1:$pport/listen: nonexistent.invalid:9926/" "$T/m.yaml" > "$T/nx.yaml"
+timeout 30 "$PAUDITD" --input "$T/in.log" -config "$T/nx.yaml" > /dev/null 2> "$T/nx.err"
+check "unresolved name: pauditd exits non-zero" test $? -ne 0
+check "unresolved name: the resolver's reason, with the address" \
+    grep -q "prometheus: cannot listen on nonexistent.invalid:9926: [A-Z]" "$T/nx.err"
+check "unresolved name: not an errno that blames the address" \
+    test "$(grep -c 'Cannot assign requested address' "$T/nx.err")" = 0
+
+# Nothing listens on the statsd port: the datagrams refused are counted
+# (each send learns of an earlier one's refusal; the daemon runs 3 s).
+cat > "$T/closed.yaml" <<EOF
+output:
+  stdout: { enabled: true, attempts: 1 }
+metrics: { enabled: true, address: "127.0.0.1:$(free_port udp)", sample_rate: 1 }
+EOF
+mkfifo "$T/fifo2"
+bg timeout 30 "$PAUDITD" --input "$T/fifo2" -config "$T/closed.yaml" \
+    --metrics-out "$T/closed.prom" > /dev/null 2> "$T/closed.err"
+dpid=$LASTPID
+exec 3> "$T/fifo2"
+cat "$T/in.log" >&3
+sleep 3.5
+exec 3>&-
+wait "$dpid"
+eq "closed statsd port: pauditd exits 0" $? 0
+check "closed statsd port: datagrams sent" \
+    test "$(metric "$T/closed.prom" pauditd_statsd_datagrams_total)" -ge 3
+check "closed statsd port: refused datagrams counted as errors" \
+    test "$(metric "$T/closed.prom" pauditd_statsd_send_errors_total)" -ge 2
 
 # Invalid metrics and filters are configuration errors naming the key.
 cat > "$T/bad.yaml" <<EOF

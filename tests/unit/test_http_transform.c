@@ -3,6 +3,8 @@
  * notification-service) and the Go-compatible JSON string escaper.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,6 +166,220 @@ TEST(notification_service_rejects_non_object)
 	buf_fini(&b);
 }
 
+/* Transform one event with rule key `key`; its result. */
+static int
+notif_one(const struct http_transform_ops *ops, const void *st, const char *key)
+{
+	struct msg *m = mkmsg(EVENT "\n", key);
+	const char *body;
+	size_t len;
+	struct buf b;
+	int r;
+
+	buf_init(&b);
+	r = ops->transform(st, TRACE, m, &b, &body, &len);
+	msg_unref(m);
+	buf_fini(&b);
+	return r;
+}
+
+static void
+count_topic_metrics(struct metric *m, void *arg)
+{
+	if (strcmp(m->name, "pauditd_http_notification_topic_total") == 0)
+		(*(size_t *)arg)++;
+}
+
+static size_t
+topic_metrics(void)
+{
+	size_t n = 0;
+
+	metrics_foreach(count_topic_metrics, &n);
+	return n;
+}
+
+/*
+ * A rule key is any string: the statsd name gets the bytes a statsd line
+ * gives a meaning replaced, the Prometheus label keeps it, escaped.
+ */
+TEST(notification_service_topic_names)
+{
+	const struct http_transform_ops *ops =
+	    http_transform_lookup("notification-service");
+	struct http_transform_args args = { .hostname = "h" };
+	struct metric *mt;
+	struct buf b;
+	void *st;
+
+	metrics_reset();
+	ASSERT_EQ(ops->setup(&args, &st), 0);
+	ASSERT_EQ(notif_one(ops, st, "x:y|z"), 0);
+	ASSERT_EQ(notif_one(ops, st, "a\"b @c#d\te.f"), 0);
+	ASSERT_EQ(notif_one(ops, st, "x:y|z"), 0);
+	ASSERT((mt = metrics_find("pauditd_http_notification_topic_total",
+	    "x:y|z")) != NULL);
+	ASSERT_EQ(metric_count(mt), 2);
+	ASSERT_STREQ(mt->statsd, "notif-service-transformer.topic.x_y_z");
+	ASSERT((mt = metrics_find("pauditd_http_notification_topic_total",
+	    "a\"b @c#d\te.f")) != NULL);
+	ASSERT_STREQ(mt->statsd, "notif-service-transformer.topic.a\"b__c_d_e.f");
+	buf_init(&b);
+	metrics_prom_render(&b);
+	buf_putc(&b, '\0');
+	ASSERT(strstr(b.p, "\npauditd_http_notification_topic_total{topic=\"x:y|z\"} 2\n")
+	    != NULL);
+	ASSERT(strstr(b.p, "\npauditd_http_notification_topic_total{topic="
+	    "\"a\\\"b @c#d\te.f\"} 1\n") != NULL);
+	buf_fini(&b);
+	ops->free(st);
+	metrics_reset();
+}
+
+/* Stderr into a temporary file (its fd), for the log; -1 on error. */
+static int
+stderr_capture(int *ret_saved)
+{
+	char path[] = "/tmp/pauditd-test-log.XXXXXX";
+	int fd;
+
+	if ((fd = mkstemp(path)) < 0)
+		return -1;
+	unlink(path);
+	fflush(stderr);
+	*ret_saved = dup(2);
+	dup2(fd, 2);
+	return fd;
+}
+
+/* Stderr back; the lines of the capture that contain `s`. */
+static int
+stderr_restore(int fd, int saved, const char *s)
+{
+	char line[1024];
+	FILE *f;
+	int n = 0;
+
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	lseek(fd, 0, SEEK_SET);
+	if ((f = fdopen(fd, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, s) != NULL)
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* Past HTTP_NOTIF_TOPICS_MAX topics, new ones count under "_other". */
+TEST(notification_service_topics_bounded)
+{
+	const struct http_transform_ops *ops =
+	    http_transform_lookup("notification-service");
+	struct http_transform_args args = { .hostname = "h" };
+	int i, fd, saved, bad = 0, logged;
+	struct metric *other;
+	char key[32];
+	void *st;
+
+	metrics_reset();
+	ASSERT_EQ(ops->setup(&args, &st), 0);
+	ASSERT((fd = stderr_capture(&saved)) >= 0);
+	for (i = 0; i < HTTP_NOTIF_TOPICS_MAX + 100; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		bad += notif_one(ops, st, key) != 0;
+	}
+	/* Each known topic again, and one beyond: still sent. */
+	for (i = 0; i < HTTP_NOTIF_TOPICS_MAX + 1; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		bad += notif_one(ops, st, key) != 0;
+	}
+	logged = stderr_restore(fd, saved, "more than 1024 distinct topics: "
+	    "events of topic \"k1024\" and of later new ones are counted under "
+	    "topic \"_other\"");
+	ASSERT_EQ(bad, 0);
+	ASSERT_EQ(logged, 1);
+	ASSERT_EQ(topic_metrics(), HTTP_NOTIF_TOPICS_MAX + 1);
+	ASSERT_EQ(metric_count(metrics_find("pauditd_http_notification_topic_total",
+	    "k0")), 2);
+	snprintf(key, sizeof(key), "k%d", HTTP_NOTIF_TOPICS_MAX - 1);
+	ASSERT_EQ(metric_count(metrics_find("pauditd_http_notification_topic_total",
+	    key)), 2);
+	snprintf(key, sizeof(key), "k%d", HTTP_NOTIF_TOPICS_MAX);
+	ASSERT(metrics_find("pauditd_http_notification_topic_total", key) == NULL);
+	ASSERT((other = metrics_find("pauditd_http_notification_topic_total",
+	    "_other")) != NULL);
+	ASSERT_EQ(metric_count(other), 101);
+	ASSERT_STREQ(other->statsd, "notif-service-transformer.topic._other");
+	ops->free(st);
+	metrics_reset();
+}
+
+struct notif_thread {
+	const struct http_transform_ops	*ops;
+	const void			*st;
+	int				 first, failed;
+};
+
+static void *
+notif_thread_run(void *arg)
+{
+	struct notif_thread *nt = arg;
+	char key[32];
+	int i;
+
+	for (i = 0; i < 3000; i++) {
+		snprintf(key, sizeof(key), "t%d", (nt->first + i) % 1500);
+		if (notif_one(nt->ops, nt->st, key) != 0)
+			nt->failed = 1;
+	}
+	return NULL;
+}
+
+/* Workers transform at once: every event counted once, the bound kept. */
+TEST(notification_service_topics_concurrent)
+{
+	const struct http_transform_ops *ops =
+	    http_transform_lookup("notification-service");
+	struct http_transform_args args = { .hostname = "h" };
+	struct notif_thread nt[4];
+	pthread_t tid[4];
+	uint64_t total = 0;
+	int i, fd, saved;
+	char key[32];
+	void *st;
+
+	metrics_reset();
+	ASSERT_EQ(ops->setup(&args, &st), 0);
+	ASSERT((fd = stderr_capture(&saved)) >= 0);
+	for (i = 0; i < 4; i++) {
+		nt[i] = (struct notif_thread){ ops, st, i * 377, 0 };
+		if (pthread_create(&tid[i], NULL, notif_thread_run, &nt[i]) != 0)
+			abort();
+	}
+	for (i = 0; i < 4; i++)
+		pthread_join(tid[i], NULL);
+	ASSERT_EQ(stderr_restore(fd, saved, "more than 1024 distinct topics"), 1);
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(nt[i].failed, 0);
+	ASSERT_EQ(topic_metrics(), HTTP_NOTIF_TOPICS_MAX + 1);
+	for (i = 0; i < 1500; i++) {
+		struct metric *m;
+
+		snprintf(key, sizeof(key), "t%d", i);
+		if ((m = metrics_find("pauditd_http_notification_topic_total",
+		    key)) != NULL)
+			total += metric_count(m);
+	}
+	total += metric_count(metrics_find("pauditd_http_notification_topic_total",
+	    "_other"));
+	ASSERT_EQ(total, 4 * 3000);
+	ops->free(st);
+	metrics_reset();
+}
+
 /* Bind section "s" of `yaml` quietly; c->last holds the last message. */
 static int
 bind_yaml(const char *yaml, struct cfg_ctx *c, struct http_transform_section *ret)
@@ -307,6 +523,8 @@ TEST(hostname_short)
 TEST_MAIN(T(lookup), T(noop_is_the_line),
     T(notification_service_dto), T(notification_service_extra_attributes),
     T(notification_service_no_topic), T(notification_service_rejects_non_object),
+    T(notification_service_topic_names), T(notification_service_topics_bounded),
+    T(notification_service_topics_concurrent),
     T(section_null_is_empty), T(section_errors_name_the_line),
     T(section_unknown_key_warned), T(shared_sections_checked),
     T(hostname_short))

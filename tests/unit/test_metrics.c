@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,6 +173,44 @@ TEST(prometheus_text_format)
 	metrics_reset();
 }
 
+/* 127.0.0.1:port as metrics_export.c resolves it for statsd or Prometheus. */
+static struct addrinfo *
+resolve(const char *port, int socktype)
+{
+	struct addrinfo hints = { .ai_socktype = socktype,
+	    .ai_flags = socktype == SOCK_STREAM ? AI_PASSIVE : 0 }, *res = NULL;
+
+	if (getaddrinfo("127.0.0.1", port, &hints, &res) != 0)
+		return NULL;
+	return res;
+}
+
+static int
+statsd_open_port(const char *port, double rate, struct metrics_statsd **sd)
+{
+	struct addrinfo *ai = resolve(port, SOCK_DGRAM);
+	int r;
+
+	if (ai == NULL)
+		return -EADDRNOTAVAIL;
+	r = metrics_statsd_open(ai, "pauditd.h.", rate, sd);
+	freeaddrinfo(ai);
+	return r;
+}
+
+static int
+prom_start_port(const char *port, struct metrics_prom **p)
+{
+	struct addrinfo *ai = resolve(port, SOCK_STREAM);
+	int r;
+
+	if (ai == NULL)
+		return -EADDRNOTAVAIL;
+	r = metrics_prom_start(ai, p);
+	freeaddrinfo(ai);
+	return r;
+}
+
 /* Open statsd to a fresh sink; returns the sink fd. */
 static int
 statsd_fixture(double rate, struct metrics_statsd **sd)
@@ -179,8 +218,7 @@ statsd_fixture(double rate, struct metrics_statsd **sd)
 	char port[16];
 	int fd = udp_sink(port, sizeof(port));
 
-	if (fd < 0 || metrics_statsd_open("127.0.0.1", port, "pauditd.h.", rate,
-	    sd) != 0)
+	if (fd < 0 || statsd_open_port(port, rate, sd) != 0)
 		return -1;
 	return fd;
 }
@@ -504,7 +542,7 @@ TEST(prometheus_endpoint)
 	buf_init(&b);
 	metric_add(metrics_counter("pauditd_events_total", "events", NULL, NULL,
 	    NULL), 42);
-	ASSERT_EQ(metrics_prom_start("127.0.0.1", "0", &p), 0);
+	ASSERT_EQ(prom_start_port("0", &p), 0);
 	ASSERT(metrics_prom_port(p) > 0);
 	ASSERT_EQ(http_get(metrics_prom_port(p), "GET /metrics HTTP/1.0\r\n\r\n", &b), 0);
 	ASSERT(strncmp(b.p, "HTTP/1.0 200", 12) == 0 || strncmp(b.p, "HTTP/1.1 200", 12) == 0);
@@ -516,21 +554,114 @@ TEST(prometheus_endpoint)
 	ASSERT_EQ(http_get(metrics_prom_port(p), "POST /metrics HTTP/1.0\r\n"
 	    "Content-Length: 0\r\n\r\n", &b), 0);
 	ASSERT(strstr(b.p, " 405 ") != NULL);
+	/* RFC 9110 15.5.6: a 405 says which methods are allowed. */
+	ASSERT(strstr(b.p, "\r\nAllow: GET, HEAD\r\n") != NULL);
+	ASSERT_EQ(http_get(metrics_prom_port(p), "DELETE /metrics HTTP/1.0\r\n\r\n",
+	    &b), 0);
+	ASSERT(strstr(b.p, " 405 ") != NULL);
+	ASSERT(strstr(b.p, "\r\nAllow: GET, HEAD\r\n") != NULL);
+	ASSERT_EQ(http_get(metrics_prom_port(p), "GET / HTTP/1.0\r\n\r\n", &b), 0);
+	ASSERT(strstr(b.p, "\r\nAllow:") == NULL);
 	/* The port is taken: a second listener fails with the real errno. */
 	{
 		struct metrics_prom *q = NULL;
 		char port[16];
 
 		snprintf(port, sizeof(port), "%d", metrics_prom_port(p));
-		ASSERT_EQ(metrics_prom_start("127.0.0.1", port, &q), -EADDRINUSE);
+		ASSERT_EQ(prom_start_port(port, &q), -EADDRINUSE);
 	}
 	p = metrics_prom_stop(p);
 	buf_fini(&b);
 	metrics_reset();
 }
 
+/*
+ * Nothing listens: each send after the first learns (ECONNREFUSED) that
+ * the one before was refused. Each such loss counts; the datagram that
+ * learnt it still goes out.
+ */
+TEST(statsd_counts_refused_datagrams)
+{
+	struct metrics_statsd *sd = NULL;
+	struct metric *m, *lost, *sent;
+	char port[16];
+	int fd, i;
+
+	metrics_reset();
+	ASSERT((fd = udp_sink(port, sizeof(port))) >= 0);
+	close(fd);	/* the port is now closed */
+	ASSERT_EQ(statsd_open_port(port, 1, &sd), 0);
+	m = metrics_counter("pauditd_c_total", "c", "c", NULL, NULL);
+	lost = metrics_find("pauditd_statsd_send_errors_total", NULL);
+	sent = metrics_find("pauditd_statsd_datagrams_total", NULL);
+	ASSERT(lost != NULL && sent != NULL);
+	for (i = 0; i < 5; i++) {
+		metric_inc(m);
+		metrics_statsd_flush(sd, false);
+		usleep(20000);	/* the ICMP error comes back */
+	}
+	ASSERT_EQ(metric_count(sent), 5);
+	/* The last one's refusal is not known yet: a lower bound. */
+	ASSERT_EQ(metric_count(lost), 4);
+	sd = metrics_statsd_close(sd);
+	metrics_reset();
+}
+
+TEST(statsd_clean_names)
+{
+	char s[] = "x:y|z@a#b c\td\ne\x7f.f-g_h";
+
+	metrics_statsd_clean(s);
+	ASSERT_STREQ(s, "x_y_z_a_b_c_d_e_.f-g_h");
+}
+
+/* Run export_run with stderr in a file; what it logged in `log`. */
+static int
+export_run_log(const char *yaml, char *log, size_t loglen)
+{
+	char last[512], path[] = "/tmp/pauditd-test-log.XXXXXX";
+	unsigned errors;
+	int fd, saved, r;
+	ssize_t n;
+
+	if ((fd = mkstemp(path)) < 0)
+		return -999;
+	unlink(path);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fd, 2);
+	r = export_run(yaml, &errors, last, sizeof(last));
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = pread(fd, log, loglen - 1, 0);
+	log[n > 0 ? n : 0] = '\0';
+	close(fd);
+	return r;
+}
+
+/* A name that does not resolve says so, with the address, not an errno. */
+TEST(export_unresolved_name_says_so)
+{
+	char log[2048];
+
+	ASSERT(export_run_log("prometheus:\n  listen: nonexistent.invalid:9926\n",
+	    log, sizeof(log)) < 0);
+	ASSERT(strstr(log, "prometheus: cannot listen on nonexistent.invalid:9926: ")
+	    != NULL);
+	ASSERT(strstr(log, "Cannot assign requested address") == NULL);
+	/* statsd: disabled with the same reason, the start goes on. */
+	ASSERT_EQ(export_run_log("enabled: true\naddress: nonexistent.invalid:8125\n",
+	    log, sizeof(log)), 0);
+	ASSERT(strstr(log, "statsd nonexistent.invalid:8125: metrics disabled: ")
+	    != NULL);
+	ASSERT(strstr(log, "No route to host") == NULL);
+}
+
 TEST_MAIN(T(registry_dedups_by_name_and_label), T(prometheus_text_format),
     T(statsd_counters_aggregate_with_sample_rate),
     T(statsd_totals_stay_right_at_any_rate), T(statsd_gauges_and_timings),
     T(statsd_packs_lines_within_mtu), T(export_config_errors_name_the_key),
-    T(export_sends_final_counts_with_host_prefix), T(prometheus_endpoint))
+    T(export_sends_final_counts_with_host_prefix), T(prometheus_endpoint),
+    T(statsd_counts_refused_datagrams), T(statsd_clean_names),
+    T(export_unresolved_name_says_so))
