@@ -45,7 +45,7 @@ eq "nothing retried" "$(metric "$T/metrics" pauditd_output_retries_total http)" 
 eq "no request errors" \
     "$(metric "$T/metrics" pauditd_http_request_errors_total http)" 0
 eq "latency observed for every request" \
-    "$(metric "$T/metrics" pauditd_http_latency_seconds http)" 25
+    "$(metric "$T/metrics" pauditd_http_latency_seconds_count http)" 25
 check "no warnings from the output" test -z "$(grep '\[output http\]' "$T/stderr")"
 
 # go-audit format: the same events without rule_key.
