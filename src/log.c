@@ -1,6 +1,7 @@
 /*
  * log.c: stderr/syslog logging in the OpenBSD log.c shape, plus a rate
- * limiter for the paths that run once per record or event.
+ * limiter for the paths that run once per record or event, and the small
+ * helpers pauditd.h declares (the clocks, the name hash).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -42,6 +43,19 @@ mono_deadline(struct timespec *ts, int ms)
 		ts->tv_sec++;
 		ts->tv_nsec -= 1000000000L;
 	}
+}
+
+uint64_t
+str_hash(const char *p, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
 }
 
 void

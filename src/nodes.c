@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "nodes.h"
+#include "pauditd.h"
 
 #define SLOTS		(2 * NODES_MAX)		/* a power of 2 */
 
@@ -17,20 +18,6 @@ struct nodes {
 	size_t			 n;
 	struct node		*slot[SLOTS];
 };
-
-/* FNV-1a: names are short and looked up once per run of a host's records. */
-static uint64_t
-name_hash(const char *s, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
 
 struct nodes *
 nodes_new(void)
@@ -68,7 +55,7 @@ nodes_get(struct nodes *t, const char *name, size_t len)
 		return t->last;
 	if (len == 0 || len > NODE_NAME_MAX)
 		return NULL;
-	h = name_hash(name, len);
+	h = str_hash(name, len);
 	for (i = (size_t)h & (SLOTS - 1); t->slot[i] != NULL;
 	    i = (i + 1) & (SLOTS - 1)) {
 		if (t->slot[i]->hash == h && same(t->slot[i], name, len))

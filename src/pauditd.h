@@ -43,5 +43,10 @@ uint64_t now_mono_ns(void);
 /* *ts: ms from now on CLOCK_MONOTONIC, for the timed waits of pthreads. */
 struct timespec;
 void mono_deadline(struct timespec *ts, int ms);
+/*
+ * FNV-1a of p[0, len), for the tables keyed by short names (nodes,
+ * notification topics): not for anything an attacker picks to collide.
+ */
+uint64_t str_hash(const char *p, size_t len);
 
 #endif

@@ -183,19 +183,6 @@ static const struct http_transform_ops noop_ops = {
 
 /* notification-service */
 
-/* FNV-1a: topics are short. */
-static uint64_t
-topic_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
 static struct metric *
 topic_counter(const char *topic)
 {
@@ -310,7 +297,7 @@ done:
 static void
 topics_count(struct notif_topics *t, const char *key)
 {
-	uint64_t h = topic_hash(key);
+	uint64_t h = str_hash(key, strlen(key));
 	struct metric *m;
 	size_t i;
 
