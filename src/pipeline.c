@@ -347,21 +347,13 @@ add_record(struct pipeline *p, const struct record *rec,
 	reasm_add(p->reasm, rec, nd, p->now_ms);
 }
 
-/*
- * The node of a record with a node= prefix; NULL if refused (nodes.h).
- * Sets *ok to false then.
- */
+/* The node of a record with a node= prefix; NULL if refused (nodes.h). */
 static __attribute__((noinline)) const struct node *
-record_node(struct pipeline *p, const struct record *rec, bool *ok)
+record_node(struct pipeline *p, const struct record *rec)
 {
-	const struct node *nd = NULL;
-
-	if (p->nodes == NULL)
-		p->nodes = nodes_new();
-	if (p->nodes != NULL)
-		nd = nodes_get(p->nodes, rec->node, rec->node_len);
-	*ok = nd != NULL;
-	return nd;
+	if (p->nodes == NULL && (p->nodes = nodes_new()) == NULL)
+		return NULL;
+	return nodes_get(p->nodes, rec->node, rec->node_len);
 }
 
 #define EXCERPT_MAX	80	/* of a line quoted in the log */
@@ -454,14 +446,10 @@ line_record(struct pipeline *p, const char *s, size_t len)
 		return false;
 	}
 	/* "node= " (an empty name) is no node. */
-	if (__builtin_expect(rec.node_len != 0, 0)) {
-		bool ok;
-
-		nd = record_node(p, &rec, &ok);
-		if (!ok) {
-			malformed(p, -(RECORD_ERR_NODE + 1), s, len);
-			return false;
-		}
+	if (__builtin_expect(rec.node_len != 0, 0) &&
+	    (nd = record_node(p, &rec)) == NULL) {
+		malformed(p, -(RECORD_ERR_NODE + 1), s, len);
+		return false;
 	}
 	add_record(p, &rec, nd);
 	return true;
