@@ -198,6 +198,7 @@ out_net_peer_gone(int fd)
 	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLRDHUP };
 	socklen_t sl = sizeof(int);
 	int err = 0;
+	ssize_t n;
 	char c;
 
 	if (poll(&pfd, 1, 0) <= 0)
@@ -208,11 +209,12 @@ out_net_peer_gone(int fd)
 			return -ECONNRESET;
 	}
 	/* Our peers never talk back; anything readable is EOF or junk. */
-	if (recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) < 0 && errno == ECONNRESET)
+	if ((n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT)) < 0 &&
+	    errno == ECONNRESET)
 		return -ECONNRESET;
 	if (pfd.revents & (POLLERR | POLLHUP | POLLRDHUP | POLLNVAL))
 		return -EPIPE;
-	return recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) <= 0 ? -EPIPE : 0;
+	return n <= 0 ? -EPIPE : 0;
 }
 
 int
@@ -252,6 +254,13 @@ out_net_journal_init(struct out_net_journal *j)
 {
 	memset(j, 0, sizeof(*j));
 	buf_init(&j->data);
+}
+
+void
+out_net_journal_forget(struct out_net_journal *j)
+{
+	buf_reset(&j->data);
+	j->start = j->head = j->n = j->sent = j->bytes = 0;
 }
 
 void

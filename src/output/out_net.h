@@ -78,6 +78,11 @@ struct metric;
 /* The journal's counter of output `name`: records sent again. */
 struct metric *out_net_resent_metric(const char *name);
 void out_net_journal_init(struct out_net_journal *j);
+/*
+ * Forget every record, keeping the allocations: the connection they went
+ * out on is closed in good health (a reopen), which delivers its queue.
+ */
+void out_net_journal_forget(struct out_net_journal *j);
 void out_net_journal_fini(struct out_net_journal *j);
 /* Records waiting to be sent again on the next connection. */
 static inline size_t

@@ -351,10 +351,8 @@ syslog_reopen(void *vw)
 	struct syslog_wctx *w = vw;
 
 	/* A connection closed in good health delivers what it queued. */
-	if (w->fd >= 0) {
-		out_net_journal_fini(&w->j);
-		out_net_journal_init(&w->j);
-	}
+	if (w->fd >= 0)
+		out_net_journal_forget(&w->j);
 	syslog_close(w);
 }
 
