@@ -61,6 +61,13 @@ put_esc(struct buf *b, unsigned char c)
 	case '\t':
 		buf_puts_lit(b, "\\t");
 		break;
+	case '\b':
+		/* As Go 1.22 and later write them (pauditd is built with 1.24). */
+		buf_puts_lit(b, "\\b");
+		break;
+	case '\f':
+		buf_puts_lit(b, "\\f");
+		break;
 	default:
 		put_u4(b, c);
 		break;

@@ -67,8 +67,9 @@ TEST(other_control_chars)
 {
 	static const char in[] = { 0x00, 0x01, 0x08, 0x0b, 0x0c, 0x1b, 0x1f };
 
+	/* \b and \f as Go writes them since 1.22 (pauditd: 1.24). */
 	ASSERT_JSON(in, sizeof(in),
-	    "\"\\u0000\\u0001\\u0008\\u000b\\u000c\\u001b\\u001f\"");
+	    "\"\\u0000\\u0001\\b\\u000b\\f\\u001b\\u001f\"");
 	ASSERT_JSON("x\0y", 3, "\"x\\u0000y\"");
 	/* A record's 0x1d separator inside the data, if it ever got there. */
 	ASSERT_JSON_S("a\x1d" "b", "\"a\\u001db\"");
@@ -233,8 +234,9 @@ TEST(u64)
 }
 
 /*
- * A reference Go escaper, written from Go's encoding/json and
- * utf8.DecodeRune (first-byte accept ranges), independent of json.c.
+ * A reference Go escaper, written from Go's encoding/json (1.22 and
+ * later, which write \b and \f as such) and utf8.DecodeRune
+ * (first-byte accept ranges), independent of json.c.
  */
 static size_t
 ref_decode(const unsigned char *s, size_t n, unsigned *ret_cp)
@@ -292,6 +294,11 @@ ref_escape(struct buf *b, const unsigned char *s, size_t len)
 				buf_puts_lit(b, "\\r");
 			} else if (c == '\t') {
 				buf_puts_lit(b, "\\t");
+			} else if (c == '\b') {
+				/* Go 1.22's encoding/json on: \b and \f. */
+				buf_puts_lit(b, "\\b");
+			} else if (c == '\f') {
+				buf_puts_lit(b, "\\f");
 			} else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
 				snprintf(u, sizeof(u), "\\u00%c%c", hex[c >> 4],
 				    hex[c & 15]);
