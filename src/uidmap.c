@@ -13,13 +13,18 @@
 #include "uidmap.h"
 
 #define SLOTS		(UIDMAP_CACHE_MAX * 2)
-#define NAME_MAX_LEN	63
+#define NAME_INLINE	63
 
+/*
+ * A name of up to NAME_INLINE bytes lives in its slot; a longer one (NSS
+ * and LDAP names may be, and Go's lookup reports them whole) in `heap`.
+ */
 struct uid_ent {
 	uint32_t	uid;
-	uint8_t		used;
-	uint8_t		len;
-	char		name[NAME_MAX_LEN + 1];
+	uint32_t	used;
+	size_t		len;
+	char		*heap;
+	char		name[NAME_INLINE + 1];
 };
 
 struct uidmap {
@@ -27,6 +32,7 @@ struct uidmap {
 	char		*passwd_path;
 	struct uid_ent	*slots;
 	size_t		 count;
+	size_t		 nheap;		/* slots with a heap name */
 	uint64_t	 last_check_ms;
 	struct stat	 passwd_st;
 	bool		 have_st;
@@ -60,11 +66,26 @@ uidmap_new(bool cache, const char *passwd_path)
 	return m;
 }
 
+static void
+free_heap_names(struct uidmap *m)
+{
+	size_t i;
+
+	for (i = 0; i < SLOTS && m->nheap > 0; i++)
+		if (m->slots[i].heap != NULL) {
+			free(m->slots[i].heap);
+			m->slots[i].heap = NULL;
+			m->nheap--;
+		}
+}
+
 struct uidmap *
 uidmap_free(struct uidmap *m)
 {
 	if (m == NULL)
 		return NULL;
+	if (m->slots != NULL)
+		free_heap_names(m);
 	free(m->slots);
 	free(m->passwd_path);
 	free(m->pwbuf);
@@ -78,6 +99,7 @@ clear(struct uidmap *m)
 	m->gen++;
 	if (m->count == 0)
 		return;
+	free_heap_names(m);
 	memset(m->slots, 0, SLOTS * sizeof(*m->slots));
 	m->count = 0;
 }
@@ -128,9 +150,15 @@ resolve(struct uidmap *m, uint32_t uid, struct uid_ent *e)
 		if ((m->pwbuf = malloc(m->pwbuf_len)) == NULL)
 			fatal("passwd buffer");
 	}
-	if (r == 0 && res != NULL && strlen(pw.pw_name) <= NAME_MAX_LEN) {
-		e->len = (uint8_t)strlen(pw.pw_name);
-		memcpy(e->name, pw.pw_name, e->len + 1u);
+	if (r == 0 && res != NULL) {
+		e->len = strlen(pw.pw_name);
+		if (e->len <= NAME_INLINE) {
+			memcpy(e->name, pw.pw_name, e->len + 1);
+			return;
+		}
+		if ((e->heap = strdup(pw.pw_name)) == NULL)
+			fatal("user name");
+		m->nheap++;
 	} else {
 		e->len = sizeof(UIDMAP_UNKNOWN) - 1;
 		memcpy(e->name, UIDMAP_UNKNOWN, sizeof(UIDMAP_UNKNOWN));
@@ -165,18 +193,17 @@ uidmap_name(struct uidmap *m, const char *uid, size_t len, size_t *ret_len)
 		e = &m->slots[h];
 		if (!e->used)
 			break;
-		if (e->uid == (uint32_t)v) {
-			*ret_len = e->len;
-			return e->name;
-		}
+		if (e->uid == (uint32_t)v)
+			goto found;
 		h = (h + 1) % SLOTS;
 	}
 	e->used = 1;
 	e->uid = (uint32_t)v;
 	m->count++;
 	resolve(m, (uint32_t)v, e);
+found:
 	*ret_len = e->len;
-	return e->name;
+	return e->heap != NULL ? e->heap : e->name;
 unknown:
 	*ret_len = sizeof(UIDMAP_UNKNOWN) - 1;
 	return UIDMAP_UNKNOWN;

@@ -368,5 +368,24 @@ check "4,100 nodes: the 4 beyond the table counted" \
     "grep -qx 'pauditd_records_malformed_total{reason=\"node\"} 4' $tmp/many.prom"
 check "4,100 nodes: and said with their line" "grep -q 'input line 4097: a node name' $tmp/many.err"
 
+# --- user names through NSS of any length (nss_wrapper stands in for LDAP)
+nssw=/usr/lib/x86_64-linux-gnu/libnss_wrapper.so
+rel=${PAUDITD_REL:-$bin}
+if [ -r "$nssw" ]; then
+	long=$(printf 'u%.0s' $(seq 1 100))
+	printf 'root:x:0:0:root:/root:/bin/sh\n%s:x:4242:4242::/:/bin/sh\nshort:x:4243:4243::/:/bin/sh\n' \
+	    "$long" > "$tmp/nss.passwd"
+	printf 'root:x:0:\n' > "$tmp/nss.group"
+	printf 'events:\n  min: 1000\noutput:\n  stdout:\n    enabled: true\n' > "$tmp/nss.yaml"
+	echo "type=LOGIN msg=audit(1700000000.000:1): pid=1 uid=4242 old-auid=4294967295 auid=4243 res=1" \
+	    > "$tmp/nss.log"
+	LD_PRELOAD=$nssw NSS_WRAPPER_PASSWD=$tmp/nss.passwd NSS_WRAPPER_GROUP=$tmp/nss.group \
+	    "$rel" --input "$tmp/nss.log" -config "$tmp/nss.yaml" >"$tmp/nss.out" 2>"$tmp/nss.err"
+	check "a 100-byte user name is mapped whole" \
+	    "grep -q '\"uid_map\":{\"4242\":\"$long\",\"4243\":\"short\",\"4294967295\":\"UNKNOWN_USER\"}' $tmp/nss.out"
+else
+	echo "SKIP user names through NSS: no $nssw (make deps installs libnss-wrapper)"
+fi
+
 echo "$P passed, $F failed"
 [ "$F" = 0 ]
