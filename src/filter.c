@@ -21,13 +21,16 @@
  *    data joined without a separator; the first match decides;
  *  - no match keeps the event.
  *
- * Regexes are PCRE2 compiled in UTF mode that tolerates invalid UTF-8 in
- * the subject (audit data is bytes), with `$` matching only at the very
- * end as in Go's RE2. PCRE2 backtracks where RE2 does not, and audit
- * data is attacker-controlled (file names), so every match runs under a
- * match limit: a pathological regex/subject pair counts as "no match"
- * and is counted in pauditd_filter_match_errors_total instead of
- * stalling the main thread.
+ * Regexes are PCRE2 in UTF mode, made to match what Go's RE2 matches:
+ * `$` only at the very end; `\s`, `\S` and `\v` rewritten to RE2's
+ * meaning (re2_dialect); a subject's bytes that are not valid UTF-8 read
+ * as U+FFFD each, as Go reads them (utf8_subject: audit data is bytes).
+ * PCRE2 backtracks where RE2 does not, and audit data is
+ * attacker-controlled (file names), so every match runs under a match
+ * limit: a pathological regex/subject pair is counted in
+ * pauditd_filter_match_errors_total and the event is kept, whatever the
+ * filters after it say, so that crafted data can never get an event
+ * dropped (a `keep` filter given up on, then a `drop` of the rest).
  *
  * filter_drop allocates nothing: the match data and the JIT stack are
  * made at compile time (main thread only), and the joined text of stage
@@ -48,9 +51,11 @@
 #define RUNNING_ON_VALGRIND	0
 #endif
 
+#include "buf.h"
 #include "config/cfgmap.h"
 #include "event.h"
 #include "filter.h"
+#include "json.h"
 #include "log.h"
 #include "metrics.h"
 #include "record.h"
@@ -61,6 +66,7 @@
 #define FILTER_JIT_STACK_MAX	(1024 * 1024)
 #define FILTER_JOIN_SIZE	(256 * 1024)
 #define FILTER_MTYPE_MAX	65535
+#define FILTER_SYSCALL_MAX	4294967295ll	/* x32 numbers carry bit 30 */
 
 struct frule {
 	pcre2_code		*re;
@@ -91,6 +97,8 @@ struct filter {
 	pcre2_jit_stack		*jstack;
 	char			*join;		/* stage 2 fallback */
 	size_t			 join_cap;
+	char			*fix;		/* invalid UTF-8 made U+FFFD */
+	size_t			 fix_cap;
 	struct metric		*errors;
 };
 
@@ -143,6 +151,7 @@ filter_free(struct filter *f)
 	pcre2_jit_stack_free(f->jstack);
 	pcre2_match_context_free(f->mctx);
 	free(f->join);
+	free(f->fix);
 	free(f);
 	return NULL;
 }
@@ -196,7 +205,7 @@ parse_syscall(struct cfg_ctx *c, const struct ynode *e, const char *pfx,
 	snprintf(path, sizeof(path), "%s.syscall", pfx);
 	if ((v = entry_scalar(c, e, "syscall", path)) == NULL || v->str[0] == '\0')
 		return;
-	if (parse_number(v, &n) < 0 || n < 0 || n > 99999) {
+	if (parse_number(v, &n) < 0 || n < 0 || n > FILTER_SYSCALL_MAX) {
 		cfg_error(c, v->line, path,
 		    "must be a syscall number such as 42, not \"%s\"", v->str);
 		return;
@@ -324,20 +333,105 @@ parse_entry(struct cfg_ctx *c, const struct ynode *e, size_t i,
 	return 0;
 }
 
+/*
+ * The escapes that RE2 (Go's regexp) and PCRE2 both take but read
+ * differently, in RE2's meaning: \s is [\t\n\f\r ] (PCRE2 adds the
+ * vertical tab), \S its complement, \v the vertical tab alone (PCRE2: any
+ * vertical space). Inside a class \S becomes the ranges around those five
+ * bytes. \Q...\E is left alone. Returns the rewritten pattern (malloc'd),
+ * or NULL when there is nothing to rewrite.
+ */
+static char *
+re2_dialect(const char *rx)
+{
+	struct buf b = { 0 };
+	const char *p = rx, *rep;
+	bool changed = false, quoted = false, cls = false;
+
+	while (*p != '\0') {
+		if (quoted) {
+			if (p[0] == '\\' && p[1] == 'E')
+				quoted = false;
+		} else if (p[0] == '\\' && p[1] != '\0') {
+			rep = NULL;
+			if (p[1] == 's')
+				rep = cls ? "\\t\\n\\f\\r " : "[\\t\\n\\f\\r ]";
+			else if (p[1] == 'S')
+				rep = cls ? "\\x00-\\x08\\x0b\\x0e-\\x1f\\x21-\\x{10ffff}" :
+				    "[^\\t\\n\\f\\r ]";
+			else if (p[1] == 'v')
+				rep = "\\x0b";
+			else if (p[1] == 'Q')
+				quoted = true;
+			if (rep != NULL) {
+				buf_append(&b, rep, strlen(rep));
+				changed = true;
+				p += 2;
+				continue;
+			}
+			buf_append(&b, p, 2);
+			p += 2;
+			continue;
+		} else if (!cls && p[0] == '[') {
+			/* A ']' first in the class (after a '^') is literal. */
+			cls = true;
+			buf_putc(&b, *p++);
+			if (*p == '^')
+				buf_putc(&b, *p++);
+			if (*p == ']')
+				buf_putc(&b, *p++);
+			continue;
+		} else if (cls && p[0] == '[' && p[1] == ':') {
+			/* [:alpha:] inside a class: up to its ":]". */
+			const char *e = strstr(p + 2, ":]");
+
+			if (e != NULL) {
+				buf_append(&b, p, (size_t)(e + 2 - p));
+				p = e + 2;
+				continue;
+			}
+		} else if (cls && p[0] == ']') {
+			cls = false;
+		}
+		buf_putc(&b, *p++);
+	}
+	if (!changed) {
+		buf_fini(&b);
+		return NULL;
+	}
+	buf_putc(&b, '\0');
+	return b.p;
+}
+
+static pcre2_code *
+compile_re(const char *rx, int *err, PCRE2_SIZE *off)
+{
+	/*
+	 * Subjects are valid UTF-8 by the time they are matched
+	 * (utf8_subject), so the match needs no tolerance of invalid input.
+	 */
+	return pcre2_compile((PCRE2_SPTR)rx, PCRE2_ZERO_TERMINATED,
+	    PCRE2_UTF | PCRE2_DOLLAR_ENDONLY | PCRE2_NEVER_BACKSLASH_C,
+	    err, off, NULL);
+}
+
 static int
 compile_rule(struct cfg_ctx *c, const struct fspec *s, size_t i,
     struct frule *r)
 {
-	uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF |
-	    PCRE2_DOLLAR_ENDONLY | PCRE2_NEVER_BACKSLASH_C;
 	PCRE2_UCHAR msg[160];
 	PCRE2_SIZE off;
-	char path[64];
+	char path[64], *re2;
 	int err;
 
 	r->drop = s->drop;
-	r->re = pcre2_compile((PCRE2_SPTR)s->regex, PCRE2_ZERO_TERMINATED,
-	    opts, &err, &off, NULL);
+	/* The pattern as written first, so that an error's offset is in it. */
+	r->re = compile_re(s->regex, &err, &off);
+	if (r->re != NULL && (re2 = re2_dialect(s->regex)) != NULL) {
+		pcre2_code_free(r->re);
+		r->re = compile_re(re2, &err, &off);
+		free(re2);
+	}
 	if (r->re == NULL) {
 		pcre2_get_error_message(err, msg, sizeof(msg));
 		snprintf(path, sizeof(path), "filters[%zu].regex", i);
@@ -440,6 +534,9 @@ filter_alloc(size_t n)
 	pcre2_jit_stack_assign(f->mctx, NULL, f->jstack);
 	f->join_cap = FILTER_JOIN_SIZE;
 	f->join = xcalloc(1, f->join_cap);
+	/* U+FFFD takes 3 bytes for the 1 it stands for. */
+	f->fix_cap = 3 * FILTER_JOIN_SIZE;
+	f->fix = xcalloc(1, f->fix_cap);
 	return f;
 }
 
@@ -482,14 +579,65 @@ filter_compile(const struct ynode *list, struct cfg_ctx *c,
 			log_rule(i, &specs[i]);
 	}
 	f->errors = metrics_counter("pauditd_filter_match_errors_total",
-	    "Filter regex matches abandoned at the match limit (counted as no match).",
+	    "Filter regex matches abandoned at the match limit (the event is kept).",
 	    NULL, NULL, NULL);
 	free(specs);
 	*ret = f;
 	return 0;
 }
 
-/* 1 match, 0 no match (errors count as no match). */
+/*
+ * p[0, *len) as Go's regexp reads it: every byte that does not begin a
+ * valid UTF-8 sequence is U+FFFD. Valid text (nearly all of it: the
+ * kernel hex-encodes what is not printable ASCII) is returned as it is;
+ * else a copy in f->fix (cut, at a character, at its size).
+ */
+static const char *
+utf8_subject(const struct filter *f, const char *p, size_t *len)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	size_t n = *len, i = 0, k, o;
+	unsigned cp;
+	uint64_t w;
+
+	for (;;) {
+		while (i + 8 <= n) {
+			memcpy(&w, s + i, 8);
+			if ((w & 0x8080808080808080ull) != 0)
+				break;
+			i += 8;
+		}
+		while (i < n && s[i] < 0x80)
+			i++;
+		if (i == n)
+			return p;
+		if ((k = json_utf8_len(s + i, n - i, &cp)) == 0)
+			break;
+		i += k;
+	}
+	o = i < f->fix_cap ? i : f->fix_cap;
+	memcpy(f->fix, p, o);
+	while (i < n) {
+		k = s[i] < 0x80 ? 1 : json_utf8_len(s + i, n - i, &cp);
+		if (k == 0) {
+			if (f->fix_cap - o < 3)
+				break;
+			memcpy(f->fix + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		} else {
+			if (f->fix_cap - o < k)
+				break;
+			memcpy(f->fix + o, s + i, k);
+			o += k;
+			i += k;
+		}
+	}
+	*len = o;
+	return f->fix;
+}
+
+/* 1 match, 0 no match, -1 given up at the match limit (counted). */
 static int
 rule_match(const struct filter *f, const struct frule *r, const char *p,
     size_t len)
@@ -500,32 +648,46 @@ rule_match(const struct filter *f, const struct frule *r, const char *p,
 	if (r->jit)
 		rc = pcre2_jit_match(r->re, (PCRE2_SPTR)p, len, 0, 0, r->md, f->mctx);
 	else
-		rc = pcre2_match(r->re, (PCRE2_SPTR)p, len, 0, 0, r->md, f->mctx);
+		rc = pcre2_match(r->re, (PCRE2_SPTR)p, len, 0,
+		    PCRE2_NO_UTF_CHECK, r->md, f->mctx);
 	if (rc >= 0)
 		return 1;
-	if (rc != PCRE2_ERROR_NOMATCH)
-		metric_inc(f->errors);
-	return 0;
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return 0;
+	metric_inc(f->errors);
+	return -1;
 }
 
-/* Stage 1: 1 drop, 0 keep (whether decided or not). */
-static int
+/* A stage's outcome. */
+enum verdict { V_NONE, V_KEEP, V_DROP, V_ERROR };
+
+static enum verdict
+verdict(const struct frule *r)
+{
+	return r->drop ? V_DROP : V_KEEP;
+}
+
+/* Stage 1: the first match among the records' rules, in record order. */
+static enum verdict
 stage_records(const struct filter *f, const struct fgroup *g,
     const struct event *ev)
 {
 	const struct fbucket *b;
+	const char *p;
+	size_t j, len;
 	uint32_t i;
-	size_t j;
+	int m;
 
 	for (i = 0; i < ev->nrec; i++) {
 		if ((b = bucket_find(g, ev->recs[i].type)) == NULL)
 			continue;
+		len = ev->recs[i].len;
+		p = utf8_subject(f, event_rec_data(ev, i), &len);
 		for (j = 0; j < b->n; j++)
-			if (rule_match(f, b->rules[j], event_rec_data(ev, i),
-			    ev->recs[i].len))
-				return b->rules[j]->drop;
+			if ((m = rule_match(f, b->rules[j], p, len)) != 0)
+				return m < 0 ? V_ERROR : verdict(b->rules[j]);
 	}
-	return 0;
+	return V_NONE;
 }
 
 /*
@@ -562,18 +724,20 @@ joined(const struct filter *f, const struct event *ev, size_t *ret_len)
 	return f->join;
 }
 
-static int
+static enum verdict
 stage_key(const struct filter *f, const struct fbucket *b,
     const struct event *ev)
 {
 	const char *p;
 	size_t len, j;
+	int m;
 
 	p = joined(f, ev, &len);
+	p = utf8_subject(f, p, &len);
 	for (j = 0; j < b->n; j++)
-		if (rule_match(f, b->rules[j], p, len))
-			return b->rules[j]->drop;
-	return 0;
+		if ((m = rule_match(f, b->rules[j], p, len)) != 0)
+			return m < 0 ? V_ERROR : verdict(b->rules[j]);
+	return V_NONE;
 }
 
 bool
@@ -581,6 +745,7 @@ filter_drop(const struct filter *f, const struct event *ev)
 {
 	const struct fgroup *g;
 	const struct fbucket *b;
+	enum verdict v;
 
 	if (f == NULL)
 		return false;
@@ -588,10 +753,15 @@ filter_drop(const struct filter *f, const struct event *ev)
 		g = group_find(f, ev->info.syscall, ev->info.syscall_len);
 	else
 		g = group_find(f, "", 0);
-	if (g != NULL && stage_records(f, g, ev))
-		return true;
+	/*
+	 * A `keep` ends stage 1 only (pauditd computes stage1 || stage2);
+	 * a match given up on keeps the event outright.
+	 */
+	if (g != NULL && (v = stage_records(f, g, ev)) != V_KEEP &&
+	    v != V_NONE)
+		return v == V_DROP;
 	if ((g = group_find(f, ev->info.key, ev->info.key_len)) == NULL ||
 	    (b = bucket_find(g, 0)) == NULL)
 		return false;
-	return stage_key(f, b, ev) != 0;
+	return stage_key(f, b, ev) == V_DROP;
 }

@@ -74,9 +74,8 @@ put_esc(struct buf *b, unsigned char c)
 	}
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
-static size_t
-utf8_len(const unsigned char *s, size_t n, unsigned *ret_cp)
+size_t
+json_utf8_len(const unsigned char *s, size_t n, unsigned *ret_cp)
 {
 	unsigned c = s[0], cp;
 
@@ -143,7 +142,7 @@ json_special(struct buf *b, const unsigned char *s, size_t i, size_t len)
 		put_esc(b, s[i]);
 		return 1;
 	}
-	n = utf8_len(s + i, len - i, &cp);
+	n = json_utf8_len(s + i, len - i, &cp);
 	if (n == 0) {
 		buf_puts_lit(b, "\\ufffd");
 		return 1;

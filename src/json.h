@@ -48,6 +48,13 @@ bool json_plain(const char *s, size_t len);
 #define JSON_PAD	64
 void json_esc_padded(struct buf *b, const char *s, size_t len,
     struct json_scan *scan);
+/*
+ * The length (1 to 4) of the valid UTF-8 sequence at s[0, n), its code
+ * point in *ret_cp; 0 when s[0] does not start one, where Go's
+ * utf8.DecodeRune reads that one byte as U+FFFD (overlong forms,
+ * surrogates and code points past U+10FFFF are not valid).
+ */
+size_t json_utf8_len(const unsigned char *s, size_t n, unsigned *ret_cp);
 /* Append the unsigned decimal `v`. */
 void json_u64(struct buf *b, uint64_t v);
 /* Write v's decimal digits so that they end at `end`; returns their start. */

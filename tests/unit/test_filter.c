@@ -320,7 +320,79 @@ TEST(go_regex_dialect)
 	fx_done(&fx);
 }
 
-TEST(match_limit_counts_as_no_match)
+/* One filter of message_type 1305 and `rx`: does it drop data `d`? */
+static bool
+drops_1305(const char *rx, const char *d)
+{
+	const char *const ev[] = { d, NULL };
+	char yaml[256];
+	struct fx fx;
+	bool r;
+
+	snprintf(yaml, sizeof(yaml), "- {message_type: 1305, regex: '%s'}\n", rx);
+	fx_compile(&fx, yaml);
+	if (fx.r != 0)
+		return false;
+	r = drops(fx.f, ev);
+	fx_done(&fx);
+	return r;
+}
+
+TEST(re2_classes_and_escapes)
+{
+	/* \s is RE2's [\t\n\f\r ]: no vertical tab (PCRE2 has it). */
+	ASSERT(!drops_1305("c\\sd", "1305|op=c\vd"));
+	ASSERT(drops_1305("c\\sd", "1305|op=c\fd"));
+	ASSERT(drops_1305("c\\sd", "1305|op=c d"));
+	ASSERT(drops_1305("c\\Sd", "1305|op=c\vd"));
+	ASSERT(!drops_1305("c\\Sd", "1305|op=c\td"));
+	/* \v is the vertical tab alone (PCRE2: any vertical space). */
+	ASSERT(drops_1305("c\\vd", "1305|op=c\vd"));
+	ASSERT(!drops_1305("c\\vd", "1305|op=c\fd"));
+	ASSERT(!drops_1305("c\\vd", "1305|op=c\nd"));
+	/* Inside classes, negated ones, and after a literal ']'. */
+	ASSERT(!drops_1305("c[\\s]d", "1305|op=c\vd"));
+	ASSERT(drops_1305("c[\\s]d", "1305|op=c\rd"));
+	ASSERT(drops_1305("c[^\\s]d", "1305|op=c\vd"));
+	ASSERT(drops_1305("c[\\S]d", "1305|op=c\vd"));
+	ASSERT(drops_1305("c[\\S]d", "1305|op=c\xc3\xa9" "d"));
+	ASSERT(!drops_1305("c[\\S]d", "1305|op=c d"));
+	ASSERT(drops_1305("c[]\\s]d", "1305|op=c]d"));
+	ASSERT(!drops_1305("c[]\\s]d", "1305|op=c\vd"));
+	ASSERT(drops_1305("c[[:alpha:]\\s]d", "1305|op=c d"));
+	/* \Q...\E is literal text. */
+	ASSERT(drops_1305("c\\Q\\s\\Ed", "1305|op=c\\sd"));
+	ASSERT(!drops_1305("c\\Q\\s\\Ed", "1305|op=c d"));
+}
+
+TEST(invalid_utf8_reads_as_u_fffd)
+{
+	/* Go reads each byte that begins no valid sequence as U+FFFD. */
+	ASSERT(drops_1305("a.b", "1305|op=a\xff" "b"));
+	ASSERT(drops_1305("g[^x]h", "1305|op=g\xffh"));
+	ASSERT(drops_1305("a\\x{fffd}\\x{fffd}b", "1305|op=a\xe2\x82" "b"));
+	ASSERT(!drops_1305("a.b", "1305|op=a\xe2\x82" "b"));
+	ASSERT(drops_1305("a..b", "1305|op=a\xed\xa0" "b"));
+	/* Valid sequences stay one character. */
+	ASSERT(drops_1305("a.b", "1305|op=a\xc3\xa9" "b"));
+	ASSERT(drops_1305("^op=\\x{20ac}$", "1305|op=\xe2\x82\xac"));
+}
+
+TEST(invalid_utf8_across_joined_records)
+{
+	/* A key filter joins the records first, as Go does: one character. */
+	static const char *const ev[] = {
+		SYSCALL("2", "\"k\""), "1302|name=\xe2\x82", "1307|\xac", NULL,
+	};
+	struct fx fx;
+
+	fx_compile(&fx, "- {key: k, regex: 'name=\\x{20ac}$'}\n");
+	ASSERT_EQ(fx.r, 0);
+	ASSERT(drops(fx.f, ev));
+	fx_done(&fx);
+}
+
+TEST(match_limit_keeps_the_event)
 {
 	static const char *const ev[] = {
 		"1305|aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", NULL,
@@ -336,6 +408,44 @@ TEST(match_limit_counts_as_no_match)
 	before = metric_count(m);
 	ASSERT(!drops(fx.f, ev));
 	ASSERT(metric_count(m) > before);
+	fx_done(&fx);
+	/*
+	 * A `keep` given up on must not let the `drop` after it decide:
+	 * crafted data could otherwise get its event dropped.
+	 */
+	fx_compile(&fx, "- {message_type: 1305, regex: '^(a|aa)+$', action: keep}\n"
+	    "- {message_type: 1305, regex: 'a'}\n");
+	ASSERT_EQ(fx.r, 0);
+	before = metric_count(m);
+	ASSERT(!drops(fx.f, ev));
+	ASSERT(metric_count(m) > before);
+	fx_done(&fx);
+	/* Nor the key stage after it. */
+	{
+		static const char *const ev2[] = {
+			SYSCALL("2", "\"k\""),
+			"1302|aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", NULL,
+		};
+
+		fx_compile(&fx, "- {syscall: 2, message_type: 1302, regex: '^(a|aa)+$', action: keep}\n"
+		    "- {key: k, regex: 'a'}\n");
+		ASSERT_EQ(fx.r, 0);
+		ASSERT(!drops(fx.f, ev2));
+		fx_done(&fx);
+	}
+}
+
+TEST(x32_syscall_numbers)
+{
+	static const char *const ev[] = {
+		SYSCALL("1073741883", "(null)"), "1309|argc=1 a0=\"x\"", NULL,
+	};
+	struct fx fx;
+
+	/* x32 system calls carry bit 30: 0x40000000 + 59 for execve. */
+	fx_compile(&fx, "- {syscall: 1073741883, message_type: 1309, regex: argc}\n");
+	ASSERT_EQ(fx.r, 0);
+	ASSERT(drops(fx.f, ev));
 	fx_done(&fx);
 }
 
@@ -374,6 +484,10 @@ TEST(invalid_filters_name_index_and_field)
 	ASSERT(bad("- {syscall: connect, message_type: 1306, regex: x}\n", 1,
 	    "filters[0].syscall"));
 	ASSERT(bad("- {message_type: 70000, regex: x}\n", 1, "filters[0].message_type"));
+	ASSERT(bad("- {syscall: 4294967296, message_type: 1300, regex: x}\n", 1,
+	    "filters[0].syscall"));
+	/* The offset is the pattern's as written, not its RE2 rewrite's. */
+	ASSERT(bad("- {key: a, regex: '\\s\\s(x'}\n", 1, "at offset 6"));
 	ASSERT(bad("- {message_type: NOSUCHTYPE, regex: x}\n", 1, "filters[0].message_type"));
 	ASSERT(bad("- {key: [a, b], regex: x}\n", 1, "filters[0].key"));
 	ASSERT(bad("- {key: a, regex: {x: 1}}\n", 1, "filters[0].regex"));
@@ -416,6 +530,8 @@ TEST_MAIN(T(no_filters_keep_everything), T(goaudit_syscall_message_type),
     T(stage1_keep_still_runs_key_filters), T(pantheon_ordered_key_list),
     T(key_filter_sees_records_joined_without_separator),
     T(key_filter_on_scattered_records_uses_join_buffer), T(tty_and_null_keys),
-    T(go_regex_dialect), T(match_limit_counts_as_no_match),
+    T(go_regex_dialect), T(re2_classes_and_escapes),
+    T(invalid_utf8_reads_as_u_fffd), T(invalid_utf8_across_joined_records),
+    T(match_limit_keeps_the_event), T(x32_syscall_numbers),
     T(invalid_filters_name_index_and_field), T(warnings_do_not_fail),
     T(syscall_filter_ignores_key_as_pauditd))
