@@ -220,8 +220,10 @@ register_metrics(struct pipeline *p)
 	p->m_late_records = metrics_counter("pauditd_records_dropped_total",
 	    "records dropped by reassembly", "messages.reassembly_dropped",
 	    "reason", "late");
+	/* statsd has no labels: both reasons add to one counter there. */
 	p->m_overflow = metrics_counter("pauditd_records_dropped_total",
-	    "records dropped by reassembly", NULL, "reason", "max_records");
+	    "records dropped by reassembly", "messages.reassembly_dropped",
+	    "reason", "max_records");
 	p->m_evicted = metrics_counter("pauditd_events_evicted_total",
 	    "events completed early because of the in-flight bounds", NULL, NULL, NULL);
 	p->m_timed_out = metrics_counter("pauditd_events_timed_out_total",

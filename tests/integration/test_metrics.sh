@@ -201,6 +201,24 @@ eq "go-audit config: messages.filtered" "$(total messages.filtered)" 40
 eq "go-audit config: events written" "$(wc -l < "$T/ga.out")" 10
 eq "go-audit config: no |@ at rate 1" "$(grep -c '|@' "$T/statsd.out")" 0
 
+# Records over events.max_records: statsd has no labels, so both reasons
+# of pauditd_records_dropped_total add to messages.reassembly_dropped.
+: > "$T/statsd.out"
+cat > "$T/mr.yaml" <<EOF
+events: { max_records: 1 }
+output:
+  stdout: { enabled: true, attempts: 1 }
+metrics: { enabled: true, address: "127.0.0.1:$sport", sample_rate: 1 }
+EOF
+HOSTNAME= timeout 30 "$PAUDITD" --input "$T/in.log" -config "$T/mr.yaml" \
+    --metrics-out "$T/mr.prom" > /dev/null 2> "$T/mr.err"
+settle "$T/statsd.out"; sleep 0.1
+python3 "$T/check.py" "$T/statsd.out" "pauditd.$short." > "$T/totals"
+eq "max_records: one record of each of the 50 events dropped" \
+    "$(metric "$T/mr.prom" pauditd_records_dropped_total max_records)" 50
+eq "max_records: statsd messages.reassembly_dropped says so" \
+    "$(total messages.reassembly_dropped)" 50
+
 # A taken Prometheus port stops the start-up with the reason.
 bg python3 -c 'import socket, time, sys
 s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); time.sleep(30)' "$pport"
