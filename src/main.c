@@ -69,7 +69,8 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: pauditd [-config FILE] [--check-config] [--input FILE|-] [--metrics-out FILE] [-v]\n"
 	    "\n"
-	    "  -config, --config FILE   YAML configuration (pauditd and go-audit keys);\n"
+	    "  -config, --config, -c FILE\n"
+	    "                           YAML configuration (pauditd and go-audit keys);\n"
 	    "                           without it: JSON events on stdout, no rule changes\n"
 	    "  --check-config           validate the configuration, print \"configuration OK\"\n"
 	    "  --input FILE             replay an auditd log (\"-\" for stdin) instead of the\n"
