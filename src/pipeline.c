@@ -34,6 +34,13 @@
 #include "uidmap.h"
 
 #define SAMPLE_EVERY	64	/* one timing per this many records/events */
+/*
+ * A serial still missing this long after a later one came is counted
+ * missed, however few serials followed it (the window alone could wait
+ * for hours on a quiet host): kernel records are out of order by far
+ * less. Live only; a replay settles its gaps at its end.
+ */
+#define SETTLE_MS	10000
 
 /* The serial tracking of one node (or of the records without one). */
 struct ntrack {
@@ -48,6 +55,7 @@ struct pipeline {
 	struct node_slots	 node_track;	/* ntrack by node id, made on demand */
 	struct nodes		*nodes;		/* made at the first node= */
 	bool			 tracking;
+	uint64_t		 settle_ms;	/* next time-based settle */
 	uint64_t		 window;	/* max_out_of_order */
 	bool			 log_out_of_order;
 	struct uidmap		*ids;
@@ -302,6 +310,25 @@ pipeline_free(struct pipeline *p)
 	uidmap_free(p->ids);
 	free(p);
 	return NULL;
+}
+
+/*
+ * Count the gaps that will not fill: with `all`, every one (the end of
+ * the input); else those already open at the previous call.
+ */
+static void
+settle(struct pipeline *p, bool all)
+{
+	struct ntrack *nt;
+	size_t i;
+
+	for (i = 0; i <= p->node_track.cap; i++) {
+		nt = i == 0 ? &p->track : p->node_track.v[i - 1];
+		if (nt == NULL)
+			continue;
+		tracker_settle(&nt->t, all ? nt->t.last : nt->t.mark);
+		nt->t.mark = nt->t.last;
+	}
 }
 
 /* The tracking of a named node's serials, made at its first record. */
@@ -566,6 +593,10 @@ pipeline_tick(struct pipeline *p)
 	if (!p->replay_time) {
 		p->now_ms = now;
 		reasm_expire(p->reasm, now);
+		if (p->tracking && now >= p->settle_ms) {
+			settle(p, false);
+			p->settle_ms = now + SETTLE_MS;
+		}
 	}
 	uidmap_tick(p->ids, now);
 	msg_pool_trim();
@@ -578,6 +609,9 @@ void
 pipeline_flush(struct pipeline *p)
 {
 	reasm_flush(p->reasm);
+	/* No more records: what is missing now never came. */
+	if (p->tracking)
+		settle(p, true);
 	sync_stats(p);
 	if (p->outs != NULL)
 		outputs_flush(p->outs);

@@ -159,6 +159,8 @@ restart(struct tracker *t, uint64_t s)
 		t->cb.reset(t->cb.arg, t->last, s);
 	memset(t->bits, 0, ((t->window + 63) / 64) * sizeof(uint64_t));
 	t->first = s;
+	t->settled = 0;
+	t->mark = 0;
 	set_last(t, s);
 	bit_put(t, s, true);
 }
@@ -262,4 +264,35 @@ tracker_see(struct tracker *t, uint64_t s)
 		return;
 	}
 	see_other(t, s);
+}
+
+void
+tracker_settle(struct tracker *t, uint64_t upto)
+{
+	uint64_t lo, x, run_start = 0, run = 0;
+
+	if (t->last == 0 || upto == 0)
+		return;
+	if (upto > t->last)
+		upto = t->last;
+	/* The window, from where the last settle stopped. */
+	lo = t->last >= t->window ? t->last - t->window + 1 : 1;
+	if (lo < t->first)
+		lo = t->first;
+	if (lo < t->settled)
+		lo = t->settled;
+	for (x = lo; x <= upto; x++) {
+		if (bit_get(t, x)) {
+			report_missed(t, run_start, run, t->last);
+			run = 0;
+			continue;
+		}
+		/* Seen from now on: a late arrival is not a second count. */
+		bit_put(t, x, true);
+		if (run++ == 0)
+			run_start = x;
+	}
+	report_missed(t, run_start, run, t->last);
+	if (upto + 1 > t->settled)
+		t->settled = upto + 1;
 }

@@ -14,6 +14,11 @@
  * with no serial of the old range between: one corrupt line in a replay
  * would otherwise count millions of serials missed, where a real gap, in
  * the kernel's stream, is confirmed by the very next event.
+ * The window alone would leave a gap uncounted for as long as fewer than
+ * max_out_of_order serials follow it (on a quiet host, hours; at exit,
+ * for ever): tracker_settle declares the gaps up to a serial missed,
+ * which the caller does at exit and for gaps that have waited long
+ * enough (pipeline.c).
  * Main thread only; reports through callbacks, logs nothing itself.
  */
 #ifndef PAUDITD_TRACKER_H
@@ -47,6 +52,8 @@ struct tracker {
 	uint64_t		 late;		/* total late arrivals */
 	uint64_t		 jump;		/* a far jump not confirmed; 0: none */
 	uint64_t		 jump_last;	/* `last` when it came */
+	uint64_t		 settled;	/* tracker_settle went up to here */
+	uint64_t		 mark;		/* `last` at the caller's last settle */
 	uint64_t		*bits;		/* seen bits, indexed by serial % window */
 	struct tracker_cb	 cb;
 };
@@ -55,5 +62,11 @@ struct tracker {
 int tracker_init(struct tracker *t, uint64_t window, const struct tracker_cb *cb);
 void tracker_fini(struct tracker *t);
 void tracker_see(struct tracker *t, uint64_t serial);
+/*
+ * Declare missed the serials of the window up to `upto` (at most `last`)
+ * not seen yet, as if the window had passed them: one that arrives
+ * afterwards is not counted again, nor as late.
+ */
+void tracker_settle(struct tracker *t, uint64_t upto);
 
 #endif

@@ -358,6 +358,15 @@ check "two nodes: every event, with its node" \
     "[ \$(grep -c '\"node\":\"a\"' $tmp/nodes.out) = 200 ] && [ \$(grep -c '\"node\":\"b\"' $tmp/nodes.out) = 200 ]"
 check "two nodes: each node's serials tracked apart" \
     "grep -qx 'pauditd_serials_missed_total 0' $tmp/nodes.prom && ! grep -q 'restarted' $tmp/nodes.err"
+# A gap the window never passed (too few serials after it) is counted at
+# the end of the input, not left open for ever.
+{ event 1; event 2; event 3; event 7; } > "$tmp/gap.log"
+"$bin" --input "$tmp/gap.log" -config "$tmp/mt.yaml" --metrics-out "$tmp/gap.prom" \
+    >/dev/null 2>"$tmp/gap.err"; rc=$?
+check "open gap at the end: exit 0" "[ $rc = 0 ]"
+check "open gap at the end: serials 4-6 counted missed" \
+    "grep -qx 'pauditd_serials_missed_total 3' $tmp/gap.prom"
+check "open gap at the end: and said" "grep -q 'missed sequences 4-6 (3)' $tmp/gap.err"
 awk 'BEGIN { for (i = 1; i <= 4100; i++)
 	printf "node=h%d type=USER_LOGIN msg=audit(1700000000.000:%d): pid=1 uid=0 res=success\n", i, i }' \
     > "$tmp/many.log"

@@ -526,7 +526,63 @@ TEST(largest_serial)
 	tracker_fini(&t);
 }
 
-TEST_MAIN(T(far_outlier_not_counted), T(no_loss_in_order), T(serial_zero_ignored), T(window_clamped),
+TEST(settle_counts_open_gaps_once)
+{
+	struct tracker t;
+	struct calls c;
+
+	ASSERT_EQ(init(&t, &c, 500), 0);
+	see_range(&t, 100, 110);
+	tracker_see(&t, 114);
+	tracker_see(&t, 116);
+	/* 111-113 and 115 are open gaps the window would hold for long. */
+	ASSERT_EQ(t.missed, 0);
+	tracker_settle(&t, t.last);
+	ASSERT_EQ(t.missed, 4);
+	ASSERT_EQ(c.missed_calls, 2);
+	ASSERT_EQ(c.missed_first, 115);
+	ASSERT_EQ(c.missed_cur, 116);
+	/* Arriving now: neither late nor a loss again. */
+	tracker_see(&t, 112);
+	ASSERT_EQ(t.late, 0);
+	see_range(&t, 117, 2000);
+	ASSERT_EQ(t.missed, 4);
+	ASSERT_EQ(c.missed_total, 4);
+	/* Nothing open: nothing to count. */
+	tracker_settle(&t, t.last);
+	ASSERT_EQ(t.missed, 4);
+	tracker_fini(&t);
+}
+
+TEST(settle_up_to_a_mark)
+{
+	struct tracker t;
+	struct calls c;
+
+	ASSERT_EQ(init(&t, &c, 500), 0);
+	tracker_settle(&t, 0);
+	tracker_see(&t, 10);
+	tracker_see(&t, 12);
+	tracker_settle(&t, 0);
+	ASSERT_EQ(t.missed, 0);
+	/* Gaps above the mark stay open: they may yet come. */
+	tracker_see(&t, 15);
+	tracker_settle(&t, 12);
+	ASSERT_EQ(t.missed, 1);
+	ASSERT_EQ(c.missed_first, 11);
+	tracker_see(&t, 13);
+	ASSERT_EQ(t.late, 1);
+	tracker_settle(&t, 15);
+	ASSERT_EQ(t.missed, 2);
+	ASSERT_EQ(c.missed_first, 14);
+	/* A later window does not count what was settled. */
+	see_range(&t, 16, 3000);
+	ASSERT_EQ(t.missed, 2);
+	tracker_fini(&t);
+}
+
+TEST_MAIN(T(settle_counts_open_gaps_once), T(settle_up_to_a_mark),
+    T(far_outlier_not_counted), T(no_loss_in_order), T(serial_zero_ignored), T(window_clamped),
     T(gap_declared_missed_after_window), T(gap_run_reported_as_one_range),
     T(late_arrival_within_window), T(huge_jump_counted_arithmetically),
     T(far_backwards_serial_resets), T(jump_past_32_bits_resets), T(duplicates_are_not_late),
