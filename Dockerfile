@@ -8,11 +8,12 @@
 # --pid=host   the kernel takes audit requests (registration, status,
 #              rules) only from the initial PID namespace.
 # --privileged pauditd needs CAP_AUDIT_CONTROL, CAP_AUDIT_READ and a few
-#              more at start-up; it drops all but the audit ones after.
+#              more at start-up; it drops all but the audit ones after
+#              (and CAP_CHOWN for a file output with a user or group).
 # HOSTNAME     Docker sets it to the container id; statsd names and the
 #              notification-service "hostname" attribute use it.
 # Watched host paths must be mounted at the same path inside the
-# container (see docs/OPERATIONS.md, "Docker").
+# container (see docs/OPERATIONS.md, "In Docker").
 
 # ---- build: the same steps as on a Debian 12 host ----
 FROM debian:12-slim AS build
