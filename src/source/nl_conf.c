@@ -142,14 +142,41 @@ nl_conf_check(const struct config *conf, struct cfg_ctx *c)
 	return r < 0 ? r : r2;
 }
 
-int
-nl_conf_load_rules(const struct nl_conf *nc, const struct config *conf,
-    const char **rules, size_t n, bool locked, pid_t self)
+/* After a failed load: the rules the kernel had before, as they were. */
+static void
+put_back(const struct nl_conf *nc, const char *saved)
 {
-	size_t failed;
 	char err[1200];
+	size_t n;
 	int r;
 
+	if (saved == NULL) {
+		log_warnx("netlink: rules: the kernel's previous rules could "
+		    "not be listed, so they are not put back: it has what "
+		    "loaded before the failure");
+		return;
+	}
+	r = rules_restore(nc->auditctl, saved, &n, err, sizeof(err));
+	if (r == 0)
+		log_warnx("netlink: rules: the kernel's %zu previous rules are "
+		    "back", n);
+	else if (r > 0)
+		log_warnx("netlink: rules: putting the previous rules back: "
+		    "%zu loaded, %d failed (the last: %s)", n, r, err);
+	else
+		log_warnx("netlink: rules: putting the previous rules back: %s",
+		    err);
+}
+
+int
+nl_conf_load_rules(const struct nl_conf *nc, const struct config *conf,
+    const char **rules, size_t n, bool locked, pid_t self, bool *ret_excluded)
+{
+	char err[1200], *saved = NULL;
+	size_t failed;
+	int r;
+
+	*ret_excluded = false;
 	if (n == 0) {
 		log_info("netlink: no rules configured: leaving the kernel's "
 		    "audit rules as they are");
@@ -160,9 +187,18 @@ nl_conf_load_rules(const struct nl_conf *nc, const struct config *conf,
 		    "(enabled 2): not loading the %zu configured rules", n);
 		return 0;
 	}
+	/*
+	 * A rule auditctl refuses is found only by loading it, after the
+	 * kernel's rules were deleted: what the kernel had is listed first,
+	 * to be put back then rather than leave a half-loaded set.
+	 */
+	if ((r = rules_list(nc->auditctl, &saved)) < 0)
+		log_debug("netlink: rules: auditctl -l: %s", strerror(-r));
 	r = rules_apply(nc->auditctl, rules, n, self, &failed, err,
 	    sizeof(err));
 	if (r >= 0) {
+		free(saved);
+		*ret_excluded = self > 0;
 		log_info("netlink: loaded %d audit rules%s", r, self ?
 		    " (the first one excludes this process)" : "");
 		return 0;
@@ -177,5 +213,8 @@ nl_conf_load_rules(const struct nl_conf *nc, const struct config *conf,
 		log_warnx("netlink: rules: rule #%zu (%s line %d) \"%s\": %s",
 		    failed + 1, conf->file, conf->rules->items[failed]->line,
 		    rules[failed], err);
+	if (failed != RULES_FAILED_DELETE)
+		put_back(nc, saved);
+	free(saved);
 	return r;
 }

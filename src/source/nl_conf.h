@@ -47,11 +47,12 @@ int nl_conf_check(const struct config *conf, struct cfg_ctx *c);
 
 /*
  * Load the n rules (none: leave the kernel's rules alone; locked: warn
- * and leave them), excluding pid `self` first when it is > 0. Logs the
- * outcome; on failure, auditctl's message with the rule's index, line
- * and text. 0 or -errno.
+ * and leave them), excluding pid `self` first when it is > 0
+ * (*ret_excluded says whether that rule is in). Logs the outcome; on
+ * failure, auditctl's message with the rule's index, line and text, and
+ * the kernel's previous rules are put back. 0 or -errno.
  */
 int nl_conf_load_rules(const struct nl_conf *nc, const struct config *conf,
-    const char **rules, size_t n, bool locked, pid_t self);
+    const char **rules, size_t n, bool locked, pid_t self, bool *ret_excluded);
 
 #endif

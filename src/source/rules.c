@@ -270,9 +270,9 @@ wait_child(pid_t pid)
 	return -EINTR;
 }
 
-int
-rules_auditctl(const char *auditctl, char *const args[], char *out,
-    size_t outlen)
+/* rules_auditctl without the tidying of its output. */
+static int
+capture(const char *auditctl, char *const args[], char *out, size_t outlen)
 {
 	char path[PATH_MAX], *argv[RULES_MAX_WORDS + 2];
 	int pfd[2], r;
@@ -306,8 +306,18 @@ rules_auditctl(const char *auditctl, char *const args[], char *out,
 		wait_child(pid);
 		return r;
 	}
-	tidy(out);
 	return wait_child(pid);
+}
+
+int
+rules_auditctl(const char *auditctl, char *const args[], char *out,
+    size_t outlen)
+{
+	int r = capture(auditctl, args, out, outlen);
+
+	if (outlen > 0)
+		tidy(out);
+	return r;
 }
 
 /* Run one auditctl command; on failure write the reason to err. */
@@ -392,4 +402,80 @@ rules_apply(const char *auditctl, const char *const *rules, size_t n,
 		added += argc > 0;
 	}
 	return added;
+}
+
+int
+rules_list(const char *auditctl, char **ret)
+{
+	char *list[] = { "-l", NULL }, *out;
+	size_t len;
+	int r;
+
+	*ret = NULL;
+	if ((out = malloc(RULES_LIST_MAX)) == NULL)
+		return -ENOMEM;
+	if ((r = capture(auditctl, list, out, RULES_LIST_MAX)) != 0) {
+		free(out);
+		return r < 0 ? r : -EINVAL;
+	}
+	len = strlen(out);
+	if (len + 1 >= RULES_LIST_MAX) {
+		free(out);
+		return -E2BIG;
+	}
+	/* auditctl's word for an empty list. */
+	if (strcmp(out, "No rules\n") == 0 || strcmp(out, "No rules") == 0)
+		out[0] = '\0';
+	*ret = out;
+	return 0;
+}
+
+int
+rules_restore(const char *auditctl, const char *list, size_t *ret_n,
+    char *err, size_t errlen)
+{
+	char *del[] = { "-D", NULL }, **argv, line[RULES_LINE_MAX];
+	const char *p = list, *e, *why;
+	int r, failed = 0;
+	size_t argc, len;
+
+	*ret_n = 0;
+	if ((r = run(auditctl, del, err, errlen)) < 0)
+		return r;
+	for (; *p != '\0'; p = *e != '\0' ? e + 1 : e) {
+		e = strchr(p, '\n');
+		if (e == NULL)
+			e = p + strlen(p);
+		len = (size_t)(e - p);
+		if (len == 0)
+			continue;
+		if (len >= sizeof(line)) {
+			snprintf(err, errlen, "a listed rule of %zu bytes", len);
+			failed++;
+			continue;
+		}
+		memcpy(line, p, len);
+		line[len] = '\0';
+		if (rules_split(line, &argv, &argc, &why) < 0) {
+			snprintf(err, errlen, "\"%s\": %s", line, why);
+			failed++;
+			continue;
+		}
+		if (argc > 0 && run(auditctl, argv, err, errlen) < 0)
+			failed++;
+		else if (argc > 0)
+			(*ret_n)++;
+		rules_argv_free(argv);
+	}
+	return failed;
+}
+
+int
+rules_unexclude(const char *auditctl, pid_t pid, char *err, size_t errlen)
+{
+	char pidarg[32];
+	char *excl[] = { "-d", "never,exit", "-F", pidarg, NULL };
+
+	snprintf(pidarg, sizeof(pidarg), "pid=%ld", (long)pid);
+	return run(auditctl, excl, err, errlen);
 }

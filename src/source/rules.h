@@ -16,6 +16,8 @@
 #include <sys/types.h>
 
 #define RULES_MAX_WORDS		256	/* words in one rule */
+#define RULES_LIST_MAX		(4 << 20) /* auditctl -l's output */
+#define RULES_LINE_MAX		8192	/* one listed rule */
 #define RULES_TIMEOUT_MS	15000	/* one auditctl run */
 
 /*
@@ -54,5 +56,24 @@ int rules_auditctl(const char *auditctl, char *const args[], char *out,
 #define RULES_FAILED_EXCLUDE	((size_t)-2)
 int rules_apply(const char *auditctl, const char *const *rules, size_t n,
     pid_t exclude_pid, size_t *ret_failed, char *err, size_t errlen);
+
+/*
+ * The kernel's rules as "auditctl -l" lists them, one per line (a form
+ * auditctl takes back), in *ret (free it): "" when there are none.
+ * 0, or -errno / -EINVAL when auditctl failed, -E2BIG past
+ * RULES_LIST_MAX.
+ */
+int rules_list(const char *auditctl, char **ret);
+
+/*
+ * Put back a list that rules_list took: "auditctl -D", then each line.
+ * Returns how many lines failed to load (the last one's reason in err),
+ * or -errno if the deletion did; *ret_n counts the rules loaded.
+ */
+int rules_restore(const char *auditctl, const char *list, size_t *ret_n,
+    char *err, size_t errlen);
+
+/* Delete the self-exclusion that rules_apply added for `pid`. */
+int rules_unexclude(const char *auditctl, pid_t pid, char *err, size_t errlen);
 
 #endif

@@ -32,6 +32,18 @@
  *
  * Rules are loaded after the event socket is ready (and registered), so
  * no record produced by a new rule is lost in between.
+ *
+ * What pauditd changed in the kernel it undoes when it stops, as auditd
+ * does: it unregisters, deletes its self-exclusion (a rule on its pid,
+ * which would otherwise exempt whichever process gets that pid next), and
+ * turns auditing off again if it was off when pauditd started (records
+ * would go to the kernel log with nobody reading them). The rules stay:
+ * the next start deletes them first.
+ *
+ * An ENOBUFS in unicast mode is back-pressure, not loss: the kernel
+ * keeps a record it could not send and sends it again (what it cannot
+ * keep shows in its `lost` count, pauditd_kernel_lost). Only in
+ * multicast is the record gone.
  */
 #include <errno.h>
 #include <limits.h>
@@ -47,6 +59,7 @@
 #include "../metrics.h"
 #include "nl_audit.h"
 #include "nl_conf.h"
+#include "rules.h"
 #include "source.h"
 
 #define NL_BATCH		64	/* datagrams per recvmmsg */
@@ -64,6 +77,8 @@ struct nl_ctx {
 	uint32_t		 reclaim_seq;	/* last AUDIT_SET on fd */
 	pid_t			 refused_by;	/* healthy holder that said EEXIST */
 	bool			 have_status;
+	int			 enabled_before; /* the kernel's at start; -1: unknown */
+	bool			 excluded;	/* our self-exclusion rule is in */
 	uint32_t		 last_lost;
 	uint64_t		 next_status_ms;
 	uint64_t		 last_check_ms;
@@ -73,7 +88,7 @@ struct nl_ctx {
 	struct iovec		 iov[NL_BATCH];
 	struct sockaddr_nl	 from[NL_BATCH];
 	struct nl_audit_counts	 counts;
-	struct metric		*m_dropped, *m_truncated, *m_invalid;
+	struct metric		*m_dropped, *m_overruns, *m_truncated, *m_invalid;
 	struct metric		*m_lost, *m_backlog, *m_registrations;
 };
 
@@ -216,11 +231,18 @@ status_poll(struct nl_ctx *ctx)
 static void
 overflow(struct nl_ctx *ctx)
 {
+	if (ctx->mode == NL_MODE_UNICAST) {
+		metric_inc(ctx->m_overruns);
+		log_warn_ratelimited(&rl_enobufs, "netlink: receive buffer "
+		    "overflow (ENOBUFS): the kernel holds the records back and "
+		    "sends them again (lost only if its backlog overflows too: "
+		    "pauditd_kernel_lost); raise socket_buffer.receive");
+		ctx->check_now = true;
+		return;
+	}
 	metric_inc(ctx->m_dropped);
 	log_warn_ratelimited(&rl_enobufs, "netlink: receive buffer overflow "
 	    "(ENOBUFS): records were lost; raise socket_buffer.receive");
-	if (ctx->mode == NL_MODE_UNICAST)
-		ctx->check_now = true;
 }
 
 static void
@@ -338,6 +360,37 @@ src_netlink_tick(struct source *s)
 	status_poll(ctx);
 }
 
+/*
+ * At the end: the self-exclusion out, and auditing off again if pauditd
+ * (netlink.enable, or a "-e 1" among its rules) turned it on.
+ */
+static void
+undo(struct nl_ctx *ctx)
+{
+	struct nl_audit_status st;
+	char err[1200];
+	int r;
+
+	if (ctx->excluded) {
+		if (rules_unexclude(ctx->conf.auditctl, ctx->pid, err,
+		    sizeof(err)) < 0)
+			log_warnx("netlink: removing the self-exclusion "
+			    "(-a never,exit -F pid=%d): %s", ctx->pid, err);
+		ctx->excluded = false;
+	}
+	if (ctx->mode != NL_MODE_UNICAST || ctx->enabled_before != 0 ||
+	    ctx->ctl < 0 || nl_audit_get_status(ctx->ctl, &ctx->ctl_seq,
+	    &st) < 0 || st.enabled != 1)
+		return;
+	if ((r = nl_audit_set(ctx->ctl, &ctx->ctl_seq, AUDIT_STATUS_ENABLED,
+	    0)) < 0)
+		log_warnx("netlink: turning kernel auditing off again: %s",
+		    strerror(-r));
+	else
+		log_info("netlink: kernel auditing off again, as pauditd "
+		    "found it");
+}
+
 static int
 src_netlink_fd(struct source *s)
 {
@@ -369,6 +422,7 @@ src_netlink_close(struct source *s)
 				    "daemon");
 		}
 	}
+	undo(ctx);
 	if (ctx->fd >= 0)
 		close(ctx->fd);
 	if (ctx->ctl >= 0)
@@ -383,8 +437,11 @@ static void
 metrics_register(struct nl_ctx *ctx)
 {
 	ctx->m_dropped = metrics_counter("pauditd_netlink_dropped_total",
-	    "Netlink receive buffer overflows (ENOBUFS); records were lost",
+	    "Netlink receive buffer overflows (ENOBUFS) in multicast mode; records were lost",
 	    "messages.netlink_dropped", NULL, NULL);
+	ctx->m_overruns = metrics_counter("pauditd_netlink_overruns_total",
+	    "Netlink receive buffer overflows (ENOBUFS) in unicast mode; the kernel sends the records again",
+	    "messages.netlink_overruns", NULL, NULL);
 	ctx->m_truncated = metrics_counter("pauditd_netlink_truncated_total",
 	    "Records dropped because they did not fit the receive buffer",
 	    "messages.netlink_truncated", NULL, NULL);
@@ -553,6 +610,7 @@ src_netlink_open(struct source *s, const struct config *conf)
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
 		fatal("netlink");
 	ctx->fd = ctx->ctl = -1;
+	ctx->enabled_before = -1;
 	ctx->pid = getpid();
 	s->ctx = ctx;
 	cfg_ctx_init(&c, conf->file);
@@ -573,13 +631,16 @@ src_netlink_open(struct source *s, const struct config *conf)
 	}
 	if (!(have = nl_audit_get_status(ctx->ctl, &ctx->ctl_seq, &st) == 0))
 		log_warnx("netlink: cannot read the kernel's audit status");
+	else
+		ctx->enabled_before = (int)st.enabled;
 	if ((r = start(ctx, conf, have ? &st : NULL)) < 0)
 		goto fail;
 	if (have && (have = nl_audit_get_status(ctx->ctl, &ctx->ctl_seq,
 	    &st) == 0))
 		enable(ctx, &st);
 	r = nl_conf_load_rules(&ctx->conf, conf, rules, nrules,
-	    have && st.enabled == 2, ctx->conf.exclude_self ? ctx->pid : 0);
+	    have && st.enabled == 2, ctx->conf.exclude_self ? ctx->pid : 0,
+	    &ctx->excluded);
 	if (r < 0)
 		goto fail;
 	if (have && nl_audit_get_status(ctx->ctl, &ctx->ctl_seq, &st) == 0) {

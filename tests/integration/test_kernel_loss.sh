@@ -1,14 +1,17 @@
 #!/bin/sh
 # Loss on the real kernel: an overflowing socket (ENOBUFS) is counted,
-# logged, and reading goes on; the kernel's own "lost" figure (here from
-# a rate limit) reaches the log and the pauditd_kernel_lost gauge.
+# logged, and reading goes on (in unicast the kernel sends the records
+# again: an overrun, not a loss); the kernel's own "lost" figure (here
+# from a rate limit) reaches the log and the pauditd_kernel_lost gauge.
 . "$(dirname "$0")/kernel_lib.sh"
 k_require
 [ -x "$TOOLBIN/loadgen" ] || k_skip "tools/loadgen not built"
 cp "$TOOLBIN/loadgen" "$tmp/loadgen"
 load="-a always,exit -F arch=b64 -S getppid -F exe=$tmp/loadgen -k ${key}_load"
 
-# 1. ENOBUFS: a tiny receive buffer, pauditd stopped during a burst.
+# 1. ENOBUFS: a tiny receive buffer, pauditd stopped during a burst. In
+# unicast the kernel keeps what it could not send, up to its backlog
+# (what it cannot keep, it counts as lost: case 2).
 k_config "$tmp/c.yaml" unicast "socket_buffer: {receive: 4096}" \
     "rules:" "  - -e 1" "  - $load" "  - $(k_rule)"
 if k_start "$tmp/c.yaml"; then
@@ -20,8 +23,12 @@ if k_start "$tmp/c.yaml"; then
 	check "enobufs: events still arrive afterwards" k_event
 	check "enobufs: still the registered daemon" k_wait 30 k_pid_is "$P"
 	check "enobufs: pauditd exits 0" k_stop
-	check "enobufs: pauditd_netlink_dropped_total counts it" \
-	    [ "$(k_metric pauditd_netlink_dropped_total)" -ge 1 ]
+	check "enobufs: unicast: pauditd_netlink_overruns_total counts it" \
+	    [ "$(k_metric pauditd_netlink_overruns_total)" -ge 1 ]
+	check "enobufs: unicast: not counted as records lost" \
+	    [ "$(k_metric pauditd_netlink_dropped_total)" = 0 ]
+	check "enobufs: unicast: logged as held back, not lost" \
+	    grep -q "ENOBUFS): the kernel holds the records back" "$tmp/err"
 else
 	fail "enobufs: pauditd starts"
 fi

@@ -51,7 +51,28 @@ else
 	fail "no rules key: pauditd starts"
 fi
 
-# A failing rule stops start-up with auditctl's message, index and text.
+# What pauditd changed it undoes at exit, as auditd does: auditing off
+# again as it found it, its self-exclusion (a rule on its pid, which the
+# next process with that pid would inherit) gone; the rules stay.
+auditctl -D >/dev/null
+auditctl -e 0 >/dev/null
+k_config "$tmp/c.yaml" unicast "rules:" "  - $(k_rule)"
+if k_start "$tmp/c.yaml"; then
+	check "undo: auditing on while pauditd runs" [ "$(k_status enabled)" = 1 ]
+	check "undo: its self-exclusion is in" sh -c "auditctl -l | grep -q 'pid=$P\$'"
+	check "undo: pauditd exits 0" k_stop
+	check "undo: auditing off again, as found" [ "$(k_status enabled)" = 0 ]
+	check "undo: the self-exclusion is gone" sh -c "! auditctl -l | grep -q 'pid=$P\$'"
+	check "undo: the configured rule stays" sh -c "auditctl -l | grep -q 'key=$key\$'"
+else
+	fail "undo: pauditd starts"
+fi
+
+# A failing rule stops start-up with auditctl's message, index and text,
+# and the kernel gets back the rules it had: no half-loaded set.
+auditctl -D >/dev/null
+auditctl -a always,exit -F arch=b64 -S execve -F exe="$probe" -k "${key}_prev" >/dev/null
+auditctl -e 0 >/dev/null
 k_config "$tmp/c.yaml" unicast "rules:" "  - -e 1" "  - -a always,exit -F arch=b64 -S no_such_syscall -k $key"
 "$PAUDITD" -config "$tmp/c.yaml" 2>"$tmp/err2"
 rc=$?
@@ -59,4 +80,8 @@ check "bad rule: exit status 1" [ "$rc" = 1 ]
 check "bad rule: index, line and text" grep -q "rule #2 (.* line 6) \"-a always,exit -F arch=b64 -S no_such_syscall -k $key\"" "$tmp/err2"
 check "bad rule: auditctl's own message" grep -q "Syscall name unknown: no_such_syscall" "$tmp/err2"
 check "bad rule: unregistered after failing" k_pid_is 0
+check "bad rule: the kernel's previous rules are back" sh -c \
+    "[ \"\$(auditctl -l)\" = '-a always,exit -F arch=b64 -S execve -F exe=$probe -F key=${key}_prev' ]"
+check "bad rule: and said" grep -q "the kernel's 1 previous rules are back" "$tmp/err2"
+check "bad rule: auditing off, as found" [ "$(k_status enabled)" = 0 ]
 k_done

@@ -237,11 +237,15 @@ TEST(check_config)
 
 static char logbuf[1024];
 
-/* Load rules through a fake auditctl that logs its arguments. */
+/*
+ * Load rules (a YAML list's items) through a fake auditctl that logs its
+ * arguments, then runs `script` (shell, may be "").
+ */
 static int
-load(const char *dir, bool locked, char *calls, size_t len)
+load(const char *dir, bool locked, const char *script, const char *ruleset,
+    bool *excluded, char *calls, size_t len)
 {
-	char yaml[512], path[128];
+	char yaml[1024], path[128];
 	const char **rules;
 	struct nl_conf nc;
 	struct config *conf;
@@ -253,11 +257,11 @@ load(const char *dir, bool locked, char *calls, size_t len)
 	snprintf(path, sizeof(path), "%s/auditctl", dir);
 	if ((f = fopen(path, "w")) == NULL)
 		return -100;
-	fprintf(f, "#!/bin/sh\necho \"$*\" >> %s/calls\n", dir);
+	fprintf(f, "#!/bin/sh\necho \"$*\" >> %s/calls\n%s\n", dir, script);
 	fclose(f);
 	chmod(path, 0755);
 	snprintf(yaml, sizeof(yaml), "netlink:\n  auditctl: %s\n"
-	    "rules:\n  - -e 1\n  - -w \"/a b\" -k k\n", path);
+	    "rules:\n%s", path, ruleset);
 	cfg_ctx_init(&c, "t.yaml");
 	c.quiet = true;
 	if ((conf = config_load_string("t.yaml", yaml, &c)) == NULL)
@@ -273,7 +277,7 @@ load(const char *dir, bool locked, char *calls, size_t len)
 		dup2(fd, 2);
 		close(fd);
 	}
-	r = nl_conf_load_rules(&nc, conf, rules, n, locked, 77);
+	r = nl_conf_load_rules(&nc, conf, rules, n, locked, 77, excluded);
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
@@ -297,21 +301,69 @@ load(const char *dir, bool locked, char *calls, size_t len)
 	return r;
 }
 
+static const char two_rules[] = "  - -e 1\n  - -w \"/a b\" -k k\n";
+
 TEST(rules_locked_kernel_untouched)
 {
 	char dir[] = "/tmp/pauditd-nlconf-XXXXXX", calls[512];
+	bool excl = true;
 
 	ASSERT(mkdtemp(dir) != NULL);
-	ASSERT_EQ(load(dir, true, calls, sizeof(calls)), 0);
+	ASSERT_EQ(load(dir, true, "", two_rules, &excl, calls, sizeof(calls)), 0);
 	ASSERT_STREQ(calls, "");
+	ASSERT(!excl);
 	ASSERT(strstr(logbuf, "locked (enabled 2): not loading the 2") != NULL);
-	ASSERT_EQ(load(dir, false, calls, sizeof(calls)), 0);
+	ASSERT_EQ(load(dir, false, "", two_rules, &excl, calls, sizeof(calls)), 0);
 	rmdir(dir);
-	ASSERT_STREQ(calls, "-D\n-a never,exit -F pid=77\n-e 1\n-w /a b -k k\n");
+	/* The kernel's rules listed first, in case a rule fails. */
+	ASSERT_STREQ(calls, "-l\n-D\n-a never,exit -F pid=77\n-e 1\n-w /a b -k k\n");
+	ASSERT(excl);
 	ASSERT(strstr(logbuf, "loaded 2 audit rules") != NULL);
+}
+
+TEST(rules_failed_load_puts_back_the_previous_ones)
+{
+	static const char script[] =
+	    "case \"$*\" in\n"
+	    "-l) printf '%s\\n' '-a always,exit -F arch=b64 -S execve -F key=old' "
+	    "'-w /etc/shadow -p wa' ;;\n"
+	    "'-w /bad') echo 'Error sending add rule data request' >&2; exit 1 ;;\n"
+	    "esac\nexit 0";
+	char dir[] = "/tmp/pauditd-nlconf-XXXXXX", calls[1024];
+	bool excl = true;
+
+	ASSERT(mkdtemp(dir) != NULL);
+	ASSERT(load(dir, false, script, "  - -e 1\n  - -w /bad\n", &excl, calls,
+	    sizeof(calls)) < 0);
+	rmdir(dir);
+	ASSERT(!excl);
+	ASSERT_STREQ(calls, "-l\n-D\n-a never,exit -F pid=77\n-e 1\n-w /bad\n"
+	    "-D\n-a always,exit -F arch=b64 -S execve -F key=old\n"
+	    "-w /etc/shadow -p wa\n");
+	ASSERT(strstr(logbuf, "rule #2 (t.yaml line 5) \"-w /bad\"") != NULL);
+	ASSERT(strstr(logbuf, "Error sending add rule data request") != NULL);
+	ASSERT(strstr(logbuf, "the kernel's 2 previous rules are back") != NULL);
+}
+
+TEST(rules_no_rules_before_means_none_after)
+{
+	static const char script[] =
+	    "case \"$*\" in\n-l) echo 'No rules' ;;\n"
+	    "'-w /bad') exit 1 ;;\nesac\nexit 0";
+	char dir[] = "/tmp/pauditd-nlconf-XXXXXX", calls[1024];
+	bool excl;
+
+	ASSERT(mkdtemp(dir) != NULL);
+	ASSERT(load(dir, false, script, "  - -w /bad\n", &excl, calls,
+	    sizeof(calls)) < 0);
+	rmdir(dir);
+	ASSERT_STREQ(calls, "-l\n-D\n-a never,exit -F pid=77\n-w /bad\n-D\n");
+	ASSERT(strstr(logbuf, "the kernel's 0 previous rules are back") != NULL);
 }
 
 TEST_MAIN(T(multicast_record), T(unicast_length_quirk),
     T(sender_must_be_kernel), T(control_types_skipped),
     T(malformed_lengths), T(several_messages_in_one_datagram),
-    T(check_config), T(rules_locked_kernel_untouched))
+    T(check_config), T(rules_locked_kernel_untouched),
+    T(rules_failed_load_puts_back_the_previous_ones),
+    T(rules_no_rules_before_means_none_after))
