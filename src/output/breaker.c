@@ -96,7 +96,9 @@ breaker_observe(struct breaker *b, uint64_t now_ms, uint64_t nok,
 	b->fail[k] += nfail;
 	if (probe) {
 		b->probing = false;
-		if (nfail == 0) {
+		if (nok == 0 && nfail == 0) {
+			/* Nothing was sent (a skipped event): probe again. */
+		} else if (nfail == 0) {
 			b->open = false;
 			memset(b->ok, 0, sizeof(b->ok));
 			memset(b->fail, 0, sizeof(b->fail));

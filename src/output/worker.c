@@ -197,12 +197,12 @@ settle(struct output *o, struct out_item *it, size_t n, bool probe)
 			msg_unref(it[i].m);
 			break;
 		case OUT_DROP:
-			nok++;
+			nok++;		/* it answered: it is up */
 			metric_inc(o->m_rejected);
 			msg_unref(it[i].m);
 			break;
 		case OUT_SKIP:
-			nok++;		/* the destination is fine */
+			/* No request: says nothing of the destination. */
 			metric_inc(o->m_skipped);
 			msg_unref(it[i].m);
 			break;

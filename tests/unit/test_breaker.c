@@ -83,5 +83,24 @@ TEST(cooldown_then_one_probe)
 	breaker_free(b);
 }
 
+TEST(probe_without_a_request_decides_nothing)
+{
+	struct breaker *b = breaker_new(0.05);
+	bool probe;
+
+	ASSERT_EQ(obs(b, 1000, 0, 11, false), BREAKER_OPENED);
+	ASSERT_EQ(breaker_wait_ms(b, 2000, &probe), 0);
+	ASSERT(probe);
+	/* The probe's event was skipped (no request): still open, probe again. */
+	ASSERT_EQ(obs(b, 2010, 0, 0, true), BREAKER_SAME);
+	ASSERT(breaker_is_open(b));
+	ASSERT_EQ(breaker_wait_ms(b, 2010, &probe), 0);
+	ASSERT(probe);
+	ASSERT_EQ(obs(b, 2020, 0, 1, true), BREAKER_SAME);
+	ASSERT(breaker_is_open(b));
+	breaker_free(b);
+}
+
 TEST_MAIN(T(closed_until_enough_observations), T(ratio_decides),
-    T(window_forgets_old_seconds), T(cooldown_then_one_probe))
+    T(window_forgets_old_seconds), T(cooldown_then_one_probe),
+    T(probe_without_a_request_decides_nothing))
