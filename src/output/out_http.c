@@ -551,6 +551,20 @@ http_perform(struct http_wctx *w, long *ret_code)
 	w->errbuf[0] = '\0';
 	cc = lc.easy_perform(w->curl);
 	w->done_ms = now_mono_ms();
+	if (cc != CURLE_OK && lc.easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE,
+	    &code) == CURLE_OK && code >= 100 && code < 600) {
+		/*
+		 * The status line came, then the body was cut short (a
+		 * Content-Length not met, a broken chunk, a stall): the status
+		 * is the server's verdict, as for Go's client, which never read
+		 * the body. Sending a delivered event again would duplicate it.
+		 */
+		log_warn_ratelimited(&http_rl_err, "[output %s] POST %s: answered "
+		    "%ld, then %s; taking the answer", w->ctx->name,
+		    http_last_url(w), code,
+		    w->errbuf[0] ? w->errbuf : lc.easy_strerror(cc));
+		cc = CURLE_OK;
+	}
 	if (cc != CURLE_OK) {
 		metric_inc(w->ctx->request_error);
 		/* The core counts and logs what the deadline drops. */

@@ -48,6 +48,17 @@ ledger() {	# METRICS: prints "RECEIVED=WRITTEN+DROPPED"
 	echo "$(metric "$1" pauditd_output_received_total http)=$sum"
 }
 
+# 201 whose body is cut short: the status is the server's answer (Go's
+# client never read the body either): delivered once, not sent again.
+sink "$T/sb" --short-body
+config "$T/sb/c.yaml" "$port" 3 1 5s
+run "$T/sb" "$T/sb/c.yaml"
+eq "short body: exit 0" $? 0
+eq "short body: 5 requests, no repeat" "$(python3 "$SERVERS/http_check.py" count "$T/sb/rec")" 5
+eq "short body: 5 written" "$(metric "$T/sb/metrics" pauditd_output_events_total http)" 5
+eq "short body: nothing failed" "$(metric "$T/sb/metrics" pauditd_output_dropped_failed_total http)" 0
+check "short body: said" grep -q "answered 201, then" "$T/sb/stderr"
+
 # 503 for the first two requests: retried, all delivered once.
 sink "$T/a" --fail-first 2
 config "$T/a/c.yaml" "$port" 3 1 5s

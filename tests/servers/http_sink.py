@@ -18,6 +18,8 @@ Fault modes:
   --redirect-status N --location URL
                       answer N with "Location: URL" to requests for
                       --redirect-from (default /), and --status to others
+  --short-body        announce a longer body than is sent, then close the
+                      connection (the status came, the body is cut short)
   --tls-cert/--tls-key serve HTTPS; --client-ca F requires a client certificate
 The listening port is written to --port-file once the socket is bound.
 """
@@ -87,7 +89,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(reply)))
             self.end_headers()
-            self.wfile.write(reply)
+            if srv.args.short_body:
+                self.wfile.write(reply[:10])
+                self.close_connection = True
+            else:
+                self.wfile.write(reply)
             self.wfile.flush()
         except OSError:
             return
@@ -120,6 +126,7 @@ def main():
     ap.add_argument("--delay", type=float, default=0)
     ap.add_argument("--start-delay", type=float, default=0)
     ap.add_argument("--no-answer", action="store_true")
+    ap.add_argument("--short-body", action="store_true")
     ap.add_argument("--redirect-status", type=int, default=0)
     ap.add_argument("--location")
     ap.add_argument("--redirect-from", default="/")
