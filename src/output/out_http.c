@@ -73,6 +73,7 @@
 #define HTTP_STATUS_MAX		600
 /* Redirects followed per event; Go's client stops after 10. */
 #define HTTP_MAX_REDIRECTS	5
+#define HTTP_URL_LOG_MAX	1024	/* a URL in a log line */
 
 
 struct http_ctx {
@@ -99,6 +100,7 @@ struct http_wctx {
 	uint64_t		 done_ms;	/* the last request's end; 0: none */
 	struct metric		*codes[HTTP_STATUS_MAX];
 	char			 errbuf[CURL_ERROR_SIZE];
+	char			 url_log[2][HTTP_URL_LOG_MAX];	/* redacted */
 };
 
 /*
@@ -178,14 +180,46 @@ http_bind_sections(struct http_ctx *ctx, const struct config *root)
 	return r < 0 ? -EINVAL : 0;
 }
 
+/*
+ * url for a log line, its password masked as Go's url.Redacted masks it
+ * ("user:xxxxx@host"): a URL with credentials is not to be written to
+ * the journal. Cut to n bytes.
+ */
+static const char *
+http_redact(const char *url, char *out, size_t n)
+{
+	const char *auth, *end, *at = NULL, *colon = NULL, *p;
+
+	snprintf(out, n, "%s", url);
+	if ((auth = strstr(url, "://")) == NULL)
+		return out;
+	auth += 3;
+	end = auth + strcspn(auth, "/?#");
+	for (p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (at == NULL)
+		return out;
+	for (p = auth; p < at; p++)
+		if (*p == ':') {
+			colon = p;
+			break;
+		}
+	if (colon != NULL)
+		snprintf(out, n, "%.*sxxxxx%s", (int)(colon + 1 - url), url, at);
+	return out;
+}
+
 static void
 http_log_config(const struct http_ctx *ctx)
 {
 	const struct http_conf *conf = ctx->conf;
+	char url[HTTP_URL_LOG_MAX];
 
 	log_info("[output %s] url %s, %lld workers, transformer %s, trace header %s, "
 	    "timeout %llums, idle_conn_timeout %llums, breaker_failure_ratio %g, "
-	    "ssl %s (cert %s, key %s, ca %s)", ctx->name, conf->url,
+	    "ssl %s (cert %s, key %s, ca %s)", ctx->name,
+	    http_redact(conf->url, url, sizeof(url)),
 	    conf->worker_count, conf->transformer,
 	    conf->trace_header_name ? conf->trace_header_name : "(none)",
 	    (unsigned long long)conf->timeout_ms,
@@ -497,7 +531,8 @@ http_last_url(struct http_wctx *w)
 	char *url = NULL;
 
 	lc.easy_getinfo(w->curl, CURLINFO_EFFECTIVE_URL, &url);
-	return url != NULL ? url : w->ctx->conf->url;
+	return http_redact(url != NULL ? url : w->ctx->conf->url, w->url_log[0],
+	    sizeof(w->url_log[0]));
 }
 
 /* The Location of a 3xx answer, absolute; NULL if there is none. */
@@ -527,7 +562,8 @@ http_classify(struct http_wctx *w, long code)
 		log_warn_ratelimited(&http_rl_status, "[output %s] %s answered %ld "
 		    "(Location: %s), not followed: a client follows a %ld with a "
 		    "GET, which would lose the event, dropping", w->ctx->name,
-		    http_last_url(w), code, loc != NULL ? loc : "none", code);
+		    http_last_url(w), code, loc != NULL ? http_redact(loc,
+		    w->url_log[1], sizeof(w->url_log[1])) : "none", code);
 		return OUT_DROP;
 	}
 	log_warn_ratelimited(&http_rl_status, "[output %s] %s answered %ld, "
@@ -592,25 +628,28 @@ static int
 http_redirect(struct http_wctx *w, long code, unsigned hops,
     enum out_result *ret)
 {
-	const char *loc = http_location(w);
+	const char *loc = http_location(w), *log_loc;
+
+	log_loc = loc != NULL ? http_redact(loc, w->url_log[1],
+	    sizeof(w->url_log[1])) : "none";
 
 	if (loc == NULL || (strncmp(loc, "http://", 7) != 0 &&
 	    strncmp(loc, "https://", 8) != 0)) {
 		log_warn_ratelimited(&http_rl_redirect, "[output %s] %s answered "
 		    "%ld (Location: %s) that cannot be followed, dropping",
-		    w->ctx->name, http_last_url(w), code, loc ? loc : "none");
+		    w->ctx->name, http_last_url(w), code, log_loc);
 		*ret = OUT_DROP;
 		return -EINVAL;
 	}
 	if (hops >= HTTP_MAX_REDIRECTS) {
 		log_warn_ratelimited(&http_rl_redirect, "[output %s] %s answered "
 		    "%ld (Location: %s) after %u redirects, dropping",
-		    w->ctx->name, http_last_url(w), code, loc, hops);
+		    w->ctx->name, http_last_url(w), code, log_loc, hops);
 		*ret = OUT_DROP;
 		return -ELOOP;
 	}
 	log_debug("[output %s] %s answered %ld, posting to %s", w->ctx->name,
-	    http_last_url(w), code, loc);
+	    http_last_url(w), code, log_loc);
 	/* libcurl copies the string, which the next request frees. */
 	if (lc.easy_setopt(w->curl, CURLOPT_URL, loc) != CURLE_OK) {
 		*ret = OUT_RETRY;

@@ -59,6 +59,15 @@ eq "short body: 5 written" "$(metric "$T/sb/metrics" pauditd_output_events_total
 eq "short body: nothing failed" "$(metric "$T/sb/metrics" pauditd_output_dropped_failed_total http)" 0
 check "short body: said" grep -q "answered 201, then" "$T/sb/stderr"
 
+# A password in the URL is never written to the log (Go's url.Redacted).
+sink "$T/pw" --status 400
+config "$T/pw/c.yaml" "$port" 1 1 5s
+sed -i "s#url: http://#url: http://alice:s3cret@#" "$T/pw/c.yaml"
+echo "    debug: true" >> "$T/pw/c.yaml"
+run "$T/pw" "$T/pw/c.yaml"
+check "password: the URL is logged masked" grep -q "http://alice:xxxxx@127.0.0.1:$port/ answered 400" "$T/pw/stderr"
+eq "password: never in the log" "$(grep -c s3cret "$T/pw/stderr")" 0
+
 # 503 for the first two requests: retried, all delivered once.
 sink "$T/a" --fail-first 2
 config "$T/a/c.yaml" "$port" 3 1 5s
