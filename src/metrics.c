@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "json.h"
 #include "metrics.h"
 
 const uint64_t metric_timing_bounds_ns[METRIC_TIMING_BUCKETS] = {
@@ -49,19 +50,62 @@ xstrdup_null(const char *s)
 	return d;
 }
 
+/*
+ * A label value as valid UTF-8, each byte that begins no valid sequence
+ * made U+FFFD (a rule key from a replayed log may hold any byte): the
+ * Prometheus text format is UTF-8, and one bad value fails the whole
+ * scrape. NULL when lv needs nothing.
+ */
+static char *
+utf8_label(const char *lv)
+{
+	const unsigned char *s = (const unsigned char *)lv;
+	size_t n, i, k, o = 0;
+	unsigned cp;
+	char *d;
+
+	if (lv == NULL)
+		return NULL;
+	n = strlen(lv);
+	for (i = 0; i < n; i += k)
+		if ((k = s[i] < 0x80 ? 1 : json_utf8_len(s + i, n - i, &cp)) == 0)
+			break;
+	if (i == n)
+		return NULL;
+	if ((d = malloc(3 * n + 1)) == NULL)
+		fatal("metric label");
+	for (i = 0; i < n; i += k) {
+		k = s[i] < 0x80 ? 1 : json_utf8_len(s + i, n - i, &cp);
+		if (k == 0) {
+			memcpy(d + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			k = 1;
+		} else {
+			memcpy(d + o, s + i, k);
+			o += k;
+		}
+	}
+	d[o] = '\0';
+	return d;
+}
+
 static struct metric *
 metrics_get(enum metric_kind kind, const char *name, const char *help,
     const char *statsd, const char *lk, const char *lv)
 {
+	char *clean = utf8_label(lv);
 	struct metric *m;
 	size_t i;
 
+	if (clean != NULL)
+		lv = clean;
 	pthread_mutex_lock(&reg_lock);
 	for (i = 0; i < reg_len; i++) {
 		m = reg[i];
 		if (strcmp(m->name, name) == 0 && streq_null(m->label_key, lk) &&
 		    streq_null(m->label_value, lv)) {
 			pthread_mutex_unlock(&reg_lock);
+			free(clean);
 			return m;
 		}
 	}
@@ -87,6 +131,7 @@ metrics_get(enum metric_kind kind, const char *name, const char *help,
 		fatal("metric");
 	reg[reg_len++] = m;
 	pthread_mutex_unlock(&reg_lock);
+	free(clean);
 	return m;
 }
 

@@ -119,6 +119,21 @@ TEST(registry_dedups_by_name_and_label)
 	metrics_reset();
 }
 
+TEST(label_values_are_utf8)
+{
+	struct metric *a, *b;
+
+	metrics_reset();
+	/* A rule key of a replayed log may hold any byte. */
+	a = metrics_counter("pauditd_y_total", "y", NULL, "topic", "bad\xff\xfe" "caf\xc3\xa9");
+	ASSERT_STREQ(a->label_value, "bad\xef\xbf\xbd\xef\xbf\xbd" "caf\xc3\xa9");
+	b = metrics_counter("pauditd_y_total", "y", NULL, "topic", "bad\xff\xfe" "caf\xc3\xa9");
+	ASSERT(a == b);
+	b = metrics_counter("pauditd_y_total", "y", NULL, "topic", "caf\xc3\xa9");
+	ASSERT_STREQ(b->label_value, "caf\xc3\xa9");
+	metrics_reset();
+}
+
 static int64_t
 read_seven(void *arg)
 {
@@ -658,7 +673,7 @@ TEST(export_unresolved_name_says_so)
 	ASSERT(strstr(log, "No route to host") == NULL);
 }
 
-TEST_MAIN(T(registry_dedups_by_name_and_label), T(prometheus_text_format),
+TEST_MAIN(T(registry_dedups_by_name_and_label), T(label_values_are_utf8), T(prometheus_text_format),
     T(statsd_counters_aggregate_with_sample_rate),
     T(statsd_totals_stay_right_at_any_rate), T(statsd_gauges_and_timings),
     T(statsd_packs_lines_within_mtu), T(export_config_errors_name_the_key),
