@@ -423,7 +423,6 @@ notif_transform(const void *state, const char *trace_id, const struct msg *m,
 		dlen--;
 	if (dlen < 2 || m->line[0] != '{' || m->line[dlen - 1] != '}')
 		return -EINVAL;
-	topics_count(st->topics, m->key);
 	buf_puts_lit(scratch, "{\"topic\":");
 	json_str(scratch, m->key, strlen(m->key));
 	buf_puts_lit(scratch, ",\"attributes\":{");
@@ -445,10 +444,20 @@ notif_transform(const void *state, const char *trace_id, const struct msg *m,
 	return 0;
 }
 
+/* Events sent, by topic: once per event delivered, not per attempt. */
+static void
+notif_sent(const void *state, const struct msg *m)
+{
+	const struct notif_state *st = state;
+
+	topics_count(st->topics, m->key);
+}
+
 static const struct http_transform_ops notif_ops = {
 	.name = "notification-service",
 	.setup = notif_setup,
 	.transform = notif_transform,
+	.sent = notif_sent,
 	.free = notif_free,
 	.skip_reason = "events without a rule key have no topic and are not "
 	    "sent (counted in pauditd_http_notification_no_topic_total)",

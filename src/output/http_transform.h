@@ -54,6 +54,11 @@ struct http_transform_ops {
 	int		(*transform)(const void *state, const char *trace_id,
 			    const struct msg *m, struct buf *scratch,
 			    const char **ret_body, size_t *ret_len);
+	/*
+	 * Optional: event `m` was delivered (a 2xx), called once per event
+	 * however many attempts it took; on the workers, as transform is.
+	 */
+	void		(*sent)(const void *state, const struct msg *m);
 	void		(*free)(void *state);	/* accepts NULL */
 	/* Why transform returns -ENOMSG, for the log; NULL if it never does. */
 	const char	*skip_reason;

@@ -711,6 +711,7 @@ http_write_one(void *vw, const struct msg *m)
 	struct http_wctx *w = vw;
 	const struct http_ctx *ctx = w->ctx;
 	char trace[HTTP_UUID_LEN + 1];
+	enum out_result res;
 	const char *body;
 	size_t len;
 	int r;
@@ -734,7 +735,10 @@ http_write_one(void *vw, const struct msg *m)
 		memcpy(w->trace_value, trace, HTTP_UUID_LEN);
 	http_maybe_expire(w);
 	http_maybe_reload(w);
-	return http_post(w, m, body, len);
+	res = http_post(w, m, body, len);
+	if (res == OUT_OK && ctx->tops->sent != NULL)
+		ctx->tops->sent(ctx->tstate, m);
+	return res;
 }
 
 static void

@@ -76,6 +76,11 @@ TEST(notification_service_dto)
 	ASSERT_MEMEQ(body, len, "{\"topic\":\"binding-file-ops\",\"attributes\":"
 	    "{\"hostname\":\"test-hostname\",\"trace_id\":\"" TRACE "\"},"
 	    "\"data\":" EVENT ",\"version\":\"1.0.0\"}");
+	/* Counted once delivered, not per attempt. */
+	ASSERT_EQ(ops->transform(st, TRACE, m, &b, &body, &len), 0);
+	ASSERT(metrics_find("pauditd_http_notification_topic_total",
+	    "binding-file-ops") == NULL);
+	ops->sent(st, m);
 	ASSERT_EQ(metric_count(metrics_find("pauditd_http_notification_topic_total",
 	    "binding-file-ops")), 1);
 	ASSERT_STREQ(metrics_find("pauditd_http_notification_topic_total",
@@ -166,7 +171,7 @@ TEST(notification_service_rejects_non_object)
 	buf_fini(&b);
 }
 
-/* Transform one event with rule key `key`; its result. */
+/* Transform one event with rule key `key`, delivered; its result. */
 static int
 notif_one(const struct http_transform_ops *ops, const void *st, const char *key)
 {
@@ -178,6 +183,8 @@ notif_one(const struct http_transform_ops *ops, const void *st, const char *key)
 
 	buf_init(&b);
 	r = ops->transform(st, TRACE, m, &b, &body, &len);
+	if (r == 0)
+		ops->sent(st, m);
 	msg_unref(m);
 	buf_fini(&b);
 	return r;
