@@ -87,6 +87,7 @@ struct http_ctx {
 	struct metric			*latency;
 	bool				 curl_inited;
 	atomic_bool			 skip_logged;	/* http_skipped */
+	uint64_t			 trace_key[2];	/* random, for http_trace */
 };
 
 struct http_wctx {
@@ -260,6 +261,11 @@ http_init(struct output *o, const void *vconf, void **ret_ctx)
 		return -ENOMEM;
 	ctx->conf = vconf;
 	ctx->name = output_name(o);
+	if (getrandom(ctx->trace_key, sizeof(ctx->trace_key), 0) !=
+	    (ssize_t)sizeof(ctx->trace_key)) {
+		ctx->trace_key[0] = now_mono_ns() ^ ((uint64_t)getpid() << 32);
+		ctx->trace_key[1] = ~ctx->trace_key[0] * 0x9e3779b97f4a7c15ull;
+	}
 	if ((r = http_load_libcurl()) < 0)
 		goto fail;
 	if (lc.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -432,20 +438,44 @@ http_worker_init(void *vctx, void **ret_wctx)
 	return 0;
 }
 
-/* A random (version 4) UUID, 36 characters plus NUL. */
+/* One 64-bit lane of the trace id: the line's words mixed under `key`. */
+static uint64_t
+http_trace_lane(uint64_t key, const char *p, size_t len)
+{
+	uint64_t h = key ^ (len * 0x9e3779b97f4a7c15ull), w;
+	size_t i;
+
+	for (i = 0; i < len; i += 8) {
+		w = 0;
+		memcpy(&w, p + i, len - i < 8 ? len - i : 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h;
+}
+
+/*
+ * The event's trace id, in the form of a random (version 4) UUID, 36
+ * characters plus NUL: the same at every attempt to send the event, so
+ * that a receiver can tell a retry from a new event (Go made one per
+ * event and never retried). A keyed hash of the line, whose key is drawn
+ * at start: unpredictable, and two events never share a line.
+ */
 static void
-http_uuid(char out[HTTP_UUID_LEN + 1])
+http_trace(const struct http_ctx *ctx, const struct msg *m,
+    char out[HTTP_UUID_LEN + 1])
 {
 	static const char hex[] = "0123456789abcdef";
+	uint64_t a = http_trace_lane(ctx->trace_key[0], m->line, m->len);
+	uint64_t c = http_trace_lane(ctx->trace_key[1], m->line, m->len);
 	uint8_t b[16];
 	size_t i, o = 0;
 
-	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
-		uint64_t t = now_mono_ns() ^ ((uint64_t)getpid() << 32);
-
-		for (i = 0; i < sizeof(b); i++)
-			b[i] = (uint8_t)(t >> (i % 8 * 8)) ^ (uint8_t)(i * 37);
-	}
+	memcpy(b, &a, 8);
+	memcpy(b + 8, &c, 8);
 	b[6] = (b[6] & 0x0f) | 0x40;
 	b[8] = (b[8] & 0x3f) | 0x80;
 	for (i = 0; i < sizeof(b); i++) {
@@ -716,7 +746,7 @@ http_write_one(void *vw, const struct msg *m)
 	size_t len;
 	int r;
 
-	http_uuid(trace);
+	http_trace(ctx, m, trace);
 	buf_reset(&w->scratch);
 	r = ctx->tops->transform(ctx->tstate, trace, m, &w->scratch, &body, &len);
 	if (r == -ENOMSG)

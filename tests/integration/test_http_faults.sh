@@ -48,6 +48,23 @@ ledger() {	# METRICS: prints "RECEIVED=WRITTEN+DROPPED"
 	echo "$(metric "$1" pauditd_output_received_total http)=$sum"
 }
 
+# A retried event keeps its trace id: a receiver can tell a retry from a
+# new event.
+sink "$T/tr" --fail-first 2
+config "$T/tr/c.yaml" "$port" 3 1 5s
+echo "    trace_header_name: X-Trace-Id" >> "$T/tr/c.yaml"
+run "$T/tr" "$T/tr/c.yaml"
+eq "trace id: exit 0" $? 0
+eq "trace id: 7 requests for 5 events, one trace id per event" "$(python3 -c '
+import json, sys
+by = {}
+n = 0
+for l in open(sys.argv[1]):
+    r = json.loads(l); n += 1
+    by.setdefault(r["body_b64"], set()).add(r["headers"]["x-trace-id"])
+ids = set().union(*by.values())
+print(n, len(by), len(ids), max(len(v) for v in by.values()))' "$T/tr/rec")" "7 5 5 1"
+
 # 201 whose body is cut short: the status is the server's answer (Go's
 # client never read the body either): delivered once, not sent again.
 sink "$T/sb" --short-body
