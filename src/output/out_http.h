@@ -13,6 +13,8 @@
 
 struct config;
 
+#define HTTP_HEADER_NAME_MAX	256	/* trace_header_name, in bytes */
+
 struct http_conf {
 	char			*url;
 	long long		 worker_count;

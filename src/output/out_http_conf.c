@@ -7,7 +7,9 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "../config/config.h"
@@ -94,6 +96,17 @@ http_check_file(struct cfg_ctx *c, const struct ynode *ssl, const char *key,
 	return 0;
 }
 
+/* An HTTP header name: an RFC 9110 token, short enough for one line. */
+static bool
+http_header_token(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n <= HTTP_HEADER_NAME_MAX &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789!#$%&'*+-.^_`|~") == n;
+}
+
 int
 http_check(const void *vconf, const struct ynode *node,
     const struct config *root, struct cfg_ctx *c)
@@ -105,11 +118,26 @@ http_check(const void *vconf, const struct ynode *node,
 	long long bs;
 	int r = 0;
 
-	if (conf->url != NULL && strncmp(conf->url, "http://", 7) != 0 &&
-	    strncmp(conf->url, "https://", 8) != 0) {
+	if (conf->url != NULL && strncasecmp(conf->url, "http://", 7) != 0 &&
+	    strncasecmp(conf->url, "https://", 8) != 0) {
 		p = ynode_pair(node, "url");
 		cfg_error(c, p ? p->line : 0, "output.http.url",
 		    "must start with http:// or https://, not \"%s\"", conf->url);
+		r = -EINVAL;
+	} else if (conf->url != NULL &&
+	    strchr("/?#", conf->url[strcspn(conf->url, ":") + 3]) != NULL) {
+		p = ynode_pair(node, "url");
+		cfg_error(c, p ? p->line : 0, "output.http.url",
+		    "names no host: \"%s\"", conf->url);
+		r = -EINVAL;
+	}
+	if (conf->trace_header_name != NULL && conf->trace_header_name[0] != '\0' &&
+	    !http_header_token(conf->trace_header_name)) {
+		p = ynode_pair(node, "trace_header_name");
+		cfg_error(c, p ? p->line : 0, "output.http.trace_header_name",
+		    "must be a header name (letters, digits and !#$%%&'*+-.^_`|~, "
+		    "at most %d), not \"%s\"", HTTP_HEADER_NAME_MAX,
+		    conf->trace_header_name);
 		r = -EINVAL;
 	}
 	if (http_transform_lookup(conf->transformer) == NULL) {

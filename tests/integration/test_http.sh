@@ -202,4 +202,21 @@ check "buffer_size must hold worker_count" \
     grep -q 'output.http.buffer_size: must be at least worker_count (4)' "$T/stderr"
 check "unknown transformer" grep -q 'unknown transformer "nope"' "$T/stderr"
 
+# A header name that would inject headers, and a URL without a host.
+cat > "$T/bad2.yaml" <<EOF
+output:
+  http:
+    enabled: true
+    url: http:///x
+    trace_header_name: "X-Trace: x\\r\\nX-Injected: yes"
+EOF
+"$PAUDITD" --check-config -config "$T/bad2.yaml" > /dev/null 2> "$T/stderr"
+check "bad header name and url: rejected" test $? -ne 0
+check "a trace header name must be a token" \
+    grep -q 'bad2.yaml:5: output.http.trace_header_name: must be a header name' "$T/stderr"
+check "a URL must name a host" grep -q 'bad2.yaml:4: output.http.url: names no host' "$T/stderr"
+sed -i 's#url: http:///x#url: HTTP://127.0.0.1/#; /trace_header_name/d' "$T/bad2.yaml"
+check "an upper-case scheme is a URL (as for Go and libcurl)" \
+    "$PAUDITD" --check-config -config "$T/bad2.yaml"
+
 finish
