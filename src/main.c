@@ -59,6 +59,7 @@ struct daemon {
 	struct source_sink	 sink;
 	int			 ep, sigfd, timerfd;
 	bool			 stop;
+	uint64_t		 stop_ms;	/* when stop was asked; 0: not */
 	bool			 failed;	/* exit 1: the input or every output failed */
 	unsigned		 ticks;
 };
@@ -242,6 +243,29 @@ setup_loop(struct daemon *d)
 	loop_add(d->ep, d->timerfd);
 }
 
+/* Stop reading; the drain's deadline counts from here. */
+static void
+stop(struct daemon *d)
+{
+	if (!d->stop)
+		d->stop_ms = now_mono_ms();
+	d->stop = true;
+}
+
+/*
+ * What is left of the drain: DRAIN_TIMEOUT_MS from the stop (a signal),
+ * or whole after the end of the input.
+ */
+static int
+drain_left(const struct daemon *d)
+{
+	uint64_t now = now_mono_ms(), end = d->stop_ms + DRAIN_TIMEOUT_MS;
+
+	if (d->stop_ms == 0)
+		return DRAIN_TIMEOUT_MS;
+	return now >= end ? 0 : (int)(end - now);
+}
+
 static void
 on_signal(struct daemon *d)
 {
@@ -257,15 +281,16 @@ on_signal(struct daemon *d)
 			break;
 		default:
 			log_info("%s: shutting down", strsignal((int)si.ssi_signo));
-			d->stop = true;
+			stop(d);
 			break;
 		}
 	}
 }
 
 /*
- * A replay waits for a full output queue rather than drop events: only a
- * signal (SIGTERM, SIGINT) ends the wait, and SIGHUP still reopens.
+ * A replay waits for a full output queue rather than drop events, and
+ * SIGHUP still reopens. After a stop (SIGTERM, SIGINT) the events already
+ * read still wait, as the drain would wait for them, until its deadline.
  */
 static bool
 replay_keep_waiting(void *arg)
@@ -273,7 +298,7 @@ replay_keep_waiting(void *arg)
 	struct daemon *d = arg;
 
 	on_signal(d);
-	return !d->stop;
+	return !d->stop || drain_left(d) > 0;
 }
 
 /*
@@ -289,7 +314,7 @@ check_outputs(struct daemon *d)
 	if (d->failed || !outputs_all_gone(d->outs))
 		return;
 	log_warnx("every output is gone: nothing read can be delivered, stopping");
-	d->stop = true;
+	stop(d);
 	d->failed = true;
 }
 
@@ -609,7 +634,7 @@ main(int argc, char **argv)
 		if (d.opt.input != NULL)
 			wait_delivered(&d);
 		/* Gone while it drained: the events are counted, the exit says so. */
-		outputs_drain(d.outs, DRAIN_TIMEOUT_MS);
+		outputs_drain(d.outs, drain_left(&d));
 		check_outputs(&d);
 		rc = rc != 0 || d.failed ? 1 : 0;
 		/*
