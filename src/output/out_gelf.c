@@ -221,6 +221,8 @@ gelf_init(struct output *o, const void *vconf, void **ret_ctx)
 	    "output", ctx->name);
 	ctx->resent = out_net_resent_metric(ctx->name);
 	ctx->unsent = output_unacked_metric(o);
+	/* A server restarting must not spend every event's attempts. */
+	output_set_breaker(o, OUT_NET_BREAKER_RATIO);
 	*ret_ctx = ctx;
 	return 0;
 }

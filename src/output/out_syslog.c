@@ -140,6 +140,8 @@ syslog_init(struct output *o, const void *vconf, void **ret_ctx)
 	    "output", ctx->name);
 	ctx->resent = out_net_resent_metric(ctx->name);
 	ctx->unsent = output_unacked_metric(o);
+	/* A server restarting must not spend every event's attempts. */
+	output_set_breaker(o, OUT_NET_BREAKER_RATIO);
 	tzset();
 	*ret_ctx = ctx;
 	return 0;

@@ -157,7 +157,14 @@ void output_interrupt_init(void);
 
 /* For plugins, during init. */
 void output_set_workers(struct output *o, unsigned n);
-/* Enable the core circuit breaker (pauditd semantics) for this output. */
+/*
+ * Enable the core circuit breaker (pauditd semantics) for this output:
+ * while it is open, events wait in the queue and one probe a second is
+ * sent, so that an outage costs an event per `attempts` probes rather
+ * than every event's attempts. OUT_NET_BREAKER_RATIO is the syslog and
+ * GELF outputs' (the HTTP output's is breaker_failure_ratio).
+ */
+#define OUT_NET_BREAKER_RATIO	0.05
 void output_set_breaker(struct output *o, double failure_ratio);
 const char *output_name(const struct output *o);
 /* The whole configuration, for plugins that read other sections (init). */

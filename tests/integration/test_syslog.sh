@@ -159,6 +159,29 @@ since "$R/net.log" 6
 check "reconnect: all six arrive exactly once" \
     python3 "$SERVERS/syslog_check.py" "$T/got" "$T/r.expected" net 132 pauditd $pid
 
+# rsyslog down for 2 s while 300 events come, with the default attempts
+# (3): the circuit breaker holds them in the queue and probes once a
+# second, so the outage costs about one event per 3 probes, not all 300.
+gen_events "$T/o.log" 8000 300 "k"
+printf 'output:\n  syslog:\n    enabled: true\n    network: tcp\n    address: 127.0.0.1:%s\n' \
+    "$TCP" > "$T/out.yaml"
+kill "$RSPID"; wait "$RSPID" 2>/dev/null
+mark
+bg sh -c "exec \"$PAUDITD\" --input \"$T/o.log\" -config \"$T/out.yaml\" \
+    --metrics-out \"$T/out.metrics\" 2> \"$T/out.stderr\""
+pid=$LASTPID
+sleep 2
+start_rsyslog || nok "rsyslog restarted"
+i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+wait "$pid"
+failed=$(metric "$T/out.metrics" pauditd_output_dropped_failed_total syslog)
+written=$(metric "$T/out.metrics" pauditd_output_events_total syslog)
+check "outage: the breaker opened" grep -q 'circuit breaker open' "$T/out.stderr"
+check "outage: at most 3 of 300 events lost to it (${failed:-?})" test "${failed:-999}" -le 3
+eq "outage: the rest written" "$((${written:-0} + ${failed:-0}))" 300
+since "$R/net.log" "${written:-0}"
+eq "outage: and arrived" "$(wc -l < "$T/got")" "${written:-0}"
+
 # Configuration errors.
 printf 'output:\n  syslog:\n    enabled: true\n    network: sctp\n    priority: 192\n' > "$T/bad1.yaml"
 "$PAUDITD" --check-config -config "$T/bad1.yaml" > /dev/null 2> "$T/bad1.err"
