@@ -40,10 +40,12 @@
  * would go to the kernel log with nobody reading them). The rules stay:
  * the next start deletes them first.
  *
- * An ENOBUFS in unicast mode is back-pressure, not loss: the kernel
- * keeps a record it could not send and sends it again (what it cannot
- * keep shows in its `lost` count, pauditd_kernel_lost). Only in
- * multicast is the record gone.
+ * An ENOBUFS in unicast mode is not in itself a loss: the kernel keeps a
+ * record it could not send and tries again, within its backlog. What it
+ * cannot keep is lost, and not always in its `lost` count (a kernel
+ * booted without audit=1 prints such records to its log and frees them):
+ * the serials missed count it either way. In multicast the record is
+ * gone at once.
  */
 #include <errno.h>
 #include <limits.h>
@@ -234,9 +236,9 @@ overflow(struct nl_ctx *ctx)
 	if (ctx->mode == NL_MODE_UNICAST) {
 		metric_inc(ctx->m_overruns);
 		log_warn_ratelimited(&rl_enobufs, "netlink: receive buffer "
-		    "overflow (ENOBUFS): the kernel holds the records back and "
-		    "sends them again (lost only if its backlog overflows too: "
-		    "pauditd_kernel_lost); raise socket_buffer.receive");
+		    "overflow (ENOBUFS): the kernel tries those records again; "
+		    "what it cannot keep is lost and counted in "
+		    "pauditd_serials_missed_total; raise socket_buffer.receive");
 		ctx->check_now = true;
 		return;
 	}
@@ -440,7 +442,7 @@ metrics_register(struct nl_ctx *ctx)
 	    "Netlink receive buffer overflows (ENOBUFS) in multicast mode; records were lost",
 	    "messages.netlink_dropped", NULL, NULL);
 	ctx->m_overruns = metrics_counter("pauditd_netlink_overruns_total",
-	    "Netlink receive buffer overflows (ENOBUFS) in unicast mode; the kernel sends the records again",
+	    "Netlink receive buffer overflows (ENOBUFS) in unicast mode; the kernel tries the records again (losses: pauditd_serials_missed_total)",
 	    "messages.netlink_overruns", NULL, NULL);
 	ctx->m_truncated = metrics_counter("pauditd_netlink_truncated_total",
 	    "Records dropped because they did not fit the receive buffer",
