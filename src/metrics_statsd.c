@@ -170,7 +170,9 @@ flush_timing(struct metrics_statsd *sd, struct metric *m)
 	for (j = 0; j < k && j < pos; j++) {
 		ns = atomic_load_explicit(&m->recent[(pos - 1 - j) % METRIC_RECENT],
 		    memory_order_relaxed);
-		statsd_line(sd, m->statsd, "%.3f|ms%s", (double)ns / 1e6, rate);
+		/* Below a microsecond, to the nanosecond rather than 0.000. */
+		statsd_line(sd, m->statsd, ns < 1000 ? "%.6f|ms%s" : "%.3f|ms%s",
+		    (double)ns / 1e6, rate);
 	}
 }
 

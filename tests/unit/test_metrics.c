@@ -387,6 +387,11 @@ TEST(statsd_gauges_and_timings)
 	metrics_statsd_flush(sd, false);
 	udp_drain(fd, &b, &nd, &maxlen);
 	ASSERT_EQ(count_lines(b.p, "pauditd.h.latency:0.250|ms|@0.032"), METRIC_RECENT);
+	/* Below a microsecond: not 0.000. */
+	metric_observe_ns(t, 290);
+	metrics_statsd_flush(sd, false);
+	udp_drain(fd, &b, &nd, &maxlen);
+	ASSERT_EQ(count_lines(b.p, "pauditd.h.latency:0.000290|ms"), 1);
 	sd = metrics_statsd_close(sd);
 	close(fd);
 	buf_fini(&b);
