@@ -29,6 +29,20 @@ REL_OBJS  := $(call obj,rel,$(LIB_SRCS))
 ASAN_OBJS := $(call obj,asan,$(LIB_SRCS))
 COV_OBJS  := $(call obj,cov,$(LIB_SRCS))
 
+# A fourth for the libFuzzer harnesses (make fuzz): clang, coverage-guided,
+# ASan + UBSan, in build/fuzz/. FUZZ names the harnesses to run
+# (tests/fuzz/fuzz_NAME.c; default all), each for FUZZ_SECONDS; an input
+# may take FUZZ_TIMEOUT seconds; FUZZ_FLAGS are more libFuzzer options.
+FUZZ_CC      ?= clang
+FUZZ_SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer \
+                -fno-sanitize-recover=undefined
+FUZZERS      := $(patsubst fuzz_%,%,$(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c))))
+FUZZ         ?= $(FUZZERS)
+FUZZ_SECONDS ?= 60
+FUZZ_TIMEOUT ?= 30
+FUZZ_FLAGS   ?=
+FUZZ_OBJS    := $(call obj,fuzz,$(LIB_SRCS))
+
 .SECONDARY:
 
 .PHONY: all deps run test unit golden integration asan valgrind bench bench-live \
@@ -51,6 +65,17 @@ build/cov/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -O0 -g --coverage -c -o $@ $<
 
+build/fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(BASE) $(FUZZ_NOWARN) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+# Warnings clang gives and gcc does not, in code that src/ cannot change:
+# a format passed on with its va_list to vsnprintf (gcc exempts that), and
+# the casts and compares inside <linux/netlink.h>'s NLMSG_* macros (gcc
+# exempts system headers' macros).
+build/fuzz/src/log.o build/fuzz/src/config/cfgmap.o: FUZZ_NOWARN := -Wno-format-nonliteral
+build/fuzz/src/source/nl_audit.o: FUZZ_NOWARN := -Wno-cast-qual -Wno-sign-compare
+
 build/asan/pauditd: build/asan/src/main.o $(ASAN_OBJS)
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
@@ -67,6 +92,15 @@ build/cov/tests/%: build/cov/tests/unit/%.o $(COV_OBJS)
 
 build/rel/bench/%: build/rel/bench/%.o $(REL_OBJS)
 	$(CC) $(OPT) -o $@ $^ $(LIBS)
+
+build/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o $(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
+# Seed corpora and dictionaries, from the golden logs and the example config.
+build/fuzz/seeds/.stamp: tests/fuzz/seeds.sh $(wildcard tests/fuzz/*.dict \
+    tests/golden/*.log tests/golden/*.yaml examples/*.yaml examples/*.yaml.example)
+	@sh tests/fuzz/seeds.sh build/fuzz
+	@touch $@
 
 build/rel/tools/%: build/rel/tools/%.o
 	$(CC) $(OPT) -o $@ $^ $(LIBS)
@@ -91,6 +125,17 @@ unit: $(addprefix build/asan/tests/,$(TESTS))
 
 golden: build/asan/pauditd
 	@PAUDITD=$(CURDIR)/build/asan/pauditd sh tests/golden/run.sh
+
+# The integration tests alone, in the environment make test gives them.
+integration: build/asan/pauditd tools pauditd
+	@PAUDITD=$(CURDIR)/build/asan/pauditd PAUDITD_REL=$(CURDIR)/pauditd \
+	  TOOLBIN=$(CURDIR)/build/rel/tools sh tests/run.sh --integration-only
+
+# make fuzz: every libFuzzer harness for FUZZ_SECONDS (FUZZ=replay: one);
+# a crash fails it and names the reproducer in build/fuzz/artifacts/.
+fuzz: $(addprefix build/fuzz/fuzz_,$(FUZZ)) build/fuzz/seeds/.stamp
+	@FUZZBIN=$(CURDIR)/build/fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) \
+	  FUZZ_TIMEOUT=$(FUZZ_TIMEOUT) FUZZ_FLAGS="$(FUZZ_FLAGS)" sh tests/fuzz/run.sh $(FUZZ)
 
 asan: test
 

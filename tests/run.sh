@@ -2,10 +2,14 @@
 # tests/run.sh: run every unit test binary, the golden tests and the
 # integration tests; sum their "N passed, N failed" lines into one.
 # A script with no such line counts as one test (exit 0 pass, 77 skip).
+# --unit-only: the unit tests alone; --integration-only: the integration
+# tests alone (unit test names after it are ignored, golden is skipped).
 # Env: TESTBIN (unit binaries), PAUDITD (binary under test), TOOLBIN.
 top=$(cd "$(dirname "$0")/.." && pwd)
 unit_only=0
+integration_only=0
 [ "$1" = "--unit-only" ] && { unit_only=1; shift; }
+[ "$1" = "--integration-only" ] && { integration_only=1; set --; }
 P=0; F=0; S=0
 log=$(mktemp)
 tally() {	# name, exit code, output file
@@ -32,7 +36,7 @@ for t in "$@"; do
 	run "unit/$t" "$TESTBIN/$t"
 done
 if [ "$unit_only" = 0 ]; then
-	run golden sh "$top/tests/golden/run.sh"
+	[ "$integration_only" = 0 ] && run golden sh "$top/tests/golden/run.sh"
 	for s in "$top"/tests/integration/test_*.sh; do
 		[ -e "$s" ] || continue
 		run "integration/$(basename "$s" .sh)" sh "$s"

@@ -1,0 +1,215 @@
+/*
+ * fuzz_json.c: the JSON escaper (src/json.h) against a reference.
+ *
+ * The input is escaped with json_esc (read in place, exactly `size`
+ * bytes: the last chunk comes from its own copy) and json_esc_padded
+ * (from a copy with JSON_PAD bytes after it, which hold specials that
+ * must not show), with and without a NAME= scan, at every kernel width
+ * json_simd_width allows (64: AVX2 where the CPU has it, 16: SSE2, 0:
+ * the byte loop), after a prefix that varies the output's alignment.
+ * Every output must be the reference's byte for byte, every scan the
+ * reference scan's; a difference aborts. The reference is the one of
+ * tests/unit/test_json.c (Go's encoding/json and utf8.DecodeRune),
+ * copied here: independent of json.c.
+ */
+#include <stdbool.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "../../src/buf.h"
+#include "../../src/json.h"
+#include "../../src/pauditd.h"
+
+/* From tests/unit/test_json.c: Go's utf8.DecodeRune, accept ranges. */
+static size_t
+ref_decode(const unsigned char *s, size_t n, unsigned *ret_cp)
+{
+	unsigned c = s[0], lo = 0x80, hi = 0xbf, cp;
+	size_t sz, k;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		sz = 2;
+	else if (c == 0xe0)
+		sz = 3, lo = 0xa0;
+	else if ((c >= 0xe1 && c <= 0xec) || c == 0xee || c == 0xef)
+		sz = 3;
+	else if (c == 0xed)
+		sz = 3, hi = 0x9f;
+	else if (c == 0xf0)
+		sz = 4, lo = 0x90;
+	else if (c >= 0xf1 && c <= 0xf3)
+		sz = 4;
+	else if (c == 0xf4)
+		sz = 4, hi = 0x8f;
+	else
+		return 0;
+	if (n < sz || s[1] < lo || s[1] > hi)
+		return 0;
+	for (k = 2; k < sz; k++)
+		if (s[k] < 0x80 || s[k] > 0xbf)
+			return 0;
+	cp = c & (sz == 2 ? 0x1f : sz == 3 ? 0x0f : 0x07);
+	for (k = 1; k < sz; k++)
+		cp = (cp << 6) | (s[k] & 0x3f);
+	*ret_cp = cp;
+	return sz;
+}
+
+/* From tests/unit/test_json.c, without the quotes: Go 1.22's escaping. */
+static void
+ref_escape(struct buf *b, const unsigned char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	char u[8];
+	size_t i = 0, n;
+	unsigned cp;
+
+	while (i < len) {
+		unsigned c = s[i];
+
+		if (c < 0x80) {
+			if (c == '"' || c == '\\') {
+				buf_putc(b, '\\');
+				buf_putc(b, (char)c);
+			} else if (c == '\n') {
+				buf_puts_lit(b, "\\n");
+			} else if (c == '\r') {
+				buf_puts_lit(b, "\\r");
+			} else if (c == '\t') {
+				buf_puts_lit(b, "\\t");
+			} else if (c == '\b') {
+				buf_puts_lit(b, "\\b");
+			} else if (c == '\f') {
+				buf_puts_lit(b, "\\f");
+			} else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
+				snprintf(u, sizeof(u), "\\u00%c%c", hex[c >> 4],
+				    hex[c & 15]);
+				buf_append(b, u, 6);
+			} else {
+				buf_putc(b, (char)c);
+			}
+			i++;
+			continue;
+		}
+		n = ref_decode(s + i, len - i, &cp);
+		if (n == 0) {
+			buf_puts_lit(b, "\\ufffd");
+			i++;
+		} else if (cp == 0x2028 || cp == 0x2029) {
+			if (cp == 0x2028)
+				buf_puts_lit(b, "\\u2028");
+			else
+				buf_puts_lit(b, "\\u2029");
+			i += n;
+		} else {
+			buf_append(b, s + i, n);
+			i += n;
+		}
+	}
+}
+
+/* From tests/unit/test_json.c: the '=' after "uid", as json_scan notes them. */
+static size_t
+ref_scan(const unsigned char *s, size_t n, uint32_t *pos, size_t max)
+{
+	size_t j, k = 0;
+
+	for (j = 3; j < n; j++)
+		if (s[j] == '=' && s[j - 1] == 'd' && s[j - 2] == 'i' &&
+		    s[j - 3] == 'u' && k < max)
+			pos[k++] = (uint32_t)j;
+	return k;
+}
+
+static void
+check_scan(const char *what, unsigned width, const struct json_scan *sc,
+    const unsigned char *s, size_t n)
+{
+	uint32_t want[JSON_SCAN_MAX + 1];
+	size_t wn = ref_scan(s, n, want, JSON_SCAN_MAX + 1), k;
+
+	if (wn > JSON_SCAN_MAX) {
+		FUZZ_CHECK(sc->overflow && sc->n == JSON_SCAN_MAX,
+		    "%s, width %u: %zu+ hits, scan noted %u, overflow %d", what,
+		    width, wn, sc->n, sc->overflow);
+		wn = JSON_SCAN_MAX;
+	} else {
+		FUZZ_CHECK(!sc->overflow && sc->n == wn,
+		    "%s, width %u: %zu hits, scan noted %u, overflow %d", what,
+		    width, wn, sc->n, sc->overflow);
+	}
+	for (k = 0; k < wn; k++)
+		FUZZ_CHECK(sc->pos[k] == want[k],
+		    "%s, width %u: hit %zu at %u, reference %u", what, width, k,
+		    sc->pos[k], want[k]);
+}
+
+static void
+check_out(const char *what, unsigned width, const struct buf *got,
+    size_t pre, const struct buf *want)
+{
+	size_t i;
+
+	for (i = 0; i < pre && i < got->len; i++)
+		FUZZ_CHECK(got->p[i] == 'x', "%s, width %u: the prefix changed",
+		    what, width);
+	FUZZ_CHECK(got->len == pre + want->len, "%s, width %u: %zu bytes, reference %zu",
+	    what, width, got->len - pre, want->len);
+	if (want->len == 0 || memcmp(got->p + pre, want->p, want->len) == 0)
+		return;
+	for (i = 0; got->p[pre + i] == want->p[i]; i++)
+		;
+	FUZZ_CHECK(got->p[pre + i] == want->p[i],
+	    "%s, width %u: byte %zu is 0x%02x, reference 0x%02x", what, width,
+	    i, (unsigned char)got->p[pre + i], (unsigned char)want->p[i]);
+}
+
+/* Bytes that would show if the padded kernel escaped past the end. */
+static const char pad_bytes[] = "\"\\<\x01\x80\xc3uid=\xe2\x80\xa8&\n\xff";
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const unsigned widths[] = { 64, 16, 0 };
+	struct json_scan sc = { .tag = { 'u', 'i', 'd', '=' } };
+	struct buf got, want;
+	unsigned char *padded;
+	unsigned w;
+	size_t i, k, pre;
+
+	/* A prefix of 0 to 63 bytes: where in a block the output starts. */
+	pre = size == 0 ? 0 : (data[0] ^ size) & 63;
+	buf_init(&got);
+	buf_init(&want);
+	ref_escape(&want, data, size);
+	if ((padded = malloc(size + JSON_PAD)) == NULL)
+		abort();
+	memcpy(padded, data, size);
+	for (k = 0; k < JSON_PAD; k++)
+		padded[size + k] = (unsigned char)pad_bytes[k % (sizeof(pad_bytes) - 1)];
+	for (i = 0; i < nitems(widths); i++) {
+		w = json_simd_width(widths[i]);
+		FUZZ_CHECK(w <= widths[i], "json_simd_width(%u) gave %u", widths[i], w);
+		for (k = 0; k < 4; k++) {
+			buf_reset(&got);
+			while (got.len < pre)
+				buf_putc(&got, 'x');
+			if (k < 2)
+				json_esc(&got, (const char *)data, size,
+				    k == 1 ? &sc : NULL);
+			else
+				json_esc_padded(&got, (const char *)padded, size,
+				    k == 3 ? &sc : NULL);
+			check_out(k < 2 ? "json_esc" : "json_esc_padded", w, &got,
+			    pre, &want);
+			if (k == 1 || k == 3)
+				check_scan(k == 1 ? "json_esc scan" :
+				    "json_esc_padded scan", w, &sc, data, size);
+		}
+	}
+	json_simd_width(64);
+	free(padded);
+	buf_fini(&got);
+	buf_fini(&want);
+	return 0;
+}
