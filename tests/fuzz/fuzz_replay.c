@@ -51,6 +51,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
+#include "../go_ref.h"
 #include "../../src/config/config.h"
 #include "../../src/filter.h"
 #include "../../src/log.h"
@@ -288,39 +289,6 @@ jr_fail(struct jr *j, const char *why)
 	return NULL;
 }
 
-static size_t
-utf8_len(const unsigned char *s, size_t n, unsigned *ret_cp)
-{
-	unsigned c = s[0], lo = 0x80, hi = 0xbf, cp;
-	size_t sz, k;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		sz = 2;
-	else if (c == 0xe0)
-		sz = 3, lo = 0xa0;
-	else if ((c >= 0xe1 && c <= 0xec) || c == 0xee || c == 0xef)
-		sz = 3;
-	else if (c == 0xed)
-		sz = 3, hi = 0x9f;
-	else if (c == 0xf0)
-		sz = 4, lo = 0x90;
-	else if (c >= 0xf1 && c <= 0xf3)
-		sz = 4;
-	else if (c == 0xf4)
-		sz = 4, hi = 0x8f;
-	else
-		return 0;
-	if (n < sz || s[1] < lo || s[1] > hi)
-		return 0;
-	for (k = 2; k < sz; k++)
-		if (s[k] < 0x80 || s[k] > 0xbf)
-			return 0;
-	cp = c & (sz == 2 ? 0x1f : sz == 3 ? 0x0f : 0x07);
-	for (k = 1; k < sz; k++)
-		cp = (cp << 6) | (s[k] & 0x3f);
-	*ret_cp = cp;
-	return sz;
-}
 
 static bool
 is_hex(unsigned char c)
@@ -361,7 +329,7 @@ jr_string(struct jr *j, const unsigned char *p)
 			p++;
 			continue;
 		}
-		if ((n = utf8_len(p, (size_t)(j->end - p), &cp)) == 0)
+		if ((n = ref_decode(p, (size_t)(j->end - p), &cp)) == 0)
 			return jr_fail(j, "invalid UTF-8 in a string");
 		if (cp == 0x2028 || cp == 0x2029)
 			return jr_fail(j, "a raw U+2028 or U+2029 in a string");

@@ -10,6 +10,7 @@
 
 #define TEST_RNG_SEED 12345
 #include "harness.h"
+#include "../go_ref.h"
 #include "../../src/buf.h"
 #include "../../src/json.h"
 
@@ -233,97 +234,12 @@ TEST(u64)
 	buf_fini(&b);
 }
 
-/*
- * A reference Go escaper, written from Go's encoding/json (1.22 and
- * later, which write \b and \f as such) and utf8.DecodeRune
- * (first-byte accept ranges), independent of json.c.
- */
-static size_t
-ref_decode(const unsigned char *s, size_t n, unsigned *ret_cp)
-{
-	unsigned c = s[0], lo = 0x80, hi = 0xbf, cp;
-	size_t sz, k;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		sz = 2;
-	else if (c == 0xe0)
-		sz = 3, lo = 0xa0;
-	else if ((c >= 0xe1 && c <= 0xec) || c == 0xee || c == 0xef)
-		sz = 3;
-	else if (c == 0xed)
-		sz = 3, hi = 0x9f;
-	else if (c == 0xf0)
-		sz = 4, lo = 0x90;
-	else if (c >= 0xf1 && c <= 0xf3)
-		sz = 4;
-	else if (c == 0xf4)
-		sz = 4, hi = 0x8f;
-	else
-		return 0;
-	if (n < sz || s[1] < lo || s[1] > hi)
-		return 0;
-	for (k = 2; k < sz; k++)
-		if (s[k] < 0x80 || s[k] > 0xbf)
-			return 0;
-	cp = c & (sz == 2 ? 0x1f : sz == 3 ? 0x0f : 0x07);
-	for (k = 1; k < sz; k++)
-		cp = (cp << 6) | (s[k] & 0x3f);
-	*ret_cp = cp;
-	return sz;
-}
-
+/* The reference (tests/go_ref.h), quoted as json_str quotes. */
 static void
 ref_escape(struct buf *b, const unsigned char *s, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
-	char u[8];
-	size_t i = 0, n;
-	unsigned cp;
-
 	buf_putc(b, '"');
-	while (i < len) {
-		unsigned c = s[i];
-
-		if (c < 0x80) {
-			if (c == '"' || c == '\\') {
-				buf_putc(b, '\\');
-				buf_putc(b, (char)c);
-			} else if (c == '\n') {
-				buf_puts_lit(b, "\\n");
-			} else if (c == '\r') {
-				buf_puts_lit(b, "\\r");
-			} else if (c == '\t') {
-				buf_puts_lit(b, "\\t");
-			} else if (c == '\b') {
-				/* Go 1.22's encoding/json on: \b and \f. */
-				buf_puts_lit(b, "\\b");
-			} else if (c == '\f') {
-				buf_puts_lit(b, "\\f");
-			} else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
-				snprintf(u, sizeof(u), "\\u00%c%c", hex[c >> 4],
-				    hex[c & 15]);
-				buf_append(b, u, 6);
-			} else {
-				buf_putc(b, (char)c);
-			}
-			i++;
-			continue;
-		}
-		n = ref_decode(s + i, len - i, &cp);
-		if (n == 0) {
-			buf_puts_lit(b, "\\ufffd");
-			i++;
-		} else if (cp == 0x2028 || cp == 0x2029) {
-			if (cp == 0x2028)
-				buf_puts_lit(b, "\\u2028");
-			else
-				buf_puts_lit(b, "\\u2029");
-			i += n;
-		} else {
-			buf_append(b, s + i, n);
-			i += n;
-		}
-	}
+	ref_escape_body(b, s, len);
 	buf_putc(b, '"');
 }
 
