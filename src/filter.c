@@ -595,45 +595,9 @@ filter_compile(const struct ynode *list, struct cfg_ctx *c,
 static const char *
 utf8_subject(const struct filter *f, const char *p, size_t *len)
 {
-	const unsigned char *s = (const unsigned char *)p;
-	size_t n = *len, i = 0, k, o;
-	unsigned cp;
-	uint64_t w;
-
-	for (;;) {
-		while (i + 8 <= n) {
-			memcpy(&w, s + i, 8);
-			if ((w & 0x8080808080808080ull) != 0)
-				break;
-			i += 8;
-		}
-		while (i < n && s[i] < 0x80)
-			i++;
-		if (i == n)
-			return p;
-		if ((k = json_utf8_len(s + i, n - i, &cp)) == 0)
-			break;
-		i += k;
-	}
-	o = i < f->fix_cap ? i : f->fix_cap;
-	memcpy(f->fix, p, o);
-	while (i < n) {
-		k = s[i] < 0x80 ? 1 : json_utf8_len(s + i, n - i, &cp);
-		if (k == 0) {
-			if (f->fix_cap - o < 3)
-				break;
-			memcpy(f->fix + o, "\xef\xbf\xbd", 3);
-			o += 3;
-			i++;
-		} else {
-			if (f->fix_cap - o < k)
-				break;
-			memcpy(f->fix + o, s + i, k);
-			o += k;
-			i += k;
-		}
-	}
-	*len = o;
+	if (json_utf8_valid(p, *len) == *len)
+		return p;
+	*len = json_utf8_fix(p, *len, f->fix, f->fix_cap);
 	return f->fix;
 }
 

@@ -108,6 +108,56 @@ json_utf8_len(const unsigned char *s, size_t n, unsigned *ret_cp)
 	return 0;
 }
 
+size_t
+json_utf8_valid(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, k;
+	unsigned cp;
+	uint64_t w;
+
+	for (;;) {
+		/* Mostly ASCII: a word at a time. */
+		while (i + 8 <= n) {
+			memcpy(&w, s + i, 8);
+			if ((w & 0x8080808080808080ull) != 0)
+				break;
+			i += 8;
+		}
+		while (i < n && s[i] < 0x80)
+			i++;
+		if (i == n || (k = json_utf8_len(s + i, n - i, &cp)) == 0)
+			return i;
+		i += k;
+	}
+}
+
+size_t
+json_utf8_fix(const char *str, size_t n, char *out, size_t cap)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, k, o = 0;
+	unsigned cp;
+
+	while (i < n) {
+		k = s[i] < 0x80 ? 1 : json_utf8_len(s + i, n - i, &cp);
+		if (k == 0) {
+			if (cap - o < 3)
+				break;
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		} else {
+			if (cap - o < k)
+				break;
+			memcpy(out + o, s + i, k);
+			o += k;
+			i += k;
+		}
+	}
+	return o;
+}
+
 #ifdef __SSE2__
 /*
  * Bytes that leave the plain copy: < 0x20 and >= 0x80 (one signed

@@ -4,8 +4,9 @@
  * Strings are escaped exactly as Go's encoding/json escapes them, so
  * that pauditd's lines are byte for byte those of pauditd (Go): '"' and
  * '\' escaped; '<', '>', '&' as \u003c \u003e \u0026; control characters
- * as \u00XX except \n \r \t; U+2028 and U+2029 as \u2028 \u2029; every
- * byte that is not part of valid UTF-8 as \ufffd.
+ * as \u00XX except \n \r \t, and \b \f as such (Go 1.22 on); U+2028 and
+ * U+2029 as \u2028 \u2029; every byte that is not part of valid UTF-8 as
+ * \ufffd.
  */
 #ifndef PAUDITD_JSON_H
 #define PAUDITD_JSON_H
@@ -55,6 +56,14 @@ void json_esc_padded(struct buf *b, const char *s, size_t len,
  * surrogates and code points past U+10FFFF are not valid).
  */
 size_t json_utf8_len(const unsigned char *s, size_t n, unsigned *ret_cp);
+/* How many bytes from the start of s[0, n) are valid UTF-8 (n: all). */
+size_t json_utf8_valid(const char *s, size_t n);
+/*
+ * s[0, n) into out (cap bytes) as Go reads it, each byte that begins no
+ * valid sequence made U+FFFD (3 bytes); cut at a character when out is
+ * full. Returns the bytes written.
+ */
+size_t json_utf8_fix(const char *s, size_t n, char *out, size_t cap);
 /* Append the unsigned decimal `v`. */
 void json_u64(struct buf *b, uint64_t v);
 /* Write v's decimal digits so that they end at `end`; returns their start. */

@@ -59,33 +59,17 @@ xstrdup_null(const char *s)
 static char *
 utf8_label(const char *lv)
 {
-	const unsigned char *s = (const unsigned char *)lv;
-	size_t n, i, k, o = 0;
-	unsigned cp;
+	size_t n;
 	char *d;
 
 	if (lv == NULL)
 		return NULL;
 	n = strlen(lv);
-	for (i = 0; i < n; i += k)
-		if ((k = s[i] < 0x80 ? 1 : json_utf8_len(s + i, n - i, &cp)) == 0)
-			break;
-	if (i == n)
+	if (json_utf8_valid(lv, n) == n)
 		return NULL;
 	if ((d = malloc(3 * n + 1)) == NULL)
 		fatal("metric label");
-	for (i = 0; i < n; i += k) {
-		k = s[i] < 0x80 ? 1 : json_utf8_len(s + i, n - i, &cp);
-		if (k == 0) {
-			memcpy(d + o, "\xef\xbf\xbd", 3);
-			o += 3;
-			k = 1;
-		} else {
-			memcpy(d + o, s + i, k);
-			o += k;
-		}
-	}
-	d[o] = '\0';
+	d[json_utf8_fix(lv, n, d, 3 * n)] = '\0';
 	return d;
 }
 

@@ -234,6 +234,24 @@ TEST(u64)
 	buf_fini(&b);
 }
 
+TEST(utf8_valid_and_fix)
+{
+	static const char ok[] = "ascii caf\xc3\xa9 \xe2\x82\xac and more ascii";
+	static const char bad[] = "ab\xff" "c\xe2\x82" "d\xed\xa0\x80";
+	char out[64];
+	size_t n;
+
+	ASSERT_EQ(json_utf8_valid(ok, sizeof(ok) - 1), sizeof(ok) - 1);
+	ASSERT_EQ(json_utf8_valid(bad, sizeof(bad) - 1), 2);
+	n = json_utf8_fix(bad, sizeof(bad) - 1, out, sizeof(out));
+	ASSERT_MEMEQ(out, n, "ab\xef\xbf\xbd" "c\xef\xbf\xbd\xef\xbf\xbd"
+	    "d\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	/* Cut at a character when the room ends. */
+	ASSERT_EQ(json_utf8_fix(bad, sizeof(bad) - 1, out, 4), 2);
+	ASSERT_EQ(json_utf8_fix(ok, sizeof(ok) - 1, out, 11), 11);
+	ASSERT_EQ(json_utf8_fix(ok, sizeof(ok) - 1, out, 10), 9);
+}
+
 /* The reference (tests/go_ref.h), quoted as json_str quotes. */
 static void
 ref_escape(struct buf *b, const unsigned char *s, size_t len)
@@ -574,7 +592,7 @@ TEST(every_kernel_width)
 	json_simd_width(64);
 }
 
-TEST_MAIN(T(plain_ascii), T(quote_and_backslash), T(html_safe),
+TEST_MAIN(T(utf8_valid_and_fix), T(plain_ascii), T(quote_and_backslash), T(html_safe),
     T(newline_cr_tab), T(other_control_chars), T(del_not_escaped),
     T(valid_utf8_copied), T(line_and_paragraph_separators),
     T(invalid_bytes_one_replacement_each), T(overlongs),
