@@ -1,14 +1,16 @@
 /*
  * go_ref.h: a reference of Go's string escaping, written from Go's
  * encoding/json (1.22 and later, which write \b and \f as such) and
- * utf8.DecodeRune (first-byte accept ranges), independent of src/json.c:
- * what the unit tests and the fuzzers compare pauditd's escaping with.
+ * utf8.DecodeRune (first-byte accept ranges), and of the uid scan that
+ * goes with it, independent of src/json.c: what the unit tests and the
+ * fuzzers compare pauditd's escaping with.
  * Static functions for the test programs that include it.
  */
 #ifndef PAUDITD_TESTS_GO_REF_H
 #define PAUDITD_TESTS_GO_REF_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "../src/buf.h"
@@ -99,6 +101,22 @@ ref_escape_body(struct buf *b, const unsigned char *s, size_t len)
 			i += n;
 		}
 	}
+}
+
+/*
+ * The positions of the '=' after "uid" in s[0, n) (at most max), as the
+ * escaper's scan notes them for the uid_map.
+ */
+static inline size_t
+ref_scan(const unsigned char *s, size_t n, uint32_t *pos, size_t max)
+{
+	size_t j, k = 0;
+
+	for (j = 3; j < n; j++)
+		if (s[j] == '=' && s[j - 1] == 'd' && s[j - 2] == 'i' &&
+		    s[j - 3] == 'u' && k < max)
+			pos[k++] = (uint32_t)j;
+	return k;
 }
 
 #endif

@@ -22,19 +22,6 @@
 #include "../../src/pauditd.h"
 
 
-/* From tests/unit/test_json.c: the '=' after "uid", as json_scan notes them. */
-static size_t
-ref_scan(const unsigned char *s, size_t n, uint32_t *pos, size_t max)
-{
-	size_t j, k = 0;
-
-	for (j = 3; j < n; j++)
-		if (s[j] == '=' && s[j - 1] == 'd' && s[j - 2] == 'i' &&
-		    s[j - 3] == 'u' && k < max)
-			pos[k++] = (uint32_t)j;
-	return k;
-}
-
 static void
 check_scan(const char *what, unsigned width, const struct json_scan *sc,
     const unsigned char *s, size_t n)

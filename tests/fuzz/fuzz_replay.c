@@ -180,6 +180,19 @@ struct counts {
 	uint64_t	received, written, dropped;
 };
 
+/* An output wrote every event it received during the input, dropped none. */
+static void
+check_wrote_all(const char *name, const struct counts *k0,
+    const struct counts *k1)
+{
+	FUZZ_CHECK(k1->written - k0->written == k1->received - k0->received &&
+	    k1->dropped == k0->dropped,
+	    "%s received %llu events, wrote %llu, dropped %llu", name,
+	    (unsigned long long)(k1->received - k0->received),
+	    (unsigned long long)(k1->written - k0->written),
+	    (unsigned long long)(k1->dropped - k0->dropped));
+}
+
 static void
 counts_get(const struct out_metrics *om, struct counts *k)
 {
@@ -528,18 +541,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (unsigned long long)(ev1 - ev0),
 	    (unsigned long long)(n1.received - n0.received),
 	    (unsigned long long)(f1.received - f0.received));
-	FUZZ_CHECK(n1.written - n0.written == n1.received - n0.received &&
-	    n1.dropped == n0.dropped,
-	    "null received %llu events, wrote %llu, dropped %llu",
-	    (unsigned long long)(n1.received - n0.received),
-	    (unsigned long long)(n1.written - n0.written),
-	    (unsigned long long)(n1.dropped - n0.dropped));
-	FUZZ_CHECK(f1.written - f0.written == f1.received - f0.received &&
-	    f1.dropped == f0.dropped,
-	    "file received %llu events, wrote %llu, dropped %llu",
-	    (unsigned long long)(f1.received - f0.received),
-	    (unsigned long long)(f1.written - f0.written),
-	    (unsigned long long)(f1.dropped - f0.dropped));
+	check_wrote_all("null", &n0, &n1);
+	check_wrote_all("file", &f0, &f1);
 	check_file(s, f1.written - f0.written);
 	free(buf);
 	return 0;

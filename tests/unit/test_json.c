@@ -384,19 +384,6 @@ TEST(every_special_at_every_offset)
 	ASSERT_EQ(bad, 0);
 }
 
-/* The '=' after "uid" in s, as json_esc's scan should note them. */
-static size_t
-ref_scan(const unsigned char *s, size_t n, uint32_t *pos, size_t max)
-{
-	size_t j, k = 0;
-
-	for (j = 3; j < n; j++)
-		if (s[j] == '=' && s[j - 1] == 'd' && s[j - 2] == 'i' &&
-		    s[j - 3] == 'u' && k < max)
-			pos[k++] = (uint32_t)j;
-	return k;
-}
-
 /*
  * How the scan of s[0, n) differs from ref_scan's: 1 if it noted another
  * count (the first JSON_SCAN_MAX and overflow past them), else the
