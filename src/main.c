@@ -549,6 +549,12 @@ start(struct daemon *d)
 	int r;
 
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * A file size limit (ulimit -f, LimitFSIZE=) reached by the file
+	 * output: a write that fails with EFBIG, retried and counted as a
+	 * full disk is, rather than the whole daemon killed.
+	 */
+	signal(SIGXFSZ, SIG_IGN);
 	setup_loop(d);
 	if ((r = outputs_start(d->outs)) < 0)
 		return r;
