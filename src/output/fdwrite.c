@@ -1,12 +1,14 @@
 /*
  * fdwrite.c: batched writev of encoded events, resumable after a short
  * write, waiting on a descriptor that would block, interruptible at the
- * shutdown deadline.
+ * shutdown deadline; a line dropped half written is taken off a file.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -78,6 +80,68 @@ end_torn(struct fdwriter *w)
 	return false;
 }
 
+/*
+ * Take a dropped message's part off a regular file, if nothing was
+ * written after it: the file then ends in whole lines, and the space is
+ * given back (ftruncate works on a full disk). False if it cannot be
+ * done: a pipe, a file someone else wrote to or truncated since.
+ */
+static bool
+cut_part(struct fdwriter *w)
+{
+	struct stat st;
+	off_t end = w->part_start + (off_t)w->partial_off;
+
+	if (!w->reg || w->part_start < 0 || fstat(w->fd, &st) < 0 ||
+	    st.st_size != end || ftruncate(w->fd, w->part_start) < 0)
+		return false;
+	/* A descriptor without O_APPEND (stdout's `>`) writes there next. */
+	lseek(w->fd, w->part_start, SEEK_SET);
+	return true;
+}
+
+/* The message written in part is dropped: off the file, or torn. */
+static void
+drop_part(struct fdwriter *w)
+{
+	if (!cut_part(w))
+		w->torn = true;
+	w->partial = NULL;
+}
+
+/*
+ * Where the part now on the fd began: its end is the fd's offset (an
+ * O_APPEND write leaves it at the end of what it wrote).
+ */
+static void
+note_part(struct fdwriter *w)
+{
+	off_t pos = w->reg ? lseek(w->fd, 0, SEEK_CUR) : -1;
+
+	w->part_start = pos >= (off_t)w->partial_off ?
+	    pos - (off_t)w->partial_off : -1;
+}
+
+/* A regular file whose last byte is not a '\n': a writer stopped mid-line. */
+static bool
+ends_cut(int fd)
+{
+	char path[64], c;
+	struct stat st;
+	bool cut;
+	int rfd;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+		return false;
+	/* Opened for writing only: read it through a descriptor of its own. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if ((rfd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+		return false;
+	cut = pread(rfd, &c, 1, st.st_size - 1) == 1 && c != '\n';
+	close(rfd);
+	return cut;
+}
+
 /* items[from..n) are not written (last_errno says why): retry them. */
 static void
 retry_rest(struct out_item *it, size_t from, size_t n)
@@ -99,10 +163,8 @@ fdwrite_batch(struct fdwriter *w, struct out_item *it, size_t n)
 	 * line; while that fails (a full disk), nothing else is written.
 	 */
 	if (w->partial != NULL && (n == 0 || it[0].m != w->partial ||
-	    it[0].attempts == 0)) {
-		w->partial = NULL;
-		w->torn = true;
-	}
+	    it[0].attempts == 0))
+		drop_part(w);
 	if (w->torn && !end_torn(w)) {
 		retry_rest(it, 0, n);
 		return;
@@ -139,13 +201,27 @@ fdwrite_batch(struct fdwriter *w, struct out_item *it, size_t n)
 				w->partial_off = (it[j].m == w->partial ?
 				    w->partial_off : 0) + (size_t)r;
 				w->partial = it[j].m;
+				note_part(w);
 			}
 			i = j;
 		}
 	}
 }
 
-void
+bool
+fdwrite_init(struct fdwriter *w, int fd)
+{
+	struct stat st;
+
+	w->fd = fd;
+	w->reg = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	w->partial = NULL;
+	w->part_start = -1;
+	w->torn = w->reg && ends_cut(fd);
+	return w->torn;
+}
+
+bool
 fdwrite_set_fd(struct fdwriter *w, int fd)
 {
 	struct stat a, b;
@@ -157,11 +233,26 @@ fdwrite_set_fd(struct fdwriter *w, int fd)
 	if (w->fd >= 0 && fd >= 0 && fstat(w->fd, &a) == 0 &&
 	    fstat(fd, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
 		w->fd = fd;
-		return;
+		return false;
 	}
-	w->fd = fd;
-	w->partial = NULL;
-	w->torn = false;
+	/* A rotation: the old file is left with whole lines. */
+	fdwrite_end(w);
+	return fdwrite_init(w, fd);
+}
+
+void
+fdwrite_end(struct fdwriter *w)
+{
+	struct pollfd pfd = { .fd = w->fd, .events = POLLOUT };
+
+	if (w->fd < 0)
+		return;
+	if (w->partial != NULL)
+		drop_part(w);
+	/* One try, never waiting: a reader that takes nothing keeps it cut. */
+	if (w->torn && poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLOUT) &&
+	    write(w->fd, "\n", 1) == 1)
+		w->torn = false;
 }
 
 const char *

@@ -5,7 +5,8 @@
  * umask does not narrow it) and `user`/`group` (fchown). SIGHUP and
  * SIGUSR1 reopen it for logrotate: the new file is opened before the old
  * one is closed, so a failed reopen keeps writing to the old file rather
- * than losing events.
+ * than losing events, and is tried again every FILE_REOPEN_RETRY_MS until
+ * it works (the directory made writable again, made again).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "../log.h"
+#include "../pauditd.h"
 #include "fdwrite.h"
 #include "output.h"
 
@@ -27,12 +29,18 @@ struct out_file_conf {
 	char	*group;
 };
 
+/* A failed reopen is tried again this often, at the next write. */
+#define FILE_REOPEN_RETRY_MS	1000
+#define FILE_REOPEN_SAY_EVERY	600	/* tries: every 10 minutes */
+
 struct out_file {
 	struct fdwriter	 w;
 	char		*path;
 	int		 mode;
 	unsigned	 uid;		/* (unsigned)-1: unchanged */
 	unsigned	 gid;
+	uint64_t	 reopen_at;	/* a failed reopen's next try; 0: none */
+	unsigned	 reopen_tries;	/* failed reopens in a row */
 	struct log_ratelimit rl;
 };
 
@@ -211,6 +219,15 @@ open_error(int e)
 	return e == -ENXIO ? "a FIFO without a reader" : strerror(-e);
 }
 
+/* The file ended in a cut line: say what its first write does. */
+static void
+say_cut(const struct out_file *f, bool cut)
+{
+	if (cut)
+		log_warnx("[output file] %s ends in a cut line (a writer stopped "
+		    "in the middle of it): ending it before the next event", f->path);
+}
+
 static void
 out_file_fini(void *ctx)
 {
@@ -218,8 +235,10 @@ out_file_fini(void *ctx)
 
 	if (f == NULL)
 		return;
-	if (f->w.fd >= 0)
+	if (f->w.fd >= 0) {
+		fdwrite_end(&f->w);
 		close(f->w.fd);
+	}
 	free(f->path);
 	free(f);
 }
@@ -246,22 +265,17 @@ out_file_init(struct output *o, const void *conf, void **ret_ctx)
 		out_file_fini(f);
 		return fd;
 	}
-	f->w.fd = fd;
+	say_cut(f, fdwrite_init(&f->w, fd));
 	*ret_ctx = f;
 	return 0;
 }
 
-static void
-out_file_write(void *wctx, struct out_item *items, size_t n)
-{
-	struct out_file *f = wctx;
-
-	fdwrite_batch(&f->w, items, n);
-	if (items[n - 1].res != OUT_OK)
-		log_warn_ratelimited(&f->rl, "[output file] write to %s failed: %s",
-		    f->path, fdwrite_error(&f->w));
-}
-
+/*
+ * SIGHUP, SIGUSR1: open the path again and write there from now on. A
+ * failure keeps the old file, and the open is tried again every
+ * FILE_REOPEN_RETRY_MS; said at the first failure and every
+ * FILE_REOPEN_SAY_EVERY tries after it.
+ */
 static void
 out_file_reopen(void *wctx)
 {
@@ -269,15 +283,33 @@ out_file_reopen(void *wctx)
 	int fd = open_file(f), old;
 
 	if (fd < 0) {
-		log_warnx("[output file] cannot reopen %s: %s; writing on to the old file",
-		    f->path, open_error(fd));
+		if (f->reopen_tries++ % FILE_REOPEN_SAY_EVERY == 0)
+			log_warnx("[output file] cannot reopen %s: %s; writing on "
+			    "to the old file, trying again every %d s", f->path,
+			    open_error(fd), FILE_REOPEN_RETRY_MS / 1000);
+		f->reopen_at = now_mono_ms() + FILE_REOPEN_RETRY_MS;
 		return;
 	}
+	f->reopen_at = 0;
+	f->reopen_tries = 0;
 	old = f->w.fd;
 	/* Before the old fd is closed: set_fd compares the two files. */
-	fdwrite_set_fd(&f->w, fd);
+	say_cut(f, fdwrite_set_fd(&f->w, fd));
 	close(old);
 	log_info("[output file] reopened %s", f->path);
+}
+
+static void
+out_file_write(void *wctx, struct out_item *items, size_t n)
+{
+	struct out_file *f = wctx;
+
+	if (f->reopen_at != 0 && now_mono_ms() >= f->reopen_at)
+		out_file_reopen(f);
+	fdwrite_batch(&f->w, items, n);
+	if (items[n - 1].res != OUT_OK)
+		log_warn_ratelimited(&f->rl, "[output file] write to %s failed: %s",
+		    f->path, fdwrite_error(&f->w));
 }
 
 const struct output_ops out_file_ops = {

@@ -17,7 +17,10 @@ out_stdout_init(struct output *o, const void *conf, void **ret_ctx)
 
 	if (w == NULL)
 		return -ENOMEM;
-	w->fd = 1;
+	if (fdwrite_init(w, 1))
+		log_warnx("[output stdout] the file on stdout ends in a cut line "
+		    "(a writer stopped in the middle of it): ending it before "
+		    "the next event");
 	*ret_ctx = w;
 	return 0;
 }
@@ -60,6 +63,7 @@ out_stdout_write(void *wctx, struct out_item *items, size_t n)
 static void
 out_stdout_fini(void *ctx)
 {
+	fdwrite_end(ctx);
 	free(ctx);
 }
 

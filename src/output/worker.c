@@ -115,11 +115,21 @@ past_deadline(struct output *o)
 	return dl != 0 && now_mono_ms() >= dl;
 }
 
-/* Sleep up to ms, waking early when the shutdown deadline passes. */
-static void
-nap(struct output *o, uint64_t ms)
+/* A SIGHUP or SIGUSR1 this worker has not acted on yet. */
+static bool
+reopen_due(struct output *o, const struct worker *w)
 {
-	while (ms > 0 && !past_deadline(o)) {
+	return atomic_load(&o->reopen_gen) != w->reopen_seen;
+}
+
+/*
+ * Sleep up to ms, waking early when the shutdown deadline passes or a
+ * reopen is asked for (the fix for what the retries wait on, often).
+ */
+static void
+nap(struct output *o, const struct worker *w, uint64_t ms)
+{
+	while (ms > 0 && !past_deadline(o) && !reopen_due(o, w)) {
 		uint64_t step = ms < 50 ? ms : 50;
 		struct timespec ts = { 0, (long)step * 1000000L };
 
@@ -253,6 +263,16 @@ write_batch(struct output *o, struct worker *w, struct out_item *it, size_t n)
 }
 
 static void
+maybe_reopen(struct output *o, struct worker *w)
+{
+	if (!reopen_due(o, w))
+		return;
+	w->reopen_seen = atomic_load(&o->reopen_gen);
+	if (o->ops->reopen != NULL)
+		o->ops->reopen(w->wctx);
+}
+
+static void
 deliver(struct output *o, struct worker *w, struct out_item *it, size_t n)
 {
 	unsigned attempt = 0;
@@ -269,10 +289,12 @@ deliver(struct output *o, struct worker *w, struct out_item *it, size_t n)
 			drop_items(o->m_gone, it, n);
 			return;
 		}
+		/* Between tries too: a rotated-away full disk frees nothing. */
+		maybe_reopen(o, w);
 		probe = false;
 		wait = o->breaker ? breaker_wait_ms(o->breaker, now_mono_ms(), &probe) : 0;
 		if (wait > 0) {
-			nap(o, wait);
+			nap(o, w, wait);
 			continue;
 		}
 		send = probe ? 1 : n;
@@ -286,20 +308,8 @@ deliver(struct output *o, struct worker *w, struct out_item *it, size_t n)
 			n = send;
 		}
 		if (n > 0 && !probe && !atomic_load(&o->gone))
-			nap(o, backoff_ms(++attempt));
+			nap(o, w, backoff_ms(++attempt));
 	}
-}
-
-static void
-maybe_reopen(struct output *o, struct worker *w)
-{
-	unsigned gen = atomic_load(&o->reopen_gen);
-
-	if (gen == w->reopen_seen)
-		return;
-	w->reopen_seen = gen;
-	if (o->ops->reopen != NULL)
-		o->ops->reopen(w->wctx);
 }
 
 void *
@@ -316,15 +326,17 @@ output_worker_main(void *arg)
 	if (mv == NULL || it == NULL)
 		fatal("output worker");
 	w->wctx = o->ctx;
+	w->reopen_seen = atomic_load(&o->reopen_gen);
 	while (o->ops->worker_init != NULL &&
 	    (r = o->ops->worker_init(o->ctx, &w->wctx)) < 0) {
 		log_warnx("[output %s] worker start failed: %s, retrying",
 		    o->name, strerror(-r));
-		nap(o, 1000);
+		nap(o, w, 1000);
+		/* What a reopen asks for, a start gives. */
+		w->reopen_seen = atomic_load(&o->reopen_gen);
 		if (past_deadline(o))
 			break;
 	}
-	w->reopen_seen = atomic_load(&o->reopen_gen);
 	for (;;) {
 		maybe_reopen(o, w);
 		n = queue_pop_batch(o->q, mv, max, 500);

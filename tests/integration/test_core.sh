@@ -155,6 +155,26 @@ check "full disk: every event counted as failed" "grep -qx 'pauditd_output_dropp
 check "full disk: retries counted" "grep -q 'pauditd_output_retries_total{output=\"file\"} [1-9]' $tmp/full.prom"
 check "full disk: the error is logged" "grep -q 'No space left on device' $tmp/full.err"
 
+# --- a disk that fills up in the middle of a line (a file size limit,
+# EFBIG as a full disk's ENOSPC): the daemon is not killed (SIGXFSZ), the
+# line dropped half written is taken off the file, which holds whole lines
+# only; a file left ending in a cut line gets its end before the next line
+n=1; : > "$tmp/fs.log"; while [ $n -le 200 ]; do event $n >> "$tmp/fs.log"; n=$((n + 1)); done
+printf 'output:\n  file:\n    enabled: true\n    attempts: 1\n    path: %s/fs.json\n' "$tmp" > "$tmp/fs.yaml"
+(ulimit -f 64; exec "$bin" --input "$tmp/fs.log" -config "$tmp/fs.yaml" --metrics-out "$tmp/fs.prom") 2>"$tmp/fs.err"; rc=$?
+check "file size limit: exit 3, not killed by SIGXFSZ" "[ $rc = 3 ]"
+check "file size limit: the error is logged" "grep -q 'File too large' $tmp/fs.err"
+check "file size limit: the file ends in a whole line" "[ -s $tmp/fs.json ] && [ \"\$(tail -c 1 $tmp/fs.json | od -An -c | tr -d ' ')\" = '\\n' ]"
+check "file size limit: every line whole" "! grep -qv '^{.*}\$' $tmp/fs.json"
+check "file size limit: the lines are the events written" "grep -qx \"pauditd_output_events_total{output=\\\"file\\\"} \$(wc -l < $tmp/fs.json)\" $tmp/fs.prom"
+check "file size limit: written + failed = all" "awk '/^pauditd_output_(events|dropped_failed)_total.output=.file/ { s += \$2 } END { exit s != 200 }' $tmp/fs.prom"
+printf '{"cut' > "$tmp/cut.json"
+printf 'output:\n  file:\n    enabled: true\n    path: %s/cut.json\n' "$tmp" > "$tmp/cut.yaml"
+"$bin" --input "$tmp/ten.log" -config "$tmp/cut.yaml" 2>"$tmp/cut.err"; rc=$?
+check "cut line: exit 0" "[ $rc = 0 ]"
+check "cut line: said" "grep -q 'ends in a cut line' $tmp/cut.err"
+check "cut line: ended, then the events whole" "[ \"\$(head -n 1 $tmp/cut.json)\" = '{\"cut' ] && [ \$(wc -l < $tmp/cut.json) = 11 ] && [ \$(grep -c '^{.*}\$' $tmp/cut.json) = 10 ]"
+
 # --- two outputs at once, each gets every event; go-audit format
 cat > "$tmp/two.yaml" <<Y
 output:

@@ -637,6 +637,98 @@ TEST(reopen_writes_to_new_file)
 	unlink(rotated);
 }
 
+/*
+ * A SIGHUP while the worker retries a batch (a full disk) reopens at once,
+ * not after the batch's attempts: the probe found a rotated-away full
+ * file kept, and retried, for 16 s after the signal (minutes with more
+ * attempts) while the admin had made room. Here the path is a symlink to
+ * /dev/full, then to a file.
+ */
+TEST(reopen_while_retrying)
+{
+	char yaml[512], link[160], target[170];
+	struct fx fx;
+	uint64_t retried, delivered;
+
+	snprintf(link, sizeof(link), "%s", tmp_path("retry.log"));
+	snprintf(target, sizeof(target), "%s.file", link);
+	unlink(link);
+	unlink(target);
+	ASSERT_EQ(symlink("/dev/full", link), 0);
+	snprintf(yaml, sizeof(yaml), "output:\n  file:\n    enabled: true\n"
+	    "    attempts: 1000\n    path: %s\n    mode: 0666\n", link);
+	fx_configure(&fx, yaml);
+	ASSERT_EQ(fx.r, 0);
+	ASSERT_EQ(start(&fx), 0);
+	publish(fx.os, FMT_PAUDITD, 1);
+	outputs_flush(fx.os);
+	retried = wait_count("pauditd_output_retries_total", "file", 2);
+	ASSERT_EQ(unlink(link), 0);
+	ASSERT_EQ(symlink(target, link), 0);
+	outputs_reopen(fx.os);
+	/* Without the reopen, 1000 attempts on /dev/full. */
+	delivered = wait_count("pauditd_output_events_total", "file", 1);
+	stop(&fx, 200);
+	ASSERT_EQ(retried, 2);
+	ASSERT_EQ(delivered, 1);
+	ASSERT_STREQ(slurp(target), "{\"n\":1}\n");
+	ASSERT_EQ(count("pauditd_output_dropped_failed_total", "file"), 0);
+	fx_done(&fx);
+	unlink(link);
+	unlink(target);
+}
+
+/*
+ * A reopen that fails (the directory not writable yet) keeps writing to
+ * the old file and is tried again until it works, not forgotten: the
+ * probe found every later event in the rotated file, which logrotate
+ * then compresses and deletes.
+ */
+TEST(failed_reopen_tried_again)
+{
+	char yaml[512], dir[160], path[180], rotated[190];
+	struct fx fx;
+	int k;
+
+	snprintf(dir, sizeof(dir), "%s", tmp_path("reopen.d"));
+	snprintf(path, sizeof(path), "%s/out.log", dir);
+	snprintf(rotated, sizeof(rotated), "%s.1", path);
+	unlink(path);
+	unlink(rotated);
+	rmdir(dir);
+	ASSERT_EQ(mkdir(dir, 0755), 0);
+	snprintf(yaml, sizeof(yaml), "output:\n  file:\n    enabled: true\n"
+	    "    path: %s\n", path);
+	fx_configure(&fx, yaml);
+	ASSERT_EQ(fx.r, 0);
+	ASSERT_EQ(start(&fx), 0);
+	publish(fx.os, FMT_PAUDITD, 1);
+	outputs_flush(fx.os);
+	ASSERT_EQ(wait_count("pauditd_output_events_total", "file", 1), 1);
+	/* Rotated, and the directory gone for the reopen (root writes anywhere). */
+	ASSERT_EQ(rename(path, rotated), 0);
+	ASSERT_EQ(rename(dir, tmp_path("reopen.away")), 0);
+	outputs_reopen(fx.os);
+	publish(fx.os, FMT_PAUDITD, 2);
+	outputs_flush(fx.os);
+	ASSERT_EQ(wait_count("pauditd_output_events_total", "file", 2), 2);
+	ASSERT_EQ(rename(tmp_path("reopen.away"), dir), 0);
+	/* The next try is due a second after the failure, at a write. */
+	for (k = 0; k < 500 && access(path, F_OK) != 0; k++) {
+		publish(fx.os, FMT_PAUDITD, 3);
+		outputs_flush(fx.os);
+		sleep_ms(10);
+	}
+	stop(&fx, 5000);
+	ASSERT(k < 500);
+	ASSERT_EQ(strncmp(slurp(rotated), "{\"n\":1}\n{\"n\":2}\n", 16), 0);
+	ASSERT_EQ(strncmp(slurp(path), "{\"n\":3}\n", 8), 0);
+	fx_done(&fx);
+	unlink(path);
+	unlink(rotated);
+	rmdir(dir);
+}
+
 TEST(unknown_keys_warned)
 {
 	struct fx fx;
@@ -939,7 +1031,8 @@ TEST_MAIN(T(file_output_writes_lines_in_order), T(file_output_appends),
     T(format_selects_events), T(null_output_counts_everything),
     T(stop_flushes_staged_events), T(retries_exhausted_on_dev_full),
     T(attempts_one_means_no_retry), T(queue_full_and_shutdown_drops_counted),
-    T(reopen_writes_to_new_file), T(unknown_keys_warned),
+    T(reopen_writes_to_new_file), T(reopen_while_retrying),
+    T(failed_reopen_tried_again), T(unknown_keys_warned),
     T(bad_values_rejected), T(disabled_outputs_not_validated),
     T(no_enabled_output_is_an_error), T(attempts_default_and_several_outputs),
     T(embedded_defaults_configure_stdout), T(regress_file_path_without_value),
