@@ -601,9 +601,28 @@ TEST(queue_full_and_shutdown_drops_counted)
 	fx_done(&fx);
 }
 
+/*
+ * The file output on path (extra: more of its keys, YAML lines), started,
+ * with event 1 published; false if it did not configure or start.
+ */
+static bool
+file_started(struct fx *fx, const char *path, const char *extra)
+{
+	char yaml[512];
+
+	snprintf(yaml, sizeof(yaml), "output:\n  file:\n    enabled: true\n"
+	    "    path: %s\n%s", path, extra);
+	fx_configure(fx, yaml);
+	if (fx->r != 0 || start(fx) != 0)
+		return false;
+	publish(fx->os, FMT_PAUDITD, 1);
+	outputs_flush(fx->os);
+	return true;
+}
+
 TEST(reopen_writes_to_new_file)
 {
-	char yaml[512], path[160], rotated[170];
+	char path[160], rotated[170];
 	struct fx fx;
 	uint64_t first;
 	int renamed, k;
@@ -612,13 +631,7 @@ TEST(reopen_writes_to_new_file)
 	snprintf(rotated, sizeof(rotated), "%s.1", path);
 	unlink(path);
 	unlink(rotated);
-	snprintf(yaml, sizeof(yaml), "output:\n  file:\n    enabled: true\n"
-	    "    path: %s\n", path);
-	fx_configure(&fx, yaml);
-	ASSERT_EQ(fx.r, 0);
-	ASSERT_EQ(start(&fx), 0);
-	publish(fx.os, FMT_PAUDITD, 1);
-	outputs_flush(fx.os);
+	ASSERT(file_started(&fx, path, ""));
 	first = wait_count("pauditd_output_events_total", "file", 1);
 	renamed = rename(path, rotated);
 	outputs_reopen(fx.os);
@@ -646,7 +659,7 @@ TEST(reopen_writes_to_new_file)
  */
 TEST(reopen_while_retrying)
 {
-	char yaml[512], link[160], target[170];
+	char link[160], target[170];
 	struct fx fx;
 	uint64_t retried, delivered;
 
@@ -655,13 +668,7 @@ TEST(reopen_while_retrying)
 	unlink(link);
 	unlink(target);
 	ASSERT_EQ(symlink("/dev/full", link), 0);
-	snprintf(yaml, sizeof(yaml), "output:\n  file:\n    enabled: true\n"
-	    "    attempts: 1000\n    path: %s\n    mode: 0666\n", link);
-	fx_configure(&fx, yaml);
-	ASSERT_EQ(fx.r, 0);
-	ASSERT_EQ(start(&fx), 0);
-	publish(fx.os, FMT_PAUDITD, 1);
-	outputs_flush(fx.os);
+	ASSERT(file_started(&fx, link, "    attempts: 1000\n    mode: 0666\n"));
 	retried = wait_count("pauditd_output_retries_total", "file", 2);
 	ASSERT_EQ(unlink(link), 0);
 	ASSERT_EQ(symlink(target, link), 0);
@@ -686,7 +693,7 @@ TEST(reopen_while_retrying)
  */
 TEST(failed_reopen_tried_again)
 {
-	char yaml[512], dir[160], path[180], rotated[190];
+	char dir[160], path[180], rotated[190];
 	struct fx fx;
 	int k;
 
@@ -697,13 +704,7 @@ TEST(failed_reopen_tried_again)
 	unlink(rotated);
 	rmdir(dir);
 	ASSERT_EQ(mkdir(dir, 0755), 0);
-	snprintf(yaml, sizeof(yaml), "output:\n  file:\n    enabled: true\n"
-	    "    path: %s\n", path);
-	fx_configure(&fx, yaml);
-	ASSERT_EQ(fx.r, 0);
-	ASSERT_EQ(start(&fx), 0);
-	publish(fx.os, FMT_PAUDITD, 1);
-	outputs_flush(fx.os);
+	ASSERT(file_started(&fx, path, ""));
 	ASSERT_EQ(wait_count("pauditd_output_events_total", "file", 1), 1);
 	/* Rotated, and the directory gone for the reopen (root writes anywhere). */
 	ASSERT_EQ(rename(path, rotated), 0);
