@@ -16,7 +16,8 @@
  * The listener socket is bound here, before libmicrohttpd takes it, so
  * that "address in use" is reported at start-up with the real errno.
  * Only GET and HEAD of /metrics answer 200; other paths are 404, other
- * methods on /metrics 405 with the Allow header RFC 9110 requires.
+ * methods on /metrics 405 with the Allow header RFC 9110 requires. A
+ * request body is read and ignored.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -325,7 +326,16 @@ prom_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		*con_cls = &first;
 		return MHD_YES;
 	}
-	*upload_size = 0;
+	/*
+	 * A body (a POST, or a GET that has one) comes in pieces; answering
+	 * before it is all read is refused by libmicrohttpd, which then
+	 * closes the connection without a reply. Read and ignore it, and
+	 * answer on the last call.
+	 */
+	if (*upload_size != 0) {
+		*upload_size = 0;
+		return MHD_YES;
+	}
 	if (strcmp(url, "/metrics") != 0)
 		return respond_text(conn, MHD_HTTP_NOT_FOUND,
 		    "404 page not found\n", NULL);

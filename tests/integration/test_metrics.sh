@@ -144,6 +144,8 @@ curl -s -m 2 -X POST -o /dev/null -D "$T/405" "http://127.0.0.1:$pport/metrics"
 check "other methods are 405" grep -q '^HTTP/1.[01] 405 ' "$T/405"
 check "a 405 says which methods are allowed (RFC 9110)" \
     grep -qx 'Allow: GET, HEAD.' "$T/405"
+curl -s -m 2 --data abc -o /dev/null -D "$T/405b" "http://127.0.0.1:$pport/metrics"
+check "a POST with a body is answered 405 too" grep -q '^HTTP/1.[01] 405 ' "$T/405b"
 
 # End of input: the daemon exits and sends its last counts.
 exec 3>&-

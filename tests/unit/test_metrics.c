@@ -582,6 +582,18 @@ TEST(prometheus_endpoint)
 	ASSERT(strstr(b.p, "\r\nAllow: GET, HEAD\r\n") != NULL);
 	ASSERT_EQ(http_get(metrics_prom_port(p), "GET / HTTP/1.0\r\n\r\n", &b), 0);
 	ASSERT(strstr(b.p, "\r\nAllow:") == NULL);
+	/* A body is read and ignored: the answer is the same. */
+	ASSERT_EQ(http_get(metrics_prom_port(p), "POST /metrics HTTP/1.0\r\n"
+	    "Content-Length: 3\r\n\r\nabc", &b), 0);
+	ASSERT(strstr(b.p, " 405 ") != NULL);
+	ASSERT(strstr(b.p, "\r\nAllow: GET, HEAD\r\n") != NULL);
+	ASSERT_EQ(http_get(metrics_prom_port(p), "GET /metrics HTTP/1.0\r\n"
+	    "Content-Length: 3\r\n\r\nabc", &b), 0);
+	ASSERT(strstr(b.p, " 200 ") != NULL);
+	ASSERT(strstr(b.p, "pauditd_events_total 42\n") != NULL);
+	ASSERT_EQ(http_get(metrics_prom_port(p), "PUT / HTTP/1.1\r\nHost: x\r\n"
+	    "Connection: close\r\nContent-Length: 5\r\n\r\nhello", &b), 0);
+	ASSERT(strstr(b.p, " 404 ") != NULL);
 	/* The port is taken: a second listener fails with the real errno. */
 	{
 		struct metrics_prom *q = NULL;
