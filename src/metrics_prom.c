@@ -1,6 +1,6 @@
 /*
  * metrics_prom.c: the registry in Prometheus text format 0.0.4, served
- * at /metrics by libmicrohttpd from its own thread.
+ * at /metrics by libmicrohttpd from a thread of ours.
  *
  * DESIGN
  *
@@ -18,16 +18,39 @@
  * Only GET and HEAD of /metrics answer 200; other paths are 404, other
  * methods on /metrics 405 with the Allow header RFC 9110 requires. A
  * request body is read and ignored.
+ *
+ * Slow clients must not starve the scrapes: Prometheus gives up after
+ * its scrape timeout (10 s by default). libmicrohttpd's own timeout only
+ * measures idleness, so a client that sends a byte a second, or a few
+ * dozen that connect and say nothing, held every slot of a small
+ * connection limit. Hence a limit of PROM_MAX_CONN in all, at most
+ * PROM_MAX_CONN_PER_IP from one address (the Prometheus server is one
+ * address, and rarely has more than one scrape in flight), and a
+ * deadline of PROM_REQUEST_MS to send a whole request, counted from the
+ * accept or, on a kept-alive connection, from the end of the previous
+ * answer. A connection past its deadline is shut down, which ends
+ * libmicrohttpd's next read of it.
+ *
+ * libmicrohttpd's internal thread has no hook to enforce that deadline,
+ * so it runs without one (MHD_USE_EPOLL, the "external" mode) and our
+ * thread polls its epoll fd and an eventfd that stop() writes to, calls
+ * MHD_run and then expires the late connections. Every libmicrohttpd
+ * callback runs on that thread: the connection list needs no lock, and
+ * an fd in it is open until the callback for its close.
  */
 #include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <netdb.h>
+#include <limits.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -38,12 +61,25 @@
 #include "metrics.h"
 
 #define PROM_CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
-#define PROM_MAX_CONN		16
-#define PROM_CONN_TIMEOUT_S	10
+#define PROM_MAX_CONN		128
+#define PROM_MAX_CONN_PER_IP	8
+#define PROM_CONN_TIMEOUT_S	10	/* idle, while the answer is sent */
+#define PROM_REQUEST_MS		5000	/* to send a whole request */
+
+/* One connection, from libmicrohttpd's accept to its close. */
+struct prom_conn {
+	struct prom_conn	*prev, *next;
+	int			 fd;
+	uint64_t		 deadline_ms;	/* 0: none (being answered) */
+};
 
 struct metrics_prom {
 	struct MHD_Daemon	*mhd;
 	int			 port;
+	int			 epfd;		/* libmicrohttpd's */
+	int			 wakefd;	/* stop() writes to it */
+	pthread_t		 thread;
+	struct prom_conn	*conns;
 };
 
 struct snapshot {
@@ -65,6 +101,10 @@ static struct {
 	__typeof__(MHD_add_response_header)		*add_response_header;
 	__typeof__(MHD_queue_response)			*queue_response;
 	__typeof__(MHD_destroy_response)		*destroy_response;
+	__typeof__(MHD_get_connection_info)		*get_connection_info;
+	__typeof__(MHD_get_daemon_info)			*get_daemon_info;
+	__typeof__(MHD_get_timeout)			*get_timeout;
+	__typeof__(MHD_run)				*run;
 	__typeof__(MHD_start_daemon)			*start_daemon;
 	__typeof__(MHD_stop_daemon)			*stop_daemon;
 } mhd;
@@ -86,6 +126,10 @@ prom_load_mhd(void)
 	PROM_SYM(add_response_header);
 	PROM_SYM(queue_response);
 	PROM_SYM(destroy_response);
+	PROM_SYM(get_connection_info);
+	PROM_SYM(get_daemon_info);
+	PROM_SYM(get_timeout);
+	PROM_SYM(run);
 	PROM_SYM(stop_daemon);
 	PROM_SYM(start_daemon);		/* last: it marks the table complete */
 #undef PROM_SYM
@@ -275,14 +319,30 @@ metrics_prom_render(struct buf *b)
 	free(s.gauge);
 }
 
-/* `allow`: the Allow header's value, or NULL for none. */
+static struct prom_conn *
+prom_conn_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	ci = mhd.get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
+/*
+ * `allow`: the Allow header's value, or NULL for none. The request is
+ * read: its deadline no longer applies; the idle timeout watches the
+ * sending of the answer.
+ */
 static enum MHD_Result
 respond(struct MHD_Connection *conn, unsigned status, char *body, size_t len,
     const char *ctype, const char *allow)
 {
+	struct prom_conn *pc = prom_conn_of(conn);
 	struct MHD_Response *resp;
 	enum MHD_Result r;
 
+	if (pc != NULL)
+		pc->deadline_ms = 0;
 	resp = mhd.create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	if (resp == NULL) {
 		free(body);
@@ -348,6 +408,115 @@ prom_handler(void *cls, struct MHD_Connection *conn, const char *url,
 	return respond(conn, MHD_HTTP_OK, body, len, PROM_CONTENT_TYPE, NULL);
 }
 
+/* Accepted: the request is due within PROM_REQUEST_MS. Closed: forget it. */
+static void
+prom_notify_conn(void *cls, struct MHD_Connection *conn, void **ctx,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	struct metrics_prom *p = cls;
+	const union MHD_ConnectionInfo *ci;
+	struct prom_conn *pc = *ctx;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = mhd.get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (ci == NULL || (pc = calloc(1, sizeof(*pc))) == NULL)
+			return;		/* no deadline for this one */
+		pc->fd = ci->connect_fd;
+		pc->deadline_ms = now_mono_ms() + PROM_REQUEST_MS;
+		if ((pc->next = p->conns) != NULL)
+			pc->next->prev = pc;
+		p->conns = pc;
+		*ctx = pc;
+		return;
+	}
+	if (pc == NULL)
+		return;
+	if (pc->next != NULL)
+		pc->next->prev = pc->prev;
+	if (pc->prev != NULL)
+		pc->prev->next = pc->next;
+	else
+		p->conns = pc->next;
+	free(pc);
+	*ctx = NULL;
+}
+
+/* Answered: a kept-alive connection has as long for its next request. */
+static void
+prom_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct prom_conn *pc = prom_conn_of(conn);
+
+	(void)cls;
+	(void)con_cls;
+	(void)toe;
+	if (pc != NULL)
+		pc->deadline_ms = now_mono_ms() + PROM_REQUEST_MS;
+}
+
+/* How long the thread may sleep: to libmicrohttpd's or our next deadline. */
+static int
+prom_wait_ms(const struct metrics_prom *p)
+{
+	MHD_UNSIGNED_LONG_LONG t;
+	const struct prom_conn *pc;
+	uint64_t now = now_mono_ms(), next = UINT64_MAX;
+	int ms = -1;
+
+	if (mhd.get_timeout(p->mhd, &t) == MHD_YES)
+		ms = t > INT_MAX ? INT_MAX : (int)t;
+	for (pc = p->conns; pc != NULL; pc = pc->next)
+		if (pc->deadline_ms != 0 && pc->deadline_ms < next)
+			next = pc->deadline_ms;
+	if (next == UINT64_MAX)
+		return ms;
+	next = next <= now ? 0 : next - now;
+	if (ms < 0 || next < (uint64_t)ms)
+		ms = next > INT_MAX ? INT_MAX : (int)next;
+	return ms;
+}
+
+/*
+ * Shut down the connections whose request is late. The fd stays
+ * libmicrohttpd's: its next read sees the end and closes the connection.
+ */
+static void
+prom_expire(struct metrics_prom *p)
+{
+	struct prom_conn *pc;
+	uint64_t now = now_mono_ms();
+
+	for (pc = p->conns; pc != NULL; pc = pc->next) {
+		if (pc->deadline_ms == 0 || pc->deadline_ms > now)
+			continue;
+		log_debug("prometheus: no request in %d ms: closing fd %d",
+		    PROM_REQUEST_MS, pc->fd);
+		shutdown(pc->fd, SHUT_RDWR);
+		pc->deadline_ms = 0;
+	}
+}
+
+static void *
+prom_thread(void *arg)
+{
+	struct metrics_prom *p = arg;
+	struct pollfd pfd[2] = {
+		{ .fd = p->epfd, .events = POLLIN },
+		{ .fd = p->wakefd, .events = POLLIN },
+	};
+
+	for (;;) {
+		/* An error (EINTR, ENOMEM) is a wait cut short: run anyway. */
+		if (poll(pfd, nitems(pfd), prom_wait_ms(p)) > 0 &&
+		    pfd[1].revents != 0)
+			break;
+		mhd.run(p->mhd);
+		prom_expire(p);
+	}
+	return NULL;
+}
+
 /* Bind and listen on the first address that takes it; the fd or -errno. */
 static int
 prom_listen(const struct addrinfo *ai, int *ret_port)
@@ -383,6 +552,7 @@ prom_listen(const struct addrinfo *ai, int *ret_port)
 int
 metrics_prom_start(const struct addrinfo *ai, struct metrics_prom **ret)
 {
+	const union MHD_DaemonInfo *di;
 	struct metrics_prom *p;
 	int fd, r, bound = 0;
 
@@ -393,19 +563,40 @@ metrics_prom_start(const struct addrinfo *ai, struct metrics_prom **ret)
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		fatal("prometheus");
 	p->port = bound;
-	p->mhd = mhd.start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-	    MHD_USE_POLL, 0, NULL, NULL, prom_handler, NULL,
+	p->wakefd = -1;
+	p->mhd = mhd.start_daemon(MHD_USE_EPOLL, 0, NULL, NULL, prom_handler, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)PROM_MAX_CONN,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PROM_MAX_CONN_PER_IP,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)PROM_CONN_TIMEOUT_S,
+	    MHD_OPTION_NOTIFY_CONNECTION, prom_notify_conn, p,
+	    MHD_OPTION_NOTIFY_COMPLETED, prom_completed, NULL,
 	    MHD_OPTION_END);
 	if (p->mhd == NULL) {
 		close(fd);
 		free(p);
 		return -EIO;
 	}
+	r = -EIO;
+	if ((di = mhd.get_daemon_info(p->mhd, MHD_DAEMON_INFO_EPOLL_FD)) == NULL)
+		goto fail;
+	p->epfd = di->epoll_fd;
+	if ((p->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if ((r = pthread_create(&p->thread, NULL, prom_thread, p)) != 0) {
+		r = -r;
+		goto fail;
+	}
 	*ret = p;
 	return 0;
+fail:
+	if (p->wakefd >= 0)
+		close(p->wakefd);
+	mhd.stop_daemon(p->mhd);	/* closes the listener */
+	free(p);
+	return r;
 }
 
 int
@@ -419,8 +610,11 @@ metrics_prom_stop(struct metrics_prom *p)
 {
 	if (p == NULL)
 		return NULL;
-	if (p->mhd != NULL)
-		mhd.stop_daemon(p->mhd);	/* joins its thread, closes the socket */
+	if (write(p->wakefd, &(uint64_t){ 1 }, sizeof(uint64_t)) < 0)
+		log_warn("prometheus: stop");	/* cannot happen: never full */
+	pthread_join(p->thread, NULL);
+	mhd.stop_daemon(p->mhd);	/* closes the connections and the listener */
+	close(p->wakefd);
 	free(p);
 	return NULL;
 }
