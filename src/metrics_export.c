@@ -251,11 +251,12 @@ metrics_export_start(struct metrics_export *me)
 			why = strerror(-r);
 	}
 	if (r < 0) {
-		log_warnx("prometheus: cannot listen on %s: %s", me->prom_listen,
-		    why);
+		/* The key, for the configuration to fix. */
+		log_warnx("metrics.prometheus.listen: cannot listen on %s: %s",
+		    me->prom_listen, why);
 		return r;
 	}
-	log_info("prometheus: serving /metrics on %s (port %d)",
+	log_info("metrics.prometheus.listen: serving /metrics on %s (port %d)",
 	    me->prom_listen, metrics_prom_port(me->prom));
 	return 0;
 }

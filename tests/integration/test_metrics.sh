@@ -227,14 +227,15 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); time.
 sleep 0.3
 timeout 30 "$PAUDITD" --input "$T/in.log" -config "$T/m.yaml" > /dev/null 2> "$T/busy.err"
 check "taken port: pauditd exits non-zero" test $? -ne 0
-check "taken port: the reason is logged" grep -q "prometheus: cannot listen on 127.0.0.1:$pport" "$T/busy.err"
+check "taken port: the key, address and reason are logged" \
+    grep -q "metrics.prometheus.listen: cannot listen on 127.0.0.1:$pport: Address already in use" "$T/busy.err"
 
 # A name that does not resolve stops the start-up with getaddrinfo's reason.
 sed "s/listen: 127.0.0.1:$pport/listen: nonexistent.invalid:9926/" "$T/m.yaml" > "$T/nx.yaml"
 timeout 30 "$PAUDITD" --input "$T/in.log" -config "$T/nx.yaml" > /dev/null 2> "$T/nx.err"
 check "unresolved name: pauditd exits non-zero" test $? -ne 0
 check "unresolved name: the resolver's reason, with the address" \
-    grep -q "prometheus: cannot listen on nonexistent.invalid:9926: [A-Z]" "$T/nx.err"
+    grep -q "metrics.prometheus.listen: cannot listen on nonexistent.invalid:9926: [A-Z]" "$T/nx.err"
 check "unresolved name: not an errno that blames the address" \
     test "$(grep -c 'Cannot assign requested address' "$T/nx.err")" = 0
 

@@ -679,7 +679,8 @@ TEST(export_unresolved_name_says_so)
 
 	ASSERT(export_run_log("prometheus:\n  listen: nonexistent.invalid:9926\n",
 	    log, sizeof(log)) < 0);
-	ASSERT(strstr(log, "prometheus: cannot listen on nonexistent.invalid:9926: ")
+	ASSERT(strstr(log, "metrics.prometheus.listen: cannot listen on "
+	    "nonexistent.invalid:9926: ")
 	    != NULL);
 	ASSERT(strstr(log, "Cannot assign requested address") == NULL);
 	/* statsd: disabled with the same reason, the start goes on. */
