@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -488,13 +489,19 @@ open_metrics_out(const char *path)
 	return fd;
 }
 
+/*
+ * A regular file is rewritten from its start; anything else (/dev/stdout,
+ * a pipe, /dev/null) cannot be truncated, and is written to as it is.
+ */
 static int
 dump_metrics(int fd, const char *path)
 {
+	struct stat st;
 	FILE *f;
 	int bad;
 
-	if (ftruncate(fd, 0) < 0 || (f = fdopen(fd, "w")) == NULL) {
+	if (fstat(fd, &st) < 0 || (S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0) ||
+	    (f = fdopen(fd, "w")) == NULL) {
 		log_warn("--metrics-out %s", path);
 		close(fd);
 		return -1;

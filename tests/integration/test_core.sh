@@ -339,6 +339,22 @@ check "--metrics-out: a timing as _count and _sum" \
     "grep -q '^pauditd_record_latency_seconds_count [0-9]' $tmp/fmt.prom && grep -q '^pauditd_record_latency_seconds_sum [0-9.]*$' $tmp/fmt.prom &&
     ! grep -q '^pauditd_record_latency_seconds ' $tmp/fmt.prom"
 
+# --- --metrics-out to what is not a regular file cannot be truncated:
+# written as it is, exit 0
+cat > "$tmp/fileonly.yaml" <<Y
+output:
+  file: { enabled: true, path: $tmp/fileonly.json }
+Y
+{ "$bin" --input "$tmp/ten.log" -config "$tmp/fileonly.yaml" --metrics-out /dev/stdout \
+    2>"$tmp/mstdout.err"; echo $? > "$tmp/mstdout.rc"; } | cat > "$tmp/mstdout.prom"
+check "--metrics-out /dev/stdout (a pipe): exit 0" "[ \$(cat $tmp/mstdout.rc) = 0 ]"
+check "--metrics-out /dev/stdout (a pipe): the metrics" \
+    "grep -q '^pauditd_events_total 10$' $tmp/mstdout.prom"
+check "--metrics-out /dev/stdout (a pipe): no error" "! grep -q 'metrics-out' $tmp/mstdout.err"
+"$bin" --input "$tmp/ten.log" -config "$tmp/fileonly.yaml" --metrics-out /dev/null \
+    2>"$tmp/mnull.err"; rc=$?
+check "--metrics-out /dev/null: exit 0, no error" "[ $rc = 0 ] && ! grep -q 'metrics-out' $tmp/mnull.err"
+
 # --- a signal while it starts (a logrotate SIGHUP as the service
 # restarts) is served by the loop, not the default action. A config of
 # 600,000 list items takes a while to load (0.3 s released, 1 s under
