@@ -477,7 +477,9 @@ dump_metric(struct metric *m, void *arg)
 /*
  * --metrics-out is opened at start, before the privileges go, so that a
  * path that cannot be written fails then, not after the run it was to
- * account for; written at exit. 0, or -1 with the reason logged.
+ * account for; written at exit, and only after a run: a start-up that
+ * fails leaves the file as it was (no O_TRUNC here), not zeros over the
+ * counts of the previous run. The fd, or -1 with the reason logged.
  */
 static int
 open_metrics_out(const char *path)
@@ -592,6 +594,7 @@ main(int argc, char **argv)
 	uint64_t dropped;
 	size_t nslab;
 	int r, rc = 0, mfd = -1;
+	bool started = false;
 
 	/*
 	 * Events are encoded on this thread and freed on the output workers'.
@@ -636,6 +639,7 @@ main(int argc, char **argv)
 		log_warnx("start-up failed: %s", strerror(-r));
 		rc = 1;
 	} else {
+		started = true;
 		mallopt(M_TOP_PAD, 1 << 20);
 		run(&d);
 	}
@@ -665,8 +669,13 @@ main(int argc, char **argv)
 done:
 	d.outs = outputs_stop(d.outs, DRAIN_TIMEOUT_MS);
 	d.mexp = metrics_export_stop(d.mexp);
-	if (mfd >= 0 && dump_metrics(mfd, d.opt.metrics_out) < 0 && rc == 0)
+	if (mfd >= 0 && !started) {
+		log_info("--metrics-out %s: left as it was", d.opt.metrics_out);
+		close(mfd);
+	} else if (mfd >= 0 && dump_metrics(mfd, d.opt.metrics_out) < 0 &&
+	    rc == 0) {
 		rc = 1;
+	}
 	pipeline_free(d.pipe);
 	filter_free(d.filter);
 	config_free(d.conf);

@@ -330,6 +330,13 @@ check "a bad line's control bytes escaped in the log" \
 echo precious > "$tmp/keep.prom"
 "$bin" --check-config -config "$tmp/two.yaml" --metrics-out "$tmp/keep.prom" >/dev/null 2>&1
 check "--check-config leaves --metrics-out alone" "[ \"\$(cat $tmp/keep.prom)\" = precious ]"
+# A failed start-up leaves the previous run's counts, not zeros over them.
+"$bin" --input "$tmp/ten.log" -config "$tmp/bad.yaml" --metrics-out "$tmp/keep.prom" >/dev/null 2>&1; rc=$?
+check "a configuration error leaves --metrics-out alone" "[ $rc = 1 ] && [ \"\$(cat $tmp/keep.prom)\" = precious ]"
+"$bin" --input "$tmp/no/such.log" -config "$tmp/two.yaml" --metrics-out "$tmp/keep.prom" \
+    >/dev/null 2>"$tmp/keep.err"; rc=$?
+check "a failed start-up leaves --metrics-out alone" "[ $rc = 1 ] && [ \"\$(cat $tmp/keep.prom)\" = precious ]"
+check "a failed start-up says so" "grep -q 'start-up failed' $tmp/keep.err && grep -q -- '--metrics-out $tmp/keep.prom: left as it was' $tmp/keep.err"
 "$bin" --input "$tmp/ten.log" -config "$tmp/two.yaml" --metrics-out "$tmp/no/such/dir.prom" \
     >"$tmp/mo.out" 2>"$tmp/mo.err"; rc=$?
 check "--metrics-out that cannot be written: exit 1 at start" "[ $rc = 1 ] && [ ! -s $tmp/mo.out ]"

@@ -225,8 +225,11 @@ eq "max_records: statsd messages.reassembly_dropped says so" \
 bg python3 -c 'import socket, time, sys
 s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); time.sleep(30)' "$pport"
 sleep 0.3
-timeout 30 "$PAUDITD" --input "$T/in.log" -config "$T/m.yaml" > /dev/null 2> "$T/busy.err"
+echo precious > "$T/busy.prom"
+timeout 30 "$PAUDITD" --input "$T/in.log" -config "$T/m.yaml" --metrics-out "$T/busy.prom" \
+    > /dev/null 2> "$T/busy.err"
 check "taken port: pauditd exits non-zero" test $? -ne 0
+eq "taken port: --metrics-out left as it was" "$(cat "$T/busy.prom")" precious
 check "taken port: the key, address and reason are logged" \
     grep -q "metrics.prometheus.listen: cannot listen on 127.0.0.1:$pport: Address already in use" "$T/busy.err"
 
