@@ -292,6 +292,10 @@ on_signal(struct daemon *d)
  * A replay waits for a full output queue rather than drop events, and
  * SIGHUP still reopens. After a stop (SIGTERM, SIGINT) the events already
  * read still wait, as the drain would wait for them, until its deadline.
+ * Asked every 100 ms: statsd gets its flush here too (the tick, which
+ * sends it otherwise, does not run meanwhile; the flush rate-limits
+ * itself to one a second), or it would go silent for as long as the
+ * output is stuck, when its queue depth matters most.
  */
 static bool
 replay_keep_waiting(void *arg)
@@ -299,6 +303,7 @@ replay_keep_waiting(void *arg)
 	struct daemon *d = arg;
 
 	on_signal(d);
+	metrics_export_tick(d->mexp);
 	return !d->stop || drain_left(d) > 0;
 }
 

@@ -221,6 +221,24 @@ eq "max_records: one record of each of the 50 events dropped" \
 eq "max_records: statsd messages.reassembly_dropped says so" \
     "$(total messages.reassembly_dropped)" 50
 
+# A replay waiting on a full output queue (stdout's reader asleep) still
+# sends to statsd once a second: each flush has the queue depth once.
+: > "$T/statsd.out"
+gen_events "$T/many.log" 10000 3000 "many"
+cat > "$T/wait.yaml" <<EOF
+output:
+  stdout: { enabled: true, attempts: 1, buffer_size: 1 }
+metrics: { enabled: true, address: "127.0.0.1:$sport", sample_rate: 1 }
+EOF
+bg sh -c '"$0" --input "$1" -config "$2" 2> "$3" | { sleep 6; cat > /dev/null; }' \
+    "$PAUDITD" "$T/many.log" "$T/wait.yaml" "$T/wait.err"
+wpid=$LASTPID
+sleep 5
+n=$(grep -c 'stdout_writer.queue_depth:' "$T/statsd.out")
+check "statsd keeps sending while a replay waits ($n flushes in 5 s)" test "$n" -ge 2
+wait "$wpid"
+eq "the waiting replay exits 0 once read" $? 0
+
 # A taken Prometheus port stops the start-up with the reason.
 bg python3 -c 'import socket, time, sys
 s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); time.sleep(30)' "$pport"
