@@ -158,15 +158,17 @@ log_warn_ratelimited(struct log_ratelimit *rl, const char *fmt, ...)
 	char line[2048];
 	va_list ap;
 	uint64_t now = now_mono_ms();
+	uint64_t window = rl->window_ms ? rl->window_ms : RL_WINDOW_MS;
+	unsigned burst = rl->burst ? rl->burst : RL_BURST;
 	unsigned suppressed = 0;
 	bool emit = false;
 
 	pthread_mutex_lock(&log_rl_lock);
-	if (now - rl->window_start_ms >= RL_WINDOW_MS || rl->window_start_ms == 0) {
+	if (now - rl->window_start_ms >= window || rl->window_start_ms == 0) {
 		rl->window_start_ms = now ? now : 1;
 		rl->count = 0;
 	}
-	if (rl->count < RL_BURST) {
+	if (rl->count < burst) {
 		rl->count++;
 		suppressed = rl->suppressed;
 		rl->suppressed = 0;

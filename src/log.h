@@ -36,11 +36,14 @@ void fatalx(const char *fmt, ...) PA_PRINTF(1, 2) __attribute__((noreturn));
  * Rate-limited warning for per-record and per-event paths: at most a burst
  * of 5 lines per 10 s for each distinct static `rl` slot; the number of
  * suppressed lines is reported with the next line that gets through.
+ * A slot may set its own burst and window (0: those defaults).
  */
 struct log_ratelimit {
 	uint64_t	window_start_ms;
 	unsigned	count;
 	unsigned	suppressed;
+	unsigned	burst;
+	uint64_t	window_ms;
 };
 void log_warn_ratelimited(struct log_ratelimit *rl, const char *fmt, ...)
     PA_PRINTF(2, 3);

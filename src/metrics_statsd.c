@@ -34,6 +34,12 @@
  * sent again. The socket holds one pending error at a time, so refusals
  * that arrive together count once, and the last datagram's refusal is
  * never seen: send_errors is a lower bound of what statsd lost.
+ *
+ * A loss is logged, with the address and the errno, at the first one and
+ * then at most once a minute (with the number not logged); a flush
+ * without a loss after that logs once that sending works again. A whole
+ * flush, not a datagram: with nobody listening, every datagram goes out
+ * and the next send learns of its refusal.
  */
 #include <errno.h>
 #include <math.h>
@@ -50,6 +56,7 @@
 #include "metrics.h"
 
 #define STATSD_MTU	1432
+#define STATSD_WARN_MS	60000	/* at most one warning a minute */
 
 struct metrics_statsd {
 	int		 fd;
@@ -60,7 +67,41 @@ struct metrics_statsd {
 	bool		 final;
 	struct metric	*sent;
 	struct metric	*lost;
+	char		 addr[NI_MAXHOST + NI_MAXSERV + 4];	/* "[::1]:8125" */
+	struct log_ratelimit rl;
+	bool		 failing;	/* a loss logged, no flush clean since */
+	bool		 flush_lost;	/* a loss in the current flush */
+	uint64_t	 lost_before;	/* send_errors when failing began */
 };
+
+static void
+statsd_lost(struct metrics_statsd *sd, int err)
+{
+	metric_inc(sd->lost);
+	sd->flush_lost = true;
+	if (!sd->failing) {
+		sd->failing = true;
+		sd->lost_before = metric_count(sd->lost) - 1;
+	}
+	log_warn_ratelimited(&sd->rl, "statsd %s: datagram lost: %s (counted in "
+	    "pauditd_statsd_send_errors_total)", sd->addr, strerror(err));
+}
+
+/* After a flush: the first one without a loss ends the failure, once. */
+static void
+statsd_check_recovered(struct metrics_statsd *sd)
+{
+	bool lost = sd->flush_lost;
+
+	sd->flush_lost = false;
+	if (lost || !sd->failing)
+		return;
+	log_info("statsd %s: sending works again (%llu datagrams lost)",
+	    sd->addr, (unsigned long long)(metric_count(sd->lost) - sd->lost_before));
+	sd->failing = false;
+	/* The next failure is news again: logged at once. */
+	sd->rl = (struct log_ratelimit){ .burst = 1, .window_ms = STATSD_WARN_MS };
+}
 
 static void
 statsd_send(struct metrics_statsd *sd)
@@ -76,10 +117,10 @@ statsd_send(struct metrics_statsd *sd)
 		if (n >= 0 || errno != ECONNREFUSED)
 			break;
 		/* An earlier datagram was refused (see DESIGN); not this one. */
-		metric_inc(sd->lost);
+		statsd_lost(sd, ECONNREFUSED);
 	}
 	if (n < 0)
-		metric_inc(sd->lost);
+		statsd_lost(sd, errno);
 	else
 		metric_inc(sd->sent);
 	buf_reset(&sd->dgram);
@@ -217,6 +258,22 @@ metrics_statsd_flush(struct metrics_statsd *sd, bool final)
 	sd->final = final;
 	metrics_foreach(flush_one, sd);
 	statsd_send(sd);
+	statsd_check_recovered(sd);
+}
+
+/* "127.0.0.1:8125", "[::1]:8125": the address connected to, for the log. */
+static void
+statsd_addr_text(const struct addrinfo *ai, char *s, size_t len)
+{
+	char host[NI_MAXHOST], port[NI_MAXSERV];
+
+	if (getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof(host), port,
+	    sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		snprintf(s, len, "?");
+	else if (ai->ai_family == AF_INET6)
+		snprintf(s, len, "[%s]:%s", host, port);
+	else
+		snprintf(s, len, "%s:%s", host, port);
 }
 
 /* A new exporter owes the receiver everything counted so far. */
@@ -254,6 +311,8 @@ metrics_statsd_open(const struct addrinfo *ai, const char *prefix, double rate,
 		fatal("statsd");
 	sd->fd = fd;
 	sd->rate = rate;
+	statsd_addr_text(ai, sd->addr, sizeof(sd->addr));
+	sd->rl = (struct log_ratelimit){ .burst = 1, .window_ms = STATSD_WARN_MS };
 	if (rate < 1.0)
 		snprintf(sd->rate_txt, sizeof(sd->rate_txt), "|@%g", rate);
 	buf_init(&sd->dgram);

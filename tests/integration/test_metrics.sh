@@ -281,6 +281,8 @@ check "closed statsd port: datagrams sent" \
     test "$(metric "$T/closed.prom" pauditd_statsd_datagrams_total)" -ge 3
 check "closed statsd port: refused datagrams counted as errors" \
     test "$(metric "$T/closed.prom" pauditd_statsd_send_errors_total)" -ge 2
+eq "closed statsd port: the loss logged once (at most once a minute)" \
+    "$(grep -c "statsd 127.0.0.1:[0-9]*: datagram lost: Connection refused" "$T/closed.err")" 1
 
 # Invalid metrics and filters are configuration errors naming the key.
 cat > "$T/bad.yaml" <<EOF

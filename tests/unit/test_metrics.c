@@ -607,6 +607,45 @@ TEST(prometheus_endpoint)
 	metrics_reset();
 }
 
+/* stderr into a file until capture_end, which reads it into `log`. */
+static int
+capture_begin(int *saved)
+{
+	char path[] = "/tmp/pauditd-test-log.XXXXXX";
+	int fd;
+
+	if ((fd = mkstemp(path)) < 0)
+		return -1;
+	unlink(path);
+	fflush(stderr);
+	*saved = dup(2);
+	dup2(fd, 2);
+	return fd;
+}
+
+static void
+capture_end(int fd, int saved, char *log, size_t loglen)
+{
+	ssize_t n;
+
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = pread(fd, log, loglen - 1, 0);
+	log[n > 0 ? n : 0] = '\0';
+	close(fd);
+}
+
+static int
+count_str(const char *s, const char *needle)
+{
+	int n = 0;
+
+	for (; (s = strstr(s, needle)) != NULL; s += strlen(needle))
+		n++;
+	return n;
+}
+
 /*
  * Nothing listens: each send after the first learns (ECONNREFUSED) that
  * the one before was refused. Each such loss counts; the datagram that
@@ -616,8 +655,8 @@ TEST(statsd_counts_refused_datagrams)
 {
 	struct metrics_statsd *sd = NULL;
 	struct metric *m, *lost, *sent;
-	char port[16];
-	int fd, i;
+	char port[16], log[4096];
+	int fd, cap, saved, i;
 
 	metrics_reset();
 	ASSERT((fd = udp_sink(port, sizeof(port))) >= 0);
@@ -627,16 +666,71 @@ TEST(statsd_counts_refused_datagrams)
 	lost = metrics_find("pauditd_statsd_send_errors_total", NULL);
 	sent = metrics_find("pauditd_statsd_datagrams_total", NULL);
 	ASSERT(lost != NULL && sent != NULL);
+	ASSERT((cap = capture_begin(&saved)) >= 0);	/* the loss is logged */
 	for (i = 0; i < 5; i++) {
 		metric_inc(m);
 		metrics_statsd_flush(sd, false);
 		usleep(20000);	/* the ICMP error comes back */
 	}
+	capture_end(cap, saved, log, sizeof(log));
 	ASSERT_EQ(metric_count(sent), 5);
 	/* The last one's refusal is not known yet: a lower bound. */
 	ASSERT_EQ(metric_count(lost), 4);
 	sd = metrics_statsd_close(sd);
 	metrics_reset();
+}
+
+/*
+ * Losses are logged with the address and errno, the first at once and
+ * then at most once a minute; the first flush without one says that
+ * sending works again, once.
+ */
+TEST(statsd_logs_losses_and_recovery)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct metrics_statsd *sd = NULL;
+	char port[16], want[128], log[4096];
+	struct metric *m;
+	int fd, cap, saved, i;
+
+	metrics_reset();
+	ASSERT((fd = udp_sink(port, sizeof(port))) >= 0);
+	close(fd);	/* the port is now closed */
+	ASSERT_EQ(statsd_open_port(port, 1, &sd), 0);
+	m = metrics_counter("pauditd_c_total", "c", "c", NULL, NULL);
+	log_init(false, LOG_LVL_INFO);
+	ASSERT((cap = capture_begin(&saved)) >= 0);
+	for (i = 0; i < 5; i++) {
+		metric_inc(m);
+		metrics_statsd_flush(sd, false);
+		usleep(20000);	/* the ICMP error comes back */
+	}
+	/* The receiver is back: one flush learns of the last refusal. */
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons((uint16_t)atoi(port));
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	for (i = 0; i < 3; i++) {
+		metric_inc(m);
+		metrics_statsd_flush(sd, false);
+		usleep(20000);
+	}
+	capture_end(cap, saved, log, sizeof(log));
+	sd = metrics_statsd_close(sd);
+	metrics_reset();
+	ASSERT(fd >= 0);
+	close(fd);
+	snprintf(want, sizeof(want), "statsd 127.0.0.1:%s: datagram lost: ", port);
+	ASSERT_EQ(count_str(log, want), 1);
+	ASSERT(strstr(log, "datagram lost: Connection refused (counted in "
+	    "pauditd_statsd_send_errors_total)") != NULL);
+	snprintf(want, sizeof(want), "statsd 127.0.0.1:%s: sending works again "
+	    "(5 datagrams lost)", port);
+	ASSERT(strstr(log, want) != NULL);
+	ASSERT_EQ(count_str(log, "sending works again"), 1);
 }
 
 TEST(statsd_clean_names)
@@ -696,5 +790,6 @@ TEST_MAIN(T(registry_dedups_by_name_and_label), T(label_values_are_utf8), T(prom
     T(statsd_totals_stay_right_at_any_rate), T(statsd_gauges_and_timings),
     T(statsd_packs_lines_within_mtu), T(export_config_errors_name_the_key),
     T(export_sends_final_counts_with_host_prefix), T(prometheus_endpoint),
-    T(statsd_counts_refused_datagrams), T(statsd_clean_names),
+    T(statsd_counts_refused_datagrams), T(statsd_logs_losses_and_recovery),
+    T(statsd_clean_names),
     T(export_unresolved_name_says_so))
