@@ -126,7 +126,14 @@ statsd_send(struct metrics_statsd *sd)
 	buf_reset(&sd->dgram);
 }
 
-/* Append one "PREFIX NAME:rest" line, sending the datagram first if full. */
+/*
+ * Append one "PREFIX NAME:rest" line, sending the datagram first if full.
+ * The line is built in the datagram itself, at any length: a line buffer
+ * of 512 bytes silently dropped the lines of a long host name and a long
+ * rule key (the prefix is up to 264 bytes, a topic's name up to 288, the
+ * rest some 60), after the counter had taken them as sent. Names being
+ * bounded, a line never comes near STATSD_MTU on its own.
+ */
 static void
 statsd_line(struct metrics_statsd *sd, const char *name, const char *fmt, ...)
     PA_PRINTF(3, 4);
@@ -134,24 +141,27 @@ statsd_line(struct metrics_statsd *sd, const char *name, const char *fmt, ...)
 static void
 statsd_line(struct metrics_statsd *sd, const char *name, const char *fmt, ...)
 {
-	char line[512];
+	size_t plen = strlen(sd->prefix), nlen = strlen(name), len;
 	va_list ap;
-	int n, m;
+	int n;
 
-	n = snprintf(line, sizeof(line), "%s%s:", sd->prefix, name);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		return;
 	va_start(ap, fmt);
-	m = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (m < 0 || (size_t)(n + m) >= sizeof(line))
-		return;
-	n += m;
-	if (sd->dgram.len > 0 && sd->dgram.len + 1 + n > STATSD_MTU)
+	if (n < 0)
+		return;		/* not with these formats */
+	len = plen + nlen + 1 + (size_t)n;
+	if (sd->dgram.len > 0 && sd->dgram.len + 1 + len > STATSD_MTU)
 		statsd_send(sd);
 	if (sd->dgram.len > 0)
 		buf_putc(&sd->dgram, '\n');
-	buf_append(&sd->dgram, line, n);
+	buf_append(&sd->dgram, sd->prefix, plen);
+	buf_append(&sd->dgram, name, nlen);
+	buf_putc(&sd->dgram, ':');
+	va_start(ap, fmt);
+	vsnprintf(buf_reserve(&sd->dgram, (size_t)n + 1), (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	sd->dgram.len += (size_t)n;
 }
 
 /*

@@ -226,6 +226,43 @@ prom_start_port(const char *port, struct metrics_prom **p)
 	return r;
 }
 
+/*
+ * The longest line the names allow: a 255-byte host name in the prefix
+ * and a 255-byte rule key in a notification topic's name. It is sent
+ * whole, not dropped (a 512-byte line buffer did).
+ */
+TEST(statsd_sends_the_longest_names)
+{
+	char prefix[300], sname[300], line[700], port[16];
+	struct metrics_statsd *sd = NULL;
+	struct addrinfo *ai;
+	size_t maxlen;
+	struct buf b;
+	int fd, nd;
+
+	metrics_reset();
+	buf_init(&b);
+	snprintf(prefix, sizeof(prefix), "pauditd.%0255d.", 7);
+	snprintf(sname, sizeof(sname), "notif-service-transformer.topic.%0255d", 9);
+	metric_add(metrics_counter("pauditd_http_notification_topic_total", "t",
+	    sname, "topic", "k"), 3);
+	ASSERT((fd = udp_sink(port, sizeof(port))) >= 0);
+	ASSERT((ai = resolve(port, SOCK_DGRAM)) != NULL);
+	ASSERT_EQ(metrics_statsd_open(ai, prefix, 1, &sd), 0);
+	freeaddrinfo(ai);
+	metrics_statsd_flush(sd, false);
+	udp_drain(fd, &b, &nd, &maxlen);
+	snprintf(line, sizeof(line), "%s%s:3|c", prefix, sname);
+	ASSERT(strlen(line) > 512);
+	ASSERT_EQ(count_lines(b.p, line), 1);
+	ASSERT_EQ(metric_count(metrics_find("pauditd_statsd_send_errors_total",
+	    NULL)), 0);
+	sd = metrics_statsd_close(sd);
+	close(fd);
+	buf_fini(&b);
+	metrics_reset();
+}
+
 /* Open statsd to a fresh sink; returns the sink fd. */
 static int
 statsd_fixture(double rate, struct metrics_statsd **sd)
@@ -788,7 +825,8 @@ TEST(export_unresolved_name_says_so)
 TEST_MAIN(T(registry_dedups_by_name_and_label), T(label_values_are_utf8), T(prometheus_text_format),
     T(statsd_counters_aggregate_with_sample_rate),
     T(statsd_totals_stay_right_at_any_rate), T(statsd_gauges_and_timings),
-    T(statsd_packs_lines_within_mtu), T(export_config_errors_name_the_key),
+    T(statsd_packs_lines_within_mtu), T(statsd_sends_the_longest_names),
+    T(export_config_errors_name_the_key),
     T(export_sends_final_counts_with_host_prefix), T(prometheus_endpoint),
     T(statsd_counts_refused_datagrams), T(statsd_logs_losses_and_recovery),
     T(statsd_clean_names),
