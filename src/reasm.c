@@ -132,7 +132,8 @@ reasm_free(struct reasm *r)
 bool
 reasm_type_is_standalone(uint32_t type)
 {
-	return (type >= 1100 && type <= 1299) || (type >= 2100 && type <= 2999);
+	return (type >= 1100 && type <= 1299) || (type >= 2100 && type <= 2999) ||
+	    type == AUDIT_TYPE_USER;
 }
 
 static unsigned

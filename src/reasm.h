@@ -2,7 +2,7 @@
  * reasm.h: group records into events by (node, serial).
  *
  * Completion rules: an EOE record ends its event (EOE is not stored);
- * user-space records (1100-1299, 2100-2999) end their event at once; any
+ * user-space records (1005, 1100-1299, 2100-2999) end their event at once; any
  * other record waits for EOE or for `timeout_ms` of the reassembler's
  * clock (the caller's `now`: monotonic time live, record time in a
  * replay). With `proctitle_ends` (replays: auditd logs carry no EOE) a

@@ -16,6 +16,9 @@
 #define RECORD_TS_MAX		31	/* longest "sec.msec" text accepted */
 #define RECORD_SERIAL_DIGITS	20	/* longest serial accepted (fits u64) */
 
+#define AUDIT_TYPE_USER		1005	/* user space's message of old */
+#define AUDIT_TYPE_DAEMON_MIN	1200	/* auditd's own records (DAEMON_*), */
+#define AUDIT_TYPE_DAEMON_MAX	1299	/* numbered by auditd, not the kernel */
 #define AUDIT_TYPE_SYSCALL	1300
 #define AUDIT_TYPE_SOCKADDR	1306
 #define AUDIT_TYPE_CWD		1307

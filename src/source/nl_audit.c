@@ -190,10 +190,19 @@ nl_audit_set(int fd, uint32_t *seq, uint32_t mask, uint32_t value)
 	return nl_audit_wait_reply(fd, *seq, NLMSG_ERROR, NULL, 0);
 }
 
+/*
+ * Records: everything from 1100 up but the kernel's AUDIT_REPLACE probe,
+ * and two types among the commands below 1100 that are records too:
+ * AUDIT_USER (1005, user space's message of old, as `auditctl -m` still
+ * sends it) and AUDIT_LOGIN (1006, a loginuid set, as pam_loginuid does
+ * at every login). auditd logs both; taken for commands, they were lost
+ * without a count (or counted as the kernel's missed serials).
+ */
 bool
 nl_audit_is_record(uint32_t type)
 {
-	return type >= AUDIT_FIRST_USER_MSG && type != AUDIT_REPLACE;
+	return (type >= AUDIT_FIRST_USER_MSG && type != AUDIT_REPLACE) ||
+	    type == AUDIT_USER || type == AUDIT_LOGIN;
 }
 
 static void
@@ -229,7 +238,8 @@ nl_audit_parse(const struct sockaddr_nl *from, socklen_t fromlen,
 		h = (const struct nlmsghdr *)(const void *)p;
 		len = h->nlmsg_len;
 		/* The unicast quirk: the length leaves out the header. */
-		if (h->nlmsg_type >= AUDIT_FIRST_USER_MSG &&
+		if ((h->nlmsg_type >= AUDIT_FIRST_USER_MSG ||
+		    nl_audit_is_record(h->nlmsg_type)) &&
 		    len == n - NLMSG_HDRLEN)
 			len = n;
 		if (len < NLMSG_HDRLEN || len > n) {

@@ -84,4 +84,29 @@ check "bad rule: the kernel's previous rules are back" sh -c \
     "[ \"\$(auditctl -l)\" = '-a always,exit -F arch=b64 -S execve -F exe=$probe -F key=${key}_prev' ]"
 check "bad rule: and said" grep -q "the kernel's 1 previous rules are back" "$tmp/err2"
 check "bad rule: auditing off, as found" [ "$(k_status enabled)" = 0 ]
+
+# Two record types below 1100: AUDIT_USER (1005, what auditctl -m sends)
+# and AUDIT_LOGIN (1006, a loginuid set, as pam_loginuid does at each
+# login). A probe beside auditd found both in its log and not in pauditd's
+# output, the USER counted as a missed serial. No syscall rule: the LOGIN
+# record is an event of its own then.
+for mode in unicast multicast; do
+	auditctl -D >/dev/null
+	rm -f "$tmp/out.json"
+	k_config "$tmp/c.yaml" "$mode" "events: {min: 1000, max: 1399}" \
+	    "rules:" "  - -e 1"
+	if ! k_start "$tmp/c.yaml"; then
+		fail "$mode: USER and LOGIN: pauditd starts"
+		k_stop
+		continue
+	fi
+	auditctl -m "pauditd-kt-$key-$mode" >/dev/null 2>&1
+	sh -c 'echo 4242 > /proc/self/loginuid'
+	check "$mode: AUDIT_USER (auditctl -m) arrives" k_wait 50 sh -c \
+	    "grep -F '\"type\":1005,' '$tmp/out.json' | grep -qF 'pauditd-kt-$key-$mode'"
+	check "$mode: AUDIT_LOGIN arrives" k_wait 50 sh -c \
+	    "grep -F '\"type\":1006,' '$tmp/out.json' | grep -qF 'auid=4242'"
+	k_stop
+	check "$mode: USER and LOGIN: no serial missed" [ "$(k_metric pauditd_serials_missed_total)" = 0 ]
+done
 k_done

@@ -142,6 +142,42 @@ TEST(control_types_skipped)
 	ASSERT(nl_audit_is_record(AUDIT_EOE));
 }
 
+/*
+ * Two types among the commands are records: AUDIT_USER (1005, what
+ * `auditctl -m` sends) and AUDIT_LOGIN (1006, a loginuid set). A probe
+ * beside auditd found both in its log and missing from pauditd's output,
+ * the standalone USER counted as a missed serial. Unicast, they have the
+ * records' length quirk.
+ */
+TEST(user_and_login_are_records)
+{
+	static const char login[] = "audit(1700000000.200:43): pid=7 uid=0 "
+	    "old-auid=4294967295 auid=1000 tty=(none) old-ses=4294967295 "
+	    "ses=3 res=1";
+	struct nl_audit_counts c = { 0 };
+	struct got g = { 0 };
+	uint32_t t;
+	size_t n;
+
+	/* Unicast, one to a datagram; then as multicast copies carry it. */
+	n = put(0, AUDIT_USER, 0, rec, strlen(rec), strlen(rec));
+	ASSERT_EQ(nl_audit_parse(&kernel, sizeof(kernel), dgram, n, collect,
+	    &g, &c), 1);
+	n = put(0, AUDIT_LOGIN, 0, login, strlen(login),
+	    NLMSG_HDRLEN + strlen(login));
+	ASSERT_EQ(nl_audit_parse(&kernel, sizeof(kernel), dgram, n, collect,
+	    &g, &c), 1);
+	ASSERT_EQ(g.n, 2);
+	ASSERT_EQ(g.type[0], AUDIT_USER);
+	ASSERT_STREQ(g.text[0], rec);
+	ASSERT_EQ(g.type[1], AUDIT_LOGIN);
+	ASSERT_STREQ(g.text[1], login);
+	ASSERT_EQ(c.control, 0);
+	/* The commands around them are not. */
+	for (t = AUDIT_GET; t < AUDIT_FIRST_USER_MSG; t++)
+		ASSERT_EQ(nl_audit_is_record(t), t == AUDIT_USER || t == AUDIT_LOGIN);
+}
+
 TEST(malformed_lengths)
 {
 	struct nl_audit_counts c = { 0 };
@@ -362,6 +398,7 @@ TEST(rules_no_rules_before_means_none_after)
 }
 
 TEST_MAIN(T(multicast_record), T(unicast_length_quirk),
+    T(user_and_login_are_records),
     T(sender_must_be_kernel), T(control_types_skipped),
     T(malformed_lengths), T(several_messages_in_one_datagram),
     T(check_config), T(rules_locked_kernel_untouched),

@@ -148,6 +148,9 @@ TEST(user_space_types_complete_at_once)
 	ASSERT(!reasm_type_is_standalone(1305));
 	ASSERT(!reasm_type_is_standalone(1400));
 	ASSERT(!reasm_type_is_standalone(1099));
+	/* auditctl -m's AUDIT_USER; AUDIT_LOGIN is a syscall's, it waits. */
+	ASSERT(reasm_type_is_standalone(1005));
+	ASSERT(!reasm_type_is_standalone(1006));
 	add(r, 1112, 20, "op=login", 0);
 	ASSERT_EQ(s.n, 1);
 	ASSERT_STREQ(s.log, "20:1112=op=login");
