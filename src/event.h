@@ -69,6 +69,8 @@ struct event {
 	struct event_rec	*recs;
 	bool			 keep_text;	/* for filters: records' texts in
 						   data, info.syscall */
+	bool			 apart;		/* auditd's own record: its serial
+						   is auditd's, not the kernel's */
 	struct buf		 data;		/* record texts, back to back, each
 						   followed by JSON_PAD zeros; empty
 						   unless keep_text */

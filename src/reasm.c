@@ -28,6 +28,7 @@
 #define RT_STORE	0x02	/* in type_min..type_max: stored */
 #define RT_ENDS		0x04	/* ends it after being stored */
 #define RT_OPENED	0x08	/* (reasm_add: the record opened its event) */
+#define RT_APART	0x10	/* auditd's own: an event apart from serials */
 
 /*
  * The serials of one node completed lately: a bit each for the serials
@@ -148,6 +149,8 @@ classify(const struct reasm_conf *conf, uint32_t type)
 	if (reasm_type_is_standalone(type) ||
 	    (conf->proctitle_ends && type == AUDIT_TYPE_PROCTITLE))
 		k |= RT_ENDS;
+	if (type >= AUDIT_TYPE_DAEMON_MIN && type <= AUDIT_TYPE_DAEMON_MAX)
+		k |= RT_APART;
 	return k;
 }
 
@@ -306,7 +309,9 @@ static void
 complete(struct reasm *r, struct event *ev)
 {
 	unlink_event(r, ev);
-	if (__builtin_expect(ev->node == NULL, 1))
+	if (__builtin_expect(ev->apart, 0))
+		;	/* not a kernel serial */
+	else if (__builtin_expect(ev->node == NULL, 1))
 		done_set(&r->done, REASM_DONE_WINDOW, ev->serial, ev->time_ms);
 	else
 		node_done_set(r, ev->node, ev->serial, ev->time_ms);
@@ -371,10 +376,21 @@ reasm_add(struct reasm *r, const struct record *rec, const struct node *node,
 	struct event *ev = lookup(r, rec->serial, node);
 	unsigned k = type_class(r, rec->type);
 
+	/*
+	 * auditd's own records in its log (DAEMON_START, DAEMON_END...) carry
+	 * auditd's count, not the kernel's serial: an event of their own
+	 * (they end it at once), which neither joins the kernel's event of
+	 * that serial nor marks it done. A DAEMON_START at 922 did, and the
+	 * kernel's records of 922, a few seconds later in a log after a
+	 * boot, were dropped as late.
+	 */
+	if (__builtin_expect(k & RT_APART, 0))
+		ev = NULL;
 	if (ev == NULL) {
-		if (node == NULL ? done_test(&r->done, REASM_DONE_WINDOW,
-		    rec->serial, rec->time_ms) :
-		    node_done_test(r, node, rec->serial, rec->time_ms)) {
+		if (!(k & RT_APART) && (node == NULL ?
+		    done_test(&r->done, REASM_DONE_WINDOW, rec->serial,
+		    rec->time_ms) :
+		    node_done_test(r, node, rec->serial, rec->time_ms))) {
 			if (!(k & RT_EOE))
 				r->stats.late_records++;
 			return;
@@ -382,6 +398,7 @@ reasm_add(struct reasm *r, const struct record *rec, const struct node *node,
 		if (k & RT_EOE)
 			return;
 		ev = open_event(r, rec, node, now_ms);
+		ev->apart = k & RT_APART;
 		k |= RT_OPENED;
 	}
 	if (k & RT_EOE) {

@@ -134,6 +134,35 @@ TEST(interleaved_serials)
 	reasm_free(r);
 }
 
+/*
+ * auditd's own records (DAEMON_START 1200, DAEMON_END 1201...) carry
+ * auditd's count: an event of their own, apart. The kernel's event of the
+ * same serial in flight is neither joined nor ended by one, and the serial
+ * is not taken as done: the kernel's records of it that come after are no
+ * longer dropped as late (a log after a boot, where both counts are small).
+ */
+TEST(auditd_own_records_apart_from_serials)
+{
+	struct sink s = { .len = 0 };
+	struct reasm *r = reasm_new(&defconf, on_event, &s);
+
+	add(r, 1300, 922, "syscall=59", 0);
+	add(r, 1200, 922, "op=start", 0);
+	ASSERT_STREQ(s.log, "922:1200=op=start");
+	ASSERT_EQ(reasm_in_flight(r), 1);
+	add(r, 1302, 922, "item=0", 0);
+	add(r, AUDIT_TYPE_EOE, 922, "", 0);
+	ASSERT_STREQ(s.log, "922:1200=op=start 922:1300=syscall=59,1302=item=0");
+	/* auditd's 923 first: the kernel's 923 is not late. */
+	add(r, 1201, 923, "op=terminate", 0);
+	add(r, 1300, 923, "syscall=2", 0);
+	add(r, AUDIT_TYPE_EOE, 923, "", 0);
+	ASSERT_EQ(s.n, 4);
+	ASSERT_EQ(reasm_stats(r)->late_records, 0);
+	ASSERT_EQ(reasm_stats(r)->events, 4);
+	reasm_free(r);
+}
+
 TEST(user_space_types_complete_at_once)
 {
 	struct sink s = { .len = 0 };
@@ -639,7 +668,8 @@ TEST(event_fields_copied)
 }
 
 TEST_MAIN(T(eoe_completes_and_is_not_stored), T(eoe_alone_emits_nothing),
-    T(interleaved_serials), T(user_space_types_complete_at_once),
+    T(interleaved_serials), T(auditd_own_records_apart_from_serials),
+    T(user_space_types_complete_at_once),
     T(timeout_on_callers_clock), T(timeout_also_driven_by_arrivals),
     T(deadline_follows_the_oldest),
     T(proctitle_ends), T(out_of_range_dropped_empty_not_emitted),
