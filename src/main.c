@@ -496,19 +496,44 @@ open_metrics_out(const char *path)
 	return fd;
 }
 
+/* st is the file that descriptor `std` (stdout, stderr) writes to. */
+static bool
+same_file(const struct stat *st, int std)
+{
+	struct stat o;
+
+	return fstat(std, &o) == 0 && o.st_dev == st->st_dev &&
+	    o.st_ino == st->st_ino;
+}
+
 /*
- * A regular file is rewritten from its start; anything else (/dev/stdout,
- * a pipe, /dev/null) cannot be truncated, and is written to as it is.
+ * Where the counters go in fd: a regular file of its own is rewritten
+ * from its start; stdout's or stderr's file (--metrics-out /dev/stdout >
+ * events.json opens it again, at offset 0) is appended to, after the
+ * events and the log; anything else (a pipe, /dev/null) is written to as
+ * it is. False on an error (errno).
  */
+static bool
+metrics_out_place(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return false;
+	if (!S_ISREG(st.st_mode))
+		return true;
+	if (same_file(&st, 1) || same_file(&st, 2))
+		return lseek(fd, 0, SEEK_END) >= 0;
+	return ftruncate(fd, 0) == 0;
+}
+
 static int
 dump_metrics(int fd, const char *path)
 {
-	struct stat st;
 	FILE *f;
 	int bad;
 
-	if (fstat(fd, &st) < 0 || (S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0) ||
-	    (f = fdopen(fd, "w")) == NULL) {
+	if (!metrics_out_place(fd) || (f = fdopen(fd, "w")) == NULL) {
 		log_warn("--metrics-out %s", path);
 		close(fd);
 		return -1;
