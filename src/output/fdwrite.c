@@ -80,32 +80,50 @@ end_torn(struct fdwriter *w)
 	return false;
 }
 
-/*
- * Take a dropped message's part off a regular file, if nothing was
- * written after it: the file then ends in whole lines, and the space is
- * given back (ftruncate works on a full disk). False if it cannot be
- * done: a pipe, a file someone else wrote to or truncated since.
- */
-static bool
-cut_part(struct fdwriter *w)
+/* Where a part written to a regular file is now. */
+enum part_place {
+	PART_AT_END,	/* the file ends with it: to finish, or to cut */
+	PART_GONE,	/* the file was truncated (logrotate's copytruncate) */
+	PART_BURIED,	/* someone else wrote after it, or nobody can tell */
+};
+
+static enum part_place
+part_place(const struct fdwriter *w)
 {
 	struct stat st;
 	off_t end = w->part_start + (off_t)w->partial_off;
 
-	if (!w->reg || w->part_start < 0 || fstat(w->fd, &st) < 0 ||
-	    st.st_size != end || ftruncate(w->fd, w->part_start) < 0)
-		return false;
-	/* A descriptor without O_APPEND (stdout's `>`) writes there next. */
-	lseek(w->fd, w->part_start, SEEK_SET);
-	return true;
+	if (!w->reg || w->part_start < 0 || fstat(w->fd, &st) < 0)
+		return PART_BURIED;
+	if (st.st_size == end)
+		return PART_AT_END;
+	return st.st_size < end ? PART_GONE : PART_BURIED;
 }
 
-/* The message written in part is dropped: off the file, or torn. */
+/*
+ * The message written in part is dropped. Its part is taken off a
+ * regular file that ends with it: the file then ends in whole lines, and
+ * the space is given back (ftruncate works on a full disk). Where the
+ * part stays (a pipe, someone else's bytes after it) it is torn: ended
+ * with a '\n' before the next line.
+ */
 static void
 drop_part(struct fdwriter *w)
 {
-	if (!cut_part(w))
+	switch (part_place(w)) {
+	case PART_AT_END:
+		if (ftruncate(w->fd, w->part_start) == 0) {
+			/* A descriptor without O_APPEND (`>`) writes there next. */
+			lseek(w->fd, w->part_start, SEEK_SET);
+			break;
+		}
+		/* FALLTHROUGH */
+	case PART_BURIED:
 		w->torn = true;
+		break;
+	case PART_GONE:
+		break;
+	}
 	w->partial = NULL;
 }
 
@@ -165,6 +183,14 @@ fdwrite_batch(struct fdwriter *w, struct out_item *it, size_t n)
 	if (w->partial != NULL && (n == 0 || it[0].m != w->partial ||
 	    it[0].attempts == 0))
 		drop_part(w);
+	/*
+	 * The rest of a part goes right after it, so the part must still end
+	 * the file: after a copytruncate the rest alone would start the new
+	 * file. Otherwise the message is written whole (after the part's
+	 * '\n' if it is still there).
+	 */
+	if (w->partial != NULL && w->reg && part_place(w) != PART_AT_END)
+		drop_part(w);
 	if (w->torn && !end_torn(w)) {
 		retry_rest(it, 0, n);
 		return;
@@ -211,10 +237,17 @@ fdwrite_batch(struct fdwriter *w, struct out_item *it, size_t n)
 bool
 fdwrite_init(struct fdwriter *w, int fd)
 {
-	struct stat st;
+	struct stat st, err;
 
 	w->fd = fd;
-	w->reg = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	/*
+	 * Parts are cut and checked only on a regular file of our own: one
+	 * that stderr writes to too (`pauditd > f 2>&1`) gets our log lines
+	 * between the offsets we note, and cutting there would cut them.
+	 */
+	w->reg = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    !(fstat(2, &err) == 0 && err.st_dev == st.st_dev &&
+	    err.st_ino == st.st_ino);
 	w->partial = NULL;
 	w->part_start = -1;
 	w->torn = w->reg && ends_cut(fd);

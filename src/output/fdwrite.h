@@ -29,7 +29,7 @@ struct out_item;
 
 struct fdwriter {
 	int		 fd;
-	bool		 reg;		/* fd is a regular file */
+	bool		 reg;		/* fd is a regular file, not stderr's */
 	const struct msg *partial;	/* message written in part, or NULL */
 	size_t		 partial_off;	/* bytes of it already written */
 	off_t		 part_start;	/* file offset of its first byte, or -1 */

@@ -240,6 +240,34 @@ TEST(dropped_part_ended_when_it_cannot_be_taken_off)
 }
 
 /*
+ * logrotate's copytruncate while a part waits: the rest alone would start
+ * the emptied file (a review found "rch=c000003e syscall=59 ..." at its
+ * top). The message is written whole; dropped, it wants no '\n' either.
+ */
+TEST(part_gone_with_a_copytruncate)
+{
+	static struct fx fx;
+	struct msg *b;
+
+	ASSERT(fx_part_written(&fx));
+	ASSERT(disk_full(false));
+	ASSERT_EQ(ftruncate(fx.fd, 0), 0);
+	ASSERT_EQ(write1(&fx, fx.a, 1), OUT_OK);
+	ASSERT(fx_holds(&fx, 'a', 20000));
+	ASSERT_EQ(fx_fini(&fx), 0);
+
+	ASSERT(fx_part_written(&fx));
+	ASSERT(disk_full(false));
+	ASSERT_EQ(ftruncate(fx.fd, 0), 0);
+	b = line('b', 100, 2);
+	ASSERT_EQ(write1(&fx, b, 0), OUT_OK);
+	ASSERT(!fx.w.torn);
+	ASSERT(fx_holds(&fx, 'b', 100));
+	msg_unref(b);
+	ASSERT_EQ(fx_fini(&fx), 0);
+}
+
+/*
  * SIGHUP without a rotation opens the same file again: its part is still
  * finished by the retry. A rotation takes the part off the old file; the
  * message is written whole to the new one.
@@ -493,6 +521,7 @@ TEST(blocked_write_interrupted)
 TEST_MAIN(T(part_written_then_finished_once),
     T(dropped_part_taken_off_the_file),
     T(dropped_part_ended_when_it_cannot_be_taken_off),
+    T(part_gone_with_a_copytruncate),
     T(reopened_file_keeps_the_part_rotated_one_loses_it),
     T(dropped_part_taken_off_with_nothing_after_it),
     T(end_takes_the_part_off), T(file_ending_in_a_cut_line_ended_first),
