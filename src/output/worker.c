@@ -321,6 +321,7 @@ output_worker_main(void *arg)
 	struct msg **mv = calloc(max, sizeof(*mv));
 	struct out_item *it = calloc(max, sizeof(*it));
 	size_t i, n;
+	bool ready = true;
 	int r;
 
 	if (mv == NULL || it == NULL)
@@ -334,11 +335,19 @@ output_worker_main(void *arg)
 		nap(o, w, 1000);
 		/* What a reopen asks for, a start gives. */
 		w->reopen_seen = atomic_load(&o->reopen_gen);
-		if (past_deadline(o))
+		/*
+		 * Never started, and the deadline has passed: what is left is
+		 * dropped at shutdown. w->wctx is the output's context, not a
+		 * worker's: neither reopen nor write may be given it.
+		 */
+		if (past_deadline(o)) {
+			ready = false;
 			break;
+		}
 	}
 	for (;;) {
-		maybe_reopen(o, w);
+		if (ready)
+			maybe_reopen(o, w);
 		n = queue_pop_batch(o->q, mv, max, 500);
 		if (n == 0) {
 			if (queue_closed_and_empty(o->q))
@@ -361,7 +370,10 @@ output_worker_main(void *arg)
 			it[i].res = OUT_RETRY;
 			it[i].attempts = 0;
 		}
-		deliver(o, w, it, n);
+		if (ready)
+			deliver(o, w, it, n);
+		else
+			drop_rest(o, it, n);
 		queue_batch_done(o->q);
 	}
 	if (o->ops->worker_fini != NULL && w->wctx != o->ctx)
