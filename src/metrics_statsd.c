@@ -107,20 +107,24 @@ static void
 statsd_send(struct metrics_statsd *sd)
 {
 	ssize_t n;
-	int tries;
+	int tries, err = 0;
 
 	if (sd->dgram.len == 0)
 		return;
-	for (tries = 0; tries < 2; tries++) {
+	for (tries = 0; ; tries++) {
 		n = send(sd->fd, sd->dgram.p, sd->dgram.len,
 		    MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n >= 0 || errno != ECONNREFUSED)
+		if (n >= 0)
+			break;
+		/* Before the log line of statsd_lost, which may change errno. */
+		err = errno;
+		if (err != ECONNREFUSED || tries == 1)
 			break;
 		/* An earlier datagram was refused (see DESIGN); not this one. */
 		statsd_lost(sd, ECONNREFUSED);
 	}
 	if (n < 0)
-		statsd_lost(sd, errno);
+		statsd_lost(sd, err);
 	else
 		metric_inc(sd->sent);
 	buf_reset(&sd->dgram);
