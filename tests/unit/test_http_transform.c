@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
 #include "harness.h"
 #include "../../src/buf.h"
 #include "../../src/config/config.h"
@@ -243,41 +244,14 @@ TEST(notification_service_topic_names)
 	metrics_reset();
 }
 
-/* Stderr into a temporary file (its fd), for the log; -1 on error. */
-static int
-stderr_capture(int *ret_saved)
-{
-	char path[] = "/tmp/pauditd-test-log.XXXXXX";
-	int fd;
-
-	if ((fd = mkstemp(path)) < 0)
-		return -1;
-	unlink(path);
-	fflush(stderr);
-	*ret_saved = dup(2);
-	dup2(fd, 2);
-	return fd;
-}
-
-/* Stderr back; the lines of the capture that contain `s`. */
+/* Stderr back; the lines it got meanwhile that contain `s`. */
 static int
 stderr_restore(int fd, int saved, const char *s)
 {
-	char line[1024];
-	FILE *f;
-	int n = 0;
+	static char log[65536];
 
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	lseek(fd, 0, SEEK_SET);
-	if ((f = fdopen(fd, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strstr(line, s) != NULL)
-			n++;
-	fclose(f);
-	return n;
+	capture_end(fd, saved, log, sizeof(log));
+	return capture_lines_with(log, s);
 }
 
 /* Past HTTP_NOTIF_TOPICS_MAX topics, new ones count under "_other". */
@@ -293,7 +267,7 @@ TEST(notification_service_topics_bounded)
 
 	metrics_reset();
 	ASSERT_EQ(ops->setup(&args, &st), 0);
-	ASSERT((fd = stderr_capture(&saved)) >= 0);
+	ASSERT((fd = capture_begin(&saved)) >= 0);
 	for (i = 0; i < HTTP_NOTIF_TOPICS_MAX + 100; i++) {
 		snprintf(key, sizeof(key), "k%d", i);
 		bad += notif_one(ops, st, key) != 0;
@@ -360,7 +334,7 @@ TEST(notification_service_topics_concurrent)
 
 	metrics_reset();
 	ASSERT_EQ(ops->setup(&args, &st), 0);
-	ASSERT((fd = stderr_capture(&saved)) >= 0);
+	ASSERT((fd = capture_begin(&saved)) >= 0);
 	for (i = 0; i < 4; i++) {
 		nt[i] = (struct notif_thread){ ops, st, i * 377, 0 };
 		if (pthread_create(&tid[i], NULL, notif_thread_run, &nt[i]) != 0)

@@ -16,6 +16,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "harness.h"
 #include "../../src/buf.h"
 #include "../../src/config/cfgmap.h"
@@ -644,45 +645,6 @@ TEST(prometheus_endpoint)
 	metrics_reset();
 }
 
-/* stderr into a file until capture_end, which reads it into `log`. */
-static int
-capture_begin(int *saved)
-{
-	char path[] = "/tmp/pauditd-test-log.XXXXXX";
-	int fd;
-
-	if ((fd = mkstemp(path)) < 0)
-		return -1;
-	unlink(path);
-	fflush(stderr);
-	*saved = dup(2);
-	dup2(fd, 2);
-	return fd;
-}
-
-static void
-capture_end(int fd, int saved, char *log, size_t loglen)
-{
-	ssize_t n;
-
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	n = pread(fd, log, loglen - 1, 0);
-	log[n > 0 ? n : 0] = '\0';
-	close(fd);
-}
-
-static int
-count_str(const char *s, const char *needle)
-{
-	int n = 0;
-
-	for (; (s = strstr(s, needle)) != NULL; s += strlen(needle))
-		n++;
-	return n;
-}
-
 /*
  * Nothing listens: each send after the first learns (ECONNREFUSED) that
  * the one before was refused. Each such loss counts; the datagram that
@@ -761,13 +723,13 @@ TEST(statsd_logs_losses_and_recovery)
 	ASSERT(fd >= 0);
 	close(fd);
 	snprintf(want, sizeof(want), "statsd 127.0.0.1:%s: datagram lost: ", port);
-	ASSERT_EQ(count_str(log, want), 1);
+	ASSERT_EQ(capture_lines_with(log, want), 1);
 	ASSERT(strstr(log, "datagram lost: Connection refused (counted in "
 	    "pauditd_statsd_send_errors_total)") != NULL);
 	snprintf(want, sizeof(want), "statsd 127.0.0.1:%s: sending works again "
 	    "(5 datagrams lost)", port);
 	ASSERT(strstr(log, want) != NULL);
-	ASSERT_EQ(count_str(log, "sending works again"), 1);
+	ASSERT_EQ(capture_lines_with(log, "sending works again"), 1);
 }
 
 TEST(statsd_clean_names)
@@ -782,24 +744,14 @@ TEST(statsd_clean_names)
 static int
 export_run_log(const char *yaml, char *log, size_t loglen)
 {
-	char last[512], path[] = "/tmp/pauditd-test-log.XXXXXX";
+	char last[512];
 	unsigned errors;
 	int fd, saved, r;
-	ssize_t n;
 
-	if ((fd = mkstemp(path)) < 0)
+	if ((fd = capture_begin(&saved)) < 0)
 		return -999;
-	unlink(path);
-	fflush(stderr);
-	saved = dup(2);
-	dup2(fd, 2);
 	r = export_run(yaml, &errors, last, sizeof(last));
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	n = pread(fd, log, loglen - 1, 0);
-	log[n > 0 ? n : 0] = '\0';
-	close(fd);
+	capture_end(fd, saved, log, loglen);
 	return r;
 }
 
