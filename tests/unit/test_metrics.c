@@ -646,6 +646,24 @@ TEST(prometheus_endpoint)
 }
 
 /*
+ * A statsd exporter to a UDP port where nothing listens (its number into
+ * port), and a counter to send; NULL on an error.
+ */
+static struct metric *
+statsd_to_closed_port(struct metrics_statsd **sd, char *port, size_t len)
+{
+	int fd;
+
+	metrics_reset();
+	if ((fd = udp_sink(port, len)) < 0)
+		return NULL;
+	close(fd);	/* the port is now closed */
+	if (statsd_open_port(port, 1, sd) != 0)
+		return NULL;
+	return metrics_counter("pauditd_c_total", "c", "c", NULL, NULL);
+}
+
+/*
  * Nothing listens: each send after the first learns (ECONNREFUSED) that
  * the one before was refused. Each such loss counts; the datagram that
  * learnt it still goes out.
@@ -655,13 +673,9 @@ TEST(statsd_counts_refused_datagrams)
 	struct metrics_statsd *sd = NULL;
 	struct metric *m, *lost, *sent;
 	char port[16], log[4096];
-	int fd, cap, saved, i;
+	int cap, saved, i;
 
-	metrics_reset();
-	ASSERT((fd = udp_sink(port, sizeof(port))) >= 0);
-	close(fd);	/* the port is now closed */
-	ASSERT_EQ(statsd_open_port(port, 1, &sd), 0);
-	m = metrics_counter("pauditd_c_total", "c", "c", NULL, NULL);
+	ASSERT((m = statsd_to_closed_port(&sd, port, sizeof(port))) != NULL);
 	lost = metrics_find("pauditd_statsd_send_errors_total", NULL);
 	sent = metrics_find("pauditd_statsd_datagrams_total", NULL);
 	ASSERT(lost != NULL && sent != NULL);
@@ -692,11 +706,7 @@ TEST(statsd_logs_losses_and_recovery)
 	struct metric *m;
 	int fd, cap, saved, i;
 
-	metrics_reset();
-	ASSERT((fd = udp_sink(port, sizeof(port))) >= 0);
-	close(fd);	/* the port is now closed */
-	ASSERT_EQ(statsd_open_port(port, 1, &sd), 0);
-	m = metrics_counter("pauditd_c_total", "c", "c", NULL, NULL);
+	ASSERT((m = statsd_to_closed_port(&sd, port, sizeof(port))) != NULL);
 	log_init(false, LOG_LVL_INFO);
 	ASSERT((cap = capture_begin(&saved)) >= 0);
 	for (i = 0; i < 5; i++) {
