@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -177,10 +178,44 @@ out_file_check(const void *conf, const struct ynode *node,
 	return r;
 }
 
-/* Open the file with its mode and owner; the fd or -errno. */
+/*
+ * The final component of the path: pauditd runs as root and gives the
+ * file its mode and owner, so whoever may write the file's directory
+ * (the configured user, a group) could plant a symlink or a hard link
+ * there and have it append to, chmod and chown any file of the host
+ * (/etc/shadow). A symlink is followed only if root owns it (an admin's),
+ * and a regular file is taken only with one link, owned by us or by the
+ * configured user. 0, or -errno with the reason in why.
+ */
 static int
-open_file(const struct out_file *f)
+check_opened(const struct out_file *f, int fd, char *why, size_t len)
 {
+	struct stat st;
+
+	if (fstat(fd, &st) < 0) {
+		snprintf(why, len, "%s", strerror(errno));
+		return -errno;
+	}
+	if (!S_ISREG(st.st_mode))
+		return 0;	/* a device, a FIFO: as they are */
+	if (st.st_nlink > 1) {
+		snprintf(why, len, "it has %lu hard links: refusing a file that "
+		    "may be another's", (unsigned long)st.st_nlink);
+		return -EPERM;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != (uid_t)f->uid) {
+		snprintf(why, len, "it belongs to uid %lu, neither pauditd's nor "
+		    "output.file.user", (unsigned long)st.st_uid);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* Open the file with its mode and owner; the fd, or -errno with why. */
+static int
+open_file(const struct out_file *f, char *why, size_t len)
+{
+	int flags = O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK;
 	struct stat st;
 	int fd, r;
 
@@ -190,12 +225,29 @@ open_file(const struct out_file *f)
 	 * worker at a reopen; it fails with ENXIO instead. Writes block
 	 * again: the worker waits for the file, never the reading.
 	 */
-	fd = open(f->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK,
-	    f->mode);
-	if (fd < 0)
-		return -errno;
+	fd = open(f->path, flags | O_NOFOLLOW, f->mode);
+	if (fd < 0 && errno == ELOOP && lstat(f->path, &st) == 0 &&
+	    S_ISLNK(st.st_mode)) {
+		if (st.st_uid != 0) {
+			snprintf(why, len, "a symlink of uid %lu: only root's are "
+			    "followed", (unsigned long)st.st_uid);
+			return -EPERM;
+		}
+		fd = open(f->path, flags, f->mode);
+	}
+	if (fd < 0) {
+		r = -errno;
+		snprintf(why, len, "%s", r == -ENXIO ? "a FIFO without a reader" :
+		    strerror(-r));
+		return r;
+	}
+	if ((r = check_opened(f, fd, why, len)) < 0) {
+		close(fd);
+		return r;
+	}
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
 		r = -errno;
+		snprintf(why, len, "%s", strerror(-r));
 		close(fd);
 		return r;
 	}
@@ -206,17 +258,11 @@ open_file(const struct out_file *f)
 	    ((f->uid != (unsigned)-1 || f->gid != (unsigned)-1) &&
 	    fchown(fd, (uid_t)f->uid, (gid_t)f->gid) < 0)) {
 		r = -errno;
+		snprintf(why, len, "%s", strerror(-r));
 		close(fd);
 		return r;
 	}
 	return fd;
-}
-
-/* open_file's error, for a log line. */
-static const char *
-open_error(int e)
-{
-	return e == -ENXIO ? "a FIFO without a reader" : strerror(-e);
 }
 
 /* The file ended in a cut line: say what its first write does. */
@@ -248,6 +294,7 @@ out_file_init(struct output *o, const void *conf, void **ret_ctx)
 {
 	const struct out_file_conf *fc = conf;
 	struct out_file *f = calloc(1, sizeof(*f));
+	char why[160];
 	int fd;
 
 	if (f == NULL)
@@ -260,8 +307,8 @@ out_file_init(struct output *o, const void *conf, void **ret_ctx)
 		out_file_fini(f);
 		return -EINVAL;
 	}
-	if ((fd = open_file(f)) < 0) {
-		log_warnx("[output file] cannot open %s: %s", f->path, open_error(fd));
+	if ((fd = open_file(f, why, sizeof(why))) < 0) {
+		log_warnx("[output file] cannot open %s: %s", f->path, why);
 		out_file_fini(f);
 		return fd;
 	}
@@ -280,13 +327,14 @@ static void
 out_file_reopen(void *wctx)
 {
 	struct out_file *f = wctx;
-	int fd = open_file(f), old;
+	char why[160];
+	int fd = open_file(f, why, sizeof(why)), old;
 
 	if (fd < 0) {
 		if (f->reopen_tries++ % FILE_REOPEN_SAY_EVERY == 0)
 			log_warnx("[output file] cannot reopen %s: %s; writing on "
 			    "to the old file, trying again every %d s", f->path,
-			    open_error(fd), FILE_REOPEN_RETRY_MS / 1000);
+			    why, FILE_REOPEN_RETRY_MS / 1000);
 		f->reopen_at = now_mono_ms() + FILE_REOPEN_RETRY_MS;
 		return;
 	}

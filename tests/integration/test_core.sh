@@ -175,6 +175,37 @@ check "cut line: exit 0" "[ $rc = 0 ]"
 check "cut line: said" "grep -q 'ends in a cut line' $tmp/cut.err"
 check "cut line: ended, then the events whole" "[ \"\$(head -n 1 $tmp/cut.json)\" = '{\"cut' ] && [ \$(wc -l < $tmp/cut.json) = 11 ] && [ \$(grep -c '^{.*}\$' $tmp/cut.json) = 10 ]"
 
+# --- the file output's path, planted: pauditd runs as root and chmods and
+# chowns its file, so a symlink or a hard link put there by whoever may
+# write the directory would have it take any file of the host. A symlink
+# is followed only if root owns it; a file with other links, or owned by
+# someone else, is refused (a security review made /etc-like files 0644
+# and the attacker's).
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	chmod 755 "$tmp"	# nobody must reach plant/
+	mkdir -m 755 "$tmp/plant"; chown nobody "$tmp/plant"
+	echo secret > "$tmp/victim"; chmod 600 "$tmp/victim"
+	printf 'output:\n  file: {enabled: true, path: %s/plant/p.log, mode: 0644, user: nobody}\n' "$tmp" > "$tmp/plant.yaml"
+	printf 'output:\n  file: {enabled: true, path: %s/plant/p.log}\n' "$tmp" > "$tmp/plant2.yaml"
+	plant() {	# name, what to plant (sh as nobody, or root), config
+		rm -f "$tmp/plant/p.log" "$tmp/plant/real.log"
+		eval "$2"
+		"$bin" --input "$tmp/ten.log" -config "$tmp/$3" 2>"$tmp/plant.err"; echo $? > "$tmp/plant.rc"
+	}
+	plant "symlink" "su nobody -s /bin/sh -c 'ln -s $tmp/victim $tmp/plant/p.log'" plant.yaml
+	check "planted symlink: refused, exit 1" "[ \$(cat $tmp/plant.rc) = 1 ] && grep -q 'a symlink of uid 65534: only root' $tmp/plant.err"
+	check "planted symlink: the target untouched" "[ \"\$(stat -c '%a %U %s' $tmp/victim)\" = '600 root 7' ]"
+	plant "hard link" "ln $tmp/victim $tmp/plant/p.log" plant.yaml
+	check "planted hard link: refused" "[ \$(cat $tmp/plant.rc) = 1 ] && grep -q 'it has 2 hard links' $tmp/plant.err"
+	check "planted hard link: the target untouched" "[ \"\$(stat -c '%a %U %s' $tmp/victim)\" = '600 root 7' ]"
+	plant "foreign file" "su nobody -s /bin/sh -c 'echo x > $tmp/plant/p.log'" plant2.yaml
+	check "someone else's file: refused" "[ \$(cat $tmp/plant.rc) = 1 ] && grep -q 'belongs to uid 65534' $tmp/plant.err"
+	plant "configured user's file" "su nobody -s /bin/sh -c 'echo x > $tmp/plant/p.log'" plant.yaml
+	check "the configured user's file: taken" "[ \$(cat $tmp/plant.rc) = 0 ] && [ \$(wc -l < $tmp/plant/p.log) = 11 ]"
+	plant "root's symlink" "ln -s $tmp/plant/real.log $tmp/plant/p.log" plant.yaml
+	check "root's symlink: followed" "[ \$(cat $tmp/plant.rc) = 0 ] && [ \$(wc -l < $tmp/plant/real.log) = 10 ]"
+fi
+
 # --- two outputs at once, each gets every event; go-audit format
 cat > "$tmp/two.yaml" <<Y
 output:
