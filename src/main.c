@@ -180,6 +180,28 @@ parse_args(int argc, char **argv, struct opts *o)
 	}
 }
 
+/*
+ * The configuration chooses the program run as root to load rules
+ * (netlink.auditctl) and where events go: root's own, or a warning.
+ */
+static void
+check_config_owner(const char *path, struct cfg_ctx *c)
+{
+	struct stat st;
+
+	if (path == NULL || geteuid() != 0 || stat(path, &st) < 0)
+		return;
+	if (st.st_uid != 0)
+		cfg_warn(c, 0, NULL, "owned by uid %lu, not root: its owner "
+		    "chooses what pauditd runs as root (netlink.auditctl) and "
+		    "where the events go", (unsigned long)st.st_uid);
+	else if (st.st_mode & (S_IWGRP | S_IWOTH))
+		cfg_warn(c, 0, NULL, "writable by %s (mode %04o): they "
+		    "choose what pauditd runs as root (netlink.auditctl) and "
+		    "where the events go", st.st_mode & S_IWOTH ? "others" :
+		    "its group", (unsigned)(st.st_mode & 07777));
+}
+
 /* Load and validate everything; every error is printed. 0 or -EINVAL. */
 static int
 configure(struct daemon *d)
@@ -190,6 +212,7 @@ configure(struct daemon *d)
 	d->conf = config_load(d->opt.config, &c);
 	if (d->conf == NULL)
 		return -EINVAL;
+	check_config_owner(d->opt.config, &c);
 	outputs_configure(d->conf, &c, &d->outs);
 	filter_compile(d->conf->filters, &c, &d->filter);
 	metrics_export_configure(d->conf, &c, &d->mexp);

@@ -206,6 +206,15 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	check "root's symlink: followed" "[ \$(cat $tmp/plant.rc) = 0 ] && [ \$(wc -l < $tmp/plant/real.log) = 10 ]"
 fi
 
+# --- a configuration others may change chooses what runs as root
+# (netlink.auditctl): said, as a warning
+if [ "$(id -u)" = 0 ]; then
+	printf 'events: {min: 1300}\n' > "$tmp/open.yaml"; chmod 666 "$tmp/open.yaml"
+	check "config writable by others: warned" "$bin -config $tmp/open.yaml --check-config 2>&1 | grep -q 'warning: .*open.yaml: writable by others (mode 0666)'"
+	chmod 644 "$tmp/open.yaml"
+	check "config root's, 0644: no warning" "! $bin -config $tmp/open.yaml --check-config 2>&1 | grep -q warning"
+fi
+
 # --- two outputs at once, each gets every event; go-audit format
 cat > "$tmp/two.yaml" <<Y
 output:
