@@ -70,6 +70,7 @@ struct pipeline {
 	uint64_t		 lines;
 	uint64_t		 sample;
 	uint64_t		 reported_drops;
+	uint64_t		 reported_uid_skips;
 	uint64_t		 batch_ns;	/* clock at the last batch end or tick */
 	uint64_t		 n_records;	/* not yet added to m_records */
 	uint64_t		 n_events;	/* not yet added to m_events */
@@ -77,7 +78,8 @@ struct pipeline {
 	struct metric		*m_events, *m_filtered, *m_missed, *m_late_serials;
 	struct metric		*m_late_records, *m_overflow, *m_evicted;
 	struct metric		*m_timed_out, *m_empty, *m_latency, *m_filter_latency;
-	struct log_ratelimit	 rl_malformed, rl_missed, rl_late, rl_reasm;
+	struct metric		*m_uid_skipped;
+	struct log_ratelimit	 rl_malformed, rl_missed, rl_late, rl_reasm, rl_uids;
 };
 
 /* "node NAME: " before a tracker's messages about a named node's serials. */
@@ -238,6 +240,9 @@ register_metrics(struct pipeline *p)
 	    "events completed by events.timeout (no EOE)", NULL, NULL, NULL);
 	p->m_empty = metrics_counter("pauditd_events_empty_total",
 	    "events whose records were all outside events.min..events.max", NULL, NULL, NULL);
+	p->m_uid_skipped = metrics_counter("pauditd_uid_lookups_skipped_total",
+	    "uids shown as UNKNOWN_USER without a lookup: more new uids than "
+	    "the lookup budget", NULL, NULL, NULL);
 	p->m_latency = metrics_timing("pauditd_record_latency_seconds",
 	    "time to process one record (sampled)", "latency", NULL, NULL);
 	p->m_filter_latency = metrics_timing("pauditd_filter_latency_seconds",
@@ -548,6 +553,22 @@ sync_counts(struct pipeline *p)
 	p->n_records = p->n_events = 0;
 }
 
+/* Counted, and said: names missing from uid_map are worth a look. */
+static void
+sync_uid_skips(struct pipeline *p)
+{
+	uint64_t n = uidmap_over_budget(p->ids);
+
+	if (n == p->reported_uid_skips)
+		return;
+	metric_add(p->m_uid_skipped, n - p->reported_uid_skips);
+	p->reported_uid_skips = n;
+	log_warn_ratelimited(&p->rl_uids, "uid_map: %llu uids shown as "
+	    "UNKNOWN_USER without a lookup so far: more than %d new uids a "
+	    "second (pauditd_uid_lookups_skipped_total)", (unsigned long long)n,
+	    UIDMAP_LOOKUPS_PER_S);
+}
+
 static void
 sync_stats(struct pipeline *p)
 {
@@ -566,6 +587,7 @@ sync_stats(struct pipeline *p)
 		    (unsigned long long)st->late_records,
 		    (unsigned long long)st->overflow_records);
 	}
+	sync_uid_skips(p);
 }
 
 static void

@@ -37,6 +37,9 @@ struct uidmap {
 	struct stat	 passwd_st;
 	bool		 have_st;
 	uint64_t	 nss_lookups;
+	uint64_t	 budget;	/* lookups allowed now (cache on) */
+	uint64_t	 refill_ms;	/* when the budget was last refilled */
+	uint64_t	 over_budget;	/* uids answered without a lookup */
 	uint64_t	 gen;
 	char		*pwbuf;
 	size_t		 pwbuf_len;
@@ -56,6 +59,7 @@ uidmap_new(bool cache, const char *passwd_path)
 	if (m == NULL)
 		return NULL;
 	m->cache = cache;
+	m->budget = UIDMAP_LOOKUP_BURST;
 	m->slots = calloc(SLOTS, sizeof(*m->slots));
 	m->passwd_path = strdup(passwd_path ? passwd_path : "/etc/passwd");
 	m->pwbuf_len = 16384;
@@ -118,6 +122,12 @@ uidmap_tick(struct uidmap *m, uint64_t now_ms)
 	struct stat st;
 	bool ok;
 
+	if (m->refill_ms != 0 && now_ms > m->refill_ms) {
+		m->budget += (now_ms - m->refill_ms) * UIDMAP_LOOKUPS_PER_S / 1000;
+		if (m->budget > UIDMAP_LOOKUP_BURST)
+			m->budget = UIDMAP_LOOKUP_BURST;
+	}
+	m->refill_ms = now_ms;
 	if (!m->cache || now_ms - m->last_check_ms < 1000)
 		return;
 	m->last_check_ms = now_ms;
@@ -197,6 +207,22 @@ uidmap_name(struct uidmap *m, const char *uid, size_t len, size_t *ret_len)
 			goto found;
 		h = (h + 1) % SLOTS;
 	}
+	/*
+	 * A lookup may take a while (an unknown uid goes through every NSS
+	 * module: ~125 us with systemd's, LDAP's far more), on the thread
+	 * that reads the kernel. Distinct uids are few on a host; tens of
+	 * thousands (a rootless container's subordinate range, a FUSE file
+	 * system's owners) would stall the reading, and the kernel would then
+	 * block or lose records. Past the budget a new uid is UNKNOWN_USER,
+	 * not cached: the next event may ask again.
+	 */
+	if (m->cache) {
+		if (m->budget == 0) {
+			m->over_budget++;
+			goto unknown;
+		}
+		m->budget--;
+	}
 	e->used = 1;
 	e->uid = (uint32_t)v;
 	m->count++;
@@ -219,4 +245,10 @@ uint64_t
 uidmap_nss_lookups(const struct uidmap *m)
 {
 	return m->nss_lookups;
+}
+
+uint64_t
+uidmap_over_budget(const struct uidmap *m)
+{
+	return m->over_budget;
 }

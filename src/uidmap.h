@@ -17,6 +17,13 @@
 
 #define UIDMAP_UNKNOWN		"UNKNOWN_USER"
 #define UIDMAP_CACHE_MAX	4096	/* entries; the cache is cleared when full */
+/*
+ * With caching on, NSS lookups of uids not in the cache: at most this many
+ * at once, then this many a second (refilled by uidmap_tick); past them a
+ * new uid is UNKNOWN_USER, counted (uidmap_over_budget), not cached.
+ */
+#define UIDMAP_LOOKUP_BURST	4096
+#define UIDMAP_LOOKUPS_PER_S	1000
 
 struct uidmap;
 
@@ -40,5 +47,7 @@ void uidmap_tick(struct uidmap *m, uint64_t now_ms);
 uint64_t uidmap_generation(const struct uidmap *m);
 /* Lookups that went to NSS (tests, metrics). */
 uint64_t uidmap_nss_lookups(const struct uidmap *m);
+/* uids answered UNKNOWN_USER without a lookup, past the budget. */
+uint64_t uidmap_over_budget(const struct uidmap *m);
 
 #endif

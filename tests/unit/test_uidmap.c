@@ -305,9 +305,51 @@ TEST(regress_full_cache_invalidates_names_within_event)
 	ASSERT_STREQ(keep, "root");
 }
 
+/*
+ * Lookups of new uids are budgeted (a burst, then a rate): a security
+ * review stalled the reader 25 s with 200,000 distinct unknown uids, each
+ * a trip through every NSS module. Past the budget a new uid is
+ * UNKNOWN_USER without a lookup, counted, and not cached; cached names
+ * still answer; the budget refills with time.
+ */
+TEST(new_uid_lookups_budgeted)
+{
+	struct uidmap *m = uidmap_new(true, NULL);
+	char uid[16];
+	uint64_t looked;
+	unsigned u;
+
+	ASSERT(m != NULL);
+	uidmap_tick(m, 1000);
+	ASSERT_STREQ(name(m, "0"), "root");
+	for (u = 3000000; u < 3000000 + UIDMAP_LOOKUP_BURST - 1; u++) {
+		snprintf(uid, sizeof(uid), "%u", u);
+		(void)name(m, uid);
+	}
+	looked = uidmap_nss_lookups(m);
+	ASSERT_EQ(looked, UIDMAP_LOOKUP_BURST);
+	ASSERT_EQ(uidmap_over_budget(m), 0);
+	/* Spent: a new uid is not looked up; a cached one still answers. */
+	ASSERT_STREQ(name(m, "0"), "root");
+	ASSERT_STREQ(name(m, "4000000"), UIDMAP_UNKNOWN);
+	ASSERT_STREQ(name(m, "4000000"), UIDMAP_UNKNOWN);
+	ASSERT_EQ(uidmap_over_budget(m), 2);
+	ASSERT_EQ(uidmap_nss_lookups(m), looked);
+	/* 10 ms later: UIDMAP_LOOKUPS_PER_S / 100 more. */
+	uidmap_tick(m, 1010);
+	for (u = 0; u < UIDMAP_LOOKUPS_PER_S / 100 + 1; u++) {
+		snprintf(uid, sizeof(uid), "%u", 4000000 + u);
+		(void)name(m, uid);
+	}
+	ASSERT_EQ(uidmap_nss_lookups(m), looked + UIDMAP_LOOKUPS_PER_S / 100);
+	ASSERT_EQ(uidmap_over_budget(m), 3);
+	uidmap_free(m);
+}
+
 TEST_MAIN(T(root_and_unknown), T(non_numeric_and_too_long),
     T(leading_zeros_same_uid), T(cache_hits), T(no_cache_resolves_per_event),
     T(cache_dropped_when_passwd_changes),
     T(cache_dropped_when_passwd_appears_or_goes), T(size_change_detected),
     T(no_cache_mode_ignores_tick),
-    T(regress_full_cache_invalidates_names_within_event))
+    T(regress_full_cache_invalidates_names_within_event),
+    T(new_uid_lookups_budgeted))
