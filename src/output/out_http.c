@@ -659,17 +659,32 @@ http_redirect(struct http_wctx *w, long code, unsigned hops,
     enum out_result *ret)
 {
 	const char *loc = http_location(w), *log_loc;
+	char *cur = NULL;
 
 	log_loc = loc != NULL ? http_redact(loc, w->url_log[1],
 	    sizeof(w->url_log[1])) : "none";
 
-	if (loc == NULL || (strncmp(loc, "http://", 7) != 0 &&
-	    strncmp(loc, "https://", 8) != 0)) {
+	if (loc == NULL || (strncasecmp(loc, "http://", 7) != 0 &&
+	    strncasecmp(loc, "https://", 8) != 0)) {
 		log_warn_ratelimited(&http_rl_redirect, "[output %s] %s answered "
 		    "%ld (Location: %s) that cannot be followed, dropping",
 		    w->ctx->name, http_last_url(w), code, log_loc);
 		*ret = OUT_DROP;
 		return -EINVAL;
+	}
+	/*
+	 * From https to http the event (and any Authorization header) would
+	 * cross the network in clear: the collector asked for TLS.
+	 */
+	lc.easy_getinfo(w->curl, CURLINFO_EFFECTIVE_URL, &cur);
+	if (cur != NULL && strncasecmp(cur, "https://", 8) == 0 &&
+	    strncasecmp(loc, "http://", 7) == 0) {
+		log_warn_ratelimited(&http_rl_redirect, "[output %s] %s answered "
+		    "%ld (Location: %s): not followed from https to http, which "
+		    "would send the event in clear, dropping", w->ctx->name,
+		    http_last_url(w), code, log_loc);
+		*ret = OUT_DROP;
+		return -EPERM;
 	}
 	if (hops >= HTTP_MAX_REDIRECTS) {
 		log_warn_ratelimited(&http_rl_redirect, "[output %s] %s answered "

@@ -93,6 +93,25 @@ eq "rogue: events counted as failed" \
     "$(metric "$T/r/metrics" pauditd_output_dropped_failed_total http)" 3
 check "rogue: verification error logged" grep -qi 'certificate' "$T/r/stderr"
 
+# A 307 from https to http is not followed: the event would cross the
+# network in clear (a security review). Dropped as rejected, said.
+mkdir -p "$T/d"
+bg python3 "$SERVERS/http_sink.py" --out "$T/d/plain" --port-file "$T/d/pport"
+wait_for "$T/d/pport" || nok "plain sink started"
+bg python3 "$SERVERS/http_sink.py" --out "$T/d/rec" --port-file "$T/d/port" \
+    --tls-cert server.pem --tls-key server.key --client-ca ca.pem \
+    --redirect-status 307 --location "http://127.0.0.1:$(cat "$T/d/pport")/clear"
+wait_for "$T/d/port" || nok "redirecting sink started"
+sed -e "s#127.0.0.1:$port/tls#127.0.0.1:$(cat "$T/d/port")/#" \
+    "$T/tls.yaml" > "$T/d/tls.yaml"
+timeout 60 "$PAUDITD" --input "$T/p1.log" -config "$T/d/tls.yaml" \
+    --metrics-out "$T/d/metrics" 2> "$T/d/stderr"
+eq "https to http: exit 3 (a replay that dropped events)" $? 3
+eq "https to http: nothing sent in clear" "$(python3 "$SERVERS/http_check.py" count "$T/d/plain")" 0
+eq "https to http: rejected" \
+    "$(metric "$T/d/metrics" pauditd_output_dropped_rejected_total http)" 3
+check "https to http: said" grep -q 'not followed from https to http' "$T/d/stderr"
+
 # ssl.enabled needs the three files.
 cat > "$T/bad.yaml" <<EOF
 output:
