@@ -219,6 +219,8 @@ uidmap_name(struct uidmap *m, const char *uid, size_t len, size_t *ret_len)
 	if (m->cache) {
 		if (m->budget == 0) {
 			m->over_budget++;
+			/* Not a name to keep: text made with it is not kept. */
+			m->gen++;
 			goto unknown;
 		}
 		m->budget--;

@@ -42,7 +42,9 @@ void uidmap_tick(struct uidmap *m, uint64_t now_ms);
 /*
  * Names stay what they are while this number does not change: it moves
  * whenever names are forgotten (a full cache, a changed password file,
- * every event without caching). Lets a caller keep text made of names.
+ * every event without caching), and with every UNKNOWN_USER given past
+ * the lookup budget, which a later event may look up. Lets a caller keep
+ * text made of names.
  */
 uint64_t uidmap_generation(const struct uidmap *m);
 /* Lookups that went to NSS (tests, metrics). */

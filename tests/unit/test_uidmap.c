@@ -316,7 +316,7 @@ TEST(new_uid_lookups_budgeted)
 {
 	struct uidmap *m = uidmap_new(true, NULL);
 	char uid[16];
-	uint64_t looked;
+	uint64_t looked, gen;
 	unsigned u;
 
 	ASSERT(m != NULL);
@@ -331,7 +331,10 @@ TEST(new_uid_lookups_budgeted)
 	ASSERT_EQ(uidmap_over_budget(m), 0);
 	/* Spent: a new uid is not looked up; a cached one still answers. */
 	ASSERT_STREQ(name(m, "0"), "root");
+	gen = uidmap_generation(m);
 	ASSERT_STREQ(name(m, "4000000"), UIDMAP_UNKNOWN);
+	/* Not a name to keep text of: a later event may look it up. */
+	ASSERT(uidmap_generation(m) != gen);
 	ASSERT_STREQ(name(m, "4000000"), UIDMAP_UNKNOWN);
 	ASSERT_EQ(uidmap_over_budget(m), 2);
 	ASSERT_EQ(uidmap_nss_lookups(m), looked);
