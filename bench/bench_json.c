@@ -148,7 +148,7 @@ setup(struct ctx *x, const struct bench_corpus *c)
 	}
 	reasm_flush(r);
 	reasm_free(r);
-	x->ids = uidmap_new(true, NULL);
+	x->ids = uidmap_new(true, false, NULL);
 	BENCH_CHECK(x->ids != NULL, "uidmap_new");
 	x->enc = encoder_new(x->ids);
 	BENCH_CHECK(x->enc != NULL, "encoder_new");

@@ -294,7 +294,8 @@ pipeline_new(const struct config *conf, struct outputs *outs,
 	p->log_out_of_order = conf->mt_log_out_of_order;
 	register_metrics(p);
 	p->reasm = reasm_new(&rc, on_event, p);
-	p->ids = uidmap_new(conf->uid_caching, conf->password_file_path);
+	p->ids = uidmap_new(conf->uid_caching, !replay_time,
+	    conf->password_file_path);
 	p->enc = p->ids != NULL ? encoder_new(p->ids) : NULL;
 	if (p->reasm == NULL || p->ids == NULL || p->enc == NULL ||
 	    ntrack_init(&p->track, p, NULL, p->window) < 0)

@@ -29,6 +29,7 @@ struct uid_ent {
 
 struct uidmap {
 	bool		 cache;
+	bool		 budgeted;	/* new uids' lookups within the budget */
 	char		*passwd_path;
 	struct uid_ent	*slots;
 	size_t		 count;
@@ -52,13 +53,14 @@ stat_passwd(struct uidmap *m, struct stat *st, bool *ok)
 }
 
 struct uidmap *
-uidmap_new(bool cache, const char *passwd_path)
+uidmap_new(bool cache, bool budgeted, const char *passwd_path)
 {
 	struct uidmap *m = calloc(1, sizeof(*m));
 
 	if (m == NULL)
 		return NULL;
 	m->cache = cache;
+	m->budgeted = cache && budgeted;
 	m->budget = UIDMAP_LOOKUP_BURST;
 	m->slots = calloc(SLOTS, sizeof(*m->slots));
 	m->passwd_path = strdup(passwd_path ? passwd_path : "/etc/passwd");
@@ -216,7 +218,7 @@ uidmap_name(struct uidmap *m, const char *uid, size_t len, size_t *ret_len)
 	 * block or lose records. Past the budget a new uid is UNKNOWN_USER,
 	 * not cached: the next event may ask again.
 	 */
-	if (m->cache) {
+	if (m->budgeted) {
 		if (m->budget == 0) {
 			m->over_budget++;
 			/* Not a name to keep: text made with it is not kept. */

@@ -18,16 +18,23 @@
 #define UIDMAP_UNKNOWN		"UNKNOWN_USER"
 #define UIDMAP_CACHE_MAX	4096	/* entries; the cache is cleared when full */
 /*
- * With caching on, NSS lookups of uids not in the cache: at most this many
- * at once, then this many a second (refilled by uidmap_tick); past them a
- * new uid is UNKNOWN_USER, counted (uidmap_over_budget), not cached.
+ * Budgeted (uidmap_new), NSS lookups of uids not in the cache: at most
+ * this many at once, then this many a second (refilled by uidmap_tick);
+ * past them a new uid is UNKNOWN_USER, counted (uidmap_over_budget), not
+ * cached.
  */
 #define UIDMAP_LOOKUP_BURST	4096
 #define UIDMAP_LOOKUPS_PER_S	1000
 
 struct uidmap;
 
-struct uidmap *uidmap_new(bool cache, const char *passwd_path);
+/*
+ * budgeted: with the cache, new uids are looked up within the budget
+ * below (live, where the lookups would hold up the reading of the
+ * kernel); a replay, a batch job, looks every uid up, so that its output
+ * does not depend on how fast the machine went.
+ */
+struct uidmap *uidmap_new(bool cache, bool budgeted, const char *passwd_path);
 struct uidmap *uidmap_free(struct uidmap *m);
 /* Start of an event: without caching, forget the previous event's names. */
 void uidmap_begin_event(struct uidmap *m);

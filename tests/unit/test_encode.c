@@ -226,7 +226,7 @@ TEST(pauditd_reference_line_no_uidmap)
 
 TEST(reference_line_with_uidmap)
 {
-	struct uidmap *ids = uidmap_new(true, NULL);
+	struct uidmap *ids = uidmap_new(true, false, NULL);
 	struct passwd *pw = getpwuid(1000);
 	char want[8192];
 
@@ -1098,7 +1098,7 @@ enc_with(struct encoder *e, const char *data)
  */
 TEST(uid_map_text_kept_per_set)
 {
-	struct uidmap *ids = uidmap_new(true, NULL), *nocache = uidmap_new(false, NULL);
+	struct uidmap *ids = uidmap_new(true, false, NULL), *nocache = uidmap_new(false, false, NULL);
 	struct encoder *e = encoder_new(ids), *e2 = encoder_new(nocache);
 	char first[4096], tmp[64];
 	int k;
@@ -1152,7 +1152,7 @@ TEST(uid_map_text_kept_by_order)
 		    "ouid=10005 iuid=10006 ruid=10007 xuid=10008",
 		"uid=0",
 	};
-	struct uidmap *ids = uidmap_new(true, NULL);
+	struct uidmap *ids = uidmap_new(true, false, NULL);
 	struct encoder *e = encoder_new(ids), *fresh;
 	char want[4096];
 	size_t i, k;
@@ -1228,7 +1228,7 @@ TEST(uid_map_text_dropped_with_names)
 	ASSERT(fd >= 0);
 	close(fd);
 	utimensat(AT_FDCWD, path, ts, 0);
-	ids = uidmap_new(true, path);
+	ids = uidmap_new(true, false, path);
 	e = encoder_new(ids);
 	(void)enc_with(e, "uid=0");
 	(void)enc_with(e, "uid=0");
