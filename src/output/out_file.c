@@ -178,14 +178,30 @@ out_file_check(const void *conf, const struct ynode *node,
 	return r;
 }
 
+/* st is the file stdout or stderr writes to (pauditd's invoker chose it). */
+static bool
+is_std_file(const struct stat *st)
+{
+	struct stat o;
+	int fd;
+
+	for (fd = 1; fd <= 2; fd++)
+		if (fstat(fd, &o) == 0 && o.st_dev == st->st_dev &&
+		    o.st_ino == st->st_ino)
+			return true;
+	return false;
+}
+
 /*
- * The final component of the path: pauditd runs as root and gives the
- * file its mode and owner, so whoever may write the file's directory
- * (the configured user, a group) could plant a symlink or a hard link
- * there and have it append to, chmod and chown any file of the host
- * (/etc/shadow). A symlink is followed only if root owns it (an admin's),
- * and a regular file is taken only with one link, owned by us or by the
- * configured user. 0, or -errno with the reason in why.
+ * The final component of the path, for root: pauditd gives the file its
+ * mode and owner, so whoever may write the file's directory (the
+ * configured user, a group) could plant a symlink or a hard link there
+ * and have root append to, chmod and chown any file of the host
+ * (/etc/shadow), or plant a file of their own and read the events. A
+ * symlink is followed only if root owns it (an admin's), and a regular
+ * file is taken only with one link, owned by root or by the configured
+ * user, or as the file stdout or stderr writes to. Without root nothing
+ * of this can be done to pauditd. 0, or -errno with the reason in why.
  */
 static int
 check_opened(const struct out_file *f, int fd, char *why, size_t len)
@@ -196,16 +212,17 @@ check_opened(const struct out_file *f, int fd, char *why, size_t len)
 		snprintf(why, len, "%s", strerror(errno));
 		return -errno;
 	}
-	if (!S_ISREG(st.st_mode))
+	if (geteuid() != 0 || !S_ISREG(st.st_mode) || is_std_file(&st))
 		return 0;	/* a device, a FIFO: as they are */
 	if (st.st_nlink > 1) {
 		snprintf(why, len, "it has %lu hard links: refusing a file that "
 		    "may be another's", (unsigned long)st.st_nlink);
 		return -EPERM;
 	}
-	if (st.st_uid != geteuid() && st.st_uid != (uid_t)f->uid) {
-		snprintf(why, len, "it belongs to uid %lu, neither pauditd's nor "
-		    "output.file.user", (unsigned long)st.st_uid);
+	if (st.st_uid != 0 && st.st_uid != (uid_t)f->uid) {
+		snprintf(why, len, "it belongs to uid %lu, neither root nor "
+		    "output.file.user: chown it, or move it away",
+		    (unsigned long)st.st_uid);
 		return -EPERM;
 	}
 	return 0;
@@ -225,7 +242,7 @@ open_file(const struct out_file *f, char *why, size_t len)
 	 * worker at a reopen; it fails with ENXIO instead. Writes block
 	 * again: the worker waits for the file, never the reading.
 	 */
-	fd = open(f->path, flags | O_NOFOLLOW, f->mode);
+	fd = open(f->path, flags | (geteuid() == 0 ? O_NOFOLLOW : 0), f->mode);
 	if (fd < 0 && errno == ELOOP && lstat(f->path, &st) == 0 &&
 	    S_ISLNK(st.st_mode)) {
 		if (st.st_uid != 0) {

@@ -204,6 +204,16 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	check "the configured user's file: taken" "[ \$(cat $tmp/plant.rc) = 0 ] && [ \$(wc -l < $tmp/plant/p.log) = 11 ]"
 	plant "root's symlink" "ln -s $tmp/plant/real.log $tmp/plant/p.log" plant.yaml
 	check "root's symlink: followed" "[ \$(cat $tmp/plant.rc) = 0 ] && [ \$(wc -l < $tmp/plant/real.log) = 10 ]"
+	# The invoker's own file through /dev/stdout (sudo pauditd > ~/f) is
+	# theirs to choose, and a pauditd without root is none of this.
+	su nobody -s /bin/sh -c "touch $tmp/plant/mine.json"
+	printf 'output:\n  file: {enabled: true, path: /dev/stdout}\n' > "$tmp/devstdout.yaml"
+	"$bin" --input "$tmp/ten.log" -config "$tmp/devstdout.yaml" >> "$tmp/plant/mine.json" 2>"$tmp/plant.err"; rc=$?
+	check "path /dev/stdout into the invoker's file: taken" "[ $rc = 0 ] && [ \$(wc -l < $tmp/plant/mine.json) = 10 ]"
+	printf 'output:\n  file: {enabled: true, path: /proc/self/fd/1}\n' > "$tmp/fd1.yaml"
+	chmod 644 "$tmp/fd1.yaml" "$tmp/ten.log"
+	su nobody -s /bin/sh -c "$bin --input $tmp/ten.log -config $tmp/fd1.yaml > $tmp/plant/fd1.json" 2>"$tmp/plant.err"; rc=$?
+	check "without root, /proc/self/fd/1 (the user's symlink): taken" "[ $rc = 0 ] && [ \$(wc -l < $tmp/plant/fd1.json) = 10 ]"
 fi
 
 # --- a configuration others may change chooses what runs as root
