@@ -182,6 +182,14 @@ nl_audit_set(int fd, uint32_t *seq, uint32_t mask, uint32_t value)
 		s.pid = value;
 	else if (mask == AUDIT_STATUS_ENABLED)
 		s.enabled = value;
+	else if (mask == AUDIT_STATUS_FAILURE && value < 2)
+		s.failure = value;	/* never 2 (panic) from here */
+	else if (mask == AUDIT_STATUS_RATE_LIMIT)
+		s.rate_limit = value;
+	else if (mask == AUDIT_STATUS_BACKLOG_LIMIT)
+		s.backlog_limit = value;
+	else if (mask == AUDIT_STATUS_BACKLOG_WAIT_TIME)
+		s.backlog_wait_time = value;
 	else
 		return -EINVAL;
 	if ((r = nl_audit_send(fd, seq, AUDIT_SET, NLM_F_ACK, &s,

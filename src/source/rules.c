@@ -12,6 +12,7 @@
  * /dev/null as stdin, one pipe as stdout and stderr, and no other fd.
  */
 #include <ctype.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -404,6 +405,67 @@ rules_apply(const char *auditctl, const char *const *rules, size_t n,
 	return added;
 }
 
+/* An option word of auditctl's listing: "-k", "-F", "--backlog_wait_time". */
+static bool
+is_option(const char *w, size_t len)
+{
+	size_t i;
+
+	if (len == 2 && w[0] == '-' && isalpha((unsigned char)w[1]))
+		return true;
+	if (len < 3 || w[0] != '-' || w[1] != '-')
+		return false;
+	for (i = 2; i < len; i++)
+		if (!islower((unsigned char)w[i]) && w[i] != '_')
+			return false;
+	return true;
+}
+
+int
+rules_split_listed(const char *s, char ***ret_argv, size_t *ret_argc)
+{
+	struct words w = { NULL, 0 };
+	const char *p = s, *word, *val = NULL, *val_end = NULL;
+	size_t len;
+	int r = 0;
+
+	for (;;) {
+		while (*p == ' ')
+			p++;
+		word = p;
+		while (*p != ' ' && *p != '\0')
+			p++;
+		len = (size_t)(p - word);
+		/*
+		 * A value runs from its option to the next option: auditctl
+		 * prints a key or a path with a space as it is, unquoted.
+		 */
+		if (len == 0 || is_option(word, len)) {
+			if (val != NULL && (r = words_push(&w, val,
+			    (size_t)(val_end - val))) < 0)
+				break;
+			val = NULL;
+			if (len == 0)
+				break;
+			if ((r = words_push(&w, word, len)) < 0)
+				break;
+			continue;
+		}
+		if (val == NULL)
+			val = word;
+		val_end = p;
+	}
+	if (r == 0 && w.v == NULL && (w.v = calloc(1, sizeof(char *))) == NULL)
+		r = -ENOMEM;
+	if (r < 0) {
+		rules_argv_free(w.v);
+		return r;
+	}
+	*ret_argv = w.v;
+	*ret_argc = w.n;
+	return 0;
+}
+
 int
 rules_list(const char *auditctl, char **ret)
 {
@@ -435,7 +497,7 @@ rules_restore(const char *auditctl, const char *list, size_t *ret_n,
     char *err, size_t errlen)
 {
 	char *del[] = { "-D", NULL }, **argv, line[RULES_LINE_MAX];
-	const char *p = list, *e, *why;
+	const char *p = list, *e;
 	int r, failed = 0;
 	size_t argc, len;
 
@@ -456,8 +518,8 @@ rules_restore(const char *auditctl, const char *list, size_t *ret_n,
 		}
 		memcpy(line, p, len);
 		line[len] = '\0';
-		if (rules_split(line, &argv, &argc, &why) < 0) {
-			snprintf(err, errlen, "\"%s\": %s", line, why);
+		if (rules_split_listed(line, &argv, &argc) < 0) {
+			snprintf(err, errlen, "\"%s\": cannot be split", line);
 			failed++;
 			continue;
 		}

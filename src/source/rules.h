@@ -30,6 +30,14 @@
 int rules_split(const char *s, char ***ret_argv, size_t *ret_argc,
     const char **ret_why);
 char **rules_argv_free(char **argv);
+/*
+ * Split a line of `auditctl -l` into auditctl's arguments: an option
+ * word ("-w", "-F", "--backlog_wait_time"), then its value up to the
+ * next option, spaces included, for auditctl prints keys and paths as
+ * they are, unquoted ("-w /d -p r -k a key"). No quotes or escapes are
+ * read. Returns 0 (argv as rules_split's) or -E2BIG, -ENOMEM.
+ */
+int rules_split_listed(const char *s, char ***ret_argv, size_t *ret_argc);
 
 /*
  * Run `auditctl` (a path, or a name searched in $PATH then /sbin and

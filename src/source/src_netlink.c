@@ -598,6 +598,47 @@ enable(struct nl_ctx *ctx, const struct nl_audit_status *st)
 		log_info("netlink: kernel auditing enabled");
 }
 
+/*
+ * A rule list that failed has had the kernel's rules put back (nl_conf);
+ * the settings its lines changed before the failure (-b, -r, -f,
+ * --backlog_wait_time) go back to what they were, `was`, too: a probe
+ * found a failed start-up leaving backlog 8192 and rate 100 behind.
+ */
+static void
+settings_back(struct nl_ctx *ctx, const struct nl_audit_status *was)
+{
+	struct nl_audit_status now;
+	size_t i;
+	int r;
+
+	if (nl_audit_get_status(ctx->ctl, &ctx->ctl_seq, &now) < 0)
+		return;
+	const struct {
+		uint32_t	 mask, was, now;
+		const char	*name;
+	} f[] = {
+		{ AUDIT_STATUS_RATE_LIMIT, was->rate_limit, now.rate_limit,
+		    "rate_limit" },
+		{ AUDIT_STATUS_BACKLOG_LIMIT, was->backlog_limit,
+		    now.backlog_limit, "backlog_limit" },
+		{ AUDIT_STATUS_BACKLOG_WAIT_TIME, was->backlog_wait_time,
+		    now.backlog_wait_time, "backlog_wait_time" },
+		{ AUDIT_STATUS_FAILURE, was->failure, now.failure, "failure" },
+	};
+
+	for (i = 0; i < nitems(f); i++) {
+		if (f[i].now == f[i].was)
+			continue;
+		r = nl_audit_set(ctx->ctl, &ctx->ctl_seq, f[i].mask, f[i].was);
+		if (r < 0)
+			log_warnx("netlink: rules: %s back to %u: %s", f[i].name,
+			    f[i].was, strerror(-r));
+		else
+			log_warnx("netlink: rules: %s back to %u, as found",
+			    f[i].name, f[i].was);
+	}
+}
+
 static int
 src_netlink_open(struct source *s, const struct config *conf)
 {
@@ -643,8 +684,11 @@ src_netlink_open(struct source *s, const struct config *conf)
 	r = nl_conf_load_rules(&ctx->conf, conf, rules, nrules,
 	    have && st.enabled == 2, ctx->conf.exclude_self ? ctx->pid : 0,
 	    &ctx->excluded);
-	if (r < 0)
+	if (r < 0) {
+		if (have)
+			settings_back(ctx, &st);
 		goto fail;
+	}
 	if (have && nl_audit_get_status(ctx->ctl, &ctx->ctl_seq, &st) == 0) {
 		status_metrics(ctx, &st);
 		if (st.enabled == 0)

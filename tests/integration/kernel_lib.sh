@@ -4,7 +4,7 @@
 # kernel with audit; otherwise they skip (exit 77) with the reason, and
 # with PAUDITD_REQUIRE_KERNEL=1 that skip is a failure. Whatever happens,
 # the EXIT trap puts the kernel back: rules deleted, rate and backlog
-# limits as found, no audit pid, auditing disabled. Failure mode 2 is
+# limits and backlog wait time as found, no audit pid, auditing disabled. Failure mode 2 is
 # never set. Rules are scoped to a probe binary in the test's own
 # directory (-F exe=...) and carry a unique key, so nothing else on the
 # machine is audited. A lock serializes kernel tests across processes.
@@ -67,6 +67,7 @@ k_restore() {
 	auditctl -D >/dev/null 2>&1
 	auditctl -r "${orig_rate:-0}" >/dev/null 2>&1
 	auditctl -b "${orig_backlog:-64}" >/dev/null 2>&1
+	auditctl --backlog_wait_time "${orig_wait:-15000}" >/dev/null 2>&1
 	# A dead registered daemon is replaced and then released.
 	if [ "$(k_status pid)" != 0 ] && [ -x "$TOOLBIN/nlnull" ]; then
 		"$TOOLBIN/nlnull" -t 0 >/dev/null 2>&1
@@ -90,6 +91,7 @@ k_require() {
 	fi
 	orig_rate=$(k_status rate_limit)
 	orig_backlog=$(k_status backlog_limit)
+	orig_wait=$(k_status backlog_wait_time)
 	tmp=$(mktemp -d /tmp/pauditd-kt.XXXXXX)
 	chmod 755 "$tmp"
 	trap k_restore EXIT

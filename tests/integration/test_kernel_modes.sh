@@ -72,17 +72,26 @@ fi
 # and the kernel gets back the rules it had: no half-loaded set.
 auditctl -D >/dev/null
 auditctl -a always,exit -F arch=b64 -S execve -F exe="$probe" -k "${key}_prev" >/dev/null
+# A key with spaces: auditctl -l prints it unquoted (a probe lost such a
+# watch when the rules were put back).
+auditctl -a always,exit -F arch=b64 -S getppid -F exe="$probe" -k "${key} pre a" >/dev/null
+before=$(auditctl -l)
 auditctl -e 0 >/dev/null
-k_config "$tmp/c.yaml" unicast "rules:" "  - -e 1" "  - -a always,exit -F arch=b64 -S no_such_syscall -k $key"
+limits=$(auditctl -s | awk '$1 ~ /^(rate_limit|backlog_limit|backlog_wait_time)$/' | tr '\n' ' ')
+k_config "$tmp/c.yaml" unicast "rules:" "  - -e 1" "  - -b 8191" "  - -r 77" \
+    "  - --backlog_wait_time 59999" "  - -a always,exit -F arch=b64 -S no_such_syscall -k $key"
 "$PAUDITD" -config "$tmp/c.yaml" 2>"$tmp/err2"
 rc=$?
 check "bad rule: exit status 1" [ "$rc" = 1 ]
-check "bad rule: index, line and text" grep -q "rule #2 (.* line 6) \"-a always,exit -F arch=b64 -S no_such_syscall -k $key\"" "$tmp/err2"
+check "bad rule: index, line and text" grep -q "rule #5 (.* line 9) \"-a always,exit -F arch=b64 -S no_such_syscall -k $key\"" "$tmp/err2"
+check "bad rule: the settings before it back too (-b, -r, --backlog_wait_time)" \
+    [ "$(auditctl -s | awk '$1 ~ /^(rate_limit|backlog_limit|backlog_wait_time)$/' | tr '\n' ' ')" = "$limits" ]
 check "bad rule: auditctl's own message" grep -q "Syscall name unknown: no_such_syscall" "$tmp/err2"
 check "bad rule: unregistered after failing" k_pid_is 0
-check "bad rule: the kernel's previous rules are back" sh -c \
-    "[ \"\$(auditctl -l)\" = '-a always,exit -F arch=b64 -S execve -F exe=$probe -F key=${key}_prev' ]"
-check "bad rule: and said" grep -q "the kernel's 1 previous rules are back" "$tmp/err2"
+check "bad rule: the kernel's previous rules are back, as they were" \
+    [ "$(auditctl -l)" = "$before" ]
+check "bad rule: a key with spaces too" sh -c "auditctl -l | grep -qF 'key=${key} pre a'"
+check "bad rule: and said" grep -q "the kernel's 2 previous rules are back" "$tmp/err2"
 check "bad rule: auditing off, as found" [ "$(k_status enabled)" = 0 ]
 
 # Two record types below 1100: AUDIT_USER (1005, what auditctl -m sends)

@@ -7,21 +7,28 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <stdbool.h>
 #include <unistd.h>
 
 #include "harness.h"
 #include "../../src/source/rules.h"
 
-/* Split s and join the words with '|' into out; returns rules_split's r. */
+/*
+ * Split s (as a configured rule, or with `listed` as a line of auditctl
+ * -l) and join the words with '|' into out; returns the split's r.
+ */
 static int
-split_join(const char *s, char *out, size_t len, size_t *ret_argc)
+split_join_as(const char *s, bool listed, char *out, size_t len,
+    size_t *ret_argc)
 {
 	char **argv;
 	size_t argc, i;
 	int r;
 
 	out[0] = '\0';
-	if ((r = rules_split(s, &argv, &argc, NULL)) < 0)
+	r = listed ? rules_split_listed(s, &argv, &argc) :
+	    rules_split(s, &argv, &argc, NULL);
+	if (r < 0)
 		return r;
 	for (i = 0; i < argc; i++) {
 		if (i > 0)
@@ -33,6 +40,38 @@ split_join(const char *s, char *out, size_t len, size_t *ret_argc)
 	*ret_argc = argc;
 	rules_argv_free(argv);
 	return r;
+}
+
+static int
+split_join(const char *s, char *out, size_t len, size_t *ret_argc)
+{
+	return split_join_as(s, false, out, len, ret_argc);
+}
+
+/*
+ * auditctl -l prints keys and paths as they are: a probe lost a watch
+ * keyed "probe_rules pre a" when the previous rules were put back (the
+ * line split at its spaces).
+ */
+TEST(split_listed_values_with_spaces)
+{
+	char out[256];
+	size_t n;
+
+	ASSERT_EQ(split_join_as("-w /tmp/a dir -p r -k probe_rules pre a", true,
+	    out, sizeof(out), &n), 0);
+	ASSERT_EQ(n, 6);
+	ASSERT_STREQ(out, "-w|/tmp/a dir|-p|r|-k|probe_rules pre a");
+	ASSERT_EQ(split_join_as("-a always,exit -F arch=b64 -S getpid,getppid "
+	    "-F exe=/tmp/x y -F exit=-2 -F key=it's \"a\" key", true, out,
+	    sizeof(out), &n), 0);
+	ASSERT_STREQ(out, "-a|always,exit|-F|arch=b64|-S|getpid,getppid|-F|"
+	    "exe=/tmp/x y|-F|exit=-2|-F|key=it's \"a\" key");
+	ASSERT_EQ(split_join_as("--backlog_wait_time 60000", true, out,
+	    sizeof(out), &n), 0);
+	ASSERT_STREQ(out, "--backlog_wait_time|60000");
+	ASSERT_EQ(split_join_as("", true, out, sizeof(out), &n), 0);
+	ASSERT_EQ(n, 0);
 }
 
 TEST(split_plain)
@@ -294,7 +333,7 @@ TEST(apply_delete_failure)
 	ASSERT(strstr(err, "(no output)") != NULL);
 }
 
-TEST_MAIN(T(split_plain), T(split_quotes), T(split_escapes),
+TEST_MAIN(T(split_plain), T(split_listed_values_with_spaces), T(split_quotes), T(split_escapes),
     T(split_comments_and_blank), T(split_errors), T(apply_order_and_words),
     T(apply_no_exclude), T(apply_user_delete_keeps_exclusion),
     T(apply_failure_reports_stderr),
