@@ -477,10 +477,39 @@ bucket_find(const struct fgroup *g, uint32_t mtype)
 	return NULL;
 }
 
+/*
+ * A rule key as the kernel writes it in the SYSCALL record: a key with a
+ * blank, a quote, a control or a non-ASCII byte is written in hex (upper
+ * case), as every untrusted string is; the event's key is that text. A
+ * filter on "a b c" must look for 6120622063. NULL if key is written as
+ * it is, else a new string.
+ */
+static char *
+kernel_key(const char *key)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+	char *out, *o;
+
+	for (p = (const unsigned char *)key; *p != '\0'; p++)
+		if (*p == '"' || *p < 0x21 || *p > 0x7e)
+			break;
+	if (*p == '\0')
+		return NULL;
+	o = out = xcalloc(2 * strlen(key) + 1, 1);
+	for (p = (const unsigned char *)key; *p != '\0'; p++) {
+		*o++ = hex[*p >> 4];
+		*o++ = hex[*p & 15];
+	}
+	return out;
+}
+
 static void
 index_rule(struct filter *f, const struct fspec *s, struct frule *r)
 {
-	const char *name = s->syscall[0] != '\0' ? s->syscall : s->key;
+	char *hexkey = s->syscall[0] == '\0' ? kernel_key(s->key) : NULL;
+	const char *name = s->syscall[0] != '\0' ? s->syscall :
+	    hexkey != NULL ? hexkey : s->key;
 	size_t len = strlen(name);
 	struct fgroup *g;
 	struct fbucket *b;
@@ -492,6 +521,7 @@ index_rule(struct filter *f, const struct fspec *s, struct frule *r)
 		g->len = len;
 		g->b = xcalloc(f->nrules, sizeof(*g->b));
 	}
+	free(hexkey);
 	for (b = g->b; b < g->b + g->nb; b++)
 		if (b->mtype == (uint32_t)s->mtype)
 			break;

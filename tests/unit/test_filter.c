@@ -302,6 +302,33 @@ TEST(tty_and_null_keys)
 	fx_done(&fx);
 }
 
+/*
+ * A rule key with a blank is written by the kernel in hex, as every
+ * untrusted string: a probe's filter on "probe_rules b c" never matched
+ * its events, whose key is 70726F62655F72756C657320622063.
+ */
+TEST(key_with_blanks_matched_as_the_kernel_writes_it)
+{
+	static const char *const ev[] = {
+		SYSCALL("257", "70726F62655F72756C657320622063"),
+		"1302|item=0 name=\"/tmp/zz\" inode=1",
+		NULL,
+	};
+	static const char *const plain[] = {
+		SYSCALL("257", "\"probe_rules\""),
+		"1302|item=0 name=\"/tmp/zz\" inode=1",
+		NULL,
+	};
+	struct fx fx;
+
+	fx_compile(&fx, "- {key: \"probe_rules b c\", action: drop, regex: zz}\n"
+	    "- {key: probe_rules, action: drop, regex: zz}\n");
+	ASSERT_EQ(fx.r, 0);
+	ASSERT(drops(fx.f, ev));
+	ASSERT(drops(fx.f, plain));
+	fx_done(&fx);
+}
+
 TEST(go_regex_dialect)
 {
 	static const char *const nl[] = { "1305|op=x\n", NULL };
@@ -530,6 +557,7 @@ TEST_MAIN(T(no_filters_keep_everything), T(goaudit_syscall_message_type),
     T(stage1_keep_still_runs_key_filters), T(pantheon_ordered_key_list),
     T(key_filter_sees_records_joined_without_separator),
     T(key_filter_on_scattered_records_uses_join_buffer), T(tty_and_null_keys),
+    T(key_with_blanks_matched_as_the_kernel_writes_it),
     T(go_regex_dialect), T(re2_classes_and_escapes),
     T(invalid_utf8_reads_as_u_fffd), T(invalid_utf8_across_joined_records),
     T(match_limit_keeps_the_event), T(x32_syscall_numbers),
