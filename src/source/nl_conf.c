@@ -215,6 +215,13 @@ nl_conf_load_rules(const struct nl_conf *nc, const struct config *conf,
 		    rules[failed], err);
 	if (failed != RULES_FAILED_DELETE)
 		put_back(nc, saved);
+	/*
+	 * Not listed, not put back: the self-exclusion, loaded before the
+	 * failing rule, is still in, for the exit's undo to delete.
+	 */
+	if (saved == NULL && failed != RULES_FAILED_DELETE &&
+	    failed != RULES_FAILED_EXCLUDE)
+		*ret_excluded = self > 0;
 	free(saved);
 	return r;
 }
