@@ -239,7 +239,10 @@ out_net_send(int fd, const void *p, size_t n)
 
 /* ---- the journal of a stream connection ---- */
 
-#define JOURNAL_RECORDS		8192	/* the ring's size */
+#define JOURNAL_RECORDS		8192	/* the ring's first size */
+#define JOURNAL_RECORDS_MAX	(1u << 22)	/* records of a byte or more */
+#define JOURNAL_UNIX_TRIM	64	/* records between two trims, unix */
+#define JOURNAL_CLOSE_MS	1000	/* a reopen waits this long for acks */
 
 struct metric *
 out_net_resent_metric(const char *name)
@@ -254,13 +257,6 @@ out_net_journal_init(struct out_net_journal *j)
 {
 	memset(j, 0, sizeof(*j));
 	buf_init(&j->data);
-}
-
-void
-out_net_journal_forget(struct out_net_journal *j)
-{
-	buf_reset(&j->data);
-	j->start = j->head = j->n = j->sent = j->bytes = 0;
 }
 
 void
@@ -336,30 +332,68 @@ out_net_journal_resend(struct out_net_journal *j, int fd, size_t *ret_sent)
 	return 0;
 }
 
+/*
+ * Twice the ring's room, its records in order from 0. The byte bound,
+ * not the count of records, is to decide what the journal keeps: a ring
+ * of 8,192 let small events go unacknowledged long before 4 MiB.
+ */
+static int
+grow_ring(struct out_net_journal *j)
+{
+	size_t cap = j->cap ? 2 * j->cap : JOURNAL_RECORDS, i;
+	uint32_t *v;
+
+	if (cap > JOURNAL_RECORDS_MAX || (v = calloc(cap, sizeof(*v))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < j->n; i++)
+		v[i] = rec_len(j, i);
+	free(j->len);
+	j->len = v;
+	j->cap = cap;
+	j->head = 0;
+	return 0;
+}
+
+/* A unix stream's peer that is gone frees what it had not read. */
+static bool
+is_unix(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	return getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 &&
+	    ss.ss_family == AF_UNIX;
+}
+
 void
 out_net_journal_add(struct out_net_journal *j, int fd, const void *p,
     size_t len)
 {
-	uint32_t *v;
-
 	if (len > OUT_NET_JOURNAL_MAX) {
 		j->unprotected++;
 		return;
 	}
-	if (j->cap == 0) {
-		if ((v = calloc(JOURNAL_RECORDS, sizeof(*v))) == NULL) {
-			j->unprotected++;
-			return;
-		}
-		j->len = v;
-		j->cap = JOURNAL_RECORDS;
-	}
+	if (j->cap == 0)
+		j->unix_peer = is_unix(fd);
 	/* Make room in the ring: the bytes are counted below, with it. */
 	if (j->n == j->cap)
 		trim_acked(j, fd, len);
-	if (j->n == j->cap) {
+	if (j->n == j->cap && grow_ring(j) < 0) {
+		if (j->n == 0) {
+			j->unprotected++;
+			return;
+		}
 		pop_oldest(j);
 		j->unprotected++;
+	}
+	/*
+	 * What a unix peer read is known only while it lives (a peer that
+	 * is gone takes its unread bytes with it, and the queue reads 0):
+	 * let go of what it read every few records, not at the loss.
+	 */
+	if (j->unix_peer && ++j->since_trim >= JOURNAL_UNIX_TRIM) {
+		j->since_trim = 0;
+		trim_acked(j, fd, 0);
 	}
 	/* Move the live bytes down before the buffer grows past twice them. */
 	if (j->start > 0 && j->start >= j->data.len / 2) {
@@ -388,10 +422,24 @@ out_net_journal_add(struct out_net_journal *j, int fd, const void *p,
 size_t
 out_net_journal_lost(struct out_net_journal *j, int fd)
 {
-	if (fd >= 0 && j->sent > 0)
+	/* A unix peer gone: its queue reads 0, as if it had read it all. */
+	if (fd >= 0 && j->sent > 0 && !(j->unix_peer && out_net_peer_gone(fd) < 0))
 		trim_acked(j, fd, 0);
 	j->sent = 0;
 	return j->n;
+}
+
+size_t
+out_net_journal_close(struct out_net_journal *j, int fd)
+{
+	uint64_t end = now_mono_ms() + JOURNAL_CLOSE_MS;
+	struct timespec ts = { 0, 10 * 1000000L };
+	int q;
+
+	while (now_mono_ms() < end && out_net_peer_gone(fd) == 0 &&
+	    ioctl(fd, SIOCOUTQ, &q) == 0 && q > 0 && !output_interrupted())
+		nanosleep(&ts, NULL);
+	return out_net_journal_lost(j, fd);
 }
 
 /*

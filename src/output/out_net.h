@@ -71,6 +71,8 @@ struct out_net_journal {
 	size_t		 sent;		/* the oldest `sent` went out on the open connection; the rest wait */
 	size_t		 bytes;		/* of the n records */
 	uint64_t	 unprotected;	/* records pushed out by the bound unacknowledged */
+	bool		 unix_peer;	/* a unix stream: trimmed as it goes */
+	unsigned	 since_trim;	/* records added since the last trim */
 };
 
 struct metric;
@@ -79,10 +81,14 @@ struct metric;
 struct metric *out_net_resent_metric(const char *name);
 void out_net_journal_init(struct out_net_journal *j);
 /*
- * Forget every record, keeping the allocations: the connection they went
- * out on is closed in good health (a reopen), which delivers its queue.
+ * The connection on fd is to be closed while it may be in trouble (a
+ * reopen, which SIGHUP asks for between the tries of an outage): wait up
+ * to a second for its peer to acknowledge what was sent, then as
+ * out_net_journal_lost: the rest waits for the next connection (a peer
+ * that was only slow gets those twice rather than never). Returns how
+ * many wait.
  */
-void out_net_journal_forget(struct out_net_journal *j);
+size_t out_net_journal_close(struct out_net_journal *j, int fd);
 void out_net_journal_fini(struct out_net_journal *j);
 /* Records waiting to be sent again on the next connection. */
 static inline size_t

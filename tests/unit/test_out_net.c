@@ -219,6 +219,121 @@ TEST(oversize_record_unprotected)
 	free(big);
 }
 
+/*
+ * The byte bound, not a count of records, decides what is kept: a ring
+ * of 8,192 records let a probe's small events go unacknowledged and
+ * uncounted long before 4 MiB.
+ */
+TEST(small_records_kept_to_the_byte_bound)
+{
+	struct out_net_journal j;
+	char rec[64];
+	int i;
+
+	memset(rec, 'x', sizeof(rec));
+	out_net_journal_init(&j);
+	/* No descriptor: nothing can be known acknowledged. */
+	for (i = 0; i < 20000; i++)
+		out_net_journal_add(&j, -1, rec, sizeof(rec));
+	ASSERT_EQ(j.n, 20000);
+	ASSERT_EQ(j.unprotected, 0);
+	ASSERT_EQ(out_net_journal_lost(&j, -1), 20000);
+	out_net_journal_fini(&j);
+}
+
+/*
+ * A reopen (SIGHUP) during an outage: what the peer has not acknowledged
+ * within the wait goes out again on the next connection (a probe lost
+ * 954 events when it was forgotten); a peer that read everything leaves
+ * nothing to send again.
+ */
+TEST(reopen_keeps_what_was_not_acknowledged)
+{
+	struct out_net_journal j;
+	struct sockaddr_in sa;
+	struct buf sink;
+	char rec[128];
+	int lfd, c, p, i, n;
+
+	buf_init(&sink);
+	out_net_journal_init(&j);
+	lfd = listener(2048, &sa);
+	ASSERT(lfd >= 0);
+	p = connect_pair(lfd, &sa, &c);
+	ASSERT(p >= 0);
+	for (i = 1; i <= NREC; i++) {
+		n = snprintf(rec, sizeof(rec), "rec %03d %s\n", i,
+		    "..........................................................");
+		ASSERT_EQ(out_net_send(c, rec, (size_t)n), 0);
+		out_net_journal_add(&j, c, rec, (size_t)n);
+	}
+	/* The peer reads nothing: after the wait, what it did not take waits. */
+	ASSERT(out_net_journal_close(&j, c) > 0);
+	ASSERT(out_net_journal_pending(&j) > 0);
+	close(c);
+	close(p);
+	/* A peer that reads it all. */
+	out_net_journal_fini(&j);
+	out_net_journal_init(&j);
+	p = connect_pair(lfd, &sa, &c);
+	ASSERT(p >= 0);
+	fcntl(p, F_SETFL, fcntl(p, F_GETFL) | O_NONBLOCK);
+	for (i = 1; i <= 20; i++) {
+		n = snprintf(rec, sizeof(rec), "rec %03d\n", i);
+		ASSERT_EQ(out_net_send(c, rec, (size_t)n), 0);
+		out_net_journal_add(&j, c, rec, (size_t)n);
+	}
+	sleep_ms(20);
+	drain(p, &sink);
+	sleep_ms(20);
+	ASSERT_EQ(out_net_journal_close(&j, c), 0);
+	close(c);
+	close(p);
+	close(lfd);
+	out_net_journal_fini(&j);
+	buf_fini(&sink);
+}
+
+/*
+ * A unix stream peer that goes takes what it had not read with it, and
+ * the send queue then reads 0, as if all were read: a probe lost 292
+ * events so. Nothing is let go at the loss; what the peer read while it
+ * lived was let go as it went.
+ */
+TEST(unix_peer_gone_keeps_what_it_did_not_read)
+{
+	struct out_net_journal j;
+	char rec[64], got[4096];
+	int sv[2], i;
+	ssize_t k;
+	size_t read_recs;
+
+	ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	out_net_journal_init(&j);
+	memset(rec, 'u', sizeof(rec));
+	rec[sizeof(rec) - 1] = '\n';
+	/* 128 records; the peer reads the first 64 (4096 bytes). */
+	for (i = 0; i < 128; i++) {
+		ASSERT_EQ(out_net_send(sv[0], rec, sizeof(rec)), 0);
+		out_net_journal_add(&j, sv[0], rec, sizeof(rec));
+		if (i == 63) {
+			k = read(sv[1], got, sizeof(got));
+			ASSERT_EQ(k, 4096);
+		}
+	}
+	read_recs = 128 - j.n;
+	close(sv[1]);
+	/* Trimmed while alive, by at most what it read. */
+	ASSERT(read_recs <= 64);
+	ASSERT_EQ(out_net_journal_lost(&j, sv[0]), j.n);
+	ASSERT(j.n >= 64);
+	close(sv[0]);
+	out_net_journal_fini(&j);
+}
+
 TEST_MAIN(T(unacknowledged_records_sent_again_in_order),
+    T(small_records_kept_to_the_byte_bound),
+    T(reopen_keeps_what_was_not_acknowledged),
+    T(unix_peer_gone_keeps_what_it_did_not_read),
     T(acknowledged_records_let_go_within_the_bound),
     T(oversize_record_unprotected))
