@@ -337,6 +337,13 @@ gelf_send_udp(struct gelf_wctx *w)
 done:
 	if (r == 0)
 		return OUT_OK;
+	/*
+	 * ECONNREFUSED: an earlier datagram was refused by the host (nothing
+	 * listening), learnt at this send; it was counted written. Counted
+	 * lost now, as statsd's are; this one is tried again.
+	 */
+	if (r == -ECONNREFUSED)
+		out_net_refused(w->ctx->name, w->ctx->unsent);
 	gelf_lost(w, r);
 	return OUT_RETRY;
 }

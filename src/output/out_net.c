@@ -237,6 +237,17 @@ out_net_send(int fd, const void *p, size_t n)
 	return 0;
 }
 
+void
+out_net_refused(const char *name, struct metric *lost)
+{
+	static struct log_ratelimit rl;
+
+	metric_inc(lost);
+	log_warn_ratelimited(&rl, "[output %s] a datagram was refused (nothing "
+	    "listening): an event counted written is lost (counted in "
+	    "pauditd_output_dropped_unacked_total)", name);
+}
+
 /* ---- the journal of a stream connection ---- */
 
 #define JOURNAL_RECORDS		8192	/* the ring's first size */

@@ -39,7 +39,14 @@ int out_net_dial(const char *network, const char *address, int timeout_ms);
  * -ECONNRESET when the connection was reset (a peer that closed with
  * bytes unread, or died): the next write would be lost.
  */
+struct metric;
 int out_net_peer_gone(int fd);
+/*
+ * A datagram socket's send said ECONNREFUSED: an earlier datagram was
+ * refused by its host, after it was counted written. Count it in `lost`
+ * (the output's dropped_unacked) and say so, for output `name`.
+ */
+void out_net_refused(const char *name, struct metric *lost);
 /* Send all `n` bytes (one datagram on datagram sockets). 0 or -errno. */
 int out_net_send(int fd, const void *p, size_t n);
 

@@ -325,6 +325,13 @@ syslog_write_one(void *vw, const struct msg *m)
 		}
 		if (r == -EMSGSIZE)
 			return syslog_oversize(w);
+		/*
+		 * A datagram socket's ECONNREFUSED: an earlier datagram was
+		 * refused by the host (nothing listening), learnt at this send;
+		 * it was counted written. Counted lost now, as statsd's are.
+		 */
+		if (!w->stream && r == -ECONNREFUSED)
+			out_net_refused(w->ctx->name, w->ctx->unsent);
 		/* Logged, and what a stream had not delivered kept. */
 		syslog_lost(w, r);
 	}
