@@ -105,33 +105,56 @@ records_whole(const struct buf *first, const struct buf *second)
 	return next == NREC + 1 ? 0 : -1000 - next;
 }
 
+/* Records "rec NNN ...\n" from..to sent on c and kept in j; 0 or -errno. */
+static int
+send_records(struct out_net_journal *j, int c, int from, int to)
+{
+	char rec[128];
+	int i, n, r;
+
+	for (i = from; i <= to; i++) {
+		n = snprintf(rec, sizeof(rec), "rec %03d %s\n", i,
+		    "..........................................................");
+		if ((r = out_net_send(c, rec, (size_t)n)) < 0)
+			return r;
+		out_net_journal_add(j, c, rec, (size_t)n);
+	}
+	return 0;
+}
+
+/*
+ * A connection to a peer that reads nothing (a small receive buffer),
+ * records 1 to NREC sent and kept in a fresh j: the peer's end, or -1.
+ * *ret_lfd is the listener, *ret_c our end.
+ */
+static int
+stalled_peer(struct out_net_journal *j, struct sockaddr_in *sa, int *ret_lfd,
+    int *ret_c)
+{
+	int p;
+
+	out_net_journal_init(j);
+	if ((*ret_lfd = listener(2048, sa)) < 0 ||
+	    (p = connect_pair(*ret_lfd, sa, ret_c)) < 0)
+		return -1;
+	return send_records(j, *ret_c, 1, NREC) == 0 ? p : -1;
+}
+
 TEST(unacknowledged_records_sent_again_in_order)
 {
 	struct out_net_journal j;
 	struct sockaddr_in sa;
 	struct buf got1, got2;
-	char rec[128];
-	int lfd, c, p, i, n, r;
+	int lfd, c, p;
 	size_t waiting, resent;
 
 	buf_init(&got1);
 	buf_init(&got2);
-	out_net_journal_init(&j);
-	lfd = listener(2048, &sa);
-	ASSERT(lfd >= 0);
-	p = connect_pair(lfd, &sa, &c);
-	ASSERT(p >= 0);
 	/*
 	 * The peer reads nothing: its small receive buffer takes a part,
 	 * the rest stays in our send queue, unacknowledged.
 	 */
-	for (i = 1; i <= NREC; i++) {
-		n = snprintf(rec, sizeof(rec), "rec %03d %s\n", i,
-		    "..........................................................");
-		r = out_net_send(c, rec, (size_t)n);
-		ASSERT_EQ(r, 0);
-		out_net_journal_add(&j, c, rec, (size_t)n);
-	}
+	ASSERT((p = stalled_peer(&j, &sa, &lfd, &c)) >= 0);
 	sleep_ms(50);
 	ASSERT_EQ(out_net_journal_pending(&j), 0);
 	waiting = out_net_journal_lost(&j, c);
@@ -252,21 +275,10 @@ TEST(reopen_keeps_what_was_not_acknowledged)
 	struct out_net_journal j;
 	struct sockaddr_in sa;
 	struct buf sink;
-	char rec[128];
-	int lfd, c, p, i, n;
+	int lfd, c, p;
 
 	buf_init(&sink);
-	out_net_journal_init(&j);
-	lfd = listener(2048, &sa);
-	ASSERT(lfd >= 0);
-	p = connect_pair(lfd, &sa, &c);
-	ASSERT(p >= 0);
-	for (i = 1; i <= NREC; i++) {
-		n = snprintf(rec, sizeof(rec), "rec %03d %s\n", i,
-		    "..........................................................");
-		ASSERT_EQ(out_net_send(c, rec, (size_t)n), 0);
-		out_net_journal_add(&j, c, rec, (size_t)n);
-	}
+	ASSERT((p = stalled_peer(&j, &sa, &lfd, &c)) >= 0);
 	/* The peer reads nothing: after the wait, what it did not take waits. */
 	ASSERT(out_net_journal_close(&j, c) > 0);
 	ASSERT(out_net_journal_pending(&j) > 0);
@@ -278,11 +290,7 @@ TEST(reopen_keeps_what_was_not_acknowledged)
 	p = connect_pair(lfd, &sa, &c);
 	ASSERT(p >= 0);
 	fcntl(p, F_SETFL, fcntl(p, F_GETFL) | O_NONBLOCK);
-	for (i = 1; i <= 20; i++) {
-		n = snprintf(rec, sizeof(rec), "rec %03d\n", i);
-		ASSERT_EQ(out_net_send(c, rec, (size_t)n), 0);
-		out_net_journal_add(&j, c, rec, (size_t)n);
-	}
+	ASSERT_EQ(send_records(&j, c, 1, 20), 0);
 	sleep_ms(20);
 	drain(p, &sink);
 	sleep_ms(20);
