@@ -366,13 +366,11 @@ add_record(struct pipeline *p, const struct record *rec,
 	uint64_t since;
 
 	/*
-	 * A named node's serials are tracked apart from the others'. auditd's
-	 * own records (DAEMON_START, DAEMON_END... in a log) carry auditd's
-	 * count, not the kernel's: taken as the kernel's, a DAEMON_START at
-	 * 922 before the kernel's 84229434 made 84 million missed serials.
+	 * A named node's serials are tracked apart from the others'; auditd's
+	 * own records' are not the kernel's (a DAEMON_START at 922 before the
+	 * kernel's 84229434 made 84 million missed serials).
 	 */
-	if (p->tracking && rec->type - AUDIT_TYPE_DAEMON_MIN >
-	    AUDIT_TYPE_DAEMON_MAX - AUDIT_TYPE_DAEMON_MIN) {
+	if (p->tracking && !record_type_is_auditd(rec->type)) {
 		t = nd == NULL ? &p->track.t : node_tracker(p, nd);
 		if (__builtin_expect(t != NULL, 1))
 			tracker_see(t, rec->serial);

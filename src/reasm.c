@@ -149,7 +149,7 @@ classify(const struct reasm_conf *conf, uint32_t type)
 	if (reasm_type_is_standalone(type) ||
 	    (conf->proctitle_ends && type == AUDIT_TYPE_PROCTITLE))
 		k |= RT_ENDS;
-	if (type >= AUDIT_TYPE_DAEMON_MIN && type <= AUDIT_TYPE_DAEMON_MAX)
+	if (record_type_is_auditd(type))
 		k |= RT_APART;
 	return k;
 }

@@ -10,6 +10,7 @@
 #ifndef PAUDITD_RECORD_H
 #define PAUDITD_RECORD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,18 @@
 #define AUDIT_TYPE_TTY		1319
 #define AUDIT_TYPE_EOE		1320
 #define AUDIT_TYPE_PROCTITLE	1327
+
+/*
+ * auditd's own records in its log (DAEMON_START, DAEMON_END...): their
+ * serial is auditd's count, not the kernel's, so they are neither tracked
+ * nor grouped with the kernel's records of the same number.
+ */
+static inline bool
+record_type_is_auditd(uint32_t type)
+{
+	return type - AUDIT_TYPE_DAEMON_MIN <=
+	    AUDIT_TYPE_DAEMON_MAX - AUDIT_TYPE_DAEMON_MIN;
+}
 
 struct record {
 	uint32_t	 type;

@@ -12,7 +12,6 @@
  * /dev/null as stdin, one pipe as stdout and stderr, and no other fd.
  */
 #include <ctype.h>
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
