@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -43,6 +44,21 @@ mono_deadline(struct timespec *ts, int ms)
 		ts->tv_sec++;
 		ts->tv_nsec -= 1000000000L;
 	}
+}
+
+bool
+fd_is_file(int fd, const struct stat *st)
+{
+	struct stat o;
+
+	return fd >= 0 && fstat(fd, &o) == 0 && o.st_dev == st->st_dev &&
+	    o.st_ino == st->st_ino;
+}
+
+bool
+std_file(const struct stat *st)
+{
+	return fd_is_file(1, st) || fd_is_file(2, st);
 }
 
 uint64_t

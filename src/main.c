@@ -519,16 +519,6 @@ open_metrics_out(const char *path)
 	return fd;
 }
 
-/* st is the file that descriptor `std` (stdout, stderr) writes to. */
-static bool
-same_file(const struct stat *st, int std)
-{
-	struct stat o;
-
-	return fstat(std, &o) == 0 && o.st_dev == st->st_dev &&
-	    o.st_ino == st->st_ino;
-}
-
 /*
  * Where the counters go in fd: a regular file of its own is rewritten
  * from its start; stdout's or stderr's file (--metrics-out /dev/stdout >
@@ -545,7 +535,7 @@ metrics_out_place(int fd)
 		return false;
 	if (!S_ISREG(st.st_mode))
 		return true;
-	if (same_file(&st, 1) || same_file(&st, 2))
+	if (std_file(&st))
 		return lseek(fd, 0, SEEK_END) >= 0;
 	return ftruncate(fd, 0) == 0;
 }

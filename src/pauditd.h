@@ -5,6 +5,7 @@
 #ifndef PAUDITD_H
 #define PAUDITD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,11 @@ uint64_t now_mono_ns(void);
 /* *ts: ms from now on CLOCK_MONOTONIC, for the timed waits of pthreads. */
 struct timespec;
 void mono_deadline(struct timespec *ts, int ms);
+/* fd is open on the file st describes (the same device and inode). */
+struct stat;
+bool fd_is_file(int fd, const struct stat *st);
+/* st is the file stdout or stderr writes to (the invoker chose it). */
+bool std_file(const struct stat *st);
 /*
  * FNV-1a of p[0, len), for the tables keyed by short names (nodes,
  * notification topics): not for anything an attacker picks to collide.

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../msg.h"
+#include "../pauditd.h"
 #include "fdwrite.h"
 #include "output.h"
 
@@ -237,7 +238,7 @@ fdwrite_batch(struct fdwriter *w, struct out_item *it, size_t n)
 bool
 fdwrite_init(struct fdwriter *w, int fd)
 {
-	struct stat st, err;
+	struct stat st;
 
 	w->fd = fd;
 	/*
@@ -246,8 +247,7 @@ fdwrite_init(struct fdwriter *w, int fd)
 	 * between the offsets we note, and cutting there would cut them.
 	 */
 	w->reg = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    !(fstat(2, &err) == 0 && err.st_dev == st.st_dev &&
-	    err.st_ino == st.st_ino);
+	    !fd_is_file(2, &st);
 	w->partial = NULL;
 	w->part_start = -1;
 	w->torn = w->reg && ends_cut(fd);
@@ -257,14 +257,13 @@ fdwrite_init(struct fdwriter *w, int fd)
 bool
 fdwrite_set_fd(struct fdwriter *w, int fd)
 {
-	struct stat a, b;
+	struct stat st;
 
 	/*
 	 * The same file opened again (SIGHUP without a rotation): what is
 	 * on it goes on, so a part still wants its rest or its '\n'.
 	 */
-	if (w->fd >= 0 && fd >= 0 && fstat(w->fd, &a) == 0 &&
-	    fstat(fd, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+	if (fd >= 0 && fstat(fd, &st) == 0 && fd_is_file(w->fd, &st)) {
 		w->fd = fd;
 		return false;
 	}

@@ -178,20 +178,6 @@ out_file_check(const void *conf, const struct ynode *node,
 	return r;
 }
 
-/* st is the file stdout or stderr writes to (pauditd's invoker chose it). */
-static bool
-is_std_file(const struct stat *st)
-{
-	struct stat o;
-	int fd;
-
-	for (fd = 1; fd <= 2; fd++)
-		if (fstat(fd, &o) == 0 && o.st_dev == st->st_dev &&
-		    o.st_ino == st->st_ino)
-			return true;
-	return false;
-}
-
 /*
  * The final component of the path, for root: pauditd gives the file its
  * mode and owner, so whoever may write the file's directory (the
@@ -212,7 +198,7 @@ check_opened(const struct out_file *f, int fd, char *why, size_t len)
 		snprintf(why, len, "%s", strerror(errno));
 		return -errno;
 	}
-	if (geteuid() != 0 || !S_ISREG(st.st_mode) || is_std_file(&st))
+	if (geteuid() != 0 || !S_ISREG(st.st_mode) || std_file(&st))
 		return 0;	/* a device, a FIFO: as they are */
 	if (st.st_nlink > 1) {
 		snprintf(why, len, "it has %lu hard links: refusing a file that "
