@@ -402,16 +402,10 @@ static void
 gelf_reopen(void *vw)
 {
 	struct gelf_wctx *w = vw;
-	size_t n;
 
-	/*
-	 * An outage's reopen must not forget what the server never got: what
-	 * it has not acknowledged within a second goes out again on the next
-	 * connection (a probe lost 954 events to a SIGHUP during an outage).
-	 */
-	if (w->fd >= 0 && (n = out_net_journal_close(&w->j, w->fd)) > 0)
-		log_warnx("[output %s] reopened with %zu events the server had "
-		    "not acknowledged: they are sent again", w->ctx->name, n);
+	/* What the server never got goes to the next connection. */
+	if (w->fd >= 0)
+		out_net_journal_close(&w->j, w->fd, w->ctx->name);
 	gelf_close(w);
 }
 

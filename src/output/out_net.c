@@ -440,25 +440,13 @@ out_net_journal_lost(struct out_net_journal *j, int fd)
 	return j->n;
 }
 
-size_t
-out_net_journal_close(struct out_net_journal *j, int fd)
-{
-	uint64_t end = now_mono_ms() + JOURNAL_CLOSE_MS;
-	struct timespec ts = { 0, 10 * 1000000L };
-	int q;
-
-	while (now_mono_ms() < end && out_net_peer_gone(fd) == 0 &&
-	    ioctl(fd, SIOCOUTQ, &q) == 0 && q > 0 && !output_interrupted())
-		nanosleep(&ts, NULL);
-	return out_net_journal_lost(j, fd);
-}
-
 /*
  * Wait until fd's peer acknowledged every byte (0), the connection is
- * lost (its error), or the core interrupts the worker (-EINTR).
+ * lost (its error), the core interrupts the worker (-EINTR), or, with
+ * a deadline (`end_ms`, 0: none), that passes (-ETIMEDOUT).
  */
 static int
-linger(int fd)
+linger(int fd, uint64_t end_ms)
 {
 	struct timespec ts = { 0, 10 * 1000000L };
 	int q, r;
@@ -470,8 +458,22 @@ linger(int fd)
 			return 0;
 		if (output_interrupted())
 			return -EINTR;
+		if (end_ms != 0 && now_mono_ms() >= end_ms)
+			return -ETIMEDOUT;
 		nanosleep(&ts, NULL);
 	}
+}
+
+size_t
+out_net_journal_close(struct out_net_journal *j, int fd, const char *name)
+{
+	size_t n;
+
+	linger(fd, now_mono_ms() + JOURNAL_CLOSE_MS);
+	if ((n = out_net_journal_lost(j, fd)) > 0)
+		log_warnx("[output %s] reopened with %zu events the server had "
+		    "not acknowledged: they are sent again", name, n);
+	return n;
 }
 
 void
@@ -485,7 +487,7 @@ out_net_journal_finish(struct out_net_journal *j, const int *fd,
 
 	for (;;) {
 		if (*fd >= 0) {
-			if ((r = linger(*fd)) == 0 &&
+			if ((r = linger(*fd, 0)) == 0 &&
 			    out_net_journal_pending(j) == 0)
 				break;		/* all acknowledged */
 			if (r == -EINTR) {

@@ -92,10 +92,11 @@ void out_net_journal_init(struct out_net_journal *j);
  * reopen, which SIGHUP asks for between the tries of an outage): wait up
  * to a second for its peer to acknowledge what was sent, then as
  * out_net_journal_lost: the rest waits for the next connection (a peer
- * that was only slow gets those twice rather than never). Returns how
- * many wait.
+ * that was only slow gets those twice rather than never), said for
+ * output `name`. Returns how many wait.
  */
-size_t out_net_journal_close(struct out_net_journal *j, int fd);
+size_t out_net_journal_close(struct out_net_journal *j, int fd,
+    const char *name);
 void out_net_journal_fini(struct out_net_journal *j);
 /* Records waiting to be sent again on the next connection. */
 static inline size_t

@@ -280,7 +280,7 @@ TEST(reopen_keeps_what_was_not_acknowledged)
 	buf_init(&sink);
 	ASSERT((p = stalled_peer(&j, &sa, &lfd, &c)) >= 0);
 	/* The peer reads nothing: after the wait, what it did not take waits. */
-	ASSERT(out_net_journal_close(&j, c) > 0);
+	ASSERT(out_net_journal_close(&j, c, "t") > 0);
 	ASSERT(out_net_journal_pending(&j) > 0);
 	close(c);
 	close(p);
@@ -294,7 +294,7 @@ TEST(reopen_keeps_what_was_not_acknowledged)
 	sleep_ms(20);
 	drain(p, &sink);
 	sleep_ms(20);
-	ASSERT_EQ(out_net_journal_close(&j, c), 0);
+	ASSERT_EQ(out_net_journal_close(&j, c, "t"), 0);
 	close(c);
 	close(p);
 	close(lfd);
