@@ -99,8 +99,8 @@ trim_space(const char **p, size_t *n)
 }
 
 void
-out_gelf_message(struct buf *out, const char *host, const char *line,
-    size_t len, uint64_t t_ns)
+out_gelf_message(struct buf *out, const char *host, const char *facility,
+    const char *line, size_t len, uint64_t t_ns)
 {
 	char ts[64];
 	int n;
@@ -119,7 +119,12 @@ out_gelf_message(struct buf *out, const char *host, const char *line,
 		n--;
 	buf_puts_lit(out, ",\"timestamp\":");
 	buf_append(out, ts, (size_t)n);
-	buf_puts_lit(out, ",\"level\":6}");
+	buf_puts_lit(out, ",\"level\":6");
+	if (facility[0] != '\0') {
+		buf_puts_lit(out, ",\"facility\":");
+		json_str(out, facility, strlen(facility));
+	}
+	buf_putc(out, '}');
 }
 
 int
@@ -359,8 +364,9 @@ gelf_write_one(void *vw, const struct msg *m)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	buf_reset(&w->json);
 	buf_reset(&w->z);
-	out_gelf_message(&w->json, w->ctx->host, m->line, m->len,
-	    (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec);
+	out_gelf_message(&w->json, w->ctx->host, program_invocation_short_name,
+	    m->line, m->len, (uint64_t)ts.tv_sec * 1000000000 +
+	    (uint64_t)ts.tv_nsec);
 	if (gelf_connect(w) < 0)
 		return OUT_RETRY;
 	if (w->ctx->udp) {

@@ -29,12 +29,16 @@ enum gelf_compression {
 #define GELF_MAX_CHUNKS		128
 
 /*
- * Append the GELF 1.1 message for one event line to `out`:
- * {"version":"1.1","host":H,"short_message":LINE,"timestamp":T,"level":6}
- * with LINE whitespace-trimmed and T = t_ns (Unix ns) as seconds.
+ * Append the GELF 1.1 message for one event line to `out`, as go-gelf
+ * writes it:
+ * {"version":"1.1","host":H,"short_message":LINE,"timestamp":T,"level":6,
+ *  "facility":F}
+ * with LINE whitespace-trimmed, T = t_ns (Unix ns) as seconds and F the
+ * program's name (go-gelf's default: the base name of argv[0]); no
+ * "facility" when F is empty.
  */
-void out_gelf_message(struct buf *out, const char *host, const char *line,
-    size_t len, uint64_t t_ns);
+void out_gelf_message(struct buf *out, const char *host, const char *facility,
+    const char *line, size_t len, uint64_t t_ns);
 /*
  * Compress `n` bytes at `p` into `out` (appended) at zlib/flate `level`
  * (-1 default, 0-9; -2 Huffman only). 0, or -EINVAL / -ENOMEM.

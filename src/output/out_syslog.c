@@ -51,6 +51,7 @@ struct syslog_ctx {
 	const char		*name;
 	bool			 local;		/* network "": Go's local format */
 	char			 host[256];
+	const char		*tag;		/* empty: argv[0], as Go does */
 	long			 pid;
 	struct metric		*oversize, *resent, *unsent;
 };
@@ -131,6 +132,8 @@ syslog_init(struct output *o, const void *vconf, void **ret_ctx)
 	ctx->conf = vconf;
 	ctx->name = output_name(o);
 	ctx->local = *ctx->conf->network == '\0';
+	ctx->tag = *ctx->conf->tag != '\0' ? ctx->conf->tag :
+	    program_invocation_name;
 	ctx->pid = (long)getpid();
 	if (gethostname(ctx->host, sizeof(ctx->host)) < 0)
 		snprintf(ctx->host, sizeof(ctx->host), "localhost");
@@ -265,15 +268,18 @@ static void
 syslog_format(struct syslog_wctx *w, const struct msg *m)
 {
 	const struct syslog_ctx *ctx = w->ctx;
-	char ts[64], head[512];
+	char ts[64], num[32];
 	struct tm tm;
 	time_t now = time(NULL);
+	int n;
 
 	localtime_r(&now, &tm);
+	buf_reset(&w->line);
+	n = snprintf(num, sizeof(num), "<%lld>", ctx->conf->priority);
+	buf_append(&w->line, num, (size_t)n);
 	if (ctx->local) {
 		strftime(ts, sizeof(ts), "%b %e %H:%M:%S", &tm);
-		snprintf(head, sizeof(head), "<%lld>%s %s[%ld]: ",
-		    ctx->conf->priority, ts, ctx->conf->tag, ctx->pid);
+		buf_append(&w->line, ts, strlen(ts));
 	} else {
 		size_t l = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 		long off = tm.tm_gmtoff / 60;
@@ -283,11 +289,14 @@ syslog_format(struct syslog_wctx *w, const struct msg *m)
 		else
 			snprintf(ts + l, sizeof(ts) - l, "%c%02ld:%02ld",
 			    off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
-		snprintf(head, sizeof(head), "<%lld>%s %s %s[%ld]: ",
-		    ctx->conf->priority, ts, ctx->host, ctx->conf->tag, ctx->pid);
+		buf_append(&w->line, ts, strlen(ts));
+		buf_putc(&w->line, ' ');
+		buf_append(&w->line, ctx->host, strlen(ctx->host));
 	}
-	buf_reset(&w->line);
-	buf_append(&w->line, head, strlen(head));
+	buf_putc(&w->line, ' ');
+	buf_append(&w->line, ctx->tag, strlen(ctx->tag));
+	n = snprintf(num, sizeof(num), "[%ld]: ", ctx->pid);
+	buf_append(&w->line, num, (size_t)n);
 	buf_append(&w->line, m->line, m->len);
 	if (m->len == 0 || m->line[m->len - 1] != '\n')
 		buf_putc(&w->line, '\n');

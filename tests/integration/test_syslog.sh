@@ -96,6 +96,13 @@ check "unix stream: newline-framed, byte for byte" \
     python3 "$SERVERS/syslog_check.py" "$T/got" "$T/expected" net 134 us $PID
 eq "written counted" "$(metric "$T/unix.metrics" pauditd_output_events_total syslog)" 6
 
+# An empty tag is the program's argv[0], as Go's log/syslog writes it.
+run notag unix "$R/stream.sock" 134 '""'
+eq "empty tag: exit 0" $RC 0
+since "$R/stream.log" 6
+check "empty tag: argv[0] ($PAUDITD) in its place" \
+    python3 "$SERVERS/syslog_check.py" "$T/got" "$T/expected" net 134 "$PAUDITD" $PID
+
 # An event larger than a UDP datagram: dropped, logged and counted; the
 # others still go out. Over TCP the same event arrives whole.
 gen_events "$T/big.log" 7100 1 "k"

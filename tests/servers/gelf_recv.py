@@ -8,7 +8,8 @@
       as {"transport", "chunks", "compression", "raw_b64"}.
   gelf_recv.py check FILE EXPECTED HOST TRANSPORT COMPRESSION [CHUNKS>=]
       every message is, byte for byte, the GELF 1.1 object
-      {"version":"1.1","host":HOST,"short_message":LINE,"timestamp":T,"level":6}
+      {"version":"1.1","host":HOST,"short_message":LINE,"timestamp":T,"level":6,
+       "facility":"pauditd"}
       for one EXPECTED line (whitespace-trimmed), each line exactly once,
       T within five minutes of now, all received over TRANSPORT with
       COMPRESSION, and (if given) at least one message in that many chunks.
@@ -138,7 +139,7 @@ def check(path, expected, host, transport, compression, min_chunks=0):
                 return 1
             ts = raw.split(b'"timestamp":', 1)[1].split(b",", 1)[0].decode()
             rebuilt = ('{"version":"1.1","host":%s,"short_message":%s,"timestamp":%s,'
-                       '"level":6}' % (go_str(host), go_str(m["short_message"]), ts)).encode()
+                       '"level":6,"facility":"pauditd"}' % (go_str(host), go_str(m["short_message"]), ts)).encode()
             if raw != rebuilt:
                 print("got:  %r\nwant: %r" % (raw[:200], rebuilt[:200]))
                 return 1

@@ -39,19 +39,21 @@ TEST(message_format)
 	struct buf b;
 
 	buf_init(&b);
-	out_gelf_message(&b, "host-1", " {\"sequence\":1,\"x\":\"a<b\"}\n", 27,
-	    1459376866885000000ull);
+	out_gelf_message(&b, "host-1", "pauditd",
+	    " {\"sequence\":1,\"x\":\"a<b\"}\n", 27, 1459376866885000000ull);
 	ASSERT_MEMEQ(b.p, b.len, "{\"version\":\"1.1\",\"host\":\"host-1\","
 	    "\"short_message\":\"{\\\"sequence\\\":1,\\\"x\\\":\\\"a\\u003cb\\\"}\","
-	    "\"timestamp\":1459376866.885,\"level\":6}");
+	    "\"timestamp\":1459376866.885,\"level\":6,"
+	    "\"facility\":\"pauditd\"}");
 	buf_reset(&b);
-	out_gelf_message(&b, "h", "x", 1, 1000000000ull);
+	out_gelf_message(&b, "h", "", "x", 1, 1000000000ull);
 	ASSERT_MEMEQ(b.p, b.len, "{\"version\":\"1.1\",\"host\":\"h\","
 	    "\"short_message\":\"x\",\"timestamp\":1,\"level\":6}");
 	buf_reset(&b);
-	out_gelf_message(&b, "h", "x", 1, 1000000001234ull);
+	out_gelf_message(&b, "h", "a\"b", "x", 1, 1000000001234ull);
 	ASSERT_MEMEQ(b.p, b.len, "{\"version\":\"1.1\",\"host\":\"h\","
-	    "\"short_message\":\"x\",\"timestamp\":1000.000001,\"level\":6}");
+	    "\"short_message\":\"x\",\"timestamp\":1000.000001,\"level\":6,"
+	    "\"facility\":\"a\\\"b\"}");
 	buf_fini(&b);
 }
 
