@@ -11,11 +11,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
+#include <linux/magic.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "../log.h"
@@ -214,6 +217,72 @@ check_opened(const struct out_file *f, int fd, char *why, size_t len)
 	return 0;
 }
 
+/*
+ * open() as root: the final component is not followed unless it is a
+ * symlink root owns, and then by the text of the very link that was
+ * checked (read through an fd on it), so that whoever may write the
+ * directory cannot swap it between the check and the open. The links of
+ * /proc (/proc/self/fd/1) are the kernel's: followed as they are. The fd,
+ * or -1 with errno set (and the reason in why when it is ours).
+ */
+static int
+open_as_root(const char *path, int flags, mode_t mode, char *why, size_t len)
+{
+	char dir[PATH_MAX], target[PATH_MAX];
+	const char *base = strrchr(path, '/');
+	struct statfs sfs;
+	struct stat st;
+	int dfd, lfd, fd = -1, e;
+	ssize_t n;
+
+	if (strlen(path) >= sizeof(dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (base == NULL) {
+		snprintf(dir, sizeof(dir), ".");
+		base = path;
+	} else {
+		snprintf(dir, sizeof(dir), "%.*s",
+		    base == path ? 1 : (int)(base - path), path);
+		base++;
+	}
+	if ((dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	fd = openat(dfd, base, flags | O_NOFOLLOW, mode);
+	if (fd >= 0 || errno != ELOOP)
+		goto out;
+	if ((lfd = openat(dfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		goto out;
+	if (fstat(lfd, &st) < 0) {
+		fd = -1;
+	} else if (!S_ISLNK(st.st_mode)) {
+		snprintf(why, len, "it changed while being opened");
+		errno = EAGAIN;
+	} else if (st.st_uid != 0) {
+		snprintf(why, len, "a symlink of uid %lu: only root's are "
+		    "followed", (unsigned long)st.st_uid);
+		errno = EPERM;
+	} else if (fstatfs(lfd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC) {
+		fd = openat(dfd, base, flags, mode);
+	} else if ((n = readlinkat(lfd, "", target, sizeof(target))) >= 0 &&
+	    (size_t)n < sizeof(target)) {
+		target[n] = '\0';
+		/* A relative link is relative to its own directory. */
+		fd = openat(dfd, target, flags, mode);
+	} else if (n >= 0) {
+		errno = ENAMETOOLONG;
+	}
+	e = errno;
+	close(lfd);
+	errno = e;
+out:
+	e = errno;
+	close(dfd);
+	errno = e;
+	return fd;
+}
+
 /* Open the file with its mode and owner; the fd, or -errno with why. */
 static int
 open_file(const struct out_file *f, char *why, size_t len)
@@ -228,20 +297,16 @@ open_file(const struct out_file *f, char *why, size_t len)
 	 * worker at a reopen; it fails with ENXIO instead. Writes block
 	 * again: the worker waits for the file, never the reading.
 	 */
-	fd = open(f->path, flags | (geteuid() == 0 ? O_NOFOLLOW : 0), f->mode);
-	if (fd < 0 && errno == ELOOP && lstat(f->path, &st) == 0 &&
-	    S_ISLNK(st.st_mode)) {
-		if (st.st_uid != 0) {
-			snprintf(why, len, "a symlink of uid %lu: only root's are "
-			    "followed", (unsigned long)st.st_uid);
-			return -EPERM;
-		}
+	why[0] = '\0';
+	if (geteuid() == 0)
+		fd = open_as_root(f->path, flags, (mode_t)f->mode, why, len);
+	else
 		fd = open(f->path, flags, f->mode);
-	}
 	if (fd < 0) {
 		r = -errno;
-		snprintf(why, len, "%s", r == -ENXIO ? "a FIFO without a reader" :
-		    strerror(-r));
+		if (why[0] == '\0')
+			snprintf(why, len, "%s", r == -ENXIO ?
+			    "a FIFO without a reader" : strerror(-r));
 		return r;
 	}
 	if ((r = check_opened(f, fd, why, len)) < 0) {

@@ -204,6 +204,15 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	check "the configured user's file: taken" "[ \$(cat $tmp/plant.rc) = 0 ] && [ \$(wc -l < $tmp/plant/p.log) = 11 ]"
 	plant "root's symlink" "ln -s $tmp/plant/real.log $tmp/plant/p.log" plant.yaml
 	check "root's symlink: followed" "[ \$(cat $tmp/plant.rc) = 0 ] && [ \$(wc -l < $tmp/plant/real.log) = 10 ]"
+	# Followed by the text of the link that was checked (no swap between
+	# the check and the open); a relative one from its own directory.
+	plant "root's relative symlink" "ln -s real.log $tmp/plant/p.log" plant.yaml
+	check "root's relative symlink: followed from its directory" "[ \$(cat $tmp/plant.rc) = 0 ] && [ \$(wc -l < $tmp/plant/real.log) = 10 ]"
+	plant "root's dangling symlink" "ln -s $tmp/plant/real.log $tmp/plant/p.log" plant.yaml
+	check "root's dangling symlink: its target created" "[ \$(cat $tmp/plant.rc) = 0 ] && [ \"\$(stat -c '%a %U' $tmp/plant/real.log)\" = '644 nobody' ]"
+	printf 'output:\n  file: {enabled: true, path: /proc/self/fd/1}\n' > "$tmp/fd1root.yaml"
+	"$bin" --input "$tmp/ten.log" -config "$tmp/fd1root.yaml" > "$tmp/fd1root.json" 2>"$tmp/plant.err"; rc=$?
+	check "as root, /proc/self/fd/1 (the kernel's link): taken" "[ $rc = 0 ] && [ \$(wc -l < $tmp/fd1root.json) = 10 ]"
 	# The invoker's own file through /dev/stdout (sudo pauditd > ~/f) is
 	# theirs to choose, and a pauditd without root is none of this.
 	su nobody -s /bin/sh -c "touch $tmp/plant/mine.json"
