@@ -9,7 +9,9 @@
  * event in flight would time out at once, and the records still to come
  * for them would be dropped as late. So a jump of more than max_jump_ms
  * is taken only when a record of another serial confirms it, within
- * max_jump_ms of it; a record back in range first drops it. The events
+ * max_jump_ms of it or further ahead still (then the clock moves to the
+ * jump, and the further one waits for its own confirmation); a record
+ * back in range first drops it. The events
  * opened in the meantime (from *ret_since_ms of log time on) were given
  * their timeout from the old clock: the caller gives them a new one.
  */

@@ -2,7 +2,7 @@
  * reasm.c: the reassembler.
  *
  * DESIGN: events in flight sit in a chained hash table keyed by (node,
- * serial) and in a doubly linked list in creation order. Every event gets the
+ * serial, header time) and in a doubly linked list in creation order. Every event gets the
  * same timeout and the clock never goes backwards, so creation order is
  * deadline order: expiry pops from the old end in O(1) per event, and
  * the bounds evict from the same end. Completed serials are remembered
@@ -32,15 +32,16 @@
 
 /*
  * The serials of one node completed lately: a bit each for the serials
- * of a window up to the highest, and the latest header time of the
- * events completed in each block of 64. The window's size, a constant
- * (REASM_DONE_WINDOW without a node, REASM_NODE_WINDOW with one), is
- * given to each call.
+ * of a window up to the highest, and the header time of the event that
+ * completed each (its low 32 bits of milliseconds: two events of one
+ * serial whose times differ by a multiple of 49.7 days are taken for
+ * one). The window's size, a constant (REASM_DONE_WINDOW without a node,
+ * REASM_NODE_WINDOW with one), is given to each call.
  */
 struct done_win {
 	uint64_t		 max;		/* highest completed serial */
 	uint64_t		*bits;
-	uint64_t		*time;
+	uint32_t		*time;
 };
 
 struct reasm {
@@ -57,7 +58,7 @@ struct reasm {
 	size_t			 nfree;
 	struct done_win		 done;		/* records without a node */
 	uint64_t		 done_bits[REASM_DONE_WINDOW / 64];
-	uint64_t		 done_time[REASM_DONE_WINDOW / 64];
+	uint32_t		 done_time[REASM_DONE_WINDOW];
 	struct node_slots	 node_done;	/* done_win by node id, made on demand */
 	struct reasm_stats	 stats;
 	/* RT_* of every type below REASM_TYPES: one load per record. */
@@ -180,67 +181,61 @@ slot(const struct reasm *r, uint64_t serial, const struct node *node)
 	return (size_t)(serial + off) & r->mask;
 }
 
+/*
+ * An event is its node, serial and header time, as auparse keys it: the
+ * kernel stamps every record of an event with the same time, and two
+ * events of one serial (a log spanning a reboot, whose serials start
+ * again; hosts without node names) differ in it.
+ */
 static struct event *
-lookup(struct reasm *r, uint64_t serial, const struct node *node)
+lookup(struct reasm *r, uint64_t serial, const struct node *node,
+    uint64_t time_ms)
 {
 	struct event *ev;
 
 	/* The records of an event mostly arrive one after another. */
 	if (r->newest != NULL && r->newest->serial == serial &&
-	    r->newest->node == node)
+	    r->newest->node == node && r->newest->time_ms == time_ms)
 		return r->newest;
 	for (ev = r->table[slot(r, serial, node)]; ev != NULL; ev = ev->hnext)
-		if (ev->serial == serial && ev->node == node)
+		if (ev->serial == serial && ev->node == node &&
+		    ev->time_ms == time_ms)
 			return ev;
 	return NULL;
 }
 
 /*
- * Was serial s completed? A record newer than every event completed
- * around its serial is not a late record but a new event of a new boot
- * (the serials of a log spanning a reboot start again).
+ * Was the event of serial s at time_ms completed? A record of a
+ * completed serial at another time is another event (a new boot's).
  */
 static inline __attribute__((always_inline)) bool
 done_test(const struct done_win *w, uint64_t size, uint64_t s,
     uint64_t time_ms)
 {
-	size_t blk = (size_t)(s % size) / 64;
-
 	if (s > w->max || w->max - s >= size)
 		return false;
-	if (time_ms > w->time[blk])
-		return false;
-	return w->bits[blk] & (1ull << (s % 64));
+	return (w->bits[(s % size) / 64] & (1ull << (s % 64))) &&
+	    w->time[s % size] == (uint32_t)time_ms;
 }
 
 static inline __attribute__((always_inline)) void
 done_set(struct done_win *w, uint64_t size, uint64_t s, uint64_t time_ms)
 {
-	size_t blk = (size_t)(s % size) / 64;
 	uint64_t x;
 
 	if (s > w->max) {
 		if (s - w->max >= size) {
 			memset(w->bits, 0, size / 8);
-			memset(w->time, 0, size / 8);
 		} else {
-			for (x = w->max + 1; x < s; x++) {
-				size_t b = (size_t)(x % size) / 64;
-
-				w->bits[b] &= ~(1ull << (x % 64));
-				if (x % 64 == 0)
-					w->time[b] = 0;
-			}
-			if (s % 64 == 0)
-				w->time[blk] = 0;
+			for (x = w->max + 1; x < s; x++)
+				w->bits[(x % size) / 64] &= ~(1ull << (x % 64));
 		}
 		w->max = s;
 	} else if (w->max - s >= size) {
 		return;
 	}
-	w->bits[blk] |= 1ull << (s % 64);
-	if (time_ms > w->time[blk])
-		w->time[blk] = time_ms;
+	w->bits[(s % size) / 64] |= 1ull << (s % 64);
+	w->time[s % size] = (uint32_t)time_ms;
 }
 
 /* A named node's window, made at its first completed event (NULL: OOM). */
@@ -256,10 +251,11 @@ node_win(struct reasm *r, const struct node *node, bool make)
 	if ((slot = node_slots_at(&r->node_done, node->id)) == NULL)
 		return NULL;
 	/* One allocation: the header, then the bits and the times. */
-	if ((w = calloc(1, sizeof(*w) + 2 * nb * sizeof(uint64_t))) == NULL)
+	if ((w = calloc(1, sizeof(*w) + nb * sizeof(uint64_t) +
+	    REASM_NODE_WINDOW * sizeof(uint32_t))) == NULL)
 		return NULL;
 	w->bits = (uint64_t *)(void *)(w + 1);
-	w->time = w->bits + nb;
+	w->time = (uint32_t *)(void *)(w->bits + nb);
 	return *slot = w;
 }
 
@@ -373,7 +369,7 @@ void
 reasm_add(struct reasm *r, const struct record *rec, const struct node *node,
     uint64_t now_ms)
 {
-	struct event *ev = lookup(r, rec->serial, node);
+	struct event *ev = lookup(r, rec->serial, node, rec->time_ms);
 	unsigned k = type_class(r, rec->type);
 
 	/*

@@ -1,5 +1,5 @@
 /*
- * reasm.h: group records into events by (node, serial).
+ * reasm.h: group records into events by (node, serial, header time).
  *
  * Completion rules: an EOE record ends its event (EOE is not stored);
  * user-space records (1005, 1100-1299, 2100-2999) end their event at once; any
@@ -7,8 +7,12 @@
  * clock (the caller's `now`: monotonic time live, record time in a
  * replay). With `proctitle_ends` (replays: auditd logs carry no EOE) a
  * PROCTITLE record, which the kernel writes last, ends its event too.
- * One serial never yields two events: records arriving for a serial that
- * already completed are dropped and counted as late. Each node (the host
+ * One event never yields two: records arriving for an event that already
+ * completed (its serial and its time) are dropped and counted as late. An
+ * event is its serial and the time the kernel stamps on each of its
+ * records, as auparse keys it: a log spanning a reboot, whose serials
+ * start again, or mixing hosts without node names, has two events of one
+ * serial, at two times. Each node (the host
  * of an aggregated log, nodes.h) counts its own serials: events and the
  * memory of completed serials are the node's (REASM_DONE_WINDOW serials
  * without a node, REASM_NODE_WINDOW for each named one).
