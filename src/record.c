@@ -2,8 +2,8 @@
  * record.c: the record header parser.
  *
  * DESIGN: no copies, and on the hot path no loop over bytes. Type names
- * in log lines go through libaudit's own table (audit_name_to_msg_type)
- * behind small direct-mapped caches, because a log repeats a handful of
+ * in log lines go through libaudit's own table (audit_name_to_msg_type,
+ * then the kernel's types newer than it) behind small direct-mapped caches, because a log repeats a handful of
  * names; the records of an event share their header, so the last header
  * is cached too, and its time when only the serial changes. The caller
  * of record_parse_line_cut has found the ENRICHED separator already.
@@ -428,6 +428,42 @@ struct type_cache_ent {
 };
 static struct type_cache_ent type_cache[TYPE_CACHE_SIZE];
 
+/*
+ * Kernel record types newer than the libaudit pauditd may be built with
+ * (Debian 12's 3.0.9 knows up to OPENAT2): a log written by a newer auditd
+ * names them, and they must not be skipped as malformed for it. Numbers
+ * from the kernel's include/uapi/linux/audit.h.
+ */
+static const struct {
+	const char	*name;
+	int		 type;
+} newer_types[] = {
+	{ "DM_CTRL", 1338 },		/* device mapper control */
+	{ "DM_EVENT", 1339 },		/* device mapper events */
+	{ "IPE_ACCESS", 1420 },		/* IPE denial or grant */
+	{ "IPE_CONFIG_CHANGE", 1421 },
+	{ "IPE_POLICY_LOAD", 1422 },
+	{ "LANDLOCK_ACCESS", 1423 },	/* Landlock denial */
+	{ "LANDLOCK_DOMAIN", 1424 },	/* Landlock domain status */
+	{ "MAC_TASK_CONTEXTS", 1425 },	/* several LSMs' task contexts */
+	{ "MAC_OBJ_CONTEXTS", 1426 },	/* several LSMs' object contexts */
+};
+
+/* libaudit's number for a type name, or one it may be too old to know. */
+static int
+type_number(const char *name)
+{
+	int t = audit_name_to_msg_type(name);
+	size_t i;
+
+	if (t > 0)
+		return t;
+	for (i = 0; i < sizeof(newer_types) / sizeof(newer_types[0]); i++)
+		if (strcmp(newer_types[i].name, name) == 0)
+			return newer_types[i].type;
+	return -1;
+}
+
 int
 record_type_from_name(const char *name, size_t len)
 {
@@ -446,7 +482,7 @@ record_type_from_name(const char *name, size_t len)
 		return ce->type;
 	memcpy(buf, name, len);
 	buf[len] = '\0';
-	t = audit_name_to_msg_type(buf);
+	t = type_number(buf);
 	if (t <= 0 || t > 0xffff)
 		return -1;
 	memcpy(ce->name, buf, len + 1);

@@ -314,6 +314,16 @@ TEST(type_from_name)
 	ASSERT_EQ(record_type_from_name("SYSCAL", 6), -1);
 	ASSERT_EQ(record_type_from_name("", 0), -1);
 	ASSERT_EQ(record_type_from_name("BOGUS", 5), -1);
+	/*
+	 * Types of kernels newer than Debian 12's libaudit 3.0.9, which a
+	 * newer auditd names: a probe saw them skipped as malformed.
+	 */
+	ASSERT_EQ(record_type_from_name("DM_CTRL", 7), 1338);
+	ASSERT_EQ(record_type_from_name("LANDLOCK_ACCESS", 15), 1423);
+	ASSERT_EQ(record_type_from_name("LANDLOCK_DOMAIN", 15), 1424);
+	ASSERT_EQ(record_type_from_name("IPE_POLICY_LOAD", 15), 1422);
+	ASSERT_EQ(record_type_from_name("MAC_OBJ_CONTEXTS", 16), 1426);
+	ASSERT_EQ(record_type_from_name("LANDLOCK", 8), -1);
 }
 
 TEST(garbage_rejected)
