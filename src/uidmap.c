@@ -44,6 +44,7 @@ struct uidmap {
 	uint64_t	 gen;
 	char		*pwbuf;
 	size_t		 pwbuf_len;
+	struct uid_ent	 scratch;	/* a uid past a full table, not cached */
 };
 
 static void
@@ -93,6 +94,7 @@ uidmap_free(struct uidmap *m)
 	if (m->slots != NULL)
 		free_heap_names(m);
 	free(m->slots);
+	free(m->scratch.heap);
 	free(m->passwd_path);
 	free(m->pwbuf);
 	free(m);
@@ -170,7 +172,6 @@ resolve(struct uidmap *m, uint32_t uid, struct uid_ent *e)
 		}
 		if ((e->heap = strdup(pw.pw_name)) == NULL)
 			fatal("user name");
-		m->nheap++;
 	} else {
 		e->len = sizeof(UIDMAP_UNKNOWN) - 1;
 		memcpy(e->name, UIDMAP_UNKNOWN, sizeof(UIDMAP_UNKNOWN));
@@ -194,12 +195,14 @@ uidmap_name(struct uidmap *m, const char *uid, size_t len, size_t *ret_len)
 	if (v > UINT32_MAX)
 		goto unknown;
 	/*
-	 * The table has room for UIDMAP_CACHE_MAX more entries than the
-	 * clearing threshold, far more than one event's distinct uids
-	 * (encode.c keeps at most 512); past that, UNKNOWN_USER.
+	 * The table is cleared between events past UIDMAP_CACHE_MAX, and
+	 * has room for as many again: one event with more distinct uids than
+	 * that (a record may carry thousands) has the rest resolved without
+	 * caching, in a scratch entry that holds until the next call.
 	 */
+	e = &m->scratch;
 	if (m->count >= SLOTS - 1)
-		goto unknown;
+		goto lookup;
 	h = (size_t)(((uint32_t)v * 2654435761u) % SLOTS);
 	for (;;) {
 		e = &m->slots[h];
@@ -218,6 +221,7 @@ uidmap_name(struct uidmap *m, const char *uid, size_t len, size_t *ret_len)
 	 * block or lose records. Past the budget a new uid is UNKNOWN_USER,
 	 * not cached: the next event may ask again.
 	 */
+lookup:
 	if (m->budgeted) {
 		if (m->budget == 0) {
 			m->over_budget++;
@@ -227,10 +231,18 @@ uidmap_name(struct uidmap *m, const char *uid, size_t len, size_t *ret_len)
 		}
 		m->budget--;
 	}
+	if (e == &m->scratch) {
+		free(e->heap);
+		memset(e, 0, sizeof(*e));
+		resolve(m, (uint32_t)v, e);
+		goto found;
+	}
 	e->used = 1;
 	e->uid = (uint32_t)v;
 	m->count++;
 	resolve(m, (uint32_t)v, e);
+	if (e->heap != NULL)
+		m->nheap++;
 found:
 	*ret_len = e->len;
 	return e->heap != NULL ? e->heap : e->name;

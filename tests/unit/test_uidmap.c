@@ -306,6 +306,35 @@ TEST(regress_full_cache_invalidates_names_within_event)
 }
 
 /*
+ * Regression, fixed (uidmap.c uidmap_name): one event with more distinct
+ * uids than the table holds (a record with 9,000 uid fields) had every
+ * uid past the 8,191st answered UNKNOWN_USER, real users too (a review:
+ * "65534":"UNKNOWN_USER"). They are resolved without caching now.
+ */
+TEST(regress_event_with_more_uids_than_the_table)
+{
+	struct uidmap *m = uidmap_new(true, false, NULL);
+	char uid[32], got[128];
+	size_t n;
+	unsigned u;
+
+	ASSERT(m != NULL);
+	uidmap_begin_event(m);
+	for (u = 3000000; u < 3000000 + 3 * UIDMAP_CACHE_MAX; u++) {
+		snprintf(uid, sizeof(uid), "%u", u);
+		(void)uidmap_name(m, uid, strlen(uid), &n);
+	}
+	snprintf(got, sizeof(got), "%s", name(m, "0"));
+	ASSERT_STREQ(got, "root");
+	/* Twice in a row from the scratch entry, and a long name freed. */
+	snprintf(got, sizeof(got), "%s", name(m, "0"));
+	ASSERT_STREQ(got, "root");
+	snprintf(got, sizeof(got), "%s", name(m, unused_uid()));
+	ASSERT_STREQ(got, "UNKNOWN_USER");
+	uidmap_free(m);
+}
+
+/*
  * Lookups of new uids are budgeted (a burst, then a rate): a security
  * review stalled the reader 25 s with 200,000 distinct unknown uids, each
  * a trip through every NSS module. Past the budget a new uid is
@@ -365,4 +394,5 @@ TEST_MAIN(T(root_and_unknown), T(non_numeric_and_too_long),
     T(cache_dropped_when_passwd_appears_or_goes), T(size_change_detected),
     T(no_cache_mode_ignores_tick),
     T(regress_full_cache_invalidates_names_within_event),
+    T(regress_event_with_more_uids_than_the_table),
     T(new_uid_lookups_budgeted))
