@@ -232,7 +232,14 @@ done_set(struct done_win *w, uint64_t size, uint64_t s, uint64_t time_ms)
 		}
 		w->max = s;
 	} else if (w->max - s >= size) {
-		return;
+		/*
+		 * Far below the window: serials that started again (a reboot,
+		 * a wrap at 2^32). The window starts over from here, or it
+		 * would be blind to them until they climbed back, and a late
+		 * record would open a second event, uncounted.
+		 */
+		memset(w->bits, 0, size / 8);
+		w->max = s;
 	}
 	w->bits[(s % size) / 64] |= 1ull << (s % 64);
 	w->time[s % size] = (uint32_t)time_ms;

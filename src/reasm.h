@@ -40,7 +40,7 @@ struct record;
 struct reasm;
 
 #define REASM_DONE_WINDOW	65536u	/* completed serials remembered */
-#define REASM_NODE_WINDOW	4096u	/* the same, for each named node */
+#define REASM_NODE_WINDOW	1024u	/* the same, for each named node */
 
 struct reasm_conf {
 	uint64_t	timeout_ms;

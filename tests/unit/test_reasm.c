@@ -602,6 +602,29 @@ TEST(regress_new_boot_same_millisecond)
 }
 
 /*
+ * Regression, fixed (reasm.c done_set): a serial far below the window
+ * (serials wrapping at 2^32, a reboot from 10,000,000 to 5) was not
+ * remembered when it completed, so a late record of it opened a second
+ * event, uncounted. The window starts over from it.
+ */
+TEST(regress_wrapped_serial_remembered)
+{
+	struct sink s = { .len = 0 };
+	struct reasm *r = reasm_new(&defconf, on_event, &s);
+
+	add_at(r, 1300, 4294967295u, "a", 0, 1700000000000, "1700000000.000");
+	add_at(r, AUDIT_TYPE_EOE, 4294967295u, "", 0, 1700000000000,
+	    "1700000000.000");
+	add_at(r, 1300, 1, "b", 0, 1700000000001, "1700000000.001");
+	add_at(r, AUDIT_TYPE_EOE, 1, "", 0, 1700000000001, "1700000000.001");
+	add_at(r, 1302, 1, "late", 0, 1700000000001, "1700000000.001");
+	reasm_flush(r);
+	ASSERT_EQ(s.n, 2);
+	ASSERT_EQ(reasm_stats(r)->late_records, 1);
+	reasm_free(r);
+}
+
+/*
  * Two events of one serial in flight at once (hosts without node names
  * in one log): apart by their times, as auparse keeps them, where they
  * were one event with both SYSCALLs and a second with a lone PROCTITLE.
@@ -752,6 +775,7 @@ TEST_MAIN(T(eoe_completes_and_is_not_stored), T(eoe_alone_emits_nothing),
     T(types_beyond_the_table), T(late_record_never_second_event),
     T(late_after_big_serial_jump), T(regress_new_boot_serials_dropped_as_late),
     T(regress_new_boot_same_millisecond), T(one_serial_two_times_in_flight),
+    T(regress_wrapped_serial_remembered),
     T(nodes_keep_their_events_apart), T(nodes_late_records_are_their_own),
     T(flush_completes_everything),
     T(event_fields_copied))
