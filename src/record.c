@@ -184,6 +184,13 @@ parse_ts(const char *p, const char *end, uint64_t *ret_ms, size_t *ret_sec_len,
 	/* Seconds, then an optional '.' and milliseconds, then ':'. */
 	while (q < end && (unsigned)(*q - '0') < 10)
 		sec = sec * 10 + (uint64_t)(*q++ - '0');
+	/*
+	 * At most 12 digits of seconds (the year 33658): the milliseconds,
+	 * and the clock's sums with them, stay far from wrapping (a review
+	 * made 18446744073709551 seconds wrap and time out every event).
+	 */
+	if (q - ts > RECORD_SEC_DIGITS_MAX)
+		return NULL;
 	if (q < end && *q == '.') {
 		dot = q;
 		for (q++; q < end && (unsigned)(*q - '0') < 10; q++)

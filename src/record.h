@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #define RECORD_TS_MAX		31	/* longest "sec.msec" text accepted */
+#define RECORD_SEC_DIGITS_MAX	12	/* and of its seconds */
 #define RECORD_SERIAL_DIGITS	20	/* longest serial accepted (fits u64) */
 
 #define AUDIT_TYPE_USER		1005	/* user space's message of old */

@@ -33,7 +33,7 @@ inside(const uint8_t *base, size_t size, const char *p, size_t len)
 	return p >= b && p <= b + size && len <= (size_t)(b + size - p);
 }
 
-/* "SEC[.MSEC]" as the header documents it: ms since the epoch (mod 2^64). */
+/* "SEC[.MSEC]" as the header documents it: ms since the epoch. */
 static uint64_t
 ref_time_ms(const char *ts, size_t n)
 {
@@ -69,6 +69,10 @@ check_record(const char *what, const uint8_t *p, size_t size,
 	for (i = 0; i < r->ts_len; i++)
 		FUZZ_CHECK((r->ts[i] >= '0' && r->ts[i] <= '9') || r->ts[i] == '.',
 		    "%s: ts byte %zu is 0x%02x", what, i, (unsigned char)r->ts[i]);
+	for (i = 0; i < r->ts_len && r->ts[i] != '.'; i++)
+		;
+	FUZZ_CHECK(i <= RECORD_SEC_DIGITS_MAX, "%s: %zu digits of seconds",
+	    what, i);
 	FUZZ_CHECK(r->time_ms == ref_time_ms(r->ts, r->ts_len),
 	    "%s: time_ms %llu for ts \"%.*s\"", what,
 	    (unsigned long long)r->time_ms, (int)r->ts_len, r->ts);

@@ -419,21 +419,31 @@ TEST(overlong_timestamp_rejected)
 	struct record r;
 
 	/* RECORD_TS_MAX characters are accepted, one more is not. */
-	snprintf(p, sizeof(p), "audit(%.*s.000:5): a", RECORD_TS_MAX - 4,
-	    "12345678901234567890123456789012345678901234567890");
+	snprintf(p, sizeof(p), "audit(1700000000.%.*s:5): a", RECORD_TS_MAX - 11,
+	    "00000000000000000000000000000000000000000000000000");
 	ASSERT_EQ(parse(1300, p, &r), 0);
 	ASSERT_EQ(r.ts_len, RECORD_TS_MAX);
-	snprintf(p, sizeof(p), "audit(%.*s.000:5): a", RECORD_TS_MAX - 3,
-	    "12345678901234567890123456789012345678901234567890");
+	ASSERT_EQ(r.time_ms, 1700000000000ull);
+	snprintf(p, sizeof(p), "audit(1700000000.%.*s:5): a", RECORD_TS_MAX - 10,
+	    "00000000000000000000000000000000000000000000000000");
 	ASSERT_EQ(parse(1300, p, &r), ERR_HEADER);
-	/* Nor after a header with its seconds and no milliseconds. */
-	snprintf(p, sizeof(p), "audit(%.*s.:5): a", RECORD_TS_MAX - 1,
-	    "12345678901234567890123456789012345678901234567890");
+	/*
+	 * Seconds of RECORD_SEC_DIGITS_MAX digits, with or without the
+	 * milliseconds, and not one more (a review wrapped the clock with
+	 * 18446744073709551 seconds).
+	 */
+	snprintf(p, sizeof(p), "audit(%.*s.123:5): a", RECORD_SEC_DIGITS_MAX,
+	    "99999999999999999999999999999999999999999999999999");
 	ASSERT_EQ(parse(1300, p, &r), 0);
-	ASSERT_EQ(r.ts_len, RECORD_TS_MAX);
-	snprintf(p, sizeof(p), "audit(%.*s.000:6): a", RECORD_TS_MAX - 1,
+	ASSERT_EQ(r.time_ms, 999999999999123ull);
+	snprintf(p, sizeof(p), "audit(%.*s:6): a", RECORD_SEC_DIGITS_MAX,
+	    "99999999999999999999999999999999999999999999999999");
+	ASSERT_EQ(parse(1300, p, &r), 0);
+	snprintf(p, sizeof(p), "audit(%.*s.000:7): a", RECORD_SEC_DIGITS_MAX + 1,
 	    "12345678901234567890123456789012345678901234567890");
 	ASSERT_EQ(parse(1300, p, &r), ERR_HEADER);
+	ASSERT_EQ(parse(1300, "audit(18446744073709551.000:8): a", &r),
+	    ERR_HEADER);
 }
 
 TEST(record_9000_bytes_kept_whole)
@@ -558,14 +568,14 @@ TEST(same_time_new_serial)
 	ASSERT_MEMEQ(r.ts, r.ts_len, "1.000");
 	ASSERT_EQ(r.serial, 7);
 	/* A header longer than 32 bytes, then one sharing its time. */
-	ASSERT_EQ(parse_line("type=EOE msg=audit(123456789012345.123456:"
+	ASSERT_EQ(parse_line("type=EOE msg=audit(123456789012.123456789:"
 	    "1234567890123): ", &r), 0);
-	ASSERT_EQ(parse_line("type=EOE msg=audit(123456789012345.123456:"
+	ASSERT_EQ(parse_line("type=EOE msg=audit(123456789012.123456789:"
 	    "1234567890124): x", &r), 0);
 	ASSERT_EQ(r.serial, 1234567890124ULL);
-	ASSERT_EQ(r.time_ms, 123456789012345123ULL);
+	ASSERT_EQ(r.time_ms, 123456789012123ULL);
 	ASSERT_MEMEQ(r.data, r.data_len, "x");
-	ASSERT_EQ(parse_line("type=EOE msg=audit(123456789012345.123456:"
+	ASSERT_EQ(parse_line("type=EOE msg=audit(123456789012.123456789:"
 	    "1234567890124): y", &r), 0);
 	ASSERT_MEMEQ(r.data, r.data_len, "y");
 }
@@ -588,6 +598,8 @@ ref_header(const char *p, size_t len, uint64_t *ret_serial, uint64_t *ret_ms,
 	q = ts = p + 6;
 	while (q < end && (unsigned)(*q - '0') < 10)
 		sec = sec * 10 + (uint64_t)(*q++ - '0');
+	if (q - ts > RECORD_SEC_DIGITS_MAX)
+		return ERR_HEADER;
 	if (q < end && *q == '.') {
 		for (q++; q < end && (unsigned)(*q - '0') < 10; q++)
 			if (msd++ < 3)
