@@ -63,6 +63,7 @@ struct daemon {
 	uint64_t		 stop_ms;	/* when stop was asked; 0: not */
 	bool			 failed;	/* exit 1: the input or every output failed */
 	unsigned		 ticks;
+	uint64_t		 input_quiet_ms; /* a polled input found empty then; 0: not */
 };
 
 static void
@@ -355,6 +356,17 @@ on_timer(struct daemon *d)
 	if (read(d->timerfd, &n, sizeof(n)) != (ssize_t)sizeof(n))
 		return;
 	pipeline_tick(d->pipe);
+	/*
+	 * A replay's time is its records': a live input (tail -f | pauditd
+	 * --input -) that goes quiet would hold the events in flight until
+	 * its next records. Quiet for events.timeout of the wall clock, it
+	 * has none left to give them: they time out.
+	 */
+	if (d->input_quiet_ms != 0 &&
+	    now_mono_ms() - d->input_quiet_ms >= d->conf->events_timeout_ms) {
+		pipeline_expire_all(d->pipe);
+		d->input_quiet_ms = now_mono_ms();
+	}
 	check_outputs(d);
 	if (++d->ticks % (1000 / TICK_MS) == 0) {
 		if (d->src.ops->tick != NULL)
@@ -368,7 +380,17 @@ on_timer(struct daemon *d)
 static bool
 read_source(struct daemon *d)
 {
-	int r = d->src.ops->read(&d->src, &d->sink);
+	int r;
+
+	/*
+	 * A polled replay input is quiet from the end of a read until the
+	 * next; not while it reads (a replay may wait for its outputs).
+	 */
+	d->input_quiet_ms = 0;
+	r = d->src.ops->read(&d->src, &d->sink);
+	if ((r > 0 || r == -EAGAIN) && d->opt.input != NULL &&
+	    d->src.ops->fd(&d->src) >= 0)
+		d->input_quiet_ms = now_mono_ms();
 
 	if (r == 0) {
 		log_debug("end of input");

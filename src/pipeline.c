@@ -633,6 +633,17 @@ pipeline_tick(struct pipeline *p)
 }
 
 void
+pipeline_expire_all(struct pipeline *p)
+{
+	if (reasm_in_flight(p->reasm) == 0)
+		return;
+	reasm_expire(p->reasm, UINT64_MAX);
+	sync_stats(p);
+	if (p->outs != NULL)
+		outputs_flush(p->outs);
+}
+
+void
 pipeline_flush(struct pipeline *p)
 {
 	reasm_flush(p->reasm);

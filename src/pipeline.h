@@ -37,6 +37,11 @@ struct pipeline *pipeline_free(struct pipeline *p);
 void pipeline_sink(struct pipeline *p, struct source_sink *ret_sink);
 /* Periodic work: timeouts (live), user cache, metrics. Main loop, ~10/s. */
 void pipeline_tick(struct pipeline *p);
+/*
+ * Time out every event in flight now: a replay whose live input went
+ * quiet (its records' time stands still).
+ */
+void pipeline_expire_all(struct pipeline *p);
 /* End of input or shutdown: complete and emit every event in flight. */
 void pipeline_flush(struct pipeline *p);
 

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -166,6 +167,29 @@ split_lines(struct replay *r, const struct source_sink *sink)
 	return n;
 }
 
+/*
+ * The end of the input: what a replay may have missed is said. A last
+ * line without its newline may be a record cut by a writer still at
+ * work; a regular file now shorter than what was read was truncated
+ * under the replay (logrotate's copytruncate).
+ */
+static void
+at_eof(const struct source *s, const struct replay *r)
+{
+	struct stat st;
+
+	if (r->len > 0 && !r->skipping)
+		log_warnx("input %s ends in a line without a newline (%zu "
+		    "bytes): read as it is, it may have been cut", s->input,
+		    r->len);
+	if (!r->pollable && fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_size < r->pos)
+		log_warnx("input %s was truncated while it was read (%" PRIu64
+		    " bytes read, %lld left): what was written after the "
+		    "truncation was not read", s->input, r->pos,
+		    (long long)st.st_size);
+}
+
 static int
 replay_read(struct source *s, const struct source_sink *sink)
 {
@@ -200,13 +224,23 @@ replay_read(struct source *s, const struct source_sink *sink)
 			log_warn("reading input %s", s->input);
 			return -errno;
 		}
-		if (got == 0)
+		if (got == 0) {
 			r->eof = true;
+			at_eof(s, r);
+		}
 		r->len += (size_t)got;
 		r->pos += (uint64_t)got;
 		lines = split_lines(r, sink);
 		if (sink->batch_end)
 			sink->batch_end(sink->arg);
+		/*
+		 * A read without a whole line (a part of a long one, a file
+		 * of zeros): back to the main loop, which serves signals
+		 * between two reads; looping here, a replay of /dev/zero
+		 * ignored SIGTERM.
+		 */
+		if (lines == 0 && !r->eof)
+			return -EAGAIN;
 	}
 	return (int)(lines > 0x7fffffff ? 0x7fffffff : lines);
 }

@@ -355,7 +355,34 @@ timeout 1 dd bs=1 count=1 <&6 >/dev/null 2>"$tmp/dd.err"; rc=$?
 exec 6>&-
 check "--input -: stdin blocking again after exit" "[ $rc = 124 ]"
 
+# --- a live input that goes quiet (tail -f audit.log | pauditd --input -):
+# the replay's time is its records', which stands still; after
+# events.timeout of the wall clock without input, the events in flight time
+# out instead of waiting for the next records. An event without its
+# PROCTITLE, then 4 s of silence on a pipe held open.
+printf 'output:\n  stdout: {enabled: true}\n' > "$tmp/quiet.yaml"
+{ event 7001 open; sleep 4; event 7002; } | "$bin" --input - -config "$tmp/quiet.yaml" > "$tmp/quiet.json" 2>/dev/null &
+pid=$!; pids="$pids $pid"
+wait_lines "$tmp/quiet.json" 1 3
+check "quiet live input: the open event out before the input ends" "[ \$(wc -l < $tmp/quiet.json) = 1 ] && grep -q '\"sequence\":7001' $tmp/quiet.json"
+wait $pid
+check "quiet live input: then the next" "[ \$(wc -l < $tmp/quiet.json) = 2 ]"
+# A file read as fast as it goes is never "quiet": its events wait for
+# their records, however slow the outputs (the golden tests' timeouts).
+
 # --- inputs that are not plain log files
+# A last line without its newline may be a record cut by a writer at work:
+# read, and said.
+{ event 7101; printf 'type=PROCTITLE msg=audit(1700000000.102:7102): proctitle=78'; } > "$tmp/cut.log"
+"$bin" --input "$tmp/cut.log" -config "$tmp/quiet.yaml" > "$tmp/cut.json" 2>"$tmp/cut.err"; rc=$?
+check "a last line without newline: read, and said" "[ $rc = 0 ] && [ \$(wc -l < $tmp/cut.json) = 2 ] && grep -q 'ends in a line without a newline' $tmp/cut.err"
+
+# An input with no newline to give (/dev/zero, a file's zero-filled hole
+# after a crash): the reading goes back to the main loop between two reads,
+# so that SIGTERM is served (it was ignored until SIGKILL).
+timeout -k 10 2 "$bin" --input /dev/zero -config "$tmp/null.yaml" 2>/dev/null; rc=$?
+check "/dev/zero as input: SIGTERM served (no SIGKILL needed)" "[ $rc = 124 ]"
+
 "$bin" --input "$tmp" -config "$tmp/two.yaml" 2>"$tmp/dir.err"; rc=$?
 check "a directory as input: exit 1" "[ $rc = 1 ]"
 check "a directory as input: said so" "grep -q 'input $tmp is a directory' $tmp/dir.err"
