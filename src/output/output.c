@@ -424,9 +424,15 @@ flush_one(const struct outputs *os, struct output *o, bool wake)
 		o->unwoken_since_ms = o->stage_since_ms;
 	}
 	if (pushed < o->nstage && os->wait_full != NULL) {
-		log_warn_ratelimited(&o->rl_full,
-		    "[output %s] queue full (%zu events): the replay waits for it",
-		    o->name, queue_capacity(o->q));
+		/*
+		 * A replay outruns most outputs: the wait is how it goes, not
+		 * a fault to warn of at every turn. Said once.
+		 */
+		if (!o->said_wait) {
+			o->said_wait = true;
+			log_info("[output %s] queue full (%zu events): the replay "
+			    "waits for it", o->name, queue_capacity(o->q));
+		}
 		/* A full queue wakes the workers (queue_push_batch_wait). */
 		while (pushed < o->nstage && !atomic_load(&o->gone) &&
 		    os->wait_full(os->wait_arg))

@@ -83,6 +83,7 @@ struct output {
 	bool			 unwoken;	/* pushed, the worker not woken */
 	uint64_t		 unwoken_since_ms;	/* since when; 0: not known yet */
 	struct log_ratelimit	 rl_full, rl_failed, rl_stopping;
+	bool			 said_wait;	/* a replay's first wait for room */
 };
 
 /* The shutdown deadline passed: the interrupts that follow count. */

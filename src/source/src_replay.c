@@ -252,6 +252,18 @@ replay_close(struct source *s)
 
 	if (r == NULL)
 		return;
+	/* Stopped early (SIGTERM): where, for whoever runs it again. */
+	if (!r->eof && r->fd >= 0 && r->buf != NULL) {
+		struct stat st;
+
+		if (!r->pollable && fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode))
+			log_info("input %s: stopped before its end, %" PRIu64
+			    " of %lld bytes read", s->input, r->pos - r->len,
+			    (long long)st.st_size);
+		else
+			log_info("input %s: stopped before its end, %" PRIu64
+			    " bytes read", s->input, r->pos - r->len);
+	}
 	if (r->own_fd && r->fd >= 0)
 		close(r->fd);
 	else if (r->fd == 0 && r->flags0 >= 0)
