@@ -515,6 +515,19 @@ add_at(struct reasm *r, uint32_t type, uint64_t serial, const char *data,
 	reasm_add(r, &rec, NULL, now);
 }
 
+/* Like add_at() at `now` 0, the header's time text made from time_ms. */
+static void
+add_ms(struct reasm *r, uint32_t type, uint64_t serial, const char *data,
+    uint64_t time_ms)
+{
+	char ts[32];
+
+	snprintf(ts, sizeof(ts), "%llu.%03llu",
+	    (unsigned long long)(time_ms / 1000),
+	    (unsigned long long)(time_ms % 1000));
+	add_at(r, type, serial, data, 0, time_ms, ts);
+}
+
 /*
  * Regression, fixed (reasm.c reasm_add, done_test): serials restart at 1 on every boot,
  * and auditd's audit.log spans reboots. Replaying such a log (--input),
@@ -575,24 +588,19 @@ TEST(regress_new_boot_same_millisecond)
 	c.proctitle_ends = true;
 	r = reasm_new(&c, on_event, &s);
 	ASSERT(r != NULL);
-	add_at(r, 1300, 10, "boot1", 0, 1700000000100, "1700000000.100");
-	add_at(r, AUDIT_TYPE_PROCTITLE, 10, "p", 0, 1700000000100,
-	    "1700000000.100");
-	add_at(r, 1300, 11, "boot1", 0, 1700000000100, "1700000000.100");
-	add_at(r, AUDIT_TYPE_PROCTITLE, 11, "p", 0, 1700000000100,
-	    "1700000000.100");
-	add_at(r, 1300, 10, "boot2", 0, 1700000500200, "1700000500.200");
-	add_at(r, AUDIT_TYPE_PROCTITLE, 10, "p", 0, 1700000500200,
-	    "1700000500.200");
-	add_at(r, 1300, 11, "boot2", 0, 1700000500200, "1700000500.200");
-	add_at(r, AUDIT_TYPE_PROCTITLE, 11, "p", 0, 1700000500200,
-	    "1700000500.200");
+	add_ms(r, 1300, 10, "boot1", 1700000000100);
+	add_ms(r, AUDIT_TYPE_PROCTITLE, 10, "p", 1700000000100);
+	add_ms(r, 1300, 11, "boot1", 1700000000100);
+	add_ms(r, AUDIT_TYPE_PROCTITLE, 11, "p", 1700000000100);
+	add_ms(r, 1300, 10, "boot2", 1700000500200);
+	add_ms(r, AUDIT_TYPE_PROCTITLE, 10, "p", 1700000500200);
+	add_ms(r, 1300, 11, "boot2", 1700000500200);
+	add_ms(r, AUDIT_TYPE_PROCTITLE, 11, "p", 1700000500200);
 	/* A late record of boot 2's event is still late. */
-	add_at(r, 1302, 11, "late", 0, 1700000500200, "1700000500.200");
+	add_ms(r, 1302, 11, "late", 1700000500200);
 	/* A third boot with its clock set back. */
-	add_at(r, 1300, 11, "boot3", 0, 1600000000000, "1600000000.000");
-	add_at(r, AUDIT_TYPE_PROCTITLE, 11, "p", 0, 1600000000000,
-	    "1600000000.000");
+	add_ms(r, 1300, 11, "boot3", 1600000000000);
+	add_ms(r, AUDIT_TYPE_PROCTITLE, 11, "p", 1600000000000);
 	reasm_flush(r);
 	ASSERT_EQ(s.n, 5);
 	ASSERT_EQ(reasm_stats(r)->late_records, 1);
@@ -612,12 +620,11 @@ TEST(regress_wrapped_serial_remembered)
 	struct sink s = { .len = 0 };
 	struct reasm *r = reasm_new(&defconf, on_event, &s);
 
-	add_at(r, 1300, 4294967295u, "a", 0, 1700000000000, "1700000000.000");
-	add_at(r, AUDIT_TYPE_EOE, 4294967295u, "", 0, 1700000000000,
-	    "1700000000.000");
-	add_at(r, 1300, 1, "b", 0, 1700000000001, "1700000000.001");
-	add_at(r, AUDIT_TYPE_EOE, 1, "", 0, 1700000000001, "1700000000.001");
-	add_at(r, 1302, 1, "late", 0, 1700000000001, "1700000000.001");
+	add_ms(r, 1300, 4294967295u, "a", 1700000000000);
+	add_ms(r, AUDIT_TYPE_EOE, 4294967295u, "", 1700000000000);
+	add_ms(r, 1300, 1, "b", 1700000000001);
+	add_ms(r, AUDIT_TYPE_EOE, 1, "", 1700000000001);
+	add_ms(r, 1302, 1, "late", 1700000000001);
 	reasm_flush(r);
 	ASSERT_EQ(s.n, 2);
 	ASSERT_EQ(reasm_stats(r)->late_records, 1);
@@ -638,14 +645,12 @@ TEST(one_serial_two_times_in_flight)
 	c.proctitle_ends = true;
 	r = reasm_new(&c, on_event, &s);
 	ASSERT(r != NULL);
-	add_at(r, 1300, 500, "a", 0, 1700000000100, "1700000000.100");
-	add_at(r, 1300, 500, "b", 0, 1700000000900, "1700000000.900");
-	add_at(r, 1307, 500, "a", 0, 1700000000100, "1700000000.100");
-	add_at(r, 1307, 500, "b", 0, 1700000000900, "1700000000.900");
-	add_at(r, AUDIT_TYPE_PROCTITLE, 500, "a", 0, 1700000000100,
-	    "1700000000.100");
-	add_at(r, AUDIT_TYPE_PROCTITLE, 500, "b", 0, 1700000000900,
-	    "1700000000.900");
+	add_ms(r, 1300, 500, "a", 1700000000100);
+	add_ms(r, 1300, 500, "b", 1700000000900);
+	add_ms(r, 1307, 500, "a", 1700000000100);
+	add_ms(r, 1307, 500, "b", 1700000000900);
+	add_ms(r, AUDIT_TYPE_PROCTITLE, 500, "a", 1700000000100);
+	add_ms(r, AUDIT_TYPE_PROCTITLE, 500, "b", 1700000000900);
 	ASSERT_EQ(reasm_in_flight(r), 0);
 	ASSERT_EQ(s.n, 2);
 	ASSERT_EQ(reasm_stats(r)->late_records, 0);
