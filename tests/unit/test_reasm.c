@@ -515,6 +515,16 @@ add_at(struct reasm *r, uint32_t type, uint64_t serial, const char *data,
 	reasm_add(r, &rec, NULL, now);
 }
 
+/* A reassembler as a replay has it (PROCTITLE ends an event). */
+static struct reasm *
+replay_reasm(struct sink *s)
+{
+	struct reasm_conf c = defconf;
+
+	c.proctitle_ends = true;
+	return reasm_new(&c, on_event, s);
+}
+
 /* Like add_at() at `now` 0, the header's time text made from time_ms. */
 static void
 add_ms(struct reasm *r, uint32_t type, uint64_t serial, const char *data,
@@ -581,12 +591,9 @@ TEST(regress_new_boot_serials_dropped_as_late)
  */
 TEST(regress_new_boot_same_millisecond)
 {
-	struct reasm_conf c = defconf;
 	struct sink s = { .len = 0 };
-	struct reasm *r;
+	struct reasm *r = replay_reasm(&s);
 
-	c.proctitle_ends = true;
-	r = reasm_new(&c, on_event, &s);
 	ASSERT(r != NULL);
 	add_ms(r, 1300, 10, "boot1", 1700000000100);
 	add_ms(r, AUDIT_TYPE_PROCTITLE, 10, "p", 1700000000100);
@@ -638,12 +645,9 @@ TEST(regress_wrapped_serial_remembered)
  */
 TEST(one_serial_two_times_in_flight)
 {
-	struct reasm_conf c = defconf;
 	struct sink s = { .len = 0 };
-	struct reasm *r;
+	struct reasm *r = replay_reasm(&s);
 
-	c.proctitle_ends = true;
-	r = reasm_new(&c, on_event, &s);
 	ASSERT(r != NULL);
 	add_ms(r, 1300, 500, "a", 1700000000100);
 	add_ms(r, 1300, 500, "b", 1700000000900);
