@@ -176,6 +176,16 @@ parse_args(int argc, char **argv, struct opts *o)
 				fprintf(stderr, "pauditd: option \"%s\" needs a value\n", argv[i]);
 				exit(2);
 			}
+			/*
+			 * Go's flag package takes the last of a repeated
+			 * option; two inputs (or configs) are a mistake that
+			 * would replay one silently.
+			 */
+			if (*dst != NULL) {
+				fprintf(stderr, "pauditd: option \"%s\" given "
+				    "twice\n", argv[i]);
+				exit(2);
+			}
 			*dst = v ? v : argv[++i];
 		}
 	}

@@ -31,6 +31,7 @@ wait_lines() {	# file, count, seconds
 check "version" "$bin -version | grep -q 'pauditd version: '"
 check "help" "$bin --help | grep -q -- '--check-config'"
 check "unknown option exits 2" "$bin --bogus; [ \$? = 2 ]"
+check "an option given twice exits 2 (two inputs: one would be replayed silently)" "$bin --input /dev/null --input /dev/null 2>&1 | grep -q 'given twice'; [ \$? = 0 ] && $bin --input /dev/null --input /dev/null; [ \$? = 2 ]"
 check "defaults are valid" "$bin --check-config | grep -qx 'configuration OK'"
 cat > "$tmp/bad.yaml" <<'Y'
 events:
