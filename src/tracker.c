@@ -83,7 +83,7 @@ report_missed(struct tracker *t, uint64_t first, uint64_t n, uint64_t current)
 		t->cb.missed(t->cb.arg, first, n, current);
 }
 
-/* Advance `last` to s > last. */
+/* Advance `last` to s > last (so last + 1 does not wrap, even at the top). */
 static void
 advance(struct tracker *t, uint64_t s)
 {
@@ -259,6 +259,7 @@ tracker_see(struct tracker *t, uint64_t s)
 	 */
 	if (s == t->last)
 		return;
+	/* last + 1 wraps to 0 at UINT64_MAX: see_other ignores serial 0. */
 	if (s == t->last + 1 && s > 1) {
 		see_next(t, s);
 		return;
@@ -275,24 +276,30 @@ tracker_settle(struct tracker *t, uint64_t upto)
 		return;
 	if (upto > t->last)
 		upto = t->last;
-	/* The window, from where the last settle stopped. */
+	if (upto <= t->settled)
+		return;
+	/*
+	 * The window, from the serial after the last one settled: at most
+	 * `window` serials, however far apart the serials seen are.
+	 */
 	lo = t->last >= t->window ? t->last - t->window + 1 : 1;
 	if (lo < t->first)
 		lo = t->first;
-	if (lo < t->settled)
-		lo = t->settled;
+	if (lo <= t->settled)
+		lo = t->settled + 1;	/* settled < upto: no wrap */
 	for (x = lo; x <= upto; x++) {
 		if (bit_get(t, x)) {
 			report_missed(t, run_start, run, t->last);
 			run = 0;
-			continue;
+		} else {
+			/* Seen from now on: a late arrival is not a second count. */
+			bit_put(t, x, true);
+			if (run++ == 0)
+				run_start = x;
 		}
-		/* Seen from now on: a late arrival is not a second count. */
-		bit_put(t, x, true);
-		if (run++ == 0)
-			run_start = x;
+		if (x == UINT64_MAX)
+			break;		/* x <= upto holds for ever there */
 	}
 	report_missed(t, run_start, run, t->last);
-	if (upto + 1 > t->settled)
-		t->settled = upto + 1;
+	t->settled = upto;
 }

@@ -52,7 +52,7 @@ struct tracker {
 	uint64_t		 late;		/* total late arrivals */
 	uint64_t		 jump;		/* a far jump not confirmed; 0: none */
 	uint64_t		 jump_last;	/* `last` when it came */
-	uint64_t		 settled;	/* tracker_settle went up to here */
+	uint64_t		 settled;	/* highest serial settled, 0: none */
 	uint64_t		 mark;		/* `last` at the caller's last settle */
 	uint64_t		*bits;		/* seen bits, indexed by serial % window */
 	struct tracker_cb	 cb;
@@ -65,7 +65,9 @@ void tracker_see(struct tracker *t, uint64_t serial);
 /*
  * Declare missed the serials of the window up to `upto` (at most `last`)
  * not seen yet, as if the window had passed them: one that arrives
- * afterwards is not counted again, nor as late.
+ * afterwards is not counted again, nor as late. It looks at the window
+ * only (at most `window` serials, from the one after the last settled),
+ * whatever the serials, up to UINT64_MAX.
  */
 void tracker_settle(struct tracker *t, uint64_t upto);
 

@@ -526,6 +526,50 @@ TEST(largest_serial)
 	tracker_fini(&t);
 }
 
+/*
+ * Regression: tracker_settle's `for (x = lo; x <= upto; x++)` never ended
+ * with upto UINT64_MAX (x wrapped to 0 and went on, reporting "missed
+ * 0-47" and then nothing for ever): a replay of one record of serial
+ * 2^64-1 spun at its end. Settling there counts what is missing once and
+ * stops; settling again counts nothing.
+ */
+TEST(settle_at_largest_serial)
+{
+	struct tracker t;
+	struct calls c;
+
+	ASSERT_EQ(init(&t, &c, 500), 0);
+	tracker_see(&t, UINT64_MAX);
+	tracker_settle(&t, UINT64_MAX);
+	ASSERT_EQ(t.missed, 0);
+	ASSERT_EQ(c.missed_calls, 0);
+	tracker_settle(&t, UINT64_MAX);
+	ASSERT_EQ(t.missed, 0);
+	tracker_fini(&t);
+
+	ASSERT_EQ(init(&t, &c, 4), 0);
+	tracker_see(&t, UINT64_MAX - 3);
+	tracker_see(&t, UINT64_MAX - 1);
+	tracker_see(&t, UINT64_MAX);
+	tracker_settle(&t, UINT64_MAX - 1);
+	ASSERT_EQ(t.missed, 1);
+	ASSERT(c.missed_first == UINT64_MAX - 2);
+	tracker_settle(&t, UINT64_MAX);
+	tracker_settle(&t, UINT64_MAX);
+	ASSERT_EQ(t.missed, 1);
+	ASSERT_EQ(c.missed_calls, 1);
+	tracker_fini(&t);
+	/* Gone past the window at the top: counted once, not again. */
+	ASSERT_EQ(init(&t, &c, 4), 0);
+	tracker_see(&t, UINT64_MAX - 20);
+	tracker_see(&t, UINT64_MAX - 18);
+	tracker_see(&t, UINT64_MAX);
+	tracker_settle(&t, UINT64_MAX);
+	ASSERT_EQ(t.missed, 1 + 17);
+	ASSERT_EQ(c.missed_total, 18);
+	tracker_fini(&t);
+}
+
 TEST(settle_counts_open_gaps_once)
 {
 	struct tracker t;
@@ -581,7 +625,7 @@ TEST(settle_up_to_a_mark)
 	tracker_fini(&t);
 }
 
-TEST_MAIN(T(settle_counts_open_gaps_once), T(settle_up_to_a_mark),
+TEST_MAIN(T(settle_counts_open_gaps_once), T(settle_at_largest_serial), T(settle_up_to_a_mark),
     T(far_outlier_not_counted), T(no_loss_in_order), T(serial_zero_ignored), T(window_clamped),
     T(gap_declared_missed_after_window), T(gap_run_reported_as_one_range),
     T(late_arrival_within_window), T(huge_jump_counted_arithmetically),
