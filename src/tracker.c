@@ -150,10 +150,15 @@ see_next(struct tracker *t, uint64_t s)
 	t->last_bit = i;
 }
 
-/* A new boot or another log: start over at s. */
+/*
+ * A new boot or another log: start over at s. The old range's serials
+ * still missing will not come now (the window forgets them): they are
+ * counted first, as at the end of the input.
+ */
 static void
 restart(struct tracker *t, uint64_t s)
 {
+	tracker_settle(t, t->last);
 	t->jump = 0;
 	if (t->cb.reset)
 		t->cb.reset(t->cb.arg, t->last, s);

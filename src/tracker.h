@@ -9,11 +9,13 @@
  * reboot, or logs of another boot in a replay) restarts tracking, and so
  * does one further ahead than a kernel's serials can go: they are 32-bit
  * (audit_serial), so such a jump is another log or a corrupt line, not
- * 2^32 losses. A jump ahead of more than reset_lag serials is taken (and
- * its gap counted) only once the next new serial confirms it, near it and
- * with no serial of the old range between: one corrupt line in a replay
- * would otherwise count millions of serials missed, where a real gap, in
- * the kernel's stream, is confirmed by the very next event.
+ * 2^32 losses. A restart first counts the serials still missing before
+ * it, which can no longer come. A jump ahead of more than reset_lag
+ * serials is taken (and its gap counted) only once the next new serial
+ * confirms it, near it and with no serial of the old range between: one
+ * corrupt line in a replay would otherwise count millions of serials
+ * missed, where a real gap, in the kernel's stream, is confirmed by the
+ * very next event.
  * The window alone would leave a gap uncounted for as long as fewer than
  * max_out_of_order serials follow it (on a quiet host, hours; at exit,
  * for ever): tracker_settle declares the gaps up to a serial missed,

@@ -15,7 +15,7 @@ struct calls {
 	int		missed_calls, late_calls, reset_calls;
 	uint64_t	missed_first, missed_n, missed_cur, missed_total;
 	uint64_t	late_serial, late_lag, late_worst;
-	uint64_t	reset_last, reset_serial;
+	uint64_t	reset_last, reset_serial, reset_missed;
 };
 
 static void
@@ -49,6 +49,7 @@ cb_reset(void *arg, uint64_t last, uint64_t serial)
 	c->reset_calls++;
 	c->reset_last = last;
 	c->reset_serial = serial;
+	c->reset_missed = c->missed_total;
 }
 
 static int
@@ -248,6 +249,57 @@ TEST(far_backwards_serial_resets)
 	see_range(&t, 2003, 3000);
 	ASSERT_EQ(t.missed, 1);
 	ASSERT_EQ(c.missed_first, 2001);
+	tracker_fini(&t);
+}
+
+/*
+ * Regression: a restart cleared the window without counting its gaps:
+ * 100001, 100002, 100004, 100005, then a new boot's 1, 2, 3 counted
+ * nothing missed, where the same log without the reboot counts 100003.
+ * The old range is settled first, before the reset is reported.
+ */
+TEST(restart_counts_open_gaps)
+{
+	static const uint64_t old1[] = { 100001, 100002, 100004, 100005 };
+	static const uint64_t old2[] = { 4294967290ull, 4294967291ull,
+	    4294967293ull, 4294967294ull, 4294967295ull };
+	struct tracker t;
+	struct calls c;
+	size_t k;
+
+	ASSERT_EQ(init(&t, &c, 500), 0);
+	for (k = 0; k < nitems(old1); k++)
+		tracker_see(&t, old1[k]);
+	see_range(&t, 1, 3);
+	ASSERT_EQ(c.reset_calls, 1);
+	ASSERT_EQ(c.reset_missed, 1);
+	ASSERT_EQ(c.missed_first, 100003);
+	ASSERT_EQ(c.missed_cur, 100005);
+	/* The new range's own gaps are found; the old one's not again. */
+	tracker_see(&t, 5);
+	tracker_settle(&t, t.last);
+	ASSERT_EQ(t.missed, 2);
+	ASSERT_EQ(c.missed_first, 4);
+	tracker_fini(&t);
+
+	ASSERT_EQ(init(&t, &c, 500), 0);
+	for (k = 0; k < nitems(old2); k++)
+		tracker_see(&t, old2[k]);
+	see_range(&t, 1, 3);
+	tracker_settle(&t, t.last);
+	ASSERT_EQ(c.reset_calls, 1);
+	ASSERT_EQ(t.missed, 1);
+	ASSERT(c.missed_first == 4294967292ull);
+	tracker_fini(&t);
+
+	/* A restart more than 2^32 ahead settles the old range too. */
+	ASSERT_EQ(init(&t, &c, 500), 0);
+	see_range(&t, 1, 4);
+	see_range(&t, 6, 9);
+	tracker_see(&t, 1ull << 40);
+	ASSERT_EQ(c.reset_calls, 1);
+	ASSERT_EQ(c.reset_missed, 1);
+	ASSERT_EQ(c.missed_first, 5);
 	tracker_fini(&t);
 }
 
@@ -629,7 +681,7 @@ TEST_MAIN(T(settle_counts_open_gaps_once), T(settle_at_largest_serial), T(settle
     T(far_outlier_not_counted), T(no_loss_in_order), T(serial_zero_ignored), T(window_clamped),
     T(gap_declared_missed_after_window), T(gap_run_reported_as_one_range),
     T(late_arrival_within_window), T(huge_jump_counted_arithmetically),
-    T(far_backwards_serial_resets), T(jump_past_32_bits_resets), T(duplicates_are_not_late),
+    T(far_backwards_serial_resets), T(restart_counts_open_gaps), T(jump_past_32_bits_resets), T(duplicates_are_not_late),
     T(first_serial_starts_tracking), T(window_sizes_multiple_of_64),
     T(go_window_is_inclusive),
     T(old_duplicate_keeps_missed_count),
