@@ -171,7 +171,22 @@ restart(struct tracker *t, uint64_t s)
 }
 
 /*
- * Does s confirm the far jump noted: another serial, near it, with no
+ * A far serial, ahead or behind: hold it until the next new serial says
+ * whether it starts a range of its own. Its own event's records do not
+ * confirm it; noted again after the old range moved on, it is noted
+ * with the new `last`.
+ */
+static void
+note_jump(struct tracker *t, uint64_t s)
+{
+	if (s != t->jump || t->jump_last != t->last) {
+		t->jump = s;
+		t->jump_last = t->last;
+	}
+}
+
+/*
+ * Does s confirm the far serial noted: another serial, near it, with no
  * serial of the old range seen since?
  */
 static bool
@@ -183,15 +198,23 @@ confirms(const struct tracker *t, uint64_t s)
 	    (s > j ? s - j : j - s) < t->window;
 }
 
-/* Take the confirmed jump and s, in serial order: neither is late. */
+/*
+ * Take the confirmed far serial and s, in serial order: neither is late.
+ * Ahead, the serials between are a gap of the range; behind, a new range
+ * (a reboot, another log) starts at the lower one.
+ */
 static void
 take_jump(struct tracker *t, uint64_t s)
 {
 	uint64_t a = t->jump < s ? t->jump : s, b = t->jump < s ? s : t->jump;
 
-	t->jump = 0;
-	advance(t, a);
-	bit_put(t, a, true);
+	if (t->jump < t->last) {
+		restart(t, a);
+	} else {
+		t->jump = 0;
+		advance(t, a);
+		bit_put(t, a, true);
+	}
 	advance(t, b);
 	bit_put(t, b, true);
 }
@@ -210,21 +233,17 @@ see_other(struct tracker *t, uint64_t s)
 		bit_put(t, s, true);
 		return;
 	}
+	if (confirms(t, s)) {
+		take_jump(t, s);
+		return;
+	}
 	if (s > t->last) {
-		if (confirms(t, s)) {
-			take_jump(t, s);
-			return;
-		}
 		if (s - t->last > TRACKER_JUMP_MAX) {
 			restart(t, s);
 			return;
 		}
 		if (s - t->last > t->reset_lag) {
-			/* Its own event's records do not confirm it. */
-			if (s != t->jump) {
-				t->jump = s;
-				t->jump_last = t->last;
-			}
+			note_jump(t, s);
 			return;
 		}
 		advance(t, s);
@@ -250,8 +269,14 @@ see_other(struct tracker *t, uint64_t s)
 		 */
 		return;
 	}
-	/* Far behind the window: a new boot or another log. */
-	restart(t, s);
+	/*
+	 * Far behind the window: a new boot or another log if the next new
+	 * serial is near it, else one stray record (a line of another log
+	 * pasted in, a corrupt serial), forgotten: restarting at once made
+	 * the old range's next serial a jump that the one after confirmed,
+	 * millions of serials counted missed.
+	 */
+	note_jump(t, s);
 }
 
 void

@@ -5,17 +5,18 @@
  * A serial that has not arrived once `max_out_of_order` later serials
  * have is declared missed; one that arrives late but within that window
  * is an out-of-order arrival, not a loss. Memory is one bit per serial of
- * the window, whatever the gaps. A serial far behind the window (a
+ * the window, whatever the gaps. A serial more than reset_lag behind (a
  * reboot, or logs of another boot in a replay) restarts tracking, and so
  * does one further ahead than a kernel's serials can go: they are 32-bit
  * (audit_serial), so such a jump is another log or a corrupt line, not
  * 2^32 losses. A restart first counts the serials still missing before
  * it, which can no longer come. A jump ahead of more than reset_lag
- * serials is taken (and its gap counted) only once the next new serial
- * confirms it, near it and with no serial of the old range between: one
- * corrupt line in a replay would otherwise count millions of serials
- * missed, where a real gap, in the kernel's stream, is confirmed by the
- * very next event.
+ * serials is taken (and its gap counted), and one as far behind restarts
+ * tracking, only once the next new serial confirms it, near it and with
+ * no serial of the old range between; unconfirmed, it was a stray record,
+ * neither missed nor late. One corrupt line in a replay would otherwise
+ * count millions of serials missed, where a real gap in the kernel's
+ * stream, or a reboot in a log, is confirmed by the very next event.
  * The window alone would leave a gap uncounted for as long as fewer than
  * max_out_of_order serials follow it (on a quiet host, hours; at exit,
  * for ever): tracker_settle declares the gaps up to a serial missed,
@@ -52,7 +53,7 @@ struct tracker {
 	uint64_t		 worst_lag;
 	uint64_t		 missed;	/* total declared missed */
 	uint64_t		 late;		/* total late arrivals */
-	uint64_t		 jump;		/* a far jump not confirmed; 0: none */
+	uint64_t		 jump;		/* a far serial not confirmed; 0: none */
 	uint64_t		 jump_last;	/* `last` when it came */
 	uint64_t		 settled;	/* highest serial settled, 0: none */
 	uint64_t		 mark;		/* `last` at the caller's last settle */

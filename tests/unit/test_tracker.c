@@ -236,12 +236,17 @@ TEST(far_backwards_serial_resets)
 	for (s = 100000000; s < 100000010; s++)
 		tracker_see(&t, s);
 	tracker_see(&t, 1);
+	/* Held until the next new serial says it is a new range. */
+	ASSERT_EQ(c.reset_calls, 0);
+	tracker_see(&t, 1);		/* its event's next record */
+	ASSERT_EQ(c.reset_calls, 0);
+	tracker_see(&t, 2);
 	ASSERT_EQ(c.reset_calls, 1);
 	ASSERT_EQ(c.reset_last, 100000009);
 	ASSERT_EQ(c.reset_serial, 1);
-	ASSERT_EQ(t.last, 1);
+	ASSERT_EQ(t.last, 2);
 	/* Tracking goes on from the new start: no losses, no late ones. */
-	see_range(&t, 2, 2000);
+	see_range(&t, 3, 2000);
 	ASSERT_EQ(t.missed, 0);
 	ASSERT_EQ(t.late, 0);
 	/* And finds gaps again. */
@@ -299,6 +304,48 @@ TEST(restart_counts_open_gaps)
 	tracker_see(&t, 1ull << 40);
 	ASSERT_EQ(c.reset_calls, 1);
 	ASSERT_EQ(c.reset_missed, 1);
+	ASSERT_EQ(c.missed_first, 5);
+	tracker_fini(&t);
+}
+
+/*
+ * Regression: one record far behind (a USER_LOGIN of serial 5 amid
+ * 10000000..10000020) restarted tracking at once; 10000011 was then a
+ * jump that 10000012 confirmed: 10000005 serials counted missed. A far
+ * serial behind now waits, as one ahead does, for the next new serial:
+ * near it, a new range starts (a reboot, in either order); else it is a
+ * stray, neither missed nor late.
+ */
+TEST(far_behind_stray_not_counted)
+{
+	struct tracker t;
+	struct calls c;
+
+	ASSERT_EQ(init(&t, &c, 500), 0);
+	see_range(&t, 10000000, 10000010);
+	tracker_see(&t, 5);
+	tracker_see(&t, 5);
+	see_range(&t, 10000011, 10000020);
+	/* Another stray, and one more not near it: neither confirms. */
+	tracker_see(&t, 7);
+	tracker_see(&t, 900);
+	see_range(&t, 10000021, 10000030);
+	tracker_settle(&t, t.last);
+	ASSERT_EQ(t.missed, 0);
+	ASSERT_EQ(t.late, 0);
+	ASSERT_EQ(c.reset_calls, 0);
+	/* A reboot whose first two serials come in reverse order. */
+	tracker_see(&t, 4);
+	tracker_see(&t, 3);
+	ASSERT_EQ(c.reset_calls, 1);
+	ASSERT_EQ(c.reset_serial, 3);
+	ASSERT_EQ(c.reset_last, 10000030);
+	ASSERT_EQ(t.last, 4);
+	ASSERT_EQ(t.first, 3);
+	tracker_see(&t, 6);		/* 5 is missing in the new range */
+	see_range(&t, 7, 1000);
+	ASSERT_EQ(t.late, 0);
+	ASSERT_EQ(t.missed, 1);
 	ASSERT_EQ(c.missed_first, 5);
 	tracker_fini(&t);
 }
@@ -681,7 +728,7 @@ TEST_MAIN(T(settle_counts_open_gaps_once), T(settle_at_largest_serial), T(settle
     T(far_outlier_not_counted), T(no_loss_in_order), T(serial_zero_ignored), T(window_clamped),
     T(gap_declared_missed_after_window), T(gap_run_reported_as_one_range),
     T(late_arrival_within_window), T(huge_jump_counted_arithmetically),
-    T(far_backwards_serial_resets), T(restart_counts_open_gaps), T(jump_past_32_bits_resets), T(duplicates_are_not_late),
+    T(far_backwards_serial_resets), T(restart_counts_open_gaps), T(far_behind_stray_not_counted), T(jump_past_32_bits_resets), T(duplicates_are_not_late),
     T(first_serial_starts_tracking), T(window_sizes_multiple_of_64),
     T(go_window_is_inclusive),
     T(old_duplicate_keeps_missed_count),
