@@ -134,6 +134,18 @@ on_reset(void *arg, uint64_t last, uint64_t serial)
 }
 
 static void
+on_unconfirmed(void *arg, uint64_t last, uint64_t serial)
+{
+	struct ntrack *nt = arg;
+
+	log_warnx(NODE_FMT "serial %llu, far ahead of the last one %llu, was not confirmed "
+	    "by another before the end of the input: the %llu serials between are not "
+	    "counted missed (one corrupt line, or a real gap: it cannot be known)",
+	    NODE_ARGS(nt), (unsigned long long)serial, (unsigned long long)last,
+	    (unsigned long long)(serial - last - 1));
+}
+
+static void
 ntrack_free(void *arg)
 {
 	struct ntrack *nt = arg;
@@ -146,7 +158,10 @@ static int
 ntrack_init(struct ntrack *nt, struct pipeline *p, const struct node *node,
     uint64_t window)
 {
-	struct tracker_cb cb = { on_missed, on_late, on_reset, nt };
+	struct tracker_cb cb = {
+		.missed = on_missed, .late = on_late, .reset = on_reset,
+		.unconfirmed = on_unconfirmed, .arg = nt,
+	};
 
 	nt->p = p;
 	nt->node = node;
@@ -320,7 +335,8 @@ pipeline_free(struct pipeline *p)
 
 /*
  * Count the gaps that will not fill: with `all`, every one (the end of
- * the input); else those already open at the previous call.
+ * the input, where a far jump still unconfirmed is told, not counted);
+ * else those already open at the previous call.
  */
 static void
 settle(struct pipeline *p, bool all)
@@ -332,7 +348,10 @@ settle(struct pipeline *p, bool all)
 		nt = i == 0 ? &p->track : p->node_track.v[i - 1];
 		if (nt == NULL)
 			continue;
-		tracker_settle(&nt->t, all ? nt->t.last : nt->t.mark);
+		if (all)
+			tracker_end(&nt->t);
+		else
+			tracker_settle(&nt->t, nt->t.mark);
 		nt->t.mark = nt->t.last;
 	}
 }

@@ -333,3 +333,15 @@ tracker_settle(struct tracker *t, uint64_t upto)
 	report_missed(t, run_start, run, t->last);
 	t->settled = upto;
 }
+
+void
+tracker_end(struct tracker *t)
+{
+	uint64_t j = t->jump;
+
+	tracker_settle(t, t->last);
+	if (j != 0 && j > t->last && t->jump_last == t->last &&
+	    t->cb.unconfirmed)
+		t->cb.unconfirmed(t->cb.arg, t->last, j);
+	t->jump = 0;
+}

@@ -20,8 +20,8 @@
  * The window alone would leave a gap uncounted for as long as fewer than
  * max_out_of_order serials follow it (on a quiet host, hours; at exit,
  * for ever): tracker_settle declares the gaps up to a serial missed,
- * which the caller does at exit and for gaps that have waited long
- * enough (pipeline.c).
+ * which the caller does for gaps that have waited long enough, and
+ * tracker_end at exit (pipeline.c).
  * Main thread only; reports through callbacks, logs nothing itself.
  */
 #ifndef PAUDITD_TRACKER_H
@@ -41,6 +41,11 @@ struct tracker_cb {
 	void	(*late)(void *arg, uint64_t serial, uint64_t lag, uint64_t worst);
 	/* Tracking restarted at `serial` after `last`. */
 	void	(*reset)(void *arg, uint64_t last, uint64_t serial);
+	/*
+	 * tracker_end: the jump to `serial`, far ahead of `last`, was still
+	 * waiting for a serial to confirm it; its gap is not counted.
+	 */
+	void	(*unconfirmed)(void *arg, uint64_t last, uint64_t serial);
 	void	*arg;
 };
 
@@ -73,5 +78,13 @@ void tracker_see(struct tracker *t, uint64_t serial);
  * whatever the serials, up to UINT64_MAX.
  */
 void tracker_settle(struct tracker *t, uint64_t upto);
+/*
+ * The end of the input: settle up to `last`, and report a far jump ahead
+ * still waiting for its confirmation (cb.unconfirmed) and forget it.
+ * Whether its gap was lost cannot be known (one corrupt line, or a real
+ * gap just before the end), so it is not counted. A far serial behind
+ * still waiting is forgotten too: it counts nothing either way.
+ */
+void tracker_end(struct tracker *t);
 
 #endif

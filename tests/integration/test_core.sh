@@ -507,6 +507,18 @@ check "open gap at the end: exit 0" "[ $rc = 0 ]"
 check "open gap at the end: serials 4-6 counted missed" \
     "grep -qx 'pauditd_serials_missed_total 3' $tmp/gap.prom"
 check "open gap at the end: and said" "grep -q 'missed sequences 4-6 (3)' $tmp/gap.err"
+# A far jump still waiting for a serial to confirm it at the end: its gap
+# is not counted (one corrupt line, or a real gap: it cannot be known), but
+# said, with the node (it once went unsaid).
+{ i=1000; while [ $i -le 1010 ]; do event $i; i=$((i + 1)); done; event 200000; } |
+    sed 's/^/node=web-1 /' > "$tmp/jump.log"
+"$bin" --input "$tmp/jump.log" -config "$tmp/mt.yaml" --metrics-out "$tmp/jump.prom" \
+    >/dev/null 2>"$tmp/jump.err"; rc=$?
+check "unconfirmed jump at the end: exit 0" "[ $rc = 0 ]"
+check "unconfirmed jump at the end: not counted" \
+    "grep -qx 'pauditd_serials_missed_total 0' $tmp/jump.prom"
+check "unconfirmed jump at the end: said, with the node and both serials" \
+    "grep -q 'node web-1: serial 200000, far ahead of the last one 1010, was not confirmed.*not counted missed' $tmp/jump.err"
 awk 'BEGIN { for (i = 1; i <= 4100; i++)
 	printf "node=h%d type=USER_LOGIN msg=audit(1700000000.000:%d): pid=1 uid=0 res=success\n", i, i }' \
     > "$tmp/many.log"

@@ -16,6 +16,8 @@ struct calls {
 	uint64_t	missed_first, missed_n, missed_cur, missed_total;
 	uint64_t	late_serial, late_lag, late_worst;
 	uint64_t	reset_last, reset_serial, reset_missed;
+	int		unconfirmed_calls;
+	uint64_t	unconfirmed_last, unconfirmed_serial;
 };
 
 static void
@@ -52,10 +54,23 @@ cb_reset(void *arg, uint64_t last, uint64_t serial)
 	c->reset_missed = c->missed_total;
 }
 
+static void
+cb_unconfirmed(void *arg, uint64_t last, uint64_t serial)
+{
+	struct calls *c = arg;
+
+	c->unconfirmed_calls++;
+	c->unconfirmed_last = last;
+	c->unconfirmed_serial = serial;
+}
+
 static int
 init(struct tracker *t, struct calls *c, uint64_t window)
 {
-	struct tracker_cb cb = { cb_missed, cb_late, cb_reset, c };
+	struct tracker_cb cb = {
+		.missed = cb_missed, .late = cb_late, .reset = cb_reset,
+		.unconfirmed = cb_unconfirmed, .arg = c,
+	};
 
 	memset(c, 0, sizeof(*c));
 	return tracker_init(t, window, &cb);
@@ -669,6 +684,55 @@ TEST(settle_at_largest_serial)
 	tracker_fini(&t);
 }
 
+/*
+ * Regression: a far jump still waiting for its confirmation at the end of
+ * the input (1000..1010, then one event at 200000, then EOF) was neither
+ * counted nor told. Whether its gap was lost cannot be known: tracker_end
+ * tells it (cb.unconfirmed) and counts nothing for it, but settles the
+ * rest; a stale jump (the old range went on) or one far behind is not
+ * told.
+ */
+TEST(end_tells_unconfirmed_jump)
+{
+	struct tracker t;
+	struct calls c;
+
+	ASSERT_EQ(init(&t, &c, 500), 0);
+	see_range(&t, 1000, 1008);
+	tracker_see(&t, 1010);		/* 1009 missing */
+	tracker_see(&t, 200000);
+	tracker_see(&t, 200000);
+	tracker_end(&t);
+	ASSERT_EQ(c.unconfirmed_calls, 1);
+	ASSERT_EQ(c.unconfirmed_last, 1010);
+	ASSERT_EQ(c.unconfirmed_serial, 200000);
+	ASSERT_EQ(t.missed, 1);
+	ASSERT_EQ(c.missed_first, 1009);
+	ASSERT_EQ(t.last, 1010);
+	/* Told once: the jump is forgotten. */
+	tracker_end(&t);
+	ASSERT_EQ(c.unconfirmed_calls, 1);
+	ASSERT_EQ(t.missed, 1);
+	tracker_fini(&t);
+
+	ASSERT_EQ(init(&t, &c, 500), 0);
+	see_range(&t, 1000, 1010);
+	tracker_see(&t, 200000);
+	see_range(&t, 1011, 1020);	/* a stray: the old range went on */
+	tracker_see(&t, 5);		/* far behind, not confirmed */
+	tracker_end(&t);
+	ASSERT_EQ(c.unconfirmed_calls, 0);
+	ASSERT_EQ(c.reset_calls, 0);
+	ASSERT_EQ(t.missed, 0);
+	tracker_fini(&t);
+
+	/* Nothing seen: nothing to tell. */
+	ASSERT_EQ(init(&t, &c, 500), 0);
+	tracker_end(&t);
+	ASSERT_EQ(c.unconfirmed_calls + c.missed_calls, 0);
+	tracker_fini(&t);
+}
+
 TEST(settle_counts_open_gaps_once)
 {
 	struct tracker t;
@@ -724,7 +788,7 @@ TEST(settle_up_to_a_mark)
 	tracker_fini(&t);
 }
 
-TEST_MAIN(T(settle_counts_open_gaps_once), T(settle_at_largest_serial), T(settle_up_to_a_mark),
+TEST_MAIN(T(settle_counts_open_gaps_once), T(settle_at_largest_serial), T(end_tells_unconfirmed_jump), T(settle_up_to_a_mark),
     T(far_outlier_not_counted), T(no_loss_in_order), T(serial_zero_ignored), T(window_clamped),
     T(gap_declared_missed_after_window), T(gap_run_reported_as_one_range),
     T(late_arrival_within_window), T(huge_jump_counted_arithmetically),
