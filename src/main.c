@@ -61,6 +61,7 @@ struct daemon {
 	int			 ep, sigfd, timerfd;
 	bool			 stop;
 	uint64_t		 stop_ms;	/* when stop was asked; 0: not */
+	unsigned		 stop_signals;	/* SIGTERMs and SIGINTs received */
 	bool			 failed;	/* exit 1: the input or every output failed */
 	unsigned		 ticks;
 	uint64_t		 input_quiet_ms; /* a polled input found empty then; 0: not */
@@ -315,11 +316,30 @@ on_signal(struct daemon *d)
 			outputs_reopen(d->outs);
 			break;
 		default:
+			if (++d->stop_signals > 1) {
+				log_info("%s again: not waiting for the outputs "
+				    "(what they hold is dropped and counted)",
+				    strsignal((int)si.ssi_signo));
+				break;
+			}
 			log_info("%s: shutting down", strsignal((int)si.ssi_signo));
 			stop(d);
 			break;
 		}
 	}
+}
+
+/*
+ * The drain waits for the outputs until its deadline; a second SIGTERM or
+ * SIGINT (an operator's second Ctrl-C) ends the wait at once.
+ */
+static bool
+drain_hurry(void *arg)
+{
+	struct daemon *d = arg;
+
+	on_signal(d);
+	return d->stop_signals > 1;
 }
 
 /*
@@ -338,7 +358,7 @@ replay_keep_waiting(void *arg)
 
 	on_signal(d);
 	metrics_export_tick(d->mexp);
-	return !d->stop || drain_left(d) > 0;
+	return !d->stop || (drain_left(d) > 0 && d->stop_signals < 2);
 }
 
 /*
@@ -726,6 +746,7 @@ main(int argc, char **argv)
 		if (d.opt.input != NULL)
 			wait_delivered(&d);
 		/* Gone while it drained: the events are counted, the exit says so. */
+		outputs_hurry_when(d.outs, drain_hurry, &d);
 		outputs_drain(d.outs, drain_left(&d));
 		check_outputs(&d);
 		rc = rc != 0 || d.failed ? 1 : 0;

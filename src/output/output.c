@@ -62,6 +62,8 @@ struct outputs {
 	unsigned	  formats;
 	bool		(*wait_full)(void *arg);	/* outputs_wait_when_full */
 	void		 *wait_arg;
+	bool		(*hurry)(void *arg);		/* outputs_hurry_when */
+	void		 *hurry_arg;
 	bool		  drained;			/* outputs_drain ran */
 };
 
@@ -576,14 +578,23 @@ outputs_reopen(struct outputs *os)
 		atomic_fetch_add(&os->v[i]->reopen_gen, 1);
 }
 
+void
+outputs_hurry_when(struct outputs *os, bool (*fn)(void *arg), void *arg)
+{
+	os->hurry = fn;
+	os->hurry_arg = arg;
+}
+
 /*
  * Join o's j-th worker; past the deadline, it and every later one of o
  * (the earlier ones are joined) are interrupted, again every 100 ms, until
  * it has dropped what is left and returned: all at once, so that an
- * output of many workers stops in one slice, not in one per worker.
+ * output of many workers stops in one slice, not in one per worker. The
+ * hurry callback, asked every 100 ms, may bring the deadline (*dl_ms, of
+ * every output) to now.
  */
 static void
-join_worker(struct output *o, size_t j, uint64_t dl_ms)
+join_worker(struct outputs *os, struct output *o, size_t j, uint64_t *dl_ms)
 {
 	struct timespec ts;
 	size_t k;
@@ -594,7 +605,13 @@ join_worker(struct output *o, size_t j, uint64_t dl_ms)
 		if (pthread_clockjoin_np(o->workers[j].thread, NULL,
 		    CLOCK_MONOTONIC, &ts) != ETIMEDOUT)
 			return;
-		if (now_mono_ms() < dl_ms)
+		if (now_mono_ms() < *dl_ms && os->hurry != NULL &&
+		    os->hurry(os->hurry_arg)) {
+			*dl_ms = now_mono_ms();
+			for (k = 0; k < os->n; k++)
+				atomic_store(&os->v[k]->deadline_ms, *dl_ms);
+		}
+		if (now_mono_ms() < *dl_ms)
 			continue;
 		output_interrupt_arm();
 		for (k = j; k < o->nworkers; k++)
@@ -625,7 +642,7 @@ outputs_drain(struct outputs *os, int timeout_ms)
 		atomic_store(&o->deadline_ms, dl);
 		for (j = 0; o->workers != NULL && j < o->nworkers; j++)
 			if (o->workers[j].started)
-				join_worker(o, j, dl);
+				join_worker(os, o, j, &dl);
 		if (atomic_load(&o->shutdown_dropped) > 0)
 			log_warnx("[output %s] shutdown deadline passed: %llu events dropped",
 			    o->name, (unsigned long long)atomic_load(&o->shutdown_dropped));

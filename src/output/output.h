@@ -143,6 +143,12 @@ void outputs_reopen(struct outputs *os);
  * and count what is left), join them. Only once: later calls return.
  */
 void outputs_drain(struct outputs *os, int timeout_ms);
+/*
+ * Ask fn, every 100 ms of a drain, whether to stop waiting for the
+ * workers: true brings the deadline to now (what is left is dropped and
+ * counted). The main thread's, for a second SIGTERM or SIGINT.
+ */
+void outputs_hurry_when(struct outputs *os, bool (*fn)(void *arg), void *arg);
 /* outputs_drain, then free. Returns NULL. */
 struct outputs *outputs_stop(struct outputs *os, int timeout_ms);
 

@@ -281,6 +281,25 @@ check "SIGTERM during a replay's wait: every event read delivered" \
     "[ \$(grep -c . $tmp/stuck.out) = \$(sed -n 's/^pauditd_events_total //p' $tmp/stuck.prom) ]"
 check "SIGTERM during a replay's wait: logged" "grep -q 'shutting down' $tmp/stuck.err"
 
+# A second SIGTERM ends the wait at once: what is left is dropped and
+# counted (an operator's second Ctrl-C does not wait 30 s).
+mkfifo "$tmp/hurry"
+exec 7<>"$tmp/hurry"
+"$bin" --input "$tmp/many.log" -config "$tmp/slow.yaml" --metrics-out "$tmp/hurry.prom" \
+    >"$tmp/hurry" 2>"$tmp/hurry.err" &
+pid=$!; pids="$pids $pid"
+sleep 0.5
+kill -TERM $pid
+sleep 0.3
+t0=$(date +%s)
+kill -TERM $pid
+wait $pid; rc=$?
+t1=$(date +%s)
+exec 7>&-
+check "second SIGTERM: out at once, not at the 30 s deadline ($((t1 - t0)) s)" "[ $((t1 - t0)) -le 5 ]"
+check "second SIGTERM: exit 3, the rest dropped and counted" "[ $rc = 3 ] && [ \$(sed -n 's/^pauditd_output_dropped_shutdown_total{output=\"stdout\"} //p' $tmp/hurry.prom) -gt 0 ]"
+check "second SIGTERM: said" "grep -q 'again: not waiting for the outputs' $tmp/hurry.err"
+
 # A replay at its end waits for its outputs however long they take, and
 # still serves SIGTERM there (it used to sit in a join, deaf to signals).
 mkfifo "$tmp/late"
