@@ -40,6 +40,7 @@
  */
 struct done_win {
 	uint64_t		 max;		/* highest completed serial */
+	uint64_t		 max_time;	/* its event's time */
 	uint64_t		*bits;
 	uint32_t		*time;
 };
@@ -231,15 +232,21 @@ done_set(struct done_win *w, uint64_t size, uint64_t s, uint64_t time_ms)
 				w->bits[(x % size) / 64] &= ~(1ull << (x % 64));
 		}
 		w->max = s;
+		w->max_time = time_ms;
 	} else if (w->max - s >= size) {
 		/*
-		 * Far below the window: serials that started again (a reboot,
-		 * a wrap at 2^32). The window starts over from here, or it
-		 * would be blind to them until they climbed back, and a late
-		 * record would open a second event, uncounted.
+		 * Far below the window. Later than the highest serial's event:
+		 * serials that started again (a reboot, a wrap at 2^32), and
+		 * the window starts over from here, or it would be blind to
+		 * them until they climbed back (a late record would open a
+		 * second event, uncounted). Earlier: a straggler (an event
+		 * that timed out, a stray line), not remembered.
 		 */
+		if (time_ms <= w->max_time)
+			return;
 		memset(w->bits, 0, size / 8);
 		w->max = s;
+		w->max_time = time_ms;
 	}
 	w->bits[(s % size) / 64] |= 1ull << (s % 64);
 	w->time[s % size] = (uint32_t)time_ms;

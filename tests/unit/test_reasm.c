@@ -639,6 +639,34 @@ TEST(regress_wrapped_serial_remembered)
 }
 
 /*
+ * Regression, fixed (reasm.c done_set): the start-over above took any
+ * event completed far below the highest serial, a straggler too (one that
+ * timed out, a stray line), and wiped the memory of every event completed
+ * lately: a late record of one then opened a second event, uncounted (a
+ * review: 2,012 events where 2,011 and one late record). Only a later
+ * event starts the window over.
+ */
+TEST(regress_straggler_keeps_the_window)
+{
+	struct sink s = { .len = 0 };
+	struct reasm *r = reasm_new(&defconf, on_event, &s);
+	uint64_t i;
+
+	for (i = 100000; i < 102000; i++) {
+		add_ms(r, 1300, i, "e", 1700000000000 + i);
+		add_ms(r, AUDIT_TYPE_EOE, i, "", 1700000000000 + i);
+	}
+	/* An event of serial 5, completed now, stamped long before. */
+	add_ms(r, 1300, 5, "straggler", 1600000000000);
+	add_ms(r, AUDIT_TYPE_EOE, 5, "", 1600000000000);
+	add_ms(r, 1302, 101999, "late", 1700000101999);
+	reasm_flush(r);
+	ASSERT_EQ(s.n, 2001);
+	ASSERT_EQ(reasm_stats(r)->late_records, 1);
+	reasm_free(r);
+}
+
+/*
  * Two events of one serial in flight at once (hosts without node names
  * in one log): apart by their times, as auparse keeps them, where they
  * were one event with both SYSCALLs and a second with a lone PROCTITLE.
@@ -784,7 +812,7 @@ TEST_MAIN(T(eoe_completes_and_is_not_stored), T(eoe_alone_emits_nothing),
     T(types_beyond_the_table), T(late_record_never_second_event),
     T(late_after_big_serial_jump), T(regress_new_boot_serials_dropped_as_late),
     T(regress_new_boot_same_millisecond), T(one_serial_two_times_in_flight),
-    T(regress_wrapped_serial_remembered),
+    T(regress_wrapped_serial_remembered), T(regress_straggler_keeps_the_window),
     T(nodes_keep_their_events_apart), T(nodes_late_records_are_their_own),
     T(flush_completes_everything),
     T(event_fields_copied))
