@@ -197,14 +197,12 @@ uidmap_name(struct uidmap *m, const char *uid, size_t len, size_t *ret_len)
 	/*
 	 * The table is cleared between events past UIDMAP_CACHE_MAX, and
 	 * has room for as many again: one event with more distinct uids than
-	 * that (a record may carry thousands) has the rest resolved without
-	 * caching, in a scratch entry that holds until the next call.
+	 * that (a record may carry thousands) has the rest, those not cached
+	 * yet, resolved without caching, in a scratch entry that holds until
+	 * the next call.
 	 */
-	e = &m->scratch;
-	if (m->count >= SLOTS - 1)
-		goto lookup;
 	h = (size_t)(((uint32_t)v * 2654435761u) % SLOTS);
-	for (;;) {
+	for (;;) {	/* ends: one slot is always free */
 		e = &m->slots[h];
 		if (!e->used)
 			break;
@@ -212,6 +210,8 @@ uidmap_name(struct uidmap *m, const char *uid, size_t len, size_t *ret_len)
 			goto found;
 		h = (h + 1) % SLOTS;
 	}
+	if (m->count >= SLOTS - 1)
+		e = &m->scratch;
 	/*
 	 * A lookup may take a while (an unknown uid goes through every NSS
 	 * module: ~125 us with systemd's, LDAP's far more), on the thread
@@ -221,7 +221,6 @@ uidmap_name(struct uidmap *m, const char *uid, size_t len, size_t *ret_len)
 	 * block or lose records. Past the budget a new uid is UNKNOWN_USER,
 	 * not cached: the next event may ask again.
 	 */
-lookup:
 	if (m->budgeted) {
 		if (m->budget == 0) {
 			m->over_budget++;

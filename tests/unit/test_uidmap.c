@@ -318,17 +318,26 @@ TEST(regress_event_with_more_uids_than_the_table)
 	size_t n;
 	unsigned u;
 
+	uint64_t looked;
+
 	ASSERT(m != NULL);
 	uidmap_begin_event(m);
+	/* Cached before the table fills: still answered from it after. */
+	snprintf(got, sizeof(got), "%s", name(m, "65534"));
 	for (u = 3000000; u < 3000000 + 3 * UIDMAP_CACHE_MAX; u++) {
 		snprintf(uid, sizeof(uid), "%u", u);
 		(void)uidmap_name(m, uid, strlen(uid), &n);
 	}
+	looked = uidmap_nss_lookups(m);
+	snprintf(uid, sizeof(uid), "%s", name(m, "65534"));
+	ASSERT_STREQ(uid, got);
+	ASSERT_EQ(uidmap_nss_lookups(m), looked);
+	/* Past the table: looked up, twice in a row in the scratch entry. */
 	snprintf(got, sizeof(got), "%s", name(m, "0"));
 	ASSERT_STREQ(got, "root");
-	/* Twice in a row from the scratch entry, and a long name freed. */
 	snprintf(got, sizeof(got), "%s", name(m, "0"));
 	ASSERT_STREQ(got, "root");
+	ASSERT_EQ(uidmap_nss_lookups(m), looked + 2);
 	snprintf(got, sizeof(got), "%s", name(m, unused_uid()));
 	ASSERT_STREQ(got, "UNKNOWN_USER");
 	uidmap_free(m);
