@@ -6,13 +6,16 @@
  * (TERM/INT stop, HUP/USR1 reopen outputs) and a 100 ms timerfd that
  * drives event timeouts, caches and metrics. A replay of a regular file
  * has no pollable fd: it is read in a loop, with the signals and the
- * timer polled between chunks. Shutdown order: stop reading, complete
+ * timer polled between chunks. A polled replay input (a pipe) quiet for
+ * events.timeout, with nothing to read, has its events in flight time
+ * out: a replay's clock is its records', which stands still meanwhile. Shutdown order: stop reading, complete
  * every event in flight, close the output queues and let the workers
  * drain, send the last metrics.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -378,6 +381,18 @@ check_outputs(struct daemon *d)
 	d->failed = true;
 }
 
+/*
+ * Nothing to read on the polled input now: the tick's own flush may have
+ * waited for a full output queue meanwhile, with records in the pipe.
+ */
+static bool
+input_empty(struct daemon *d)
+{
+	struct pollfd pfd = { .fd = d->src.ops->fd(&d->src), .events = POLLIN };
+
+	return pfd.fd >= 0 && poll(&pfd, 1, 0) == 0;
+}
+
 static void
 on_timer(struct daemon *d)
 {
@@ -393,7 +408,8 @@ on_timer(struct daemon *d)
 	 * has none left to give them: they time out.
 	 */
 	if (d->input_quiet_ms != 0 &&
-	    now_mono_ms() - d->input_quiet_ms >= d->conf->events_timeout_ms) {
+	    now_mono_ms() - d->input_quiet_ms >= d->conf->events_timeout_ms &&
+	    input_empty(d)) {
 		pipeline_expire_all(d->pipe);
 		d->input_quiet_ms = now_mono_ms();
 	}

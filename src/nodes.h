@@ -3,9 +3,9 @@
  *
  * auditd's "node=NAME " prefix names the host a record came from (a
  * central auditd receiving audisp-remote streams, name_format). Each
- * host counts its own serials, so events are keyed by (node, serial) and
- * each node has its own memory of completed serials and its own gap
- * tracking. The table interns the names: each gets a number from 1 (0
+ * host counts its own serials, so events are keyed by (node, serial,
+ * header time) and each node has its own memory of completed serials and
+ * its own gap tracking. The table interns the names: each gets a number from 1 (0
  * is "no node": the kernel's records, logs without the prefix) and a
  * name that lives as long as the table, which events point to.
  *
