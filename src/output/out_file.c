@@ -217,18 +217,23 @@ check_opened(const struct out_file *f, int fd, char *why, size_t len)
 	return 0;
 }
 
+#define ROOT_LINK_HOPS	8	/* root's symlinks followed in a row */
+
 /*
  * open() as root: the final component is not followed unless it is a
  * symlink root owns, and then by the text of the very link that was
  * checked (read through an fd on it), so that whoever may write the
- * directory cannot swap it between the check and the open. The links of
- * /proc (/proc/self/fd/1) are the kernel's: followed as they are. The fd,
- * or -1 with errno set (and the reason in why when it is ours).
+ * directory cannot swap it between the check and the open; its target is
+ * opened the same way, hop by hop (a link root made into a directory
+ * others write must not lead on to theirs). The links of /proc
+ * (/proc/self/fd/1) are the kernel's: followed as they are. The fd, or -1
+ * with errno set (and the reason in why when it is ours).
  */
 static int
-open_as_root(const char *path, int flags, mode_t mode, char *why, size_t len)
+open_as_root(const char *path, int flags, mode_t mode, char *why, size_t len,
+    int hops)
 {
-	char dir[PATH_MAX], target[PATH_MAX];
+	char dir[PATH_MAX], target[PATH_MAX], next[PATH_MAX];
 	const char *base = strrchr(path, '/');
 	struct statfs sfs;
 	struct stat st;
@@ -260,18 +265,22 @@ open_as_root(const char *path, int flags, mode_t mode, char *why, size_t len)
 		snprintf(why, len, "it changed while being opened");
 		errno = EAGAIN;
 	} else if (st.st_uid != 0) {
-		snprintf(why, len, "a symlink of uid %lu: only root's are "
-		    "followed", (unsigned long)st.st_uid);
+		snprintf(why, len, "%s is a symlink of uid %lu: only root's are "
+		    "followed", hops > 0 ? path : "it", (unsigned long)st.st_uid);
 		errno = EPERM;
 	} else if (fstatfs(lfd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC) {
 		fd = openat(dfd, base, flags, mode);
-	} else if ((n = readlinkat(lfd, "", target, sizeof(target))) >= 0 &&
-	    (size_t)n < sizeof(target)) {
-		target[n] = '\0';
-		/* A relative link is relative to its own directory. */
-		fd = openat(dfd, target, flags, mode);
-	} else if (n >= 0) {
+	} else if (hops >= ROOT_LINK_HOPS) {
+		errno = ELOOP;
+	} else if ((n = readlinkat(lfd, "", target, sizeof(target))) < 0) {
+		fd = -1;
+	} else if ((size_t)n >= sizeof(target) ||
+	    snprintf(next, sizeof(next), "%s%s%.*s", target[0] == '/' ? "" : dir,
+	    target[0] == '/' ? "" : "/", (int)n, target) >= (int)sizeof(next)) {
 		errno = ENAMETOOLONG;
+	} else {
+		/* A relative link is relative to its own directory. */
+		fd = open_as_root(next, flags, mode, why, len, hops + 1);
 	}
 	e = errno;
 	close(lfd);
@@ -299,7 +308,7 @@ open_file(const struct out_file *f, char *why, size_t len)
 	 */
 	why[0] = '\0';
 	if (geteuid() == 0)
-		fd = open_as_root(f->path, flags, (mode_t)f->mode, why, len);
+		fd = open_as_root(f->path, flags, (mode_t)f->mode, why, len, 0);
 	else
 		fd = open(f->path, flags, f->mode);
 	if (fd < 0) {

@@ -211,6 +211,12 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	check "root's relative symlink: followed from its directory" "[ \$(cat $tmp/plant.rc) = 0 ] && [ \$(wc -l < $tmp/plant/real.log) = 10 ]"
 	plant "root's dangling symlink" "ln -s $tmp/plant/real.log $tmp/plant/p.log" plant.yaml
 	check "root's dangling symlink: its target created" "[ \$(cat $tmp/plant.rc) = 0 ] && [ \"\$(stat -c '%a %U' $tmp/plant/real.log)\" = '644 nobody' ]"
+	# ...hop by hop: root's link into the planted directory, whose target
+	# the planter made a link to the victim (a review: the victim became
+	# nobody's, 0644).
+	plant "root's link to a planted link" "ln -s real.log $tmp/plant/p.log; su nobody -s /bin/sh -c 'ln -s $tmp/victim $tmp/plant/real.log'" plant.yaml
+	check "root's link to a planted link: refused" "[ \$(cat $tmp/plant.rc) = 1 ] && grep -q 'real.log is a symlink of uid 65534: only root' $tmp/plant.err"
+	check "root's link to a planted link: the target untouched" "[ \"\$(stat -c '%a %U %s' $tmp/victim)\" = '600 root 7' ]"
 	printf 'output:\n  file: {enabled: true, path: /proc/self/fd/1}\n' > "$tmp/fd1root.yaml"
 	"$bin" --input "$tmp/ten.log" -config "$tmp/fd1root.yaml" > "$tmp/fd1root.json" 2>"$tmp/plant.err"; rc=$?
 	check "as root, /proc/self/fd/1 (the kernel's link): taken" "[ $rc = 0 ] && [ \$(wc -l < $tmp/fd1root.json) = 10 ]"
