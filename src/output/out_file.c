@@ -190,28 +190,28 @@ out_file_check(const void *conf, const struct ynode *node,
  * symlink is followed only if root owns it (an admin's), and a regular
  * file is taken only with one link, owned by root or by the configured
  * user, or as the file stdout or stderr writes to. Without root nothing
- * of this can be done to pauditd. 0, or -errno with the reason in why.
+ * of this can be done to pauditd. 0 with the file's stat in *st, or -errno
+ * with the reason in why.
  */
 static int
-check_opened(const struct out_file *f, int fd, char *why, size_t len)
+check_opened(const struct out_file *f, int fd, struct stat *st, char *why,
+    size_t len)
 {
-	struct stat st;
-
-	if (fstat(fd, &st) < 0) {
+	if (fstat(fd, st) < 0) {
 		snprintf(why, len, "%s", strerror(errno));
 		return -errno;
 	}
-	if (geteuid() != 0 || !S_ISREG(st.st_mode) || std_file(&st))
+	if (geteuid() != 0 || !S_ISREG(st->st_mode) || std_file(st))
 		return 0;	/* a device, a FIFO: as they are */
-	if (st.st_nlink > 1) {
+	if (st->st_nlink > 1) {
 		snprintf(why, len, "it has %lu hard links: refusing a file that "
-		    "may be another's", (unsigned long)st.st_nlink);
+		    "may be another's", (unsigned long)st->st_nlink);
 		return -EPERM;
 	}
-	if (st.st_uid != 0 && st.st_uid != (uid_t)f->uid) {
+	if (st->st_uid != 0 && st->st_uid != (uid_t)f->uid) {
 		snprintf(why, len, "it belongs to uid %lu, neither root nor "
 		    "output.file.user: chown it, or move it away",
-		    (unsigned long)st.st_uid);
+		    (unsigned long)st->st_uid);
 		return -EPERM;
 	}
 	return 0;
@@ -318,28 +318,25 @@ open_file(const struct out_file *f, char *why, size_t len)
 			    "a FIFO without a reader" : strerror(-r));
 		return r;
 	}
-	if ((r = check_opened(f, fd, why, len)) < 0) {
+	if ((r = check_opened(f, fd, &st, why, len)) < 0) {
 		close(fd);
 		return r;
 	}
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
-		r = -errno;
-		snprintf(why, len, "%s", strerror(-r));
-		close(fd);
-		return r;
-	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
+		goto fail;
 	/* Mode and owner are for our log file, never for a device or a FIFO. */
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+	if (!S_ISREG(st.st_mode))
 		return fd;
 	if (fchmod(fd, (mode_t)f->mode) < 0 ||
 	    ((f->uid != (unsigned)-1 || f->gid != (unsigned)-1) &&
-	    fchown(fd, (uid_t)f->uid, (gid_t)f->gid) < 0)) {
-		r = -errno;
-		snprintf(why, len, "%s", strerror(-r));
-		close(fd);
-		return r;
-	}
+	    fchown(fd, (uid_t)f->uid, (gid_t)f->gid) < 0))
+		goto fail;
 	return fd;
+fail:
+	r = -errno;
+	snprintf(why, len, "%s", strerror(-r));
+	close(fd);
+	return r;
 }
 
 /* The file ended in a cut line: say what its first write does. */
