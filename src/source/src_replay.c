@@ -167,6 +167,18 @@ split_lines(struct replay *r, const struct source_sink *sink)
 	return n;
 }
 
+/* The input's size, when it is a regular file (else false). */
+static bool
+file_size(const struct replay *r, off_t *ret)
+{
+	struct stat st;
+
+	if (r->pollable || fstat(r->fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return false;
+	*ret = st.st_size;
+	return true;
+}
+
 /*
  * The end of the input: what a replay may have missed is said. A last
  * line without its newline may be a record cut by a writer still at
@@ -176,18 +188,17 @@ split_lines(struct replay *r, const struct source_sink *sink)
 static void
 at_eof(const struct source *s, const struct replay *r)
 {
-	struct stat st;
+	off_t size;
 
 	if (r->len > 0 && !r->skipping)
 		log_warnx("input %s ends in a line without a newline (%zu "
 		    "bytes): read as it is, it may have been cut", s->input,
 		    r->len);
-	if (!r->pollable && fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (uint64_t)st.st_size < r->pos)
+	if (file_size(r, &size) && (uint64_t)size < r->pos)
 		log_warnx("input %s was truncated while it was read (%" PRIu64
 		    " bytes read, %lld left): what was written after the "
 		    "truncation was not read", s->input, r->pos,
-		    (long long)st.st_size);
+		    (long long)size);
 }
 
 static int
@@ -254,12 +265,12 @@ replay_close(struct source *s)
 		return;
 	/* Stopped early (SIGTERM): where, for whoever runs it again. */
 	if (!r->eof && r->fd >= 0 && r->buf != NULL) {
-		struct stat st;
+		off_t size;
 
-		if (!r->pollable && fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode))
+		if (file_size(r, &size))
 			log_info("input %s: stopped before its end, %" PRIu64
 			    " of %lld bytes read", s->input, r->pos - r->len,
-			    (long long)st.st_size);
+			    (long long)size);
 		else
 			log_info("input %s: stopped before its end, %" PRIu64
 			    " bytes read", s->input, r->pos - r->len);
