@@ -123,6 +123,19 @@ piece(const struct tracker *t, uint64_t i, uint64_t n)
 	return end - i < n ? end - i : n;
 }
 
+/*
+ * The bits of the word of ring index i from i on, at most k of them:
+ * their mask, and how many (*ret_len).
+ */
+static uint64_t
+word_span(uint64_t i, uint64_t k, uint64_t *ret_len)
+{
+	uint64_t off = i & 63, len = 64 - off < k ? 64 - off : k;
+
+	*ret_len = len;
+	return (len == 64 ? ~0ull : (1ull << len) - 1) << off;
+}
+
 /* The next ring index after the k from i. */
 static uint64_t
 ring_add(const struct tracker *t, uint64_t i, uint64_t k)
@@ -181,18 +194,16 @@ static void
 scan_chunk(struct tracker *t, const uint64_t *c, uint64_t i, uint64_t x,
     uint64_t k, struct run *r)
 {
-	uint64_t off, len, m, seen, j;
+	uint64_t len, m, seen, j;
 
 	while (k > 0) {
-		off = i & 63;
-		len = 64 - off < k ? 64 - off : k;
-		m = (len == 64 ? ~0ull : (1ull << len) - 1) << off;
+		m = word_span(i, k, &len);
 		seen = c[(i >> 6) & (CHUNK_WORDS - 1)] & m;
 		if (seen == 0) {
 			run_add(t, r, x, len);
 		} else if (seen != m) {
 			for (j = 0; j < len; j++)
-				if (!(seen & (1ull << (off + j))))
+				if (!(seen & (1ull << ((i & 63) + j))))
 					run_add(t, r, x + j, 1);
 		}
 		i += len;
@@ -227,7 +238,7 @@ scan(struct tracker *t, uint64_t a, uint64_t b, struct run *r)
 static void
 clear(struct tracker *t, uint64_t a, uint64_t b)
 {
-	uint64_t n = b - a + 1, i = a % t->window, k, len, off, m;
+	uint64_t n = b - a + 1, i = a % t->window, k, done, len, m;
 	uint64_t **c;
 
 	while (n > 0) {
@@ -238,11 +249,9 @@ clear(struct tracker *t, uint64_t a, uint64_t b)
 			free(*c);
 			*c = NULL;
 		} else if (*c != NULL) {
-			for (len = 0; len < k; len += m) {
-				off = (i + len) & 63;
-				m = 64 - off < k - len ? 64 - off : k - len;
-				(*c)[((i + len) >> 6) & (CHUNK_WORDS - 1)] &=
-				    ~((m == 64 ? ~0ull : (1ull << m) - 1) << off);
+			for (done = 0; done < k; done += len) {
+				m = word_span(i + done, k - done, &len);
+				(*c)[((i + done) >> 6) & (CHUNK_WORDS - 1)] &= ~m;
 			}
 		}
 		n -= k;
