@@ -233,14 +233,13 @@ uidmap_name(struct uidmap *m, const char *uid, size_t len, size_t *ret_len)
 	if (e == &m->scratch) {
 		free(e->heap);
 		memset(e, 0, sizeof(*e));
-		resolve(m, (uint32_t)v, e);
-		goto found;
+	} else {
+		e->used = 1;
+		e->uid = (uint32_t)v;
+		m->count++;
 	}
-	e->used = 1;
-	e->uid = (uint32_t)v;
-	m->count++;
 	resolve(m, (uint32_t)v, e);
-	if (e->heap != NULL)
+	if (e->heap != NULL && e != &m->scratch)
 		m->nheap++;
 found:
 	*ret_len = e->len;
