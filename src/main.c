@@ -8,9 +8,9 @@
  * has no pollable fd: it is read in a loop, with the signals and the
  * timer polled between chunks. A polled replay input (a pipe) quiet for
  * events.timeout, with nothing to read, has its events in flight time
- * out: a replay's clock is its records', which stands still meanwhile. Shutdown order: stop reading, complete
- * every event in flight, close the output queues and let the workers
- * drain, send the last metrics.
+ * out: a replay's clock is its records', which stands still meanwhile.
+ * Shutdown order: stop reading, complete every event in flight, close
+ * the output queues and let the workers drain, send the last metrics.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -5,9 +5,9 @@
  * central auditd receiving audisp-remote streams, name_format). Each
  * host counts its own serials, so events are keyed by (node, serial,
  * header time) and each node has its own memory of completed serials and
- * its own gap tracking. The table interns the names: each gets a number from 1 (0
- * is "no node": the kernel's records, logs without the prefix) and a
- * name that lives as long as the table, which events point to.
+ * its own gap tracking. The table interns the names: each gets a number
+ * from 1 (0 is "no node": the kernel's records, logs without the prefix)
+ * and a name that lives as long as the table, which events point to.
  *
  * Bounded: at most NODES_MAX names of up to NODE_NAME_MAX bytes; a
  * record of a node beyond either is refused (the caller counts it).

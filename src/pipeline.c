@@ -139,9 +139,10 @@ on_unconfirmed(void *arg, uint64_t last, uint64_t serial)
 	static struct log_ratelimit rl;	/* thousands of hosts: a few lines */
 	struct ntrack *nt = arg;
 
-	log_warn_ratelimited(&rl, NODE_FMT "serial %llu, far ahead of the last one %llu, was not confirmed "
-	    "by another before the end of the input: the %llu serials between are not "
-	    "counted missed (one corrupt line, or a real gap: it cannot be known)",
+	log_warn_ratelimited(&rl, NODE_FMT "serial %llu, far ahead of the last "
+	    "one %llu, was not confirmed by another before the end of the "
+	    "input: the %llu serials between are not counted missed (one "
+	    "corrupt line, or a real gap: it cannot be known)",
 	    NODE_ARGS(nt), (unsigned long long)serial, (unsigned long long)last,
 	    (unsigned long long)(serial - last - 1));
 }

@@ -2,8 +2,9 @@
  * reasm.c: the reassembler.
  *
  * DESIGN: events in flight sit in a chained hash table keyed by (node,
- * serial, header time) and in a doubly linked list in creation order. Every event gets the
- * same timeout and the clock never goes backwards, so creation order is
+ * serial, header time) and in a doubly linked list in creation order.
+ * Every event gets the same timeout and the clock never goes backwards,
+ * so creation order is
  * deadline order: expiry pops from the old end in O(1) per event, and
  * the bounds evict from the same end. Completed serials are remembered
  * in a bitmap window of each node's last serials (struct done_win) so

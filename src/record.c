@@ -3,10 +3,11 @@
  *
  * DESIGN: no copies, and on the hot path no loop over bytes. Type names
  * in log lines go through libaudit's own table (audit_name_to_msg_type,
- * then the kernel's types newer than it) behind small direct-mapped caches, because a log repeats a handful of
- * names; the records of an event share their header, so the last header
- * is cached too, and its time when only the serial changes. The caller
- * of record_parse_line_cut has found the ENRICHED separator already.
+ * then the kernel's types newer than it) behind small direct-mapped
+ * caches, because a log repeats a handful of names; the records of an
+ * event share their header, so the last header is cached too, and its
+ * time when only the serial changes. The caller of record_parse_line_cut
+ * has found the ENRICHED separator already.
  */
 #include <emmintrin.h>
 #include <libaudit.h>

@@ -73,7 +73,8 @@ int nl_audit_get_status(int fd, uint32_t *seq, struct nl_audit_status *ret);
 /*
  * AUDIT_SET of one field, `mask` (AUDIT_STATUS_PID, _ENABLED, _FAILURE
  * but never to 2, _RATE_LIMIT, _BACKLOG_LIMIT, _BACKLOG_WAIT_TIME), to
- * value on a control socket, waiting for the kernel's acknowledgement. 0 or -errno (-EEXIST: another healthy
+ * value on a control socket, waiting for the kernel's acknowledgement.
+ * 0 or -errno (-EEXIST: another healthy
  * daemon is registered, -EPERM: locked or not privileged).
  */
 int nl_audit_set(int fd, uint32_t *seq, uint32_t mask, uint32_t value);
