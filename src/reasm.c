@@ -4,9 +4,8 @@
  * DESIGN: events in flight sit in a chained hash table keyed by (node,
  * serial, header time) and in a doubly linked list in creation order.
  * Every event gets the same timeout and the clock never goes backwards,
- * so creation order is
- * deadline order: expiry pops from the old end in O(1) per event, and
- * the bounds evict from the same end. Completed serials are remembered
+ * so creation order is deadline order: expiry pops from the old end in
+ * O(1) per event, and the bounds evict from the same end. Completed serials are remembered
  * in a bitmap window of each node's last serials (struct done_win) so
  * that a late record never opens a second event for the same serial;
  * a named node's window is made when its first event completes. Finished
