@@ -5,11 +5,12 @@
  * serial, header time) and in a doubly linked list in creation order.
  * Every event gets the same timeout and the clock never goes backwards,
  * so creation order is deadline order: expiry pops from the old end in
- * O(1) per event, and the bounds evict from the same end. Completed serials are remembered
- * in a bitmap window of each node's last serials (struct done_win) so
- * that a late record never opens a second event for the same serial;
- * a named node's window is made when its first event completes. Finished
- * events go back to a small free list, so steady state allocates nothing.
+ * O(1) per event, and the bounds evict from the same end. Completed
+ * events are remembered in a window of each node's last serials (struct
+ * done_win: a bit and a time each) so that a late record never opens a
+ * second event; a named node's window is made when its first event
+ * completes. Finished events go back to a small free list, so steady
+ * state allocates nothing.
  */
 #include <stdlib.h>
 #include <string.h>
