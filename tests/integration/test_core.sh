@@ -265,16 +265,21 @@ printf 'output:\n  stdout:\n    enabled: true\n    buffer_size: 8\n' > "$tmp/slo
 check "slow output: every event written" "[ \$(wc -l < $tmp/slow.out) = 2000 ]"
 check "slow output: nothing dropped" "grep -qx 'pauditd_output_dropped_queue_full_total{output=\"stdout\"} 0' $tmp/slow.prom"
 check "slow output: the wait is logged" "grep -q 'queue full (8 events): the replay waits for it' $tmp/slow.err"
+# stuck NAME: a replay into a FIFO nobody reads yet (held open on fd 4),
+# sent SIGTERM once it waits for room; $pid is the daemon.
+stuck() {
+	mkfifo "$tmp/$1"
+	exec 4<>"$tmp/$1"
+	"$bin" --input "$tmp/many.log" -config "$tmp/slow.yaml" --metrics-out "$tmp/$1.prom" \
+	    >"$tmp/$1" 2>"$tmp/$1.err" &
+	pid=$!; pids="$pids $pid"
+	sleep 0.5
+	kill -TERM $pid
+	sleep 0.3
+}
 # SIGTERM ends the reading; what was read still waits for room, as the
 # drain waits for it (30 s from the signal), and is delivered.
-mkfifo "$tmp/stuck"
-exec 4<>"$tmp/stuck"
-"$bin" --input "$tmp/many.log" -config "$tmp/slow.yaml" --metrics-out "$tmp/stuck.prom" \
-    >"$tmp/stuck" 2>"$tmp/stuck.err" &
-pid=$!; pids="$pids $pid"
-sleep 0.5
-kill -TERM $pid
-sleep 0.3
+stuck stuck
 cat <&4 > "$tmp/stuck.out" &
 cat_pid=$!; pids="$pids $cat_pid"
 wait $pid; rc=$?
@@ -289,19 +294,12 @@ check "SIGTERM during a replay's wait: logged" "grep -q 'shutting down' $tmp/stu
 
 # A second SIGTERM ends the wait at once: what is left is dropped and
 # counted (an operator's second Ctrl-C does not wait 30 s).
-mkfifo "$tmp/hurry"
-exec 7<>"$tmp/hurry"
-"$bin" --input "$tmp/many.log" -config "$tmp/slow.yaml" --metrics-out "$tmp/hurry.prom" \
-    >"$tmp/hurry" 2>"$tmp/hurry.err" &
-pid=$!; pids="$pids $pid"
-sleep 0.5
-kill -TERM $pid
-sleep 0.3
+stuck hurry
 t0=$(date +%s)
 kill -TERM $pid
 wait $pid; rc=$?
 t1=$(date +%s)
-exec 7>&-
+exec 4>&-
 check "second SIGTERM: out at once, not at the 30 s deadline ($((t1 - t0)) s)" "[ $((t1 - t0)) -le 5 ]"
 check "second SIGTERM: exit 3, the rest dropped and counted" "[ $rc = 3 ] && [ \$(sed -n 's/^pauditd_output_dropped_shutdown_total{output=\"stdout\"} //p' $tmp/hurry.prom) -gt 0 ]"
 check "second SIGTERM: said" "grep -q 'again: not waiting for the outputs' $tmp/hurry.err"
