@@ -538,6 +538,14 @@ add_ms(struct reasm *r, uint32_t type, uint64_t serial, const char *data,
 	add_at(r, type, serial, data, 0, time_ms, ts);
 }
 
+/* A whole event of serial at time_ms: a SYSCALL with data, then EOE. */
+static void
+event_ms(struct reasm *r, uint64_t serial, const char *data, uint64_t time_ms)
+{
+	add_ms(r, 1300, serial, data, time_ms);
+	add_ms(r, AUDIT_TYPE_EOE, serial, "", time_ms);
+}
+
 /*
  * Regression, fixed (reasm.c reasm_add, done_test): serials restart at 1 on every boot,
  * and auditd's audit.log spans reboots. Replaying such a log (--input),
@@ -627,10 +635,8 @@ TEST(regress_wrapped_serial_remembered)
 	struct sink s = { .len = 0 };
 	struct reasm *r = reasm_new(&defconf, on_event, &s);
 
-	add_ms(r, 1300, 4294967295u, "a", 1700000000000);
-	add_ms(r, AUDIT_TYPE_EOE, 4294967295u, "", 1700000000000);
-	add_ms(r, 1300, 1, "b", 1700000000001);
-	add_ms(r, AUDIT_TYPE_EOE, 1, "", 1700000000001);
+	event_ms(r, 4294967295u, "a", 1700000000000);
+	event_ms(r, 1, "b", 1700000000001);
 	add_ms(r, 1302, 1, "late", 1700000000001);
 	reasm_flush(r);
 	ASSERT_EQ(s.n, 2);
@@ -652,13 +658,10 @@ TEST(regress_straggler_keeps_the_window)
 	struct reasm *r = reasm_new(&defconf, on_event, &s);
 	uint64_t i;
 
-	for (i = 100000; i < 102000; i++) {
-		add_ms(r, 1300, i, "e", 1700000000000 + i);
-		add_ms(r, AUDIT_TYPE_EOE, i, "", 1700000000000 + i);
-	}
+	for (i = 100000; i < 102000; i++)
+		event_ms(r, i, "e", 1700000000000 + i);
 	/* An event of serial 5, completed now, stamped long before. */
-	add_ms(r, 1300, 5, "straggler", 1600000000000);
-	add_ms(r, AUDIT_TYPE_EOE, 5, "", 1600000000000);
+	event_ms(r, 5, "straggler", 1600000000000);
 	add_ms(r, 1302, 101999, "late", 1700000101999);
 	reasm_flush(r);
 	ASSERT_EQ(s.n, 2001);
